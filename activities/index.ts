@@ -1,0 +1,28 @@
+import type { Config } from '../config';
+import type { Store } from '../store/connection';
+import { emailActivities } from './email';
+import { httpActivities } from './http';
+import { recordActivities } from './record';
+import { commandActivities } from './command';
+
+/** What activities need from the process they run in. */
+export interface ActivityDeps {
+  store: Store;
+  config: Config;
+  /** SMTP URL mail goes to (the configured one, or the embedded mail catcher's). */
+  smtpUrl: string;
+  /** Environment that `{{ secrets.NAME }}` resolves from (LIFEBOAT_SECRET_NAME). */
+  env: NodeJS.ProcessEnv;
+}
+
+/** Every activity the runbook workflow calls, bound to this worker's store, mail and configuration. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...recordActivities(deps),
+    ...emailActivities(deps),
+    ...httpActivities(deps),
+    ...commandActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

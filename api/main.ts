@@ -1,0 +1,38 @@
+// Standalone API process (docker-compose, clusters): needs TEMPORAL_ADDRESS and MONGODB_URI; syncs the runbooks
+// folder (LIFEBOAT_RUNBOOKS) into the registry at start, like `npm start` does.
+import { Client, Connection } from '@temporalio/client';
+import path from 'node:path';
+import { loadConfig } from '../config';
+import { RunService } from '../runs/service';
+import { connectStore } from '../store/connection';
+import { syncRunbooks } from '../store/sync';
+import { createApp } from './app';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  if (!config.TEMPORAL_ADDRESS || !config.MONGODB_URI) {
+    throw new Error("the standalone API needs TEMPORAL_ADDRESS and MONGODB_URI; for a local setup run 'npm start' instead");
+  }
+  const store = await connectStore(config.MONGODB_URI);
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  for (const r of await syncRunbooks(store.db, path.resolve(config.LIFEBOAT_RUNBOOKS))) {
+    if (r.errors) r.errors.forEach((e) => console.error(`lifeboat api: runbook not loaded: ${e}`));
+    else console.log(`lifeboat api: runbook ${r.id} v${r.version}`);
+  }
+  const runs = new RunService({ client, db: store.db, taskQueue: config.TEMPORAL_TASK_QUEUE });
+  const app = createApp({ client, db: store.db, namespace: config.TEMPORAL_NAMESPACE, runs });
+  const server = app.listen(config.PORT, config.HOST, () => console.log(`lifeboat api: listening on http://${config.HOST}:${config.PORT}`));
+  const stop = () => server.close(async () => {
+    await connection.close();
+    await store.close();
+    process.exit(0);
+  });
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  console.error(`lifeboat api: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+
+const optionalUrl = (what: string, protocols: string[]) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .optional()
+    .refine((v) => v === undefined || protocols.some((p) => v.startsWith(p)), {
+      message: `${what} must start with ${protocols.join(' or ')}`,
+    });
+
+/** Every environment variable Lifeboat reads; documented in README.md ("Configuration"). */
+export const Config = z.object({
+  TEMPORAL_ADDRESS: z.string().trim().min(1).optional(),
+  TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('lifeboat'),
+  MONGODB_URI: optionalUrl('MONGODB_URI', ['mongodb://', 'mongodb+srv://']),
+  SMTP_URL: optionalUrl('SMTP_URL', ['smtp://', 'smtps://']),
+  MAIL_FROM: z.string().trim().min(1).default('Lifeboat <lifeboat@localhost>'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  LIFEBOAT_HOME: z.string().default('.lifeboat'),
+  LIFEBOAT_RUNBOOKS: z.string().default('runbooks'),
+  LIFEBOAT_PUBLIC_URL: z.string().optional(),
+  /** Comma-separated executables that `command` steps may run. Empty means no command may run. */
+  LIFEBOAT_COMMAND_ALLOWLIST: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter((x) => x.length > 0),
+    ),
+  TEMPORAL_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
+  TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
+  FERRETDB_PORT: z.coerce.number().int().min(1).max(65535).default(27017),
+  SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(2525),
+});
+export type Config = z.infer<typeof Config>;
+
+/** Parses the environment once; a bad value exits with one line per problem naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = Config.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+  throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}

@@ -1,0 +1,55 @@
+import { DocPath, Problem } from './issue';
+
+export const MAX_DEPTH = 64;
+const MAX_NODES = 500_000;
+const MAX_PROBLEMS = 20;
+
+/**
+ * Checks that a value is plain JSON of sane size before anything recursive touches it: deep nesting, cycles,
+ * NaN, binary YAML values or class instances would otherwise crash, hang or hash unpredictably.
+ */
+export function jsonShapeProblems(root: unknown): Problem[] {
+  const problems: Problem[] = [];
+  const seen = new Set<object>();
+  const pending: Array<{ value: unknown; at: DocPath }> = [{ value: root, at: [] }];
+  let nodes = 0;
+  for (let item = pending.pop(); item !== undefined && problems.length < MAX_PROBLEMS; item = pending.pop()) {
+    const { value, at } = item;
+    if (++nodes > MAX_NODES) return [{ at: [], message: `the document has more than ${MAX_NODES} values; split it into smaller runbooks` }];
+    const problem = scalarProblem(value);
+    if (problem !== undefined) problems.push({ at, message: problem });
+    if (typeof value !== 'object' || value === null || problem !== undefined) continue;
+    if (seen.has(value)) {
+      problems.push({ at, message: 'the value refers back to itself; a runbook must be a tree of plain values' });
+      continue;
+    }
+    seen.add(value);
+    if (at.length >= MAX_DEPTH) {
+      problems.push({ at, message: `nested more than ${MAX_DEPTH} levels deep; flatten the structure` });
+      continue;
+    }
+    const entries: Array<[string | number, unknown]> = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value);
+    for (const [key, child] of entries.reverse()) {
+      if (child !== undefined) pending.push({ value: child, at: [...at, key] });
+    }
+  }
+  return problems;
+}
+
+function scalarProblem(value: unknown): string | undefined {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return undefined;
+    case 'number':
+      return Number.isFinite(value) ? undefined : `the number ${String(value)} is not allowed; use a finite number`;
+    case 'object': {
+      if (value === null || Array.isArray(value)) return undefined;
+      const proto: unknown = Object.getPrototypeOf(value);
+      if (proto === Object.prototype || proto === null) return undefined;
+      return 'holds a value that is not plain data (binary, a date or a tagged object); use text, numbers, true/false, null, lists and mappings';
+    }
+    default:
+      return `holds a ${typeof value}, which is not allowed; use text, numbers, true/false, null, lists and mappings`;
+  }
+}

@@ -1,0 +1,223 @@
+// The runbook language: this one zod schema is the TypeScript type, the validator and the published JSON
+// Schema. Imported by workflow code, so besides zod it may only import pure model modules.
+import { z } from 'zod';
+import { DURATION_PATTERN, durationProblem } from './duration';
+import { hasTemplate } from './template';
+
+const RUNBOOK_ID = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+const STEP_ID = /^[a-z][a-z0-9-_]*$/i;
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const HTTP_URL = /^https?:\/\/[^\s/?#]+/i;
+
+/** The largest approval quorum accepted; roles are open-ended, so this is a sanity bound, not a head count. */
+export const MAX_QUORUM = 20;
+export const MAX_STEPS = 5000;
+export const MAX_ATTEMPTS = 100;
+
+export const Duration = z
+  .string()
+  .superRefine((text, ctx) => {
+    const problem = durationProblem(text);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .meta({ pattern: DURATION_PATTERN, description: 'A duration such as 30s, 15m, 4h, 1h30m, 500ms or 2d (at most 30 days).' });
+
+export const RunbookId = z.string().max(100).regex(RUNBOOK_ID, { error: 'expected a kebab-case id such as orders-db-failover' });
+export const StepId = z.string().max(64).regex(STEP_ID, { error: 'expected a step id: a letter, then letters, digits, - or _' });
+const Name = z.string().max(64).regex(NAME, { error: 'expected a name: a letter or _, then letters, digits or _' });
+const Role = StepId.meta({ description: 'A role name such as dba or incident-commander.' });
+
+function wholeNumber(min: number, max: number) {
+  const message = `expected a whole number from ${min} to ${max}`;
+  const error = (issue: { input?: unknown }) => (issue.input === undefined ? undefined : message);
+  return z.int({ error }).min(min, { error }).max(max, { error });
+}
+
+// Strings that may carry templates can only be checked statically when they have none.
+function staticOr(pattern: RegExp, message: string) {
+  return z.string().refine((s) => hasTemplate(s) || pattern.test(s), { error: message });
+}
+const Url = staticOr(HTTP_URL, 'expected an http:// or https:// URL, or a template such as {{ params.baseUrl }}/health');
+const Email = staticOr(EMAIL, 'expected an email address such as dr-team@example.com');
+const StatusCode = wholeNumber(100, 599);
+const Headers = z.record(z.string().min(1), z.string());
+
+export const Event = z.enum([
+  'run.started', 'run.finished', 'run.failed', 'run.completed', 'step.failed',
+  'approval.requested', 'approval.escalated', 'manual.assigned', 'decision.needed',
+]);
+export type Event = z.infer<typeof Event>;
+export const Mode = z.enum(['drill', 'recovery']);
+export type Mode = z.infer<typeof Mode>;
+export const DrillBehaviour = z.enum(['run', 'skip', 'simulate']);
+export type DrillBehaviour = z.infer<typeof DrillBehaviour>;
+export const OnFailure = z.enum(['abort', 'continue', 'rollback', 'ask']);
+export type OnFailure = z.infer<typeof OnFailure>;
+export const HttpMethod = z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD']);
+export const CheckOp = z.enum(['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'in']);
+
+export const HttpWith = z
+  .strictObject({
+    method: HttpMethod.default('GET'),
+    url: Url,
+    headers: Headers.optional(),
+    json: z.unknown().optional(),
+    body: z.string().optional(),
+    expect: z.union([StatusCode, z.array(StatusCode).min(1)], { error: 'expected a status code such as 200, or a list of them' }).optional(),
+  })
+  .refine((w) => w.json === undefined || w.body === undefined, { error: 'set json or body, not both', path: ['body'] });
+
+export const CheckUntil = z
+  .strictObject({ status: StatusCode.optional(), path: z.string().min(1).optional(), op: CheckOp, value: z.unknown() })
+  .superRefine((until, ctx) => {
+    const templated = typeof until.value === 'string' && hasTemplate(until.value);
+    if (until.value === undefined) ctx.addIssue({ code: 'custom', path: ['value'], message: 'is required: the value to compare against' });
+    else if (until.op === 'in' && !Array.isArray(until.value) && typeof until.value !== 'string') {
+      ctx.addIssue({ code: 'custom', path: ['value'], message: "op 'in' needs a list (or a string to search)" });
+    } else if (['lt', 'lte', 'gt', 'gte'].includes(until.op) && typeof until.value !== 'number' && typeof until.value !== 'string' && !templated) {
+      ctx.addIssue({ code: 'custom', path: ['value'], message: `op '${until.op}' needs a number or a string` });
+    }
+  });
+
+export const CheckWith = z.strictObject({
+  url: Url,
+  method: HttpMethod.default('GET'),
+  headers: Headers.optional(),
+  every: Duration.default('5s'),
+  until: CheckUntil,
+});
+
+export const CommandWith = z.strictObject({
+  argv: z.array(z.string()).min(1),
+  cwd: z.string().min(1).optional(),
+  env: z.record(Name, z.string()).optional(),
+});
+
+export const WaitWith = z.strictObject({ duration: Duration });
+
+export const ApprovalWith = z.strictObject({
+  approvers: z.array(Role).min(1),
+  quorum: z
+    .int({ error: (issue) => (issue.input === undefined ? undefined : 'expected a whole number ≥ 1') })
+    .min(1, { error: 'expected a whole number ≥ 1' })
+    .max(MAX_QUORUM, { error: `a quorum above ${MAX_QUORUM} is not accepted: roles are open-ended, so no one can check that many approvers exist; lower it` })
+    .default(1),
+  allowSelfApproval: z.boolean().default(false),
+  escalate: z.strictObject({ after: Duration, notify: z.array(Email).min(1) }).optional(),
+  onTimeout: z.enum(['abort', 'continue', 'fail']).default('abort'),
+  instructions: z.string().optional(),
+});
+
+export const ManualWith = z.strictObject({ instructions: z.string().min(1), assignee: Role.optional() });
+
+export const NotifyWith = z.discriminatedUnion('channel', [
+  z.strictObject({ channel: z.literal('email'), recipients: z.array(Email).min(1), subject: z.string().optional(), body: z.string() }),
+  z.strictObject({ channel: z.literal('webhook'), url: Url, subject: z.string().optional(), body: z.string() }),
+]);
+
+export const RunbookWith = z.strictObject({
+  runbook: RunbookId,
+  version: wholeNumber(1, Number.MAX_SAFE_INTEGER).optional(),
+  parameters: z.record(Name, z.unknown()).optional(),
+});
+
+/**
+ * Where `outputs` paths may start, for the actions whose result shape is part of the language. The other
+ * actions' results are defined by the engine, so their paths are only checked for syntax.
+ */
+export const ACTION_RESULT_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  http: ['status', 'headers', 'body'],
+  check: ['status', 'headers', 'body'],
+  command: ['exitCode', 'stdout', 'stderr'],
+  wait: [],
+};
+export type Action = Step['action'];
+
+function outputsFor(action: string) {
+  const fields = ACTION_RESULT_FIELDS[action];
+  const first = fields === undefined ? '[^.\\s]+' : fields.length === 0 ? '(?!)' : `(${fields.join('|')})`;
+  const pattern = new RegExp(`^${first}(\\.[^.\\s]+)*$`);
+  const message =
+    fields === undefined ? 'expected a dotted path into the step result, without spaces or empty segments'
+    : fields.length === 0 ? `${action} steps have no result to read outputs from; remove outputs`
+    : `expected a path into the ${action} result starting with ${fields.join(', ')}, such as ${fields[0] === 'status' ? 'body.replica.lag' : 'stdout'}`;
+  return z.record(Name, z.string().regex(pattern, { error: message })).optional();
+}
+
+export const Retry = z.strictObject({
+  attempts: wholeNumber(1, MAX_ATTEMPTS),
+  backoff: Duration.default('1s'),
+  factor: z.number().min(1).max(10).default(2),
+  maxBackoff: Duration.optional(),
+});
+
+const UNDOABLE = { http: HttpWith, check: CheckWith, command: CommandWith, notify: NotifyWith } as const;
+const undoOf = <A extends keyof typeof UNDOABLE>(action: A) => z.strictObject({ action: z.literal(action), with: UNDOABLE[action] });
+export const Undo = z.discriminatedUnion('action', [undoOf('http'), undoOf('check'), undoOf('command'), undoOf('notify')]);
+export type Undo = z.infer<typeof Undo>;
+
+const stepFields = {
+  id: StepId,
+  title: z.string().max(200).optional(),
+  needs: z.array(StepId).optional(),
+  when: z.string().optional(),
+  timeout: Duration.optional(),
+  retry: Retry.optional(),
+  onFailure: OnFailure.default('abort'),
+  drill: DrillBehaviour.default('run'),
+  expected: Duration.optional(),
+};
+
+function stepOf<A extends string, W extends z.ZodType>(action: A, withSchema: W, undoable: boolean) {
+  const undo = undoable ? Undo.optional() : z.never({ error: `${action} steps cannot have undo: there is nothing to roll back; remove undo` }).optional();
+  return z.strictObject({ ...stepFields, action: z.literal(action), with: withSchema, undo, outputs: outputsFor(action) });
+}
+
+export const Step = z.discriminatedUnion('action', [
+  stepOf('http', HttpWith, true),
+  stepOf('check', CheckWith, true),
+  stepOf('command', CommandWith, true),
+  stepOf('wait', WaitWith, false),
+  stepOf('approval', ApprovalWith, false),
+  stepOf('manual', ManualWith, false),
+  stepOf('notify', NotifyWith, true),
+  stepOf('runbook', RunbookWith, true),
+]);
+export type Step = z.infer<typeof Step>;
+
+const parameterFields = { required: z.boolean().default(false), description: z.string().optional() };
+export const Parameter = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('string'), default: z.string().optional(), ...parameterFields }),
+  z.strictObject({ type: z.literal('number'), default: z.number().optional(), ...parameterFields }),
+  z.strictObject({ type: z.literal('boolean'), default: z.boolean().optional(), ...parameterFields }),
+  z
+    .strictObject({ type: z.literal('enum'), values: z.array(z.string()).min(1), default: z.string().optional(), ...parameterFields })
+    .refine((p) => p.default === undefined || p.values.includes(p.default), { error: 'default must be one of values', path: ['default'] }),
+]);
+export type Parameter = z.infer<typeof Parameter>;
+
+export const NotificationRule = z.discriminatedUnion('channel', [
+  z.strictObject({ channel: z.literal('email'), recipients: z.array(Email).min(1), events: z.array(Event).min(1) }),
+  z.strictObject({
+    channel: z.literal('webhook'),
+    url: z.string().regex(HTTP_URL, { error: 'expected an http:// or https:// URL' }),
+    events: z.array(Event).min(1),
+    format: z.enum(['json', 'chat']).default('json'),
+  }),
+]);
+export type NotificationRule = z.infer<typeof NotificationRule>;
+
+export const Runbook = z.strictObject({
+  id: RunbookId,
+  title: z.string().min(1).max(200),
+  description: z.string().optional(),
+  owner: z.string().optional(),
+  tags: z.array(z.string().min(1)).optional(),
+  objectives: z.strictObject({ rto: Duration.optional(), rpo: Duration.optional() }).optional(),
+  recovery: z.strictObject({ endsAt: StepId.optional() }).optional(),
+  parameters: z.record(Name, Parameter).optional(),
+  notifications: z.array(NotificationRule).optional(),
+  steps: z.array(Step).min(1).max(MAX_STEPS),
+});
+export type Runbook = z.infer<typeof Runbook>;

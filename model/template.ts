@@ -1,0 +1,136 @@
+// Imported by workflow code: no Node built-ins, no I/O, no zod.
+import { parseReference, Reference, REFERENCE_FORMS, ReferenceContext, resolveReference } from './reference';
+
+/**
+ * Logic-less templates: `{{ params.region }}`, `{{ steps.check.outputs.lag }}`, `{{ run.id }}`,
+ * `{{ secrets.TOKEN }}`, and quoted literals such as `{{ '{{' }}` for text that must contain braces.
+ */
+export type TemplatePart =
+  | { kind: 'text'; text: string }
+  | { kind: 'ref'; source: string; ref: Reference | undefined; raw: string }
+  | { kind: 'literal'; value: string; raw: string };
+
+export type TemplateRef = { source: string; ref: Reference | undefined };
+export type RenderOptions = { keepSecrets?: boolean };
+
+type Scan = { parts: TemplatePart[]; error?: string };
+
+/** Splits a string into text, references and literals; `error` describes the first syntax problem. */
+export function scanTemplate(str: string): Scan {
+  const parts: TemplatePart[] = [];
+  let i = 0;
+  while (i < str.length) {
+    const open = str.indexOf('{{', i);
+    if (open < 0) break;
+    if (open > i) parts.push({ kind: 'text', text: str.slice(i, open) });
+    const tag = readTag(str, open);
+    if ('error' in tag) {
+      parts.push({ kind: 'text', text: str.slice(open) });
+      return { parts, error: tag.error };
+    }
+    parts.push(tag.part);
+    i = tag.end;
+  }
+  if (i < str.length) parts.push({ kind: 'text', text: str.slice(i) });
+  return { parts };
+}
+
+function readTag(str: string, open: number): { part: TemplatePart; end: number } | { error: string } {
+  let k = skipSpaces(str, open + 2);
+  const quote = str[k];
+  if (quote === "'" || quote === '"') {
+    const closeQuote = str.indexOf(quote, k + 1);
+    if (closeQuote < 0) return { error: `unterminated string in template at position ${open + 1}` };
+    const value = str.slice(k + 1, closeQuote);
+    k = skipSpaces(str, closeQuote + 1);
+    if (!str.startsWith('}}', k)) return { error: `expected }} after the quoted literal at position ${open + 1}` };
+    return { part: { kind: 'literal', value, raw: str.slice(open, k + 2) }, end: k + 2 };
+  }
+  const close = str.indexOf('}}', k);
+  if (close < 0) return { error: `unclosed {{ at position ${open + 1}; close it with }}, or write {{ '{{' }} for literal braces` };
+  const source = str.slice(k, close).trim();
+  return { part: { kind: 'ref', source, ref: parseReference(source), raw: str.slice(open, close + 2) }, end: close + 2 };
+}
+
+function skipSpaces(str: string, at: number): number {
+  let k = at;
+  while (str[k] === ' ' || str[k] === '\t') k++;
+  return k;
+}
+
+/** True when a string contains template syntax, so its final value is only known at run time. */
+export function hasTemplate(str: string): boolean {
+  return str.includes('{{');
+}
+
+/** Every `{{ … }}` reference in a string, recognised or not (unrecognised ones have ref undefined). */
+export function templateRefs(str: string): TemplateRef[] {
+  const refs: TemplateRef[] = [];
+  for (const part of scanTemplate(str).parts) {
+    if (part.kind === 'ref') refs.push({ source: part.source, ref: part.ref });
+  }
+  return refs;
+}
+
+/**
+ * Renders one string. A string that is exactly one `{{ ref }}` becomes the referenced value with its type.
+ * With keepSecrets, `{{ secrets.X }}` and literals stay verbatim for a second pass inside an activity, and
+ * substituted values have their own `{{` escaped so that pass cannot be tricked into revealing a secret.
+ */
+export function renderTemplate(str: string, ctx: ReferenceContext, opts: RenderOptions = {}): unknown {
+  const { parts, error } = scanTemplate(str);
+  if (error !== undefined) throw new Error(`template error in '${clip(str)}': ${error}`);
+  const only = parts.length === 1 ? parts[0] : undefined;
+  if (only !== undefined && only.kind !== 'text') return renderPart(only, ctx, opts);
+  return parts.map((part) => (part.kind === 'text' ? part.text : asText(renderPart(part, ctx, opts)))).join('');
+}
+
+function renderPart(part: Exclude<TemplatePart, { kind: 'text' }>, ctx: ReferenceContext, opts: RenderOptions): unknown {
+  if (part.kind === 'literal') return opts.keepSecrets ? part.raw : part.value;
+  if (part.ref === undefined) {
+    throw new Error(`unknown reference '${clip(part.source)}' in template; use ${REFERENCE_FORMS}`);
+  }
+  if (opts.keepSecrets && part.ref.kind === 'secret') return part.raw;
+  const value = resolveReference(part.ref, ctx);
+  return opts.keepSecrets ? escapeDeep(value) : value;
+}
+
+function asText(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+const ESCAPED_BRACES = "{{ '{{' }}";
+
+function escapeDeep(value: unknown): unknown {
+  if (typeof value === 'string') return value.split('{{').join(ESCAPED_BRACES);
+  if (Array.isArray(value)) return value.map(escapeDeep);
+  if (isPlainObject(value)) return mapValues(value, escapeDeep);
+  return value;
+}
+
+/** Renders every string inside a JSON-like value (object keys are left alone). */
+export function renderDeep(value: unknown, ctx: ReferenceContext, opts: RenderOptions = {}): unknown {
+  if (typeof value === 'string') return renderTemplate(value, ctx, opts);
+  if (Array.isArray(value)) return value.map((item) => renderDeep(item, ctx, opts));
+  if (isPlainObject(value)) return mapValues(value, (item) => renderDeep(item, ctx, opts));
+  return value;
+}
+
+function isPlainObject(value: unknown): value is object {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function mapValues(obj: object, fn: (value: unknown) => unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(obj)) {
+    // defineProperty, not assignment: a key named __proto__ must stay data, never become a prototype.
+    Object.defineProperty(out, key, { value: fn(item), enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+function clip(str: string): string {
+  return str.length > 60 ? `${str.slice(0, 60)}…` : str;
+}

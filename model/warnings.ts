@@ -1,0 +1,58 @@
+import { parseDuration } from './duration';
+import { upstreamOf } from './graph';
+import { Problem } from './issue';
+import { Runbook, Step } from './runbook';
+import { templateRefs } from './template';
+
+/** Things that are valid but probably not what the author meant. */
+export function runbookWarnings(runbook: Runbook): Problem[] {
+  const warnings: Problem[] = [];
+  for (const [name, parameter] of Object.entries(runbook.parameters ?? {})) {
+    if (parameter.required && parameter.default !== undefined) {
+      warnings.push({ at: ['parameters', name, 'required'], message: 'has no effect: the parameter has a default; drop required or the default' });
+    }
+  }
+  if (runbook.objectives?.rto !== undefined && runbook.recovery?.endsAt === undefined) {
+    warnings.push({
+      at: ['objectives', 'rto'],
+      message: 'the RTO is measured to the end of the whole run; set recovery.endsAt to the step that restores service',
+    });
+  }
+  const graph = new Map(runbook.steps.map((step) => [step.id, step.needs ?? []]));
+  const undoable = new Set(runbook.steps.filter((step) => 'undo' in step && step.undo !== undefined).map((step) => step.id));
+  runbook.steps.forEach((step, index) => {
+    const at = (...rest: string[]) => ['steps', index, ...rest];
+    const timeout = step.timeout === undefined ? undefined : parseDuration(step.timeout);
+    const expected = step.expected === undefined ? undefined : parseDuration(step.expected);
+    if (timeout !== undefined && expected !== undefined && expected > timeout) {
+      warnings.push({ at: at('expected'), message: `is longer than the timeout (${step.timeout}); the step would usually time out` });
+    }
+    const needs = step.needs ?? [];
+    if (new Set(needs).size < needs.length) warnings.push({ at: at('needs'), message: 'lists the same step more than once' });
+    if (step.onFailure === 'rollback' && !undoable.has(step.id) && ![...upstreamOf(step.id, graph)].some((id) => undoable.has(id))) {
+      warnings.push({ at: at('onFailure'), message: 'rollback has nothing to undo: neither this step nor any step before it has undo' });
+    }
+    if (step.retry?.maxBackoff !== undefined && (parseDuration(step.retry.maxBackoff) ?? 0) < (parseDuration(step.retry.backoff) ?? 0)) {
+      warnings.push({ at: at('retry', 'maxBackoff'), message: `is shorter than backoff (${step.retry.backoff}), so every wait is capped at it` });
+    }
+    warnings.push(...actionWarnings(step, at));
+  });
+  return warnings;
+}
+
+function actionWarnings(step: Step, at: (...rest: string[]) => Array<string | number>): Problem[] {
+  if (step.action === 'approval') {
+    const after = step.with.escalate === undefined ? undefined : parseDuration(step.with.escalate.after);
+    const window = step.timeout === undefined ? undefined : parseDuration(step.timeout);
+    if (after !== undefined && window !== undefined && after >= window) {
+      return [{ at: at('with', 'escalate', 'after'), message: `is not before the approval window closes (timeout ${step.timeout}), so escalation never happens` }];
+    }
+  }
+  if (step.action === 'notify') {
+    const texts = [step.with.subject ?? '', step.with.body];
+    if (texts.some((text) => templateRefs(text).some((ref) => ref.ref?.kind === 'secret'))) {
+      return [{ at: at('with'), message: 'sends a secret in a notification, where it will be stored in mailboxes and chat logs' }];
+    }
+  }
+  return [];
+}

@@ -1,0 +1,72 @@
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Server } from 'node:http';
+import { createApp } from '../api/app';
+import type { Config } from '../config';
+import { RunService } from '../runs/service';
+import { connectStore, type Store } from '../store/connection';
+import { createLifeboatWorker } from '../worker/worker';
+
+/** A running Lifeboat: worker and API on the given servers. */
+export interface Lifeboat {
+  url: string;
+  store: Store;
+  client: Client;
+  worker: Worker;
+  stop(): Promise<void>;
+}
+
+/** Connects to the servers and starts the worker and the HTTP API in this process. */
+export async function startLifeboat(o: {
+  config: Config;
+  temporalAddress: string;
+  mongoUri: string;
+  smtpUrl: string;
+  taskQueue?: string;
+  port?: number;
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}): Promise<Lifeboat> {
+  const { config } = o;
+  const taskQueue = o.taskQueue ?? config.TEMPORAL_TASK_QUEUE;
+  const store = await connectStore(o.mongoUri);
+  const connection = await Connection.connect({ address: o.temporalAddress });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const nativeConnection = await NativeConnection.connect({ address: o.temporalAddress });
+  const worker = await createLifeboatWorker({
+    connection: nativeConnection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue,
+    deps: { store, config, smtpUrl: o.smtpUrl, env: process.env },
+    workflowBundle: o.workflowBundle,
+  });
+  const workerDone = worker.run();
+  const runs = new RunService({ client, db: store.db, taskQueue });
+  const app = createApp({ client, db: store.db, namespace: config.TEMPORAL_NAMESPACE, runs });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(o.port ?? config.PORT, config.HOST, () => resolve(s));
+    s.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new Error(`port ${o.port ?? config.PORT} (API) is already in use: stop what uses it or set PORT`) : err),
+    );
+  }).catch(async (err: unknown) => {
+    worker.shutdown();
+    await workerDone.catch(() => undefined);
+    throw err;
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : o.port;
+  return {
+    url: `http://${config.HOST}:${port}`,
+    store,
+    client,
+    worker,
+    async stop() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await workerDone.catch(() => undefined);
+      await nativeConnection.close();
+      await connection.close();
+      await store.close();
+    },
+  };
+}

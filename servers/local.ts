@@ -1,0 +1,101 @@
+import path from 'node:path';
+import type { Config } from '../config';
+import { startFerretDb, mongoAnswers } from './ferretdb';
+import { startMailCatcher } from './mailcatcher';
+import { freePort, portAnswers, type Started } from './process';
+import { startTemporalDev, temporalAnswers } from './temporal';
+
+/** Where Lifeboat's servers are, and how to stop the ones started here. */
+export interface Servers {
+  temporalAddress: string;
+  temporalUiUrl?: string;
+  mongoUri: string;
+  smtpUrl: string;
+  /** Where the embedded mail catcher stores messages, when it is the SMTP server. */
+  mailDir?: string;
+  notes: string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Uses the servers named by TEMPORAL_ADDRESS, MONGODB_URI and SMTP_URL; for each one not named, reuses a local
+ * server already answering on its port (a previous `npm start`) or starts one with its data under `home`.
+ * `ephemeral` (tests) means free ports, no persistence and no Web UI.
+ */
+export async function startServers(config: Config, o: { home: string; ephemeral?: boolean; log: (line: string) => void }): Promise<Servers> {
+  const stops: Array<() => Promise<void>> = [];
+  const notes: string[] = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch(() => undefined);
+  };
+  const own = (s: Started | { stop(): Promise<void> }) => stops.push(() => s.stop());
+  try {
+    const temporal = await useTemporal(config, o, own, notes);
+    const mongo = await useMongo(config, o, own, notes);
+    const mail = await useMail(config, o, own, notes);
+    return { ...temporal, mongoUri: mongo, ...mail, notes, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+type Own = (s: { stop(): Promise<void> }) => void;
+type Opts = { home: string; ephemeral?: boolean; log: (line: string) => void };
+
+async function useTemporal(config: Config, o: Opts, own: Own, notes: string[]): Promise<{ temporalAddress: string; temporalUiUrl?: string }> {
+  if (config.TEMPORAL_ADDRESS) {
+    notes.push(`Temporal: ${config.TEMPORAL_ADDRESS} (TEMPORAL_ADDRESS)`);
+    return { temporalAddress: config.TEMPORAL_ADDRESS };
+  }
+  const port = o.ephemeral ? await freePort() : config.TEMPORAL_PORT;
+  const address = `127.0.0.1:${port}`;
+  const uiUrl = o.ephemeral ? undefined : `http://127.0.0.1:${config.TEMPORAL_UI_PORT}`;
+  if (!o.ephemeral && (await portAnswers(port)) && (await temporalAnswers(address, config.TEMPORAL_NAMESPACE).catch(() => false))) {
+    notes.push(`Temporal: reusing the server already running at ${address}`);
+    return { temporalAddress: address, temporalUiUrl: uiUrl };
+  }
+  o.log(`starting Temporal dev server on ${address}${o.ephemeral ? '' : ` (data: ${path.join(o.home, 'temporal.db')})`}...`);
+  const started = await startTemporalDev({
+    port,
+    uiPort: o.ephemeral ? undefined : config.TEMPORAL_UI_PORT,
+    httpPort: await freePort(),
+    metricsPort: await freePort(),
+    dbFile: o.ephemeral ? undefined : path.join(o.home, 'temporal.db'),
+    namespace: config.TEMPORAL_NAMESPACE,
+    logFile: path.join(o.home, 'logs', 'temporal.log'),
+  });
+  own(started);
+  notes.push(`Temporal: started at ${address}`);
+  return { temporalAddress: address, temporalUiUrl: uiUrl };
+}
+
+async function useMongo(config: Config, o: Opts, own: Own, notes: string[]): Promise<string> {
+  if (config.MONGODB_URI) {
+    notes.push('MongoDB: MONGODB_URI');
+    return config.MONGODB_URI;
+  }
+  const port = o.ephemeral ? await freePort() : config.FERRETDB_PORT;
+  const uri = `mongodb://127.0.0.1:${port}/lifeboat`;
+  if (!o.ephemeral && (await portAnswers(port)) && (await mongoAnswers(uri).catch(() => false))) {
+    notes.push(`MongoDB: reusing the server already running at 127.0.0.1:${port}`);
+    return uri;
+  }
+  const dataDir = path.join(o.home, 'ferretdb');
+  o.log(`starting FerretDB on 127.0.0.1:${port} (data: ${dataDir})...`);
+  own(await startFerretDb({ port, dataDir, logFile: path.join(o.home, 'logs', 'ferretdb.log') }));
+  notes.push(`MongoDB: FerretDB started at 127.0.0.1:${port}`);
+  return uri;
+}
+
+async function useMail(config: Config, o: Opts, own: Own, notes: string[]): Promise<{ smtpUrl: string; mailDir?: string }> {
+  if (config.SMTP_URL) {
+    notes.push('SMTP: SMTP_URL');
+    return { smtpUrl: config.SMTP_URL };
+  }
+  const dir = path.join(o.home, 'mail');
+  const catcher = await startMailCatcher({ port: o.ephemeral ? 0 : config.SMTP_PORT, dir });
+  own(catcher);
+  notes.push(`SMTP: mail is captured in ${dir} (port ${catcher.port}); set SMTP_URL to deliver it`);
+  return { smtpUrl: `smtp://127.0.0.1:${catcher.port}`, mailDir: dir };
+}

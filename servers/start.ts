@@ -1,0 +1,54 @@
+// `npm start`: the embedded default. Starts (or reuses) Temporal and FerretDB with their data under .lifeboat/,
+// a local mail catcher, the worker and the API; syncs runbooks/ into the registry; Ctrl-C stops what it started.
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../config';
+import { syncRunbooks } from '../store/sync';
+import { startLifeboat } from './lifeboat';
+import { startServers } from './local';
+
+const log = (line: string) => console.log(`lifeboat: ${line}`);
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const home = path.resolve(config.LIFEBOAT_HOME);
+  mkdirSync(home, { recursive: true });
+  // We own shutdown: Ctrl-C stops the API and worker first, then the servers we started.
+  Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
+  const servers = await startServers(config, { home, log });
+  let lifeboat;
+  try {
+    lifeboat = await startLifeboat({ config, temporalAddress: servers.temporalAddress, mongoUri: servers.mongoUri, smtpUrl: servers.smtpUrl });
+  } catch (err) {
+    await servers.stop();
+    throw err;
+  }
+  const synced = await syncRunbooks(lifeboat.store.db, path.resolve(config.LIFEBOAT_RUNBOOKS));
+  for (const r of synced) {
+    if (r.errors) r.errors.forEach((e) => log(`runbook not loaded: ${e}`));
+    else log(`runbook ${r.id} v${r.version}${r.created ? ' (new version)' : ''} from ${path.relative(process.cwd(), r.file)}`);
+  }
+  servers.notes.forEach((n) => log(n));
+  log(`API:         ${lifeboat.url}  (try: curl ${lifeboat.url}/health)`);
+  if (servers.temporalUiUrl) log(`Temporal UI: ${servers.temporalUiUrl}`);
+  log('ready; press Ctrl-C to stop');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping...`);
+    await lifeboat.stop();
+    await servers.stop();
+    log('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  console.error(`lifeboat: error: ${err instanceof ConfigError || err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,35 @@
+import mongoose from 'mongoose';
+
+export type Db = NonNullable<mongoose.Connection['db']>;
+
+/** An open store: the mongoose connection and its database. */
+export interface Store {
+  connection: mongoose.Connection;
+  db: Db;
+  close(): Promise<void>;
+}
+
+/** Connects to MongoDB (or FerretDB); the database is the URI's path, else `lifeboat`. */
+export async function connectStore(uri: string): Promise<Store> {
+  const hasDbInPath = /^mongodb(\+srv)?:\/\/[^/]+\/[^?]+/.test(uri);
+  const connection = mongoose.createConnection(uri, {
+    ...(hasDbInPath ? {} : { dbName: 'lifeboat' }),
+    serverSelectionTimeoutMS: 5000,
+    // Writes retry on transient errors (MongoDB replica sets); FerretDB ignores it.
+    retryWrites: false,
+  });
+  await connection.asPromise();
+  const db = connection.db;
+  if (!db) throw new Error(`connected to ${redactUri(uri)} but no database handle is available`);
+  return { connection, db, close: () => connection.close() };
+}
+
+/** The URI without its password, for messages and logs. */
+export function redactUri(uri: string): string {
+  return uri.replace(/\/\/([^:@/]+):([^@/]+)@/, '//$1:***@');
+}
+
+/** True for MongoDB's duplicate-key error, which our idempotent inserts treat as "already written". */
+export function isDuplicateKey(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && 'code' in err && (err as { code: unknown }).code === 11000;
+}

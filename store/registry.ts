@@ -1,0 +1,95 @@
+import type { Collection } from 'mongodb';
+import { Runbook } from '../model/runbook';
+import { isDuplicateKey, type Db } from './connection';
+
+// Layout for FerretDB v1 (point lookups by _id only):
+//  - `runbooks`, _id = runbook id: the latest version number and hash;
+//  - `runbook_versions`, _id = `<id>@<version>`: one immutable version, the definition kept as JSON text.
+// The definition is JSON text because runbooks carry user data (headers, JSON bodies) whose keys FerretDB v1 rejects.
+
+interface HeadDoc {
+  _id: string;
+  latest: number;
+  hash: string;
+  title: string;
+  updatedAt: string;
+}
+interface VersionDoc {
+  _id: string;
+  runbookId: string;
+  version: number;
+  hash: string;
+  definition: string;
+  source?: string;
+  createdAt: string;
+}
+
+/** One stored, immutable runbook version. */
+export interface RunbookVersion {
+  runbook: Runbook;
+  version: number;
+  hash: string;
+  createdAt: string;
+}
+
+/**
+ * Stores a runbook: identical content to the latest version is a no-op; changed content becomes version n+1.
+ * Safe under concurrent callers: the version document's _id is unique, so two writers cannot both take n+1.
+ */
+export async function saveRunbook(db: Db, runbook: Runbook, hash: string, source?: string): Promise<{ version: number; created: boolean }> {
+  const heads = db.collection<HeadDoc>('runbooks');
+  const versions = db.collection<VersionDoc>('runbook_versions');
+  for (let tries = 0; tries < 20; tries++) {
+    const head = await heads.findOne({ _id: runbook.id });
+    if (head?.hash === hash) return { version: head.latest, created: false };
+    const version = (head?.latest ?? 0) + 1;
+    const createdAt = new Date().toISOString();
+    try {
+      await versions.insertOne({ _id: `${runbook.id}@${version}`, runbookId: runbook.id, version, hash, definition: JSON.stringify(runbook), source, createdAt });
+    } catch (err) {
+      if (isDuplicateKey(err)) {
+        // Another writer took this number, or an earlier attempt of ours died before moving the head.
+        const existing = await versions.findOne({ _id: `${runbook.id}@${version}` });
+        if (existing?.hash === hash) {
+          await moveHead(heads, runbook, version, hash);
+          return { version, created: false };
+        }
+        if (existing) await moveHead(heads, { id: runbook.id }, version, existing.hash);
+        continue;
+      }
+      throw err;
+    }
+    await moveHead(heads, runbook, version, hash);
+    return { version, created: true };
+  }
+  throw new Error(`could not store runbook ${runbook.id}: too many concurrent writers`);
+}
+
+async function moveHead(heads: Collection<HeadDoc>, runbook: { id: string; title?: string }, version: number, hash: string): Promise<void> {
+  const head = await heads.findOne({ _id: runbook.id });
+  if (head && head.latest >= version) return;
+  await heads.replaceOne(
+    { _id: runbook.id },
+    { latest: version, hash, title: runbook.title ?? runbook.id, updatedAt: new Date().toISOString() },
+    { upsert: true },
+  );
+}
+
+/** The latest version, or a given one; undefined when there is no such runbook or version. */
+export async function getRunbook(db: Db, id: string, version?: number): Promise<RunbookVersion | undefined> {
+  let v = version;
+  if (v === undefined) {
+    const head = await db.collection<HeadDoc>('runbooks').findOne({ _id: id });
+    if (!head) return undefined;
+    v = head.latest;
+  }
+  const doc = await db.collection<VersionDoc>('runbook_versions').findOne({ _id: `${id}@${v}` });
+  if (!doc) return undefined;
+  return { runbook: Runbook.parse(JSON.parse(doc.definition)), version: doc.version, hash: doc.hash, createdAt: doc.createdAt };
+}
+
+/** Every runbook's latest version number and title. */
+export async function listRunbooks(db: Db): Promise<Array<{ id: string; latest: number; hash: string; title: string; updatedAt: string }>> {
+  const heads = await db.collection<HeadDoc>('runbooks').find({}).toArray();
+  return heads.map(({ _id, ...h }) => ({ id: _id, ...h })).sort((a, b) => a.id.localeCompare(b.id));
+}

@@ -1,0 +1,85 @@
+import { chainEvents, GENESIS_HASH, verifyChain } from '../timeline/chain';
+import { StoredTimelineEvent, type ChainVerification, type TimelineEvent } from '../timeline/event';
+import { isDuplicateKey, type Db } from './connection';
+
+// Layout, chosen for FerretDB v1 (its SQLite backend pushes down only a filter that is exactly `{_id: <string>}`):
+//  - `timeline_heads`, _id = runId: the last seq and hash written;
+//  - `timeline_batches`, _id = `<runId>/<first seq, 8 digits>`: the events the workflow flushed together.
+// Reading a run follows batch ids from seq 1 onwards, every read a point lookup: no other run's events are touched.
+// Each event's `detail` is stored as a JSON string because FerretDB v1 rejects dotted and `$` keys in documents.
+
+interface BatchDoc {
+  _id: string;
+  runId: string;
+  first: number;
+  last: number;
+  events: Array<Omit<StoredTimelineEvent, 'detail'> & { detail?: string }>;
+}
+interface HeadDoc {
+  _id: string;
+  seq: number;
+  hash: string;
+}
+
+const batchId = (runId: string, seq: number) => `${runId}/${String(seq).padStart(8, '0')}`;
+
+/**
+ * Appends consecutive events to a run's timeline. Idempotent: a retry of a write that already happened changes
+ * nothing. Callers must append one batch at a time per run (the workflow serialises its flushes).
+ */
+export async function appendTimelineEvents(db: Db, runId: string, events: TimelineEvent[]): Promise<{ seq: number; hash: string }> {
+  if (events.length === 0) throw new Error('appendTimelineEvents: no events given');
+  const first = events[0]!.seq;
+  const last = events[events.length - 1]!.seq;
+  const heads = db.collection<HeadDoc>('timeline_heads');
+  const head = await heads.findOne({ _id: runId });
+  const headSeq = head?.seq ?? 0;
+  if (headSeq >= last) return { seq: head!.seq, hash: head!.hash }; // this batch was written by an earlier attempt
+  if (headSeq !== first - 1) {
+    throw new Error(`timeline of run ${runId} ends at event ${headSeq}, cannot append events ${first}..${last}`);
+  }
+  const stored = chainEvents(runId, events, head?.hash ?? GENESIS_HASH);
+  const doc: BatchDoc = {
+    _id: batchId(runId, first),
+    runId,
+    first,
+    last,
+    events: stored.map((e) => ({ ...e, detail: e.detail === undefined ? undefined : JSON.stringify(e.detail) })),
+  };
+  try {
+    await db.collection<BatchDoc>('timeline_batches').insertOne(doc);
+  } catch (err) {
+    // The batch was inserted by an attempt that died before moving the head: same input, same hashes.
+    if (!isDuplicateKey(err)) throw err;
+  }
+  const hash = stored[stored.length - 1]!.hash;
+  await heads.replaceOne({ _id: runId }, { seq: last, hash }, { upsert: true });
+  return { seq: last, hash };
+}
+
+/** A run's stored events in order, and the head recorded for it. Missing batches end the walk. */
+export async function readTimeline(db: Db, runId: string, afterSeq = 0): Promise<{ events: StoredTimelineEvent[]; head?: { seq: number; hash: string } }> {
+  const head = await db.collection<HeadDoc>('timeline_heads').findOne({ _id: runId });
+  if (!head) return { events: [] };
+  const batches = db.collection<BatchDoc>('timeline_batches');
+  const events: StoredTimelineEvent[] = [];
+  let seq = 1;
+  while (seq <= head.seq) {
+    const batch = await batches.findOne({ _id: batchId(runId, seq) });
+    if (!batch) break;
+    for (const e of batch.events) {
+      const parsed = StoredTimelineEvent.safeParse({ ...e, detail: e.detail === undefined ? undefined : JSON.parse(e.detail) });
+      if (!parsed.success) throw new Error(`timeline of run ${runId}: stored event ${e.seq} is malformed: ${parsed.error.message}`);
+      if (parsed.data.seq > afterSeq) events.push(parsed.data);
+    }
+    if (batch.last < seq) break; // a tampered batch must not loop forever
+    seq = batch.last + 1;
+  }
+  return { events, head: { seq: head.seq, hash: head.hash } };
+}
+
+/** Recomputes the run's hash chain and reports the first edited, deleted or reordered event. */
+export async function verifyTimeline(db: Db, runId: string): Promise<ChainVerification> {
+  const { events, head } = await readTimeline(db, runId);
+  return verifyChain(runId, events, head);
+}

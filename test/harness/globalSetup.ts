@@ -1,0 +1,22 @@
+// Starts one Temporal dev server, one FerretDB (throwaway data) and one SMTP mail catcher for the whole suite,
+// unless TEMPORAL_ADDRESS / MONGODB_URI / SMTP_URL name servers to use instead. Test files read where they are
+// from the environment, which jest's workers inherit.
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../config';
+import { startServers } from '../../servers/local';
+
+export default async function globalSetup(): Promise<void> {
+  const home = mkdtempSync(path.join(os.tmpdir(), 'lifeboat-test-'));
+  const t0 = Date.now();
+  const servers = await startServers(loadConfig(), { home, ephemeral: true, log: (l) => console.log(`\n[globalSetup] ${l}`) });
+  servers.notes.forEach((n) => console.log(`[globalSetup] ${n}`));
+  console.log(`[globalSetup] servers ready in ${((Date.now() - t0) / 1000).toFixed(1)}s (logs: ${path.join(home, 'logs')})`);
+  process.env.TEMPORAL_ADDRESS = servers.temporalAddress;
+  process.env.MONGODB_URI = servers.mongoUri;
+  process.env.SMTP_URL = servers.smtpUrl;
+  if (servers.mailDir) process.env.LIFEBOAT_TEST_MAIL_DIR = servers.mailDir;
+  process.env.LIFEBOAT_TEST_HOME = home;
+  (globalThis as { __lifeboatServers?: typeof servers }).__lifeboatServers = servers;
+}

@@ -1,0 +1,46 @@
+import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { loadConfig } from '../../config';
+import { startLifeboat, type Lifeboat } from '../../servers/lifeboat';
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+let runtimeInstalled = false;
+
+/** Worker logs at WARN and above only, so test output shows what matters. */
+function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+}
+
+/** The workflow bundle, built once per test file. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: path.resolve(__dirname, '../../workflows'), logger: quietLogger });
+  return bundle;
+}
+
+const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
+
+/** A worker and API on the suite's servers, with a task queue of its own so test files never share work. */
+export async function startTestLifeboat(env: Record<string, string> = {}): Promise<Lifeboat & { taskQueue: string }> {
+  quietRuntime();
+  const config = loadConfig({ ...process.env, ...env });
+  const taskQueue = `test-${randomUUID()}`;
+  const lifeboat = await startLifeboat({
+    config,
+    temporalAddress: required('TEMPORAL_ADDRESS'),
+    mongoUri: required('MONGODB_URI'),
+    smtpUrl: required('SMTP_URL'),
+    taskQueue,
+    port: 0,
+    workflowBundle: await workflowBundle(),
+  });
+  return { ...lifeboat, taskQueue };
+}
+
+function required(name: string): string {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: the suite's globalSetup should have set it`);
+  return v;
+}

@@ -1,0 +1,64 @@
+import { createHash } from 'node:crypto';
+import type { ChainVerification, StoredTimelineEvent, TimelineEvent } from './event';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** JSON with object keys sorted, so the same event always hashes the same. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** The hash of one event: everything it says plus the hash of the event before it. */
+export function hashEvent(runId: string, event: TimelineEvent, prevHash: string): string {
+  const { seq, at, type, actor, stepId, attempt, detail } = event;
+  return createHash('sha256').update(canonicalJson({ runId, seq, at, type, actor, stepId, attempt, detail, prevHash })).digest('hex');
+}
+
+/** Links `events` (consecutive seqs) onto a chain whose last hash is `prevHash`. */
+export function chainEvents(runId: string, events: TimelineEvent[], prevHash: string): StoredTimelineEvent[] {
+  const out: StoredTimelineEvent[] = [];
+  let prev = prevHash;
+  for (const event of events) {
+    const hash = hashEvent(runId, event, prev);
+    out.push({ ...event, runId, prevHash: prev, hash });
+    prev = hash;
+  }
+  return out;
+}
+
+/**
+ * Checks a run's stored events in order against their hashes and links, and against the head the store recorded
+ * separately (so deleting the newest events also shows). Reports the first event that does not check out.
+ */
+export function verifyChain(runId: string, events: StoredTimelineEvent[], head?: { seq: number; hash: string }): ChainVerification {
+  let prev = GENESIS_HASH;
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!;
+    const expectedSeq = i + 1;
+    if (e.seq !== expectedSeq) {
+      const problem = e.seq > expectedSeq ? 'missing' : 'reordered';
+      return bad(events.length, expectedSeq, problem, `event ${expectedSeq} is ${problem === 'missing' ? 'missing' : 'out of order'}: found event ${e.seq} in its place`);
+    }
+    if (e.prevHash !== prev) return bad(events.length, e.seq, 'reordered', `event ${e.seq} does not link to event ${e.seq - 1}: an event before it was changed, removed or moved`);
+    if (hashEvent(runId, e, prev) !== e.hash) return bad(events.length, e.seq, 'edited', `event ${e.seq} (${e.type}) was edited after it was recorded`);
+    prev = e.hash;
+  }
+  if (head && head.seq > events.length) {
+    return bad(events.length, events.length + 1, 'missing', `event ${events.length + 1} is missing: the timeline should end at event ${head.seq} but ends at event ${events.length}`);
+  }
+  if (head && (head.seq !== events.length || head.hash !== prev)) {
+    return bad(events.length, head.seq, 'edited', `the chain ending at event ${events.length} does not match the head recorded when it was written: events were rewritten`);
+  }
+  return { ok: true, events: events.length, headHash: prev };
+}
+
+function bad(count: number, seq: number, problem: 'edited' | 'missing' | 'reordered', message: string): ChainVerification {
+  return { ok: false, events: count, firstBad: { seq, problem, message } };
+}

@@ -1,0 +1,28 @@
+// Standalone worker process (docker-compose, clusters): needs TEMPORAL_ADDRESS, MONGODB_URI and SMTP_URL.
+import { NativeConnection } from '@temporalio/worker';
+import { loadConfig } from '../config';
+import { connectStore } from '../store/connection';
+import { createLifeboatWorker } from './worker';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const missing = (['TEMPORAL_ADDRESS', 'MONGODB_URI', 'SMTP_URL'] as const).filter((k) => !config[k]);
+  if (missing.length) throw new Error(`the standalone worker needs ${missing.join(', ')}; for a local setup run 'npm start' instead`);
+  const store = await connectStore(config.MONGODB_URI!);
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS! });
+  const worker = await createLifeboatWorker({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    deps: { store, config, smtpUrl: config.SMTP_URL!, env: process.env },
+  });
+  console.log(`lifeboat worker: polling task queue ${config.TEMPORAL_TASK_QUEUE} on ${config.TEMPORAL_ADDRESS}`);
+  await worker.run(); // resolves after SIGINT/SIGTERM: the SDK installs those handlers and shuts down cleanly
+  await connection.close();
+  await store.close();
+}
+
+main().catch((err: unknown) => {
+  console.error(`lifeboat worker: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

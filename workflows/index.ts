@@ -1,0 +1,2 @@
+// The worker's workflowsPath: every workflow type Lifeboat registers.
+export { runbookWorkflow } from './runbook';

@@ -1,0 +1,58 @@
+import { condition, proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { TimelineEvent, TimelineEventType } from '../timeline/event';
+
+const { appendTimelineEvents } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  // A timeline write is never dropped: it is retried until the store takes it.
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+
+const MAX_BATCH = 200;
+
+export type EventFields = Omit<TimelineEvent, 'seq' | 'at' | 'type' | 'actor'> & { actor?: string };
+
+/**
+ * Buffers the run's timeline events and writes them in order, one batch at a time. Sequence numbers and
+ * timestamps come from the workflow (deterministic on replay), so a retried or replayed write is the same write.
+ */
+export class TimelineWriter {
+  private pending: TimelineEvent[] = [];
+  private closed = false;
+  private readonly loop: Promise<void>;
+
+  constructor(private readonly runId: string, private seq = 0) {
+    this.loop = this.flushLoop();
+  }
+
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  emit(type: TimelineEventType, fields: EventFields = {}): void {
+    const { actor, ...rest } = fields;
+    this.pending.push({ seq: ++this.seq, at: new Date().toISOString(), type, actor: actor ?? 'lifeboat', ...rest });
+  }
+
+  /** Writes everything emitted so far and stops the writer. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.loop;
+  }
+
+  /** Waits until everything emitted so far is written (the writer keeps running). */
+  async drained(): Promise<void> {
+    // Events leave `pending` only once written, so an empty buffer means all is stored.
+    await condition(() => this.pending.length === 0);
+  }
+
+  private async flushLoop(): Promise<void> {
+    for (;;) {
+      await condition(() => this.pending.length > 0 || this.closed);
+      if (this.pending.length === 0) return;
+      const batch = this.pending.slice(0, MAX_BATCH);
+      await appendTimelineEvents({ runId: this.runId, events: batch });
+      this.pending.splice(0, batch.length);
+    }
+  }
+}
