@@ -4,6 +4,8 @@ import { emailActivities } from './email';
 import { httpActivities } from './http';
 import { recordActivities } from './record';
 import { commandActivities } from './command';
+import { notifyActivities } from './notify';
+import { routeActivities } from './routes';
 
 /** What activities need from the process they run in. */
 export interface ActivityDeps {
@@ -22,6 +24,8 @@ export function createActivities(deps: ActivityDeps) {
     ...emailActivities(deps),
     ...httpActivities(deps),
     ...commandActivities(deps),
+    ...notifyActivities(deps),
+    ...routeActivities(deps),
   };
 }
 

@@ -1,3 +1,8 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Runbook } from '../model/runbook';
+import { resolveParameters } from '../runs/parameters';
+import type { RunbookRef } from '../runs/types';
+import { getRunbook } from '../store/registry';
 import { appendTimelineEvents } from '../store/timeline';
 import { saveRun, type RunRecord } from '../store/runs';
 import type { TimelineEvent } from '../timeline/event';
@@ -11,6 +16,17 @@ export function recordActivities({ store }: ActivityDeps) {
     },
     async recordRun(record: RunRecord): Promise<void> {
       await saveRun(store.db, record);
+    },
+    /** Pins a runbook named by reference (schedules, sub-runbooks) and checks the parameters against it. */
+    async resolveRunbook(input: { ref: RunbookRef; parameters: Record<string, unknown> }): Promise<{ runbook: Runbook; version: number; hash: string; parameters: Record<string, unknown> }> {
+      const pinned = await getRunbook(store.db, input.ref.id, input.ref.version);
+      if (!pinned) {
+        const what = input.ref.version === undefined ? `runbook ${input.ref.id}` : `version ${input.ref.version} of runbook ${input.ref.id}`;
+        throw ApplicationFailure.nonRetryable(`${what} is not registered`, 'RunbookNotFound');
+      }
+      const params = resolveParameters(pinned.runbook, input.parameters);
+      if (!params.ok) throw ApplicationFailure.nonRetryable(`parameters do not fit runbook ${input.ref.id}: ${params.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, 'BadParameters');
+      return { runbook: pinned.runbook, version: pinned.version, hash: pinned.hash, parameters: params.values };
     },
   };
 }

@@ -1,15 +1,27 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { UpdateDefinition } from '@temporalio/common';
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import type { Db } from '../store/connection';
 import { getRunbook } from '../store/registry';
-import { getRun, type RunMode, type RunRecord } from '../store/runs';
+import { getRun, RunMode, type RunRecord } from '../store/runs';
 import { readTimeline, verifyTimeline } from '../store/timeline';
 import type { ChainVerification, StoredTimelineEvent } from '../timeline/event';
 import { runStateQuery } from '../workflows/messages';
 import { SEARCH_ATTRIBUTES } from '../workflows/names';
 import { DomainError } from './errors';
 import { resolveParameters } from './parameters';
-import type { RunInput, RunState, RunTrigger } from './types';
+import { REJECTION, type ControlResult, type PinnedRun, type RunState, type RunTrigger } from './types';
+
+/** What starting a run answers. */
+export const StartedRun = z.object({ runId: z.string(), runbook: z.string(), version: z.int(), hash: z.string(), mode: RunMode }).meta({ id: 'StartedRun' });
+export type StartedRun = z.infer<typeof StartedRun>;
+
+/** The answer for a prepared run. */
+export function startedRun(input: PinnedRun): StartedRun {
+  return { runId: input.runId, runbook: input.runbook.id, version: input.version, hash: input.hash, mode: input.mode };
+}
 
 export interface TriggerRequest {
   runbook: string;
@@ -24,7 +36,17 @@ export class RunService {
   constructor(private readonly deps: { client: Client; db: Db; taskQueue: string }) {}
 
   /** Validates the request against the pinned runbook version and starts its workflow. */
-  async trigger(req: TriggerRequest, requester: string, trigger: RunTrigger): Promise<{ runId: string; runbook: string; version: number; hash: string; mode: RunMode }> {
+  async trigger(req: TriggerRequest, requester: string, trigger: RunTrigger): Promise<StartedRun> {
+    const input = await this.prepare(req, requester, trigger);
+    await this.start(input);
+    return startedRun(input);
+  }
+
+  /**
+   * Checks a run request and pins it: the runbook version, parameters with defaults, and the run id (`runId`
+   * when given, e.g. to start a run recorded under an idempotency key). Starts nothing.
+   */
+  async prepare(req: TriggerRequest, requester: string, trigger: RunTrigger, runId?: string): Promise<PinnedRun> {
     const pinned = await getRunbook(this.deps.db, req.runbook, req.version);
     if (!pinned) {
       const what = req.version === undefined ? `runbook ${req.runbook}` : `version ${req.version} of runbook ${req.runbook}`;
@@ -32,9 +54,8 @@ export class RunService {
     }
     const params = resolveParameters(pinned.runbook, req.parameters ?? {});
     if (!params.ok) throw new DomainError('invalid', `parameters do not fit runbook ${req.runbook}: ${params.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, params.issues);
-    const runId = newRunId(pinned.runbook.id);
-    const input: RunInput = {
-      runId,
+    return {
+      runId: runId ?? newRunId(pinned.runbook.id),
       runbook: pinned.runbook,
       version: pinned.version,
       hash: pinned.hash,
@@ -44,17 +65,24 @@ export class RunService {
       trigger,
       declaredAt: req.declaredAt,
     };
+  }
+
+  /**
+   * Starts a prepared run. A run id is never reused, even after its run closed, so starting the same input twice
+   * starts one workflow (the second start throws WorkflowExecutionAlreadyStartedError).
+   */
+  async start(input: PinnedRun): Promise<void> {
     await this.deps.client.workflow.start('runbookWorkflow', {
-      workflowId: runId,
+      workflowId: input.runId,
       taskQueue: this.deps.taskQueue,
       args: [input],
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
       searchAttributes: {
-        [SEARCH_ATTRIBUTES.runbookId]: [pinned.runbook.id],
-        [SEARCH_ATTRIBUTES.mode]: [req.mode],
+        [SEARCH_ATTRIBUTES.runbookId]: [input.runbook.id],
+        [SEARCH_ATTRIBUTES.mode]: [input.mode],
         [SEARCH_ATTRIBUTES.status]: ['running'],
       },
     });
-    return { runId, runbook: pinned.runbook.id, version: pinned.version, hash: pinned.hash, mode: req.mode };
   }
 
   /** The run's durable record with its live state from the workflow (undefined state once history is gone). */
@@ -74,6 +102,28 @@ export class RunService {
     return { record, state };
   }
 
+  /**
+   * Sends an operator message (approve, pause, skip, abort…) and answers at once: accepted with the new state, or a
+   * DomainError saying why not (forbidden for the wrong person or role, conflict when the run is not awaiting it).
+   */
+  async control<A>(runId: string, update: UpdateDefinition<ControlResult, [A]>, arg: A): Promise<ControlResult> {
+    const handle: WorkflowHandle = this.deps.client.workflow.getHandle(runId);
+    try {
+      return await handle.executeUpdate(update, { args: [arg] });
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+        const kind = err.cause.type === REJECTION.forbidden ? 'forbidden' : err.cause.type === REJECTION.conflict ? 'conflict' : 'invalid';
+        throw new DomainError(kind, err.cause.message);
+      }
+      if (err instanceof WorkflowNotFoundError || isNotFound(err)) {
+        const record = await getRun(this.deps.db, runId);
+        if (record) throw new DomainError('conflict', `run ${runId} has ended (${record.status}); it takes no more operator actions`);
+        throw new DomainError('not-found', `run ${runId} does not exist`);
+      }
+      throw err;
+    }
+  }
+
   async timeline(runId: string, afterSeq = 0): Promise<StoredTimelineEvent[]> {
     const { events, head } = await readTimeline(this.deps.db, runId, afterSeq);
     if (!head && !(await getRun(this.deps.db, runId))) throw new DomainError('not-found', `run ${runId} does not exist`);
@@ -90,6 +140,11 @@ export class RunService {
 export function newRunId(runbookId: string): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
   return `${runbookId}-${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+function isNotFound(err: unknown): boolean {
+  // A closed workflow answers updates with gRPC NOT_FOUND (code 5) rather than WorkflowNotFoundError.
+  return typeof err === 'object' && err !== null && ((err as { code?: unknown }).code === 5 || (err as { cause?: { code?: unknown } }).cause?.code === 5);
 }
 
 function recordFromState(s: RunState): RunRecord {

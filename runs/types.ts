@@ -6,19 +6,33 @@ import { RunMode } from '../store/runs';
 export const RunTrigger = z.object({ kind: z.enum(['api', 'schedule', 'cli', 'parent']), by: z.string() });
 export type RunTrigger = z.infer<typeof RunTrigger>;
 
-/** The workflow's input: a pinned runbook version and everything the run needs. Plain JSON. */
+/** A runbook named by id (and optionally version), resolved from the registry when the run starts. */
+export const RunbookRef = z.object({ id: z.string(), version: z.number().int().positive().optional() });
+export type RunbookRef = z.infer<typeof RunbookRef>;
+
+/**
+ * The workflow's input. The API pins the exact runbook version (definition, version, hash); schedules and
+ * sub-runbooks name it by `ref` and the run resolves it at start. `runId` defaults to the workflow id. Plain JSON.
+ */
 export const RunInput = z.object({
-  runId: z.string(),
-  runbook: Runbook,
-  version: z.number().int(),
-  hash: z.string(),
+  runId: z.string().optional(),
+  runbook: Runbook.optional(),
+  version: z.number().int().optional(),
+  hash: z.string().optional(),
+  ref: RunbookRef.optional(),
   mode: RunMode,
   parameters: z.record(z.string(), z.unknown()),
   requester: z.string(),
   trigger: RunTrigger,
   declaredAt: z.string().optional(),
+  /** Set by continue-as-new: where the previous run of this workflow left off. */
+  resume: z.unknown().optional(),
 });
 export type RunInput = z.infer<typeof RunInput>;
+
+/** A run whose runbook version is resolved: what the engine executes. */
+export const PinnedRun = RunInput.extend({ runId: z.string(), runbook: Runbook, version: z.number().int(), hash: z.string() });
+export type PinnedRun = z.infer<typeof PinnedRun>;
 
 export const StepStatus = z.enum(['pending', 'running', 'waiting', 'succeeded', 'failed', 'skipped', 'simulated', 'cancelled']);
 export type StepStatus = z.infer<typeof StepStatus>;
@@ -36,6 +50,10 @@ export const StepState = z.object({
   error: z.string().optional(),
   reason: z.string().optional(),
   outputs: z.record(z.string(), z.unknown()).optional(),
+  /** Approval steps: every decision so far, in order. */
+  approvals: z.array(z.object({ actor: z.string(), decision: z.enum(['approve', 'reject']), comment: z.string().optional(), at: z.string() })).optional(),
+  /** A failed `onFailure: ask` step waiting for an operator's decision. */
+  awaitingDecision: z.boolean().optional(),
 });
 export type StepState = z.infer<typeof StepState>;
 
@@ -79,3 +97,40 @@ export const RunState = z.object({
   recovery: RecoveryClock,
 });
 export type RunState = z.infer<typeof RunState>;
+
+/** Who is acting: the token's subject and roles, passed by the API into every operator message. */
+export const Actor = z.object({ actor: z.string().min(1), roles: z.array(z.string()) });
+export type Actor = z.infer<typeof Actor>;
+
+export const ApprovalDecision = Actor.extend({
+  stepId: z.string(),
+  decision: z.enum(['approve', 'reject']),
+  comment: z.string().max(2000).optional(),
+});
+export type ApprovalDecision = z.infer<typeof ApprovalDecision>;
+
+export const ManualOutcome = Actor.extend({
+  stepId: z.string(),
+  outcome: z.enum(['done', 'failed']),
+  note: z.string().max(4000).optional(),
+  evidence: z.array(z.url()).max(20).optional(),
+});
+export type ManualOutcome = z.infer<typeof ManualOutcome>;
+
+export const StepControl = Actor.extend({ stepId: z.string(), reason: z.string().max(2000).optional() });
+export type StepControl = z.infer<typeof StepControl>;
+
+export const StepDecision = Actor.extend({ stepId: z.string(), decision: z.enum(['retry', 'skip', 'abort']), reason: z.string().max(2000).optional() });
+export type StepDecision = z.infer<typeof StepDecision>;
+
+export const RunControl = Actor.extend({ reason: z.string().max(2000).optional() });
+export type RunControl = z.infer<typeof RunControl>;
+
+export const AbortRequest = Actor.extend({ reason: z.string().min(1).max(2000), rollback: z.boolean().default(false) });
+export type AbortRequest = z.infer<typeof AbortRequest>;
+
+/** What an accepted operator message answers: the run's state right after it took effect. */
+export type ControlResult = { accepted: true; state: RunState };
+
+/** Failure types an update validator rejects with; the API maps them to HTTP statuses. */
+export const REJECTION = { forbidden: 'Forbidden', conflict: 'Conflict', invalid: 'Invalid' } as const;

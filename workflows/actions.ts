@@ -7,6 +7,10 @@ import { renderDeep } from '../model/template';
 
 export type { Step };
 
+type PickEach<T, K extends PropertyKey> = T extends unknown ? Pick<T, Extract<keyof T, K>> : never;
+/** What running an action needs of a step; an `undo` with the step's id is one too. */
+export type ActionStep = PickEach<Step, 'id' | 'title' | 'action' | 'with' | 'timeout'>;
+
 /** What an action needs besides its rendered step. */
 export interface ActionContext {
   runId: string;
@@ -23,7 +27,7 @@ const DEFAULT_TIMEOUT_MS: Partial<Record<Step['action'], number>> = {
 };
 
 /** The timeout of one attempt of a step: its own, else a default for the action. */
-export function stepTimeoutMs(step: Step): number {
+export function stepTimeoutMs(step: ActionStep): number {
   const own = step.timeout ? parseDuration(step.timeout) : undefined;
   return own ?? DEFAULT_TIMEOUT_MS[step.action] ?? 60 * 60_000;
 }
@@ -32,9 +36,9 @@ export function stepTimeoutMs(step: Step): number {
  * The step with its `with` templates rendered against the run so far. `{{ secrets.X }}` stays as written: secrets
  * are resolved only inside activities, so they never enter workflow history.
  */
-export function renderStep(step: Step, ctx: ReferenceContext): Step {
+export function renderStep<T extends ActionStep>(step: T, ctx: ReferenceContext): T {
   // Rendering replaces template strings inside `with` and keeps its shape, which the runbook's validation checked.
-  return { ...step, with: renderDeep(step.with, ctx, { keepSecrets: true }) } as Step;
+  return { ...step, with: renderDeep(step.with, ctx, { keepSecrets: true }) } as T;
 }
 
 function activitiesFor(timeoutMs: number) {
@@ -47,7 +51,7 @@ function activitiesFor(timeoutMs: number) {
 }
 
 /** Runs one attempt of an automated action (not approval, manual or runbook) of a rendered step. */
-export async function runAction(step: Step, ctx: ActionContext): Promise<unknown> {
+export async function runAction(step: ActionStep, ctx: ActionContext): Promise<unknown> {
   const a = activitiesFor(ctx.timeoutMs);
   const key = `${ctx.runId}/${step.id}/${ctx.attempt}`;
   switch (step.action) {

@@ -1,23 +1,16 @@
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  CancellationScope,
-  condition,
-  isCancellation,
-  proxyActivities,
-  sleep,
-  TimeoutFailure,
-  upsertSearchAttributes,
-} from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { evaluateCondition, parseCondition } from '../model/condition';
 import { parseDuration } from '../model/duration';
 import type { ReferenceContext } from '../model/reference';
 import type { RunRecord } from '../store/runs';
-import type { RunInput, RunPhase, RunState, StepState, StepStatus } from '../runs/types';
+import type { PinnedRun, RunPhase, RunState, StepState, WaitingFor } from '../runs/types';
 import { valueAt } from '../runs/values';
-import { renderStep, runAction, stepTimeoutMs, type Step } from './actions';
+import { executeStep, type Outcome } from './execute';
 import { SEARCH_ATTRIBUTES } from './names';
+import { Notifier } from './notifications';
+import { rollBack } from './rollback';
+import type { Step } from './actions';
 import { TimelineWriter } from './timeline';
 
 const { recordRun } = proxyActivities<Activities>({
@@ -25,253 +18,323 @@ const { recordRun } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
 
-const DONE: StepStatus[] = ['succeeded', 'failed', 'skipped', 'simulated', 'cancelled'];
-
-/** A step's failure as one line for people. */
-function describeError(err: unknown): { message: string; timedOut: boolean } {
-  if (err instanceof ActivityFailure && err.cause instanceof TimeoutFailure) return { message: `timed out (${err.cause.timeoutType})`, timedOut: true };
-  if (err instanceof ActivityFailure && err.cause) return { message: err.cause.message, timedOut: false };
-  if (err instanceof Error) return { message: err.message, timedOut: false };
-  return { message: String(err), timedOut: false };
+/** A step as the run executes it: its definition, its public state, and what operators have said about it. */
+export interface StepRuntime {
+  step: Step;
+  state: StepState;
+  scope?: CancellationScope;
+  /** Order in which steps succeeded, for rollback. */
+  doneOrder?: number;
+  waitingSince?: string;
+  /** An operator's answer to an `onFailure: ask` step, or to a retry of a failed step. */
+  decision?: 'retry' | 'skip' | 'abort';
+  decisionReason?: string;
+  manual?: { actor: string; outcome: 'done' | 'failed'; note?: string; evidence?: string[] };
+  /** Set when an operator skips a step that is waiting (approval or manual). */
+  skipRequested?: { actor: string; reason: string };
 }
+
+/** Why the run stopped early: a failed step (abort or rollback) or an operator's abort. */
+export interface Halt {
+  status: 'failed' | 'aborted';
+  reason: string;
+  actor: string;
+  rollback: boolean;
+}
+
+const FINAL = new Set(['succeeded', 'failed', 'skipped', 'simulated', 'cancelled']);
 
 /**
  * Runs one pinned runbook version: walks the step DAG, starting every step whose needs are met (in parallel),
  * and records every transition on the timeline. All state is plain data derived from workflow history.
  */
 export class RunEngine {
-  readonly state: RunState;
   readonly timeline: TimelineWriter;
-  private readonly steps = new Map<string, Step>();
-  private readonly stepStates = new Map<string, StepState>();
-  private readonly outputs: Record<string, { outputs: Record<string, unknown>; status: StepStatus }> = {};
-  private readonly scopes = new Map<string, CancellationScope>();
-  private failure?: string;
+  readonly notifier: Notifier;
+  readonly steps = new Map<string, StepRuntime>();
+  paused = false;
+  pausedSince?: string;
+  halt?: Halt;
+  private status: RunPhase = 'running';
+  private finishedAt?: string;
   private tick = 0;
+  private completions = 0;
+  private readonly startedAt: string;
   private readonly clockStart: number;
+  private achievedMs?: number;
 
-  constructor(private readonly input: RunInput) {
-    const now = new Date().toISOString();
-    this.clockStart = Date.parse(input.declaredAt ?? now);
-    const rto = input.runbook.objectives?.rto;
-    for (const step of input.runbook.steps) {
-      this.steps.set(step.id, step);
-      this.stepStates.set(step.id, {
-        id: step.id,
-        title: step.title,
-        action: step.action,
-        status: 'pending',
-        attempts: 0,
-        expectedMs: step.expected ? parseDuration(step.expected) : undefined,
+  constructor(readonly run: PinnedRun) {
+    this.startedAt = new Date().toISOString();
+    this.clockStart = Date.parse(run.declaredAt ?? this.startedAt);
+    for (const step of run.runbook.steps) {
+      this.steps.set(step.id, {
+        step,
+        state: { id: step.id, title: step.title, action: step.action, status: 'pending', attempts: 0, expectedMs: step.expected ? parseDuration(step.expected) : undefined },
       });
     }
-    this.state = {
-      runId: input.runId,
-      runbookId: input.runbook.id,
-      version: input.version,
-      hash: input.hash,
-      mode: input.mode,
-      status: 'running',
-      startedAt: now,
-      steps: [...this.stepStates.values()],
-      waitingFor: [],
+    this.timeline = new TimelineWriter(run.runId);
+    this.notifier = new Notifier(run, this.timeline);
+  }
+
+  /** Something changed that the scheduler or a waiting step may care about. */
+  changed(): void {
+    this.tick++;
+  }
+
+  get targetMs(): number | undefined {
+    return this.run.runbook.objectives?.rto ? parseDuration(this.run.runbook.objectives.rto) : undefined;
+  }
+
+  /** The live state the query and every accepted update answer with. */
+  snapshot(): RunState {
+    const elapsedMs = (this.finishedAt ? Date.parse(this.finishedAt) : Date.now()) - this.clockStart;
+    const targetMs = this.targetMs;
+    return {
+      runId: this.run.runId,
+      runbookId: this.run.runbook.id,
+      version: this.run.version,
+      hash: this.run.hash,
+      mode: this.run.mode,
+      status: this.status === 'running' && this.paused ? 'paused' : this.status,
+      startedAt: this.startedAt,
+      finishedAt: this.finishedAt,
+      error: this.halt?.reason,
+      steps: [...this.steps.values()].map((rt) => rt.state),
+      waitingFor: this.waitingFor(),
       recovery: {
         startedAt: new Date(this.clockStart).toISOString(),
-        endsAt: input.runbook.recovery?.endsAt,
-        targetMs: rto ? parseDuration(rto) : undefined,
-        elapsedMs: 0,
-        breached: false,
+        endsAt: this.run.runbook.recovery?.endsAt,
+        targetMs,
+        elapsedMs: this.achievedMs ?? elapsedMs,
+        remainingMs: targetMs === undefined || this.achievedMs !== undefined ? undefined : Math.max(targetMs - elapsedMs, 0),
+        achievedMs: this.achievedMs,
+        breached: targetMs !== undefined && (this.achievedMs ?? elapsedMs) > targetMs,
       },
     };
-    this.timeline = new TimelineWriter(input.runId);
+  }
+
+  private waitingFor(): WaitingFor[] {
+    const out: WaitingFor[] = [];
+    if (this.paused && this.status === 'running') out.push({ kind: 'resume', from: ['operator'], message: 'the run is paused: no new step starts until an operator resumes it', since: this.pausedSince ?? this.startedAt });
+    for (const { step, state, waitingSince } of this.steps.values()) {
+      const since = waitingSince ?? this.startedAt;
+      if (state.awaitingDecision) {
+        out.push({ stepId: step.id, kind: 'decision', from: ['operator'], message: `step ${step.id} failed (${state.error ?? 'error'}): decide retry, skip or abort`, since });
+      } else if (state.status === 'waiting' && step.action === 'approval') {
+        const granted = (state.approvals ?? []).filter((a) => a.decision === 'approve').length;
+        out.push({ stepId: step.id, kind: 'approval', from: step.with.approvers, message: `approval of ${step.title ?? step.id}: ${granted} of ${step.with.quorum} from ${step.with.approvers.join(' or ')}`, since });
+      } else if (state.status === 'waiting' && step.action === 'manual') {
+        out.push({ stepId: step.id, kind: 'manual', from: [step.with.assignee ?? 'operator'], message: `manual task ${step.title ?? step.id}: mark it done or failed`, since });
+      }
+    }
+    return out;
+  }
+
+  templateContext(): ReferenceContext {
+    const steps: Record<string, { status: string; outputs: Record<string, unknown> }> = {};
+    for (const [id, rt] of this.steps) if (FINAL.has(rt.state.status)) steps[id] = { status: rt.state.status, outputs: rt.state.outputs ?? {} };
+    return { params: this.run.parameters, steps, run: { id: this.run.runId, mode: this.run.mode, requester: this.run.requester } };
+  }
+
+  setStep(rt: StepRuntime, patch: Partial<StepState>): void {
+    Object.assign(rt.state, patch);
+    this.changed();
   }
 
   /** Runs the whole runbook; resolves with the final state (a failed run is a status, not an exception). */
   async execute(): Promise<RunState> {
-    const { input } = this;
+    const { run } = this;
     this.timeline.emit('run.started', {
-      actor: input.requester,
-      detail: { runbook: input.runbook.id, version: input.version, hash: input.hash, mode: input.mode, trigger: input.trigger, parameters: input.parameters },
+      actor: run.requester,
+      detail: { runbook: run.runbook.id, version: run.version, hash: run.hash, mode: run.mode, trigger: run.trigger, parameters: run.parameters, declaredAt: run.declaredAt },
     });
+    this.notifier.notify('run.started', { detail: { trigger: run.trigger, parameters: run.parameters } });
     await recordRun(this.record());
-
     const running = new Map<string, Promise<void>>();
+    try {
+      await this.schedule(running);
+    } catch (err) {
+      if (!isCancellation(err)) throw err;
+      // The workflow itself was cancelled (by a parent run or `temporal workflow cancel`): an abort.
+      this.stopRun({ status: 'aborted', reason: 'the run was cancelled', actor: 'temporal', rollback: false });
+    }
+    return CancellationScope.nonCancellable(async () => {
+      await Promise.all(running.values());
+      return this.finish();
+    });
+  }
+
+  private async schedule(running: Map<string, Promise<void>>): Promise<void> {
     for (;;) {
-      if (!this.failure) {
-        for (const step of this.readySteps()) {
-          if (running.has(step.id)) continue;
+      if (!this.halt && !this.paused) {
+        for (const rt of this.readySteps()) {
+          if (running.has(rt.step.id)) continue;
           const scope = new CancellationScope();
-          this.scopes.set(step.id, scope);
-          running.set(step.id, scope.run(() => this.runStep(step)).finally(() => {
-            running.delete(step.id);
-            this.scopes.delete(step.id);
+          rt.scope = scope;
+          running.set(rt.step.id, scope.run(() => this.runStep(rt)).finally(() => {
+            running.delete(rt.step.id);
+            rt.scope = undefined;
             this.changed();
           }));
         }
       }
-      if (running.size === 0) break;
+      // Paused with steps ready to start: wait for resume. Otherwise nothing running and nothing startable ends it.
+      if (running.size === 0 && (this.halt || this.readySteps().length === 0)) return;
       const seen = this.tick;
       await condition(() => this.tick !== seen);
     }
-    return this.finish();
-  }
-
-  private changed(): void {
-    this.tick++;
   }
 
   /** Pending steps whose needs have all ended in a way that lets dependents go on. */
-  private readySteps(): Step[] {
-    const ready: Step[] = [];
-    for (const step of this.steps.values()) {
-      if (this.stepStates.get(step.id)!.status !== 'pending') continue;
-      const needsMet = (step.needs ?? []).every((id) => {
-        const s = this.stepStates.get(id)!;
-        return s.status === 'succeeded' || s.status === 'skipped' || s.status === 'simulated' || (s.status === 'failed' && this.steps.get(id)!.onFailure === 'continue');
+  private readySteps(): StepRuntime[] {
+    const ready: StepRuntime[] = [];
+    for (const rt of this.steps.values()) {
+      if (rt.state.status !== 'pending') continue;
+      const met = (rt.step.needs ?? []).every((id) => {
+        const need = this.steps.get(id)!;
+        const s = need.state.status;
+        return s === 'succeeded' || s === 'skipped' || s === 'simulated' || (s === 'failed' && need.step.onFailure === 'continue' && !need.state.awaitingDecision);
       });
-      if (needsMet) ready.push(step);
+      if (met) ready.push(rt);
     }
     return ready;
   }
 
-  private templateContext(): ReferenceContext {
-    const { input } = this;
-    return { params: input.parameters, steps: this.outputs, run: { id: input.runId, mode: input.mode, requester: input.requester } };
-  }
-
-  private setStep(id: string, patch: Partial<StepState>): StepState {
-    const s = this.stepStates.get(id)!;
-    Object.assign(s, patch);
-    if (patch.status && DONE.includes(patch.status)) this.outputs[id] = { outputs: s.outputs ?? {}, status: patch.status };
-    this.changed();
-    return s;
-  }
-
-  private async runStep(step: Step): Promise<void> {
-    const { input } = this;
-    if (step.when) {
+  private async runStep(rt: StepRuntime): Promise<void> {
+    const { step } = rt;
+    const mode = this.run.mode;
+    if (step.when && rt.state.attempts === 0) {
       const parsed = parseCondition(step.when);
-      const holds = parsed.ok ? evaluateCondition(parsed.ast, this.templateContext()) : false;
-      if (!holds) {
-        this.setStep(step.id, { status: 'skipped', reason: `when is false: ${step.when}` });
-        this.timeline.emit('step.skipped', { stepId: step.id, detail: { reason: 'when', when: step.when } });
-        return;
+      let holds = false;
+      let error: string | undefined;
+      try {
+        holds = parsed.ok ? evaluateCondition(parsed.ast, this.templateContext()) : false;
+      } catch (err) {
+        error = err instanceof Error ? err.message : String(err);
       }
+      if (!holds) return this.skip(rt, error ? `when could not be evaluated: ${error}` : `when is false: ${step.when}`, 'lifeboat', { reason: 'when', when: step.when, error });
     }
-    if (input.mode === 'drill' && step.drill === 'skip') {
-      this.setStep(step.id, { status: 'skipped', reason: 'drill: skip' });
-      this.timeline.emit('step.skipped', { stepId: step.id, detail: { reason: 'drill' } });
-      return;
-    }
-    if (input.mode === 'drill' && step.drill === 'simulate') {
-      this.setStep(step.id, { status: 'simulated', reason: 'drill: simulate' });
+    if (mode === 'drill' && step.drill === 'skip') return this.skip(rt, 'drill: skip', 'lifeboat', { reason: 'drill' });
+    if (mode === 'drill' && step.drill === 'simulate') {
+      this.setStep(rt, { status: 'simulated', reason: 'drill: simulate', finishedAt: new Date().toISOString() });
       this.timeline.emit('step.simulated', { stepId: step.id, detail: { action: step.action } });
       return;
     }
-    await this.attempt(step);
-  }
-
-  /** Runs a step's attempts until one succeeds or its retry policy is spent, then applies onFailure. */
-  private async attempt(step: Step): Promise<void> {
-    const maxAttempts = step.retry?.attempts ?? 1;
-    const timeoutMs = stepTimeoutMs(step);
-    let backoffMs = parseDuration(step.retry?.backoff ?? '1s') ?? 1000;
-    const maxBackoffMs = step.retry?.maxBackoff ? (parseDuration(step.retry.maxBackoff) ?? Infinity) : Infinity;
-    for (let attempt = 1; ; attempt++) {
-      const startedAt = new Date().toISOString();
-      this.setStep(step.id, { status: 'running', attempts: attempt, startedAt, error: undefined });
-      this.timeline.emit('step.started', { stepId: step.id, attempt, detail: { action: step.action, title: step.title } });
-      try {
-        const rendered = renderStep(step, this.templateContext());
-        const result = await runAction(rendered, { runId: this.input.runId, mode: this.input.mode, attempt, timeoutMs });
-        const outputs = Object.fromEntries(Object.entries(step.outputs ?? {}).map(([name, path]) => [name, valueAt(result, path)]));
-        const finishedAt = new Date().toISOString();
-        const actualMs = Date.parse(finishedAt) - Date.parse(startedAt);
-        this.setStep(step.id, { status: 'succeeded', finishedAt, actualMs, outputs });
-        this.timeline.emit('step.succeeded', { stepId: step.id, attempt, detail: { durationMs: actualMs, outputs } });
-        this.onStepSucceeded(step);
-        return;
-      } catch (err) {
-        if (isCancellation(err)) {
-          this.setStep(step.id, { status: 'cancelled', finishedAt: new Date().toISOString(), reason: this.failure ?? 'cancelled' });
-          return;
-        }
-        const { message, timedOut } = describeError(err);
-        const retryable = !(err instanceof ApplicationFailure && err.nonRetryable) && !(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable);
-        this.timeline.emit(timedOut ? 'step.timed-out' : 'step.failed', { stepId: step.id, attempt, detail: { error: message, final: attempt >= maxAttempts || !retryable } });
-        if (attempt < maxAttempts && retryable) {
-          this.setStep(step.id, { status: 'running', error: message });
-          this.timeline.emit('step.retrying', { stepId: step.id, attempt: attempt + 1, detail: { afterMs: backoffMs, error: message } });
-          await sleep(backoffMs);
-          backoffMs = Math.min(backoffMs * (step.retry?.factor ?? 2), maxBackoffMs);
-          continue;
-        }
-        this.setStep(step.id, { status: 'failed', finishedAt: new Date().toISOString(), error: message });
-        this.onStepFailed(step, message);
-        return;
-      }
+    for (;;) {
+      const outcome = await executeStep(this, rt);
+      if (outcome.kind !== 'failed') return this.settle(rt, outcome);
+      const next = await this.onFailure(rt, outcome.message);
+      if (next === 'stop') return;
     }
   }
 
-  private onStepSucceeded(step: Step): void {
-    const { recovery } = this.state;
-    if (recovery.endsAt === step.id && recovery.achievedMs === undefined) this.recoveryAchieved();
+  skip(rt: StepRuntime, reason: string, actor: string, detail: Record<string, unknown> = {}): void {
+    this.setStep(rt, { status: 'skipped', reason, awaitingDecision: undefined, finishedAt: new Date().toISOString() });
+    this.timeline.emit('step.skipped', { stepId: rt.step.id, actor, detail: { ...detail, reason } });
+  }
+
+  private settle(rt: StepRuntime, outcome: Exclude<Outcome, { kind: 'failed' }>): void {
+    if (outcome.kind === 'cancelled') {
+      this.setStep(rt, { status: 'cancelled', finishedAt: new Date().toISOString(), reason: this.halt?.reason ?? 'cancelled' });
+    } else if (outcome.kind === 'skipped') {
+      this.skip(rt, outcome.reason, outcome.actor, outcome.detail);
+    } else if (outcome.kind === 'abort') {
+      this.setStep(rt, { status: 'failed', finishedAt: new Date().toISOString(), error: outcome.message });
+      this.stopRun({ status: 'failed', reason: `step ${rt.step.id}: ${outcome.message}`, actor: 'lifeboat', rollback: false });
+    } else {
+      const outputs = Object.fromEntries(Object.entries(rt.step.outputs ?? {}).map(([name, path]) => [name, valueAt(outcome.result, path)]));
+      const finishedAt = new Date().toISOString();
+      const actualMs = Date.parse(finishedAt) - Date.parse(rt.state.startedAt ?? finishedAt);
+      rt.doneOrder = ++this.completions;
+      this.setStep(rt, { status: 'succeeded', finishedAt, actualMs, outputs, error: undefined });
+      this.timeline.emit('step.succeeded', { stepId: rt.step.id, attempt: rt.state.attempts, detail: { durationMs: actualMs, outputs } });
+      if (this.run.runbook.recovery?.endsAt === rt.step.id) this.recoveryAchieved();
+    }
+  }
+
+  /** Applies the step's onFailure; 'again' means an operator asked for another round of attempts. */
+  private async onFailure(rt: StepRuntime, message: string): Promise<'stop' | 'again'> {
+    const { step } = rt;
+    this.setStep(rt, { status: 'failed', finishedAt: new Date().toISOString(), error: message });
+    this.notifier.notify('step.failed', { step, detail: { error: message, attempts: rt.state.attempts } });
+    if (step.onFailure === 'continue') return 'stop';
+    if (step.onFailure === 'abort' || step.onFailure === 'rollback') {
+      this.stopRun({ status: 'failed', reason: `step ${step.id} failed: ${message}`, actor: 'lifeboat', rollback: step.onFailure === 'rollback' });
+      return 'stop';
+    }
+    // ask: wait for an operator's decision.
+    rt.decision = undefined;
+    rt.waitingSince = new Date().toISOString();
+    this.setStep(rt, { awaitingDecision: true });
+    this.timeline.emit('decision.needed', { stepId: step.id, detail: { error: message, options: ['retry', 'skip', 'abort'] } });
+    this.notifier.notify('decision.needed', { step, detail: { error: message, options: ['retry', 'skip', 'abort'] } });
+    await condition(() => rt.decision !== undefined || this.halt !== undefined);
+    this.setStep(rt, { awaitingDecision: undefined });
+    if (rt.decision === 'retry') return 'again';
+    if (rt.decision === 'skip') {
+      this.skip(rt, rt.decisionReason ?? 'skipped by an operator', 'operator');
+      return 'stop';
+    }
+    if (rt.decision === 'abort' && !this.halt) this.stopRun({ status: 'aborted', reason: `step ${step.id} failed and the operator aborted the run`, actor: 'operator', rollback: false });
+    return 'stop';
+  }
+
+  /** Stops scheduling and cancels running steps; the first reason wins. */
+  stopRun(halt: Halt): void {
+    if (this.halt) return;
+    this.halt = halt;
+    for (const rt of this.steps.values()) rt.scope?.cancel();
+    this.changed();
   }
 
   private recoveryAchieved(): void {
-    const { recovery } = this.state;
-    recovery.achievedMs = Date.now() - this.clockStart;
-    recovery.elapsedMs = recovery.achievedMs;
-    recovery.breached = recovery.targetMs !== undefined && recovery.achievedMs > recovery.targetMs;
-    this.timeline.emit('recovery.achieved', { detail: { achievedMs: recovery.achievedMs, targetMs: recovery.targetMs, breached: recovery.breached } });
-  }
-
-  private onStepFailed(step: Step, message: string): void {
-    if (step.onFailure === 'continue') return;
-    // abort (and, until rollback and ask are wired, every other mode) stops scheduling and cancels running steps.
-    this.failure = `step ${step.id} failed: ${message}`;
-    for (const [id, scope] of this.scopes) if (id !== step.id) scope.cancel();
+    if (this.achievedMs !== undefined) return;
+    this.achievedMs = Date.now() - this.clockStart;
+    const targetMs = this.targetMs;
+    this.timeline.emit('recovery.achieved', { detail: { achievedMs: this.achievedMs, targetMs, breached: targetMs !== undefined && this.achievedMs > targetMs } });
   }
 
   private async finish(): Promise<RunState> {
-    const now = new Date().toISOString();
-    for (const s of this.stepStates.values()) {
-      if (s.status === 'pending') this.setStep(s.id, { status: 'cancelled', reason: this.failure ? 'not started: the run failed' : 'not started: a step it needs did not succeed' });
+    for (const rt of this.steps.values()) {
+      if (rt.state.status === 'pending') this.setStep(rt, { status: 'cancelled', reason: this.halt ? `not started: ${this.halt.reason}` : 'not started: a step it needs did not succeed' });
     }
-    const status: RunPhase = this.failure ? 'failed' : 'completed';
-    if (status === 'completed' && this.state.recovery.achievedMs === undefined) this.recoveryAchieved();
-    this.state.status = status;
-    this.state.finishedAt = now;
-    this.state.error = this.failure;
-    this.state.recovery.elapsedMs = Date.now() - this.clockStart;
+    if (this.halt?.rollback) await rollBack(this, `rollback after: ${this.halt.reason}`);
+    else if (!this.halt && this.run.mode === 'drill') await rollBack(this, 'drill cleanup');
+    const status: RunPhase = this.halt ? this.halt.status : 'completed';
+    if (status === 'completed') this.recoveryAchieved();
+    this.status = status;
+    this.finishedAt = new Date().toISOString();
     upsertSearchAttributes({ [SEARCH_ATTRIBUTES.status]: [status] });
-    this.timeline.emit(status === 'completed' ? 'run.completed' : 'run.failed', {
-      detail: { error: this.failure, recovery: { ...this.state.recovery } },
-    });
+    const state = this.snapshot();
+    const type = status === 'completed' ? 'run.completed' : status === 'aborted' ? 'run.aborted' : 'run.failed';
+    this.timeline.emit(type, { actor: this.halt?.actor ?? 'lifeboat', detail: { error: this.halt?.reason, recovery: state.recovery } });
+    this.notifier.notify(status === 'completed' ? 'run.completed' : 'run.failed', { detail: { status, error: this.halt?.reason, recovery: state.recovery } });
+    await this.notifier.settled();
     await this.timeline.close();
     await recordRun(this.record());
-    return this.state;
+    return state;
   }
 
   /** The durable run summary, as of now. */
-  private record(): RunRecord {
-    const { input, state } = this;
+  record(): RunRecord {
+    const { run } = this;
+    const s = this.snapshot();
     return {
-      runId: input.runId,
-      runbookId: input.runbook.id,
-      version: input.version,
-      hash: input.hash,
-      title: input.runbook.title,
-      mode: input.mode,
-      status: state.status === 'paused' ? 'running' : state.status,
-      requester: input.requester,
-      trigger: input.trigger,
-      parameters: input.parameters,
-      startedAt: state.startedAt,
-      declaredAt: input.declaredAt,
-      finishedAt: state.finishedAt,
-      error: state.error,
-      recovery: { targetMs: state.recovery.targetMs, achievedMs: state.recovery.achievedMs, breached: state.recovery.breached, endsAt: state.recovery.endsAt },
+      runId: run.runId,
+      runbookId: run.runbook.id,
+      version: run.version,
+      hash: run.hash,
+      title: run.runbook.title,
+      mode: run.mode,
+      status: this.status === 'completed' || this.status === 'failed' || this.status === 'aborted' ? this.status : 'running',
+      requester: run.requester,
+      trigger: run.trigger,
+      parameters: run.parameters,
+      startedAt: this.startedAt,
+      declaredAt: run.declaredAt,
+      finishedAt: this.finishedAt,
+      error: this.halt?.reason,
+      recovery: { targetMs: s.recovery.targetMs, achievedMs: s.recovery.achievedMs, breached: s.recovery.breached, endsAt: s.recovery.endsAt },
     };
   }
 }

@@ -7,11 +7,11 @@ import { startLifeboat, type Lifeboat } from '../../servers/lifeboat';
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 let runtimeInstalled = false;
 
-/** Worker logs at WARN and above only, so test output shows what matters. */
+/** Worker logs at ERROR only (expected activity failures would otherwise flood the output), so test output shows what matters. */
 function quietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
 }
 
 /** The workflow bundle, built once per test file. */
@@ -23,9 +23,10 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
 
 /** A worker and API on the suite's servers, with a task queue of its own so test files never share work. */
-export async function startTestLifeboat(env: Record<string, string> = {}): Promise<Lifeboat & { taskQueue: string }> {
+export async function startTestLifeboat(env: Record<string, string> = {}): Promise<Lifeboat & { taskQueue: string; adminToken: string }> {
   quietRuntime();
-  const config = loadConfig({ ...process.env, ...env });
+  const adminToken = `test-admin-${randomUUID()}`;
+  const config = loadConfig({ ...process.env, LIFEBOAT_ADMIN_TOKEN: adminToken, ...env });
   const taskQueue = `test-${randomUUID()}`;
   const lifeboat = await startLifeboat({
     config,
@@ -36,7 +37,7 @@ export async function startTestLifeboat(env: Record<string, string> = {}): Promi
     port: 0,
     workflowBundle: await workflowBundle(),
   });
-  return { ...lifeboat, taskQueue };
+  return { ...lifeboat, taskQueue, adminToken };
 }
 
 function required(name: string): string {

@@ -1,0 +1,75 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { timingSafeEqual } from 'node:crypto';
+import type { Db } from '../store/connection';
+import { findToken } from '../store/tokens';
+import { hasRole as hasAnyRole, type BuiltInRole } from '../runs/roles';
+import { HttpError } from './errors';
+
+export { ROLES, type BuiltInRole } from '../runs/roles';
+
+/** Who made a request: the token's subject and roles. */
+export interface Principal {
+  subject: string;
+  roles: string[];
+}
+
+/** Whether the principal holds `role`, directly or through a built-in role that includes it. */
+export function hasRole(p: Principal, role: string): boolean {
+  return hasAnyRole(p.roles, role);
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    principal?: Principal;
+  }
+}
+
+/**
+ * Resolves `Authorization: Bearer <token>` to a principal: the admin bootstrap token from the environment, or a
+ * stored token (looked up by hash). No or unknown token → 401.
+ */
+export function authenticate(db: Db, adminToken: string | undefined): RequestHandler {
+  return async (req: Request, _res: Response, next: NextFunction) => {
+    const header = req.headers.authorization ?? '';
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match) {
+      next(new HttpError(401, 'unauthenticated', 'send a bearer token: Authorization: Bearer <token> (create one with `lifeboat token create`)'));
+      return;
+    }
+    const token = match[1]!;
+    if (adminToken && safeEqual(token, adminToken)) {
+      req.principal = { subject: 'admin', roles: ['admin'] };
+      next();
+      return;
+    }
+    const record = await findToken(db, token);
+    if (!record) {
+      next(new HttpError(401, 'unauthenticated', 'the bearer token is unknown or revoked'));
+      return;
+    }
+    req.principal = { subject: record.subject, roles: record.roles };
+    next();
+  };
+}
+
+/** Allows the request only to a principal holding `role` (403 otherwise). */
+export function requireRole(role: BuiltInRole): RequestHandler {
+  return (req, _res, next) => {
+    const p = req.principal;
+    if (!p) next(new HttpError(401, 'unauthenticated', 'send a bearer token: Authorization: Bearer <token>'));
+    else if (!hasRole(p, role)) next(new HttpError(403, 'forbidden', `${p.subject} lacks the ${role} role needed for ${req.method} ${req.path}`));
+    else next();
+  };
+}
+
+/** The authenticated principal of a request that passed `authenticate`. */
+export function principal(req: Request): Principal {
+  if (!req.principal) throw new HttpError(401, 'unauthenticated', 'send a bearer token: Authorization: Bearer <token>');
+  return req.principal;
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}

@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { validateRunbookObject } from '../../model/validate';
+import type { RunState } from '../../runs/types';
+import { RunService } from '../../runs/service';
+import type { Lifeboat } from '../../servers/lifeboat';
+import { saveRunbook } from '../../store/registry';
+import { readTimeline } from '../../store/timeline';
+import type { TimelineEvent } from '../../timeline/event';
+import { runStateQuery } from '../../workflows/messages';
+import { waitFor } from './wait';
+
+type TestLifeboat = Lifeboat & { taskQueue: string };
+
+/** Validates and registers a runbook given as a plain object, under a unique id; returns that id. */
+export async function registerRunbook(lb: TestLifeboat, definition: Record<string, unknown>): Promise<string> {
+  const id = `${String(definition.id ?? 't')}-${randomUUID().slice(0, 8)}`;
+  const loaded = validateRunbookObject({ title: 'test runbook', ...definition, id });
+  if (!loaded.ok) throw new Error(`test runbook is invalid: ${loaded.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
+  await saveRunbook(lb.store.db, loaded.runbook, loaded.hash);
+  return id;
+}
+
+/** Registers and starts a runbook; returns helpers to watch the run. */
+export async function startRun(
+  lb: TestLifeboat,
+  definition: Record<string, unknown>,
+  o: { mode?: 'drill' | 'recovery'; parameters?: Record<string, unknown>; requester?: string; declaredAt?: string } = {},
+) {
+  const runbook = await registerRunbook(lb, definition);
+  const service = new RunService({ client: lb.client, db: lb.store.db, taskQueue: lb.taskQueue });
+  const requester = o.requester ?? 'alice';
+  const { runId } = await service.trigger({ runbook, mode: o.mode ?? 'recovery', parameters: o.parameters, declaredAt: o.declaredAt }, requester, { kind: 'api', by: requester });
+  const handle = lb.client.workflow.getHandle(runId);
+  return {
+    runId,
+    runbook,
+    handle,
+    service,
+    state: () => handle.query(runStateQuery),
+    /** Waits until the live state satisfies `done`. */
+    until: (what: string, done: (s: RunState) => boolean, timeoutMs = 30_000) => waitFor(what, () => handle.query(runStateQuery), done, timeoutMs),
+    result: (): Promise<RunState> => handle.result(),
+    events: async (): Promise<TimelineEvent[]> => (await readTimeline(lb.store.db, runId)).events,
+  };
+}
+
+/** A local HTTP target that counts calls per path and answers as told: the side effects tests look for. */
+export async function startTarget(answer: (path: string, n: number, body: string) => { status: number; body?: unknown } = () => ({ status: 200, body: { ok: true } })) {
+  const calls: Array<{ path: string; at: number; body: string; headers: http.IncomingHttpHeaders }> = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      const path = req.url ?? '/';
+      calls.push({ path, at: Date.now(), body, headers: req.headers });
+      const n = calls.filter((c) => c.path === path).length;
+      const a = answer(path, n, body);
+      res.writeHead(a.status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(a.body ?? {}));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    calls,
+    count: (path: string) => calls.filter((c) => c.path === path).length,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,61 @@
+import { CancellationScope, proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { Event, NotificationRule } from '../model/runbook';
+import { routeNotification } from '../notify/route';
+import type { NotificationTarget } from '../notify/types';
+import type { PinnedRun } from '../runs/types';
+import type { Step } from './actions';
+import { describeError } from './execute';
+import type { TimelineWriter } from './timeline';
+
+const { sendNotification, notificationDefaults } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  // Delivery keeps trying through a mail or webhook outage, for up to ten minutes, then is recorded as failed.
+  scheduleToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+
+const targetName = (t: NotificationTarget) => (t.channel === 'email' ? `email:${t.to.join(',')}` : `webhook:${t.url}`);
+
+/**
+ * Sends the run's notifications in the background: routing is pure, delivery is one activity per target, and
+ * every delivery or failure is a timeline event. A failed notification never fails the run.
+ */
+export class Notifier {
+  private readonly inflight: Promise<void>[] = [];
+  private defaults?: Promise<NotificationRule[]>;
+  private count = 0;
+
+  constructor(private readonly run: PinnedRun, private readonly timeline: TimelineWriter) {}
+
+  notify(event: Event, o: { step?: Step; detail?: Record<string, unknown>; emails?: string[] }): void {
+    const n = ++this.count;
+    const at = new Date().toISOString();
+    // Not cancellable: an abort of the step that asked for it must not swallow the message.
+    this.inflight.push(CancellationScope.nonCancellable(() => this.deliver(n, at, event, o)));
+  }
+
+  /** Resolves once every notification so far was delivered or recorded as failed. */
+  async settled(): Promise<void> {
+    await Promise.all(this.inflight);
+  }
+
+  private async deliver(n: number, at: string, event: Event, o: { step?: Step; detail?: Record<string, unknown>; emails?: string[] }): Promise<void> {
+    this.defaults ??= notificationDefaults();
+    const targets = routeNotification(this.run.runbook.notifications ?? [], await this.defaults, event, { emails: o.emails });
+    const { run } = this;
+    const message = {
+      event, runId: run.runId, runbookId: run.runbook.id, runbookTitle: run.runbook.title, mode: run.mode, at,
+      stepId: o.step?.id, stepTitle: o.step?.title, detail: o.detail ?? {},
+    };
+    await Promise.all(targets.map(async (target) => {
+      const name = targetName(target);
+      try {
+        const res = await sendNotification({ key: `${run.runId}/n${n}/${name}`, target, message });
+        this.timeline.emit('notification.sent', { stepId: o.step?.id, detail: { event, channel: target.channel, target: name, duplicate: res.status === 'duplicate' } });
+      } catch (err) {
+        this.timeline.emit('notification.failed', { stepId: o.step?.id, detail: { event, channel: target.channel, target: name, error: describeError(err).message } });
+      }
+    }));
+  }
+}
