@@ -28,7 +28,8 @@ export function notifyActivities({ store, config, smtpUrl, env }: ActivityDeps) 
       if (await findDelivery(store.db, key)) return { status: 'duplicate', target: name };
       // Targets may name secrets (`url: "{{ secrets.CHAT_HOOK }}"`); they are resolved only here, never recorded.
       const target = withSecrets(parsed.data.target, env);
-      const rendered = scrubRendered(renderNotification(scrubMessage(message, scrub), options), scrub);
+      const clean = scrubMessage(message, scrub);
+      const rendered = scrubRendered(renderNotification(clean, options), scrub);
       const base = { _id: key, channel: target.channel, target: name, event: message.event, runId: message.runId };
       try {
         if (target.channel === 'email') {
@@ -43,7 +44,7 @@ export function notifyActivities({ store, config, smtpUrl, env }: ActivityDeps) 
           }, `email to ${name}`);
           await recordDelivery(store.db, { ...base, messageId, sentAt: new Date().toISOString() });
         } else {
-          const body = scrub(JSON.stringify(webhookPayload(scrubMessage(message, scrub), rendered, target.format, options)));
+          const body = scrub(JSON.stringify(webhookPayload(clean, rendered, target.format, options)));
           const status = await postWebhook({
             url: target.url, body, secret: config.LIFEBOAT_WEBHOOK_SECRET, key, event: message.event, name, signal: Context.current().cancellationSignal,
           });

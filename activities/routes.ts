@@ -9,7 +9,7 @@ export function routeActivities({ config }: ActivityDeps) {
     async notificationDefaults(): Promise<NotificationRule[]> {
       const rules: NotificationRule[] = [];
       if (config.LIFEBOAT_NOTIFY_EMAIL.length) rules.push({ channel: 'email', recipients: config.LIFEBOAT_NOTIFY_EMAIL, events: FAILURES });
-      if (config.LIFEBOAT_NOTIFY_WEBHOOK) rules.push({ channel: 'webhook', url: config.LIFEBOAT_NOTIFY_WEBHOOK, events: FAILURES, format: 'json' });
+      if (config.LIFEBOAT_NOTIFY_WEBHOOK) rules.push({ channel: 'webhook', url: config.LIFEBOAT_NOTIFY_WEBHOOK, events: FAILURES, format: config.LIFEBOAT_NOTIFY_WEBHOOK_FORMAT });
       return rules;
     },
   };

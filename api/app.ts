@@ -2,25 +2,50 @@ import type { Client } from '@temporalio/client';
 import express, { type Express } from 'express';
 import type { RunService } from '../runs/service';
 import type { Db } from '../store/connection';
-import { notFoundHandler, problemHandler, requireJson } from './errors';
+import { authenticate } from './auth';
+import { RunMetrics } from '../runs/metrics';
+import { bodyParsers } from './body';
+import { notFoundHandler, problemHandler } from './errors';
+import { controlRouter } from './routes/control';
+import { docsRouter } from './routes/docs';
 import { healthRouter } from './routes/health';
+import { metricsRouter } from './routes/metrics';
+import { RUNBOOK_SOURCE_ROUTES, runbooksRouter } from './routes/runbooks';
 import { runsRouter } from './routes/runs';
+import { tokensRouter } from './routes/tokens';
+import { eventsRouter } from './routes/events';
+import { reportsRouter } from './routes/reports';
+import { schedulesRouter } from './routes/schedules';
+import { ScheduleService } from '../schedules/service';
 
 export interface ApiDeps {
   client: Client;
   db: Db;
   namespace: string;
   runs: RunService;
+  adminToken?: string;
+  /** LIFEBOAT_METRICS_PUBLIC: serve /metrics without a token. */
+  metricsPublic?: boolean;
 }
 
 /** The HTTP API: thin routes over the services, problem+json for every error. */
 export function createApp(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use(requireJson);
-  app.use(express.json({ limit: '1mb' }));
-  app.use(healthRouter(deps));
-  app.use(runsRouter(deps.runs));
+  app.use(bodyParsers(RUNBOOK_SOURCE_ROUTES));
+  app.use(healthRouter(deps)); // unauthenticated: load balancers and compose healthchecks probe it
+  app.use(docsRouter()); // unauthenticated: GET /openapi.json and GET /docs
+  const metrics = metricsRouter(new RunMetrics(deps), { public: deps.metricsPublic === true });
+  if (deps.metricsPublic) app.use(metrics); // before authentication only when public
+  app.use(authenticate(deps.db, deps.adminToken));
+  if (!deps.metricsPublic) app.use(metrics);
+  app.use(runsRouter(deps.runs, deps.db));
+  app.use(controlRouter(deps.runs));
+  app.use(runbooksRouter(deps.db));
+  app.use(tokensRouter(deps.db));
+  app.use(reportsRouter(deps));
+  app.use(eventsRouter(deps));
+  app.use(schedulesRouter(new ScheduleService({ client: deps.client, db: deps.db, taskQueue: deps.runs.taskQueue })));
   app.use(notFoundHandler);
   app.use(problemHandler);
   return app;

@@ -1,8 +1,23 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { DomainError } from '../runs/errors';
 
-export type ProblemIssue = { path: string; message: string; line?: number };
+/** One problem with a request: where (`body.mode`, `steps[2].with.url`), the source line when known, and what is wrong. */
+export const ProblemIssue = z.object({ path: z.string(), line: z.int().min(1).optional(), message: z.string() });
+export type ProblemIssue = z.infer<typeof ProblemIssue>;
+
+/** RFC 9457 problem details, the body of every error answer (`application/problem+json`). */
+export const Problem = z
+  .object({
+    type: z.string().meta({ description: 'urn:lifeboat:problem:<code>' }),
+    title: z.string(),
+    status: z.int(),
+    detail: z.string(),
+    instance: z.string(),
+    issues: z.array(ProblemIssue).optional(),
+  })
+  .meta({ id: 'Problem' });
+export type Problem = z.infer<typeof Problem>;
 
 /** The one HTTP error type: rendered as RFC 9457 problem+json by `problemHandler`. */
 export class HttpError extends Error {
@@ -32,16 +47,6 @@ export function parseOr400<T extends z.ZodType>(schema: T, value: unknown, where
   throw new HttpError(400, 'invalid-request', `the request ${where} is invalid: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
 }
 
-/** Requests with a body must send JSON: anything else is 415, not a silently empty body. */
-export const requireJson: RequestHandler = (req, _res, next) => {
-  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-  if (hasBody && !req.is('application/json')) {
-    next(new HttpError(415, 'unsupported-media-type', `send the body as application/json (got ${req.headers['content-type'] ?? 'no content type'})`));
-    return;
-  }
-  next();
-};
-
 export const notFoundHandler: RequestHandler = (req, _res, next) => {
   next(new HttpError(404, 'not-found', `no route ${req.method} ${req.path}`));
 };
@@ -51,12 +56,8 @@ export const problemHandler: ErrorRequestHandler = (err: unknown, req, res, _nex
   let problem: HttpError;
   if (err instanceof HttpError) problem = err;
   else if (err instanceof DomainError) problem = new HttpError(DOMAIN_STATUS[err.kind], err.kind, err.message, err.issues);
-  else if (isBodyParserError(err)) {
-    problem =
-      err.type === 'entity.too.large'
-        ? new HttpError(413, 'body-too-large', `the request body is larger than the ${err.limit ?? ''} byte limit`.replace('  ', ' '))
-        : new HttpError(400, 'malformed-json', `the request body is not valid JSON: ${err.message}`);
-  } else {
+  else if (isBodyParserError(err)) problem = bodyProblem(err);
+  else {
     console.error(`lifeboat api: ${req.method} ${req.originalUrl} failed:`, err);
     problem = new HttpError(500, 'internal', 'an unexpected error occurred; it has been logged');
   }
@@ -73,6 +74,18 @@ export const problemHandler: ErrorRequestHandler = (err: unknown, req, res, _nex
     });
 };
 
-function isBodyParserError(err: unknown): err is { type: string; message: string; limit?: number } {
-  return typeof err === 'object' && err !== null && 'type' in err && typeof (err as { type: unknown }).type === 'string' && String((err as { type: string }).type).startsWith('entity.');
+type BodyParserError = { type: string; message: string; status: number; limit?: number };
+
+// body-parser's errors carry a `type` such as entity.too.large, entity.parse.failed or charset.unsupported.
+function isBodyParserError(err: unknown): err is BodyParserError {
+  if (typeof err !== 'object' || err === null) return false;
+  const { type, status } = err as { type?: unknown; status?: unknown };
+  return typeof type === 'string' && typeof status === 'number' && status >= 400 && status < 500;
+}
+
+function bodyProblem(err: BodyParserError): HttpError {
+  if (err.type === 'entity.too.large') return new HttpError(413, 'body-too-large', `the request body is larger than the ${err.limit ?? 1048576} byte limit`);
+  if (err.type === 'entity.parse.failed') return new HttpError(400, 'malformed-json', `the request body is not valid JSON: ${err.message}`);
+  if (err.status === 415) return new HttpError(415, 'unsupported-media-type', `the request body cannot be read: ${err.message}`);
+  return new HttpError(400, 'unreadable-body', `the request body cannot be read: ${err.message}`);
 }

@@ -3,17 +3,21 @@
 import { Client, Connection } from '@temporalio/client';
 import path from 'node:path';
 import { loadConfig } from '../config';
+import { assertNotificationConfig } from '../notify/check';
 import { RunService } from '../runs/service';
 import { connectStore } from '../store/connection';
+import { ensureRunIndexes } from '../store/runs';
 import { syncRunbooks } from '../store/sync';
 import { createApp } from './app';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  assertNotificationConfig(config, (w) => console.warn(`lifeboat api: warning: ${w}`));
   if (!config.TEMPORAL_ADDRESS || !config.MONGODB_URI) {
     throw new Error("the standalone API needs TEMPORAL_ADDRESS and MONGODB_URI; for a local setup run 'npm start' instead");
   }
   const store = await connectStore(config.MONGODB_URI);
+  await ensureRunIndexes(store.db);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   for (const r of await syncRunbooks(store.db, path.resolve(config.LIFEBOAT_RUNBOOKS))) {
@@ -21,7 +25,7 @@ async function main(): Promise<void> {
     else console.log(`lifeboat api: runbook ${r.id} v${r.version}`);
   }
   const runs = new RunService({ client, db: store.db, taskQueue: config.TEMPORAL_TASK_QUEUE });
-  const app = createApp({ client, db: store.db, namespace: config.TEMPORAL_NAMESPACE, runs });
+  const app = createApp({ client, db: store.db, namespace: config.TEMPORAL_NAMESPACE, runs, adminToken: config.LIFEBOAT_ADMIN_TOKEN, metricsPublic: config.LIFEBOAT_METRICS_PUBLIC });
   const server = app.listen(config.PORT, config.HOST, () => console.log(`lifeboat api: listening on http://${config.HOST}:${config.PORT}`));
   const stop = () => server.close(async () => {
     await connection.close();

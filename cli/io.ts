@@ -1,6 +1,17 @@
 /** Where a command writes; tests pass string buffers, bin/lifeboat.js passes process.stdout/stderr. */
 export type Output = { write(chunk: string): unknown };
-export type CliIo = { stdout: Output; stderr: Output; cwd?: string };
+
+/**
+ * What a command may touch, injected so commands run in-process under test: output streams, the working
+ * directory, the environment (LIFEBOAT_URL, LIFEBOAT_TOKEN) and fetch. Unset ones default to the process's own.
+ */
+export type CliIo = {
+  stdout: Output;
+  stderr: Output;
+  cwd?: string;
+  env?: Readonly<Record<string, string | undefined>>;
+  fetch?: typeof fetch;
+};
 
 /** One `lifeboat <name>` subcommand: returns its exit code instead of exiting, so it can be tested in-process. */
 export type Command = {
@@ -9,7 +20,11 @@ export type Command = {
   run(args: string[], io: CliIo): Promise<number>;
 };
 
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+/**
+ * Exit codes scripts can rely on (docs/cli.md): 0 success; 1 the run failed or the API refused the request (4xx);
+ * 2 a usage error; 3 the API cannot be reached or failed (5xx).
+ */
+export const EXIT = { ok: 0, failed: 1, usage: 2, unavailable: 3 } as const;
 
 /** A command-line mistake: reported with the command's usage and exit code 2. */
 export class UsageError extends Error {}

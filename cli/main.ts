@@ -1,6 +1,13 @@
+import { ApiError } from './api';
+import { controlCommands } from './control';
 import { CliIo, Command, EXIT, UsageError } from './io';
 import { planCommand } from './plan';
+import { reportCommand } from './report';
+import { runCommand } from './run';
+import { runsCommand, statusCommand } from './runs';
+import { scheduleCommand } from './schedule';
 import { schemaCommand } from './schema';
+import { tokenCommand } from './token';
 import { validateCommand } from './validate';
 
 /** Every `lifeboat` subcommand. Add new ones here. */
@@ -8,6 +15,13 @@ export const commands: Readonly<Record<string, Command>> = {
   validate: validateCommand,
   plan: planCommand,
   schema: schemaCommand,
+  run: runCommand,
+  runs: runsCommand,
+  status: statusCommand,
+  ...controlCommands,
+  schedule: scheduleCommand,
+  report: reportCommand,
+  token: tokenCommand,
 };
 
 function usage(): string {
@@ -16,7 +30,7 @@ function usage(): string {
   return `usage: lifeboat <command> [options]\n\ncommands:\n${list.join('\n')}\n`;
 }
 
-/** Runs `lifeboat <args…>` and resolves with the exit code: 0 ok, 1 failed, 2 usage error. */
+/** Runs `lifeboat <args…>` and resolves with the exit code (see EXIT): 0 ok, 1 failed or refused, 2 usage error, 3 API unreachable. */
 export async function main(args: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = args;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
@@ -31,6 +45,10 @@ export async function main(args: string[], io: CliIo): Promise<number> {
   try {
     return await command.run(rest, io);
   } catch (err) {
+    if (err instanceof ApiError) {
+      io.stderr.write(`lifeboat ${name}: ${err.message}\n`);
+      return err.exitCode;
+    }
     if (!(err instanceof UsageError)) throw err;
     io.stderr.write(`lifeboat ${name}: ${err.message}\nusage: ${command.usage}\n`);
     return EXIT.usage;

@@ -14,7 +14,20 @@ export function loadRunbookFile(file: string, cwd: string = process.cwd()): Runb
     }
     return loadRunbook(readFileSync(absolute, 'utf8'), { file });
   } catch (err) {
-    const detail = err instanceof Error ? err.message : String(err);
-    return { ok: false, errors: [{ path: '', message: `cannot read the file (${detail})` }] };
+    return { ok: false, errors: [{ path: '', message: `cannot read the file: ${reason(err)}` }] };
   }
+}
+
+const REASONS: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file',
+  EISDIR: 'it is a directory',
+  EACCES: 'permission denied',
+};
+
+// Checked structurally: fs errors are not always instances of this realm's Error (under jest, for one).
+function reason(err: unknown): string {
+  const code: unknown = typeof err === 'object' && err !== null ? Reflect.get(err, 'code') : undefined;
+  if (typeof code === 'string' && REASONS[code] !== undefined) return REASONS[code];
+  const message: unknown = typeof err === 'object' && err !== null ? Reflect.get(err, 'message') : undefined;
+  return typeof message === 'string' ? message : String(err);
 }

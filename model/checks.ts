@@ -1,6 +1,6 @@
 import { findCycles, NeedsGraph } from './graph';
 import { Problem } from './issue';
-import { didYouMean } from './suggest';
+import { suggester } from './suggest';
 import { RunbookView } from './view';
 
 /** Step-graph errors: duplicate ids, needs naming unknown steps, cycles, and an unknown recovery.endsAt. */
@@ -18,7 +18,7 @@ export function graphProblems(view: RunbookView): { problems: Problem[]; graph: 
       });
     }
   }
-  const ids = [...firstIndex.keys()];
+  const suggestStep = suggester(firstIndex.keys());
   const graph = new Map<string, string[]>();
   for (const step of view.steps) {
     const known: string[] = [];
@@ -26,7 +26,7 @@ export function graphProblems(view: RunbookView): { problems: Problem[]; graph: 
       const at = ['steps', step.index, 'needs', need.index];
       if (need.id === step.id) problems.push({ at, message: `a step cannot need itself; remove '${need.id}'` });
       else if (!firstIndex.has(need.id)) {
-        problems.push({ at, message: `unknown step '${need.id}'${didYouMean(need.id, ids)}; needs must name steps of this runbook` });
+        problems.push({ at, message: `unknown step '${need.id}'${suggestStep(need.id)}; needs must name steps of this runbook` });
       } else if (!known.includes(need.id)) known.push(need.id);
     }
     if (step.id !== undefined && firstIndex.get(step.id) === step.index) graph.set(step.id, known);
@@ -41,7 +41,7 @@ export function graphProblems(view: RunbookView): { problems: Problem[]; graph: 
   if (view.endsAt !== undefined && !firstIndex.has(view.endsAt)) {
     problems.push({
       at: ['recovery', 'endsAt'],
-      message: `unknown step '${view.endsAt}'${didYouMean(view.endsAt, ids)}; endsAt must name the step that completes recovery`,
+      message: `unknown step '${view.endsAt}'${suggestStep(view.endsAt)}; endsAt must name the step that completes recovery`,
     });
   }
   return { problems, graph };

@@ -3,16 +3,17 @@
 /** Step id → the ids it needs (unknown ids already removed). */
 export type NeedsGraph = ReadonlyMap<string, readonly string[]>;
 
-/** Every step that must finish before `id` may start, directly or transitively. */
-export function upstreamOf(id: string, graph: NeedsGraph): Set<string> {
+/** Whether `target` must finish before `id` may start; stops searching as soon as it is found. */
+export function isUpstream(target: string, id: string, graph: NeedsGraph): boolean {
   const seen = new Set<string>();
   const pending = [...(graph.get(id) ?? [])];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    if (next === target) return true;
     if (seen.has(next)) continue;
     seen.add(next);
     pending.push(...(graph.get(next) ?? []));
   }
-  return seen;
+  return false;
 }
 
 /** Dependency cycles, each as the ids along `needs` ending where it began (`a → b → a` is ['a', 'b', 'a']). */

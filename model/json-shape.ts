@@ -45,8 +45,9 @@ function scalarProblem(value: unknown): string | undefined {
       return Number.isFinite(value) ? undefined : `the number ${String(value)} is not allowed; use a finite number`;
     case 'object': {
       if (value === null || Array.isArray(value)) return undefined;
+      // Realm-agnostic: a plain object's prototype is some realm's Object.prototype, whose prototype is null.
       const proto: unknown = Object.getPrototypeOf(value);
-      if (proto === Object.prototype || proto === null) return undefined;
+      if (proto === null || (typeof proto === 'object' && Object.getPrototypeOf(proto) === null)) return undefined;
       return 'holds a value that is not plain data (binary, a date or a tagged object); use text, numbers, true/false, null, lists and mappings';
     }
     default:

@@ -15,38 +15,50 @@ export const MAX_QUORUM = 20;
 export const MAX_STEPS = 5000;
 export const MAX_ATTEMPTS = 100;
 
+// Shared pieces carry a `meta` id so the JSON Schema names them in $defs; the ids start with Runbook so they
+// cannot collide with other schemas converted together (for example in the OpenAPI document).
 export const Duration = z
   .string()
   .superRefine((text, ctx) => {
     const problem = durationProblem(text);
     if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
   })
-  .meta({ pattern: DURATION_PATTERN, description: 'A duration such as 30s, 15m, 4h, 1h30m, 500ms or 2d (at most 30 days).' });
+  .meta({ id: 'RunbookDuration', pattern: DURATION_PATTERN, description: 'A duration such as 30s, 15m, 4h, 1h30m, 500ms or 2d (at most 30 days).' });
 
-export const RunbookId = z.string().max(100).regex(RUNBOOK_ID, { error: 'expected a kebab-case id such as orders-db-failover' });
-export const StepId = z.string().max(64).regex(STEP_ID, { error: 'expected a step id: a letter, then letters, digits, - or _' });
+export const RunbookId = z
+  .string()
+  .max(100)
+  .regex(RUNBOOK_ID, { error: 'expected a kebab-case id such as orders-db-failover' })
+  .meta({ id: 'RunbookId' });
+export const StepId = z
+  .string()
+  .max(64)
+  .regex(STEP_ID, { error: 'expected a step id: a letter, then letters, digits, - or _' })
+  .meta({ id: 'RunbookStepId' });
 const Name = z.string().max(64).regex(NAME, { error: 'expected a name: a letter or _, then letters, digits or _' });
-const Role = StepId.meta({ description: 'A role name such as dba or incident-commander.' });
+const Role = z.string().max(64).regex(STEP_ID, { error: 'expected a role name such as dba or incident-commander' }).meta({ id: 'RunbookRole' });
 
-function wholeNumber(min: number, max: number) {
-  const message = `expected a whole number from ${min} to ${max}`;
+function wholeNumber(min: number, max?: number) {
+  const message = max === undefined ? `expected a whole number ≥ ${min}` : `expected a whole number from ${min} to ${max}`;
+  // A missing value falls through to the generic "is required" message.
   const error = (issue: { input?: unknown }) => (issue.input === undefined ? undefined : message);
-  return z.int({ error }).min(min, { error }).max(max, { error });
+  const atLeast = z.int({ error }).min(min, { error });
+  return max === undefined ? atLeast : atLeast.max(max, { error });
 }
 
 // Strings that may carry templates can only be checked statically when they have none.
 function staticOr(pattern: RegExp, message: string) {
   return z.string().refine((s) => hasTemplate(s) || pattern.test(s), { error: message });
 }
-const Url = staticOr(HTTP_URL, 'expected an http:// or https:// URL, or a template such as {{ params.baseUrl }}/health');
-const Email = staticOr(EMAIL, 'expected an email address such as dr-team@example.com');
-const StatusCode = wholeNumber(100, 599);
-const Headers = z.record(z.string().min(1), z.string());
+const Url = staticOr(HTTP_URL, 'expected an http:// or https:// URL, or a template such as {{ params.baseUrl }}/health').meta({ id: 'RunbookUrl' });
+const Email = staticOr(EMAIL, 'expected an email address such as dr-team@example.com').meta({ id: 'RunbookEmail' });
+const StatusCode = wholeNumber(100, 599).meta({ id: 'RunbookStatusCode' });
+const Headers = z.record(z.string().min(1), z.string()).meta({ id: 'RunbookHeaders' });
 
 export const Event = z.enum([
   'run.started', 'run.finished', 'run.failed', 'run.completed', 'step.failed',
   'approval.requested', 'approval.escalated', 'manual.assigned', 'decision.needed',
-]);
+]).meta({ id: 'RunbookEvent' });
 export type Event = z.infer<typeof Event>;
 export const Mode = z.enum(['drill', 'recovery']);
 export type Mode = z.infer<typeof Mode>;
@@ -66,19 +78,20 @@ export const HttpWith = z
     body: z.string().optional(),
     expect: z.union([StatusCode, z.array(StatusCode).min(1)], { error: 'expected a status code such as 200, or a list of them' }).optional(),
   })
-  .refine((w) => w.json === undefined || w.body === undefined, { error: 'set json or body, not both', path: ['body'] });
+  .refine((w) => w.json === undefined || w.body === undefined, { error: 'set json or body, not both', path: ['body'] })
+  .meta({ id: 'RunbookHttpWith' });
 
 export const CheckUntil = z
   .strictObject({ status: StatusCode.optional(), path: z.string().min(1).optional(), op: CheckOp, value: z.unknown() })
   .superRefine((until, ctx) => {
-    const templated = typeof until.value === 'string' && hasTemplate(until.value);
     if (until.value === undefined) ctx.addIssue({ code: 'custom', path: ['value'], message: 'is required: the value to compare against' });
     else if (until.op === 'in' && !Array.isArray(until.value) && typeof until.value !== 'string') {
       ctx.addIssue({ code: 'custom', path: ['value'], message: "op 'in' needs a list (or a string to search)" });
-    } else if (['lt', 'lte', 'gt', 'gte'].includes(until.op) && typeof until.value !== 'number' && typeof until.value !== 'string' && !templated) {
+    } else if (['lt', 'lte', 'gt', 'gte'].includes(until.op) && typeof until.value !== 'number' && typeof until.value !== 'string') {
       ctx.addIssue({ code: 'custom', path: ['value'], message: `op '${until.op}' needs a number or a string` });
     }
-  });
+  })
+  .meta({ id: 'RunbookCheckUntil' });
 
 export const CheckWith = z.strictObject({
   url: Url,
@@ -86,41 +99,39 @@ export const CheckWith = z.strictObject({
   headers: Headers.optional(),
   every: Duration.default('5s'),
   until: CheckUntil,
-});
+}).meta({ id: 'RunbookCheckWith' });
 
 export const CommandWith = z.strictObject({
   argv: z.array(z.string()).min(1),
   cwd: z.string().min(1).optional(),
   env: z.record(Name, z.string()).optional(),
-});
+}).meta({ id: 'RunbookCommandWith' });
 
-export const WaitWith = z.strictObject({ duration: Duration });
+export const WaitWith = z.strictObject({ duration: Duration }).meta({ id: 'RunbookWaitWith' });
 
 export const ApprovalWith = z.strictObject({
   approvers: z.array(Role).min(1),
-  quorum: z
-    .int({ error: (issue) => (issue.input === undefined ? undefined : 'expected a whole number ≥ 1') })
-    .min(1, { error: 'expected a whole number ≥ 1' })
+  quorum: wholeNumber(1)
     .max(MAX_QUORUM, { error: `a quorum above ${MAX_QUORUM} is not accepted: roles are open-ended, so no one can check that many approvers exist; lower it` })
     .default(1),
   allowSelfApproval: z.boolean().default(false),
   escalate: z.strictObject({ after: Duration, notify: z.array(Email).min(1) }).optional(),
   onTimeout: z.enum(['abort', 'continue', 'fail']).default('abort'),
   instructions: z.string().optional(),
-});
+}).meta({ id: 'RunbookApprovalWith' });
 
-export const ManualWith = z.strictObject({ instructions: z.string().min(1), assignee: Role.optional() });
+export const ManualWith = z.strictObject({ instructions: z.string().min(1), assignee: Role.optional() }).meta({ id: 'RunbookManualWith' });
 
 export const NotifyWith = z.discriminatedUnion('channel', [
   z.strictObject({ channel: z.literal('email'), recipients: z.array(Email).min(1), subject: z.string().optional(), body: z.string() }),
   z.strictObject({ channel: z.literal('webhook'), url: Url, subject: z.string().optional(), body: z.string() }),
-]);
+]).meta({ id: 'RunbookNotifyWith' });
 
 export const RunbookWith = z.strictObject({
   runbook: RunbookId,
-  version: wholeNumber(1, Number.MAX_SAFE_INTEGER).optional(),
+  version: wholeNumber(1).optional(),
   parameters: z.record(Name, z.unknown()).optional(),
-});
+}).meta({ id: 'RunbookWith' });
 
 /**
  * Where `outputs` paths may start, for the actions whose result shape is part of the language. The other
@@ -150,11 +161,11 @@ export const Retry = z.strictObject({
   backoff: Duration.default('1s'),
   factor: z.number().min(1).max(10).default(2),
   maxBackoff: Duration.optional(),
-});
+}).meta({ id: 'RunbookRetry' });
 
 const UNDOABLE = { http: HttpWith, check: CheckWith, command: CommandWith, notify: NotifyWith } as const;
 const undoOf = <A extends keyof typeof UNDOABLE>(action: A) => z.strictObject({ action: z.literal(action), with: UNDOABLE[action] });
-export const Undo = z.discriminatedUnion('action', [undoOf('http'), undoOf('check'), undoOf('command'), undoOf('notify')]);
+export const Undo = z.discriminatedUnion('action', [undoOf('http'), undoOf('check'), undoOf('command'), undoOf('notify')]).meta({ id: 'RunbookUndo' });
 export type Undo = z.infer<typeof Undo>;
 
 const stepFields = {
@@ -174,6 +185,7 @@ function stepOf<A extends string, W extends z.ZodType>(action: A, withSchema: W,
   return z.strictObject({ ...stepFields, action: z.literal(action), with: withSchema, undo, outputs: outputsFor(action) });
 }
 
+/** One step: `action` selects the schema of `with`, so errors point into the right fields. */
 export const Step = z.discriminatedUnion('action', [
   stepOf('http', HttpWith, true),
   stepOf('check', CheckWith, true),
@@ -183,7 +195,7 @@ export const Step = z.discriminatedUnion('action', [
   stepOf('manual', ManualWith, false),
   stepOf('notify', NotifyWith, true),
   stepOf('runbook', RunbookWith, true),
-]);
+]).meta({ id: 'RunbookStep' });
 export type Step = z.infer<typeof Step>;
 
 const parameterFields = { required: z.boolean().default(false), description: z.string().optional() };
@@ -194,20 +206,22 @@ export const Parameter = z.discriminatedUnion('type', [
   z
     .strictObject({ type: z.literal('enum'), values: z.array(z.string()).min(1), default: z.string().optional(), ...parameterFields })
     .refine((p) => p.default === undefined || p.values.includes(p.default), { error: 'default must be one of values', path: ['default'] }),
-]);
+]).meta({ id: 'RunbookParameter' });
 export type Parameter = z.infer<typeof Parameter>;
 
 export const NotificationRule = z.discriminatedUnion('channel', [
   z.strictObject({ channel: z.literal('email'), recipients: z.array(Email).min(1), events: z.array(Event).min(1) }),
   z.strictObject({
     channel: z.literal('webhook'),
-    url: z.string().regex(HTTP_URL, { error: 'expected an http:// or https:// URL' }),
+    // Chat webhook URLs are often credentials themselves, so they may come from a secret.
+    url: staticOr(HTTP_URL, 'expected an http:// or https:// URL, or {{ secrets.NAME }} when the URL is a secret'),
     events: z.array(Event).min(1),
     format: z.enum(['json', 'chat']).default('json'),
   }),
-]);
+]).meta({ id: 'RunbookNotificationRule' });
 export type NotificationRule = z.infer<typeof NotificationRule>;
 
+/** A runbook as written in YAML or JSON, with defaults filled in once parsed. */
 export const Runbook = z.strictObject({
   id: RunbookId,
   title: z.string().min(1).max(200),

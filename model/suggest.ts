@@ -1,30 +1,33 @@
-// Bounded so that suggesting names for a huge, broken runbook cannot make validation slow.
-const MAX_WORK = 200_000;
+// Suggestions are bounded by a work budget so a huge runbook full of misspelt names still validates fast.
+const DEFAULT_BUDGET = 2_000_000;
 
-/** The candidate closest to `word` by edit distance, when one is close enough to be a likely typo. */
-export function closest(word: string, candidates: Iterable<string>): string | undefined {
-  const pool = [...candidates];
-  if (word.length === 0 || word.length > 64 || pool.length * word.length > MAX_WORK) return undefined;
-  // Short words are too easily "close" to anything: 'z' is one edit from every one-letter id.
-  const limit = word.length <= 2 ? 0 : Math.max(1, Math.floor(word.length / 3));
-  if (limit === 0) return undefined;
-  let best: string | undefined;
-  let bestDistance = limit + 1;
-  for (const candidate of pool) {
-    if (candidate === word || Math.abs(candidate.length - word.length) >= bestDistance) continue;
-    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase(), bestDistance);
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
+/** Returns ` (did you mean 'x'?)` for a word close to one of `candidates`, else ''; shares one work budget across calls. */
+export function suggester(candidates: Iterable<string>, budget = DEFAULT_BUDGET): (word: string) => string {
+  const pool = [...new Set(candidates)];
+  let left = budget;
+  return (word) => {
+    if (word.length === 0 || word.length > 64) return '';
+    // Short words are too easily "close" to anything: 'z' is one edit from every one-letter id.
+    const limit = word.length <= 2 ? 0 : Math.max(1, Math.floor(word.length / 3));
+    let best: string | undefined;
+    let bestDistance = limit + 1;
+    for (const candidate of pool) {
+      if (candidate === word || Math.abs(candidate.length - word.length) >= bestDistance) continue;
+      left -= word.length * candidate.length;
+      if (left < 0) return '';
+      const distance = editDistance(word.toLowerCase(), candidate.toLowerCase(), bestDistance);
+      if (distance < bestDistance) {
+        best = candidate;
+        bestDistance = distance;
+      }
     }
-  }
-  return best;
+    return best === undefined ? '' : ` (did you mean '${best}'?)`;
+  };
 }
 
-/** ` (did you mean 'x'?)` when there is a close candidate, else an empty string. */
+/** One-off suggestion from a short list of candidates. */
 export function didYouMean(word: string, candidates: Iterable<string>): string {
-  const match = closest(word, candidates);
-  return match === undefined ? '' : ` (did you mean '${match}'?)`;
+  return suggester(candidates)(word);
 }
 
 // Edit distance counting a swap of adjacent letters as one edit ('hots' → 'host'), giving up (returning

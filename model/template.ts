@@ -118,8 +118,9 @@ export function renderDeep(value: unknown, ctx: ReferenceContext, opts: RenderOp
 
 function isPlainObject(value: unknown): value is object {
   if (typeof value !== 'object' || value === null) return false;
+  // Realm-agnostic (workflow sandboxes have their own Object.prototype): the prototype's prototype is null.
   const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
+  return proto === null || (typeof proto === 'object' && Object.getPrototypeOf(proto) === null);
 }
 
 function mapValues(obj: object, fn: (value: unknown) => unknown): Record<string, unknown> {

@@ -52,7 +52,7 @@ function failure(problems: Problem[], locate: Locate): RunbookResult {
 }
 
 /** Gives problems printable paths and lines, drops exact repeats, and orders them as they appear in the source. */
-export function toIssues(problems: Problem[], locate: Locate): RunbookIssue[] {
+function toIssues(problems: Problem[], locate: Locate): RunbookIssue[] {
   const seen = new Set<string>();
   const issues: RunbookIssue[] = [];
   for (const problem of problems) {

@@ -15,15 +15,24 @@ export type RunbookView = {
   steps: StepView[];
   params: string[];
   endsAt: string | undefined;
+  /** Webhook URLs of notification rules, by rule index. */
+  ruleUrls: Array<{ index: number; url: string }>;
 };
 
 /** Reads whatever step ids, needs, conditions and templates a (possibly invalid) document holds. */
 export function viewOf(doc: unknown): RunbookView {
   const steps = field(doc, 'steps');
+  const rules = field(doc, 'notifications');
   return {
     steps: Array.isArray(steps) ? steps.map(stepView) : [],
     params: keysOf(field(doc, 'parameters')),
     endsAt: stringOrUndefined(field(field(doc, 'recovery'), 'endsAt')),
+    ruleUrls: Array.isArray(rules)
+      ? rules.flatMap((rule: unknown, index) => {
+          const url = field(rule, 'url');
+          return typeof url === 'string' ? [{ index, url }] : [];
+        })
+      : [],
   };
 }
 

@@ -1,5 +1,5 @@
 import { parseDuration } from './duration';
-import { upstreamOf } from './graph';
+import { layersOf } from './graph';
 import { Problem } from './issue';
 import { Runbook, Step } from './runbook';
 import { templateRefs } from './template';
@@ -18,8 +18,7 @@ export function runbookWarnings(runbook: Runbook): Problem[] {
       message: 'the RTO is measured to the end of the whole run; set recovery.endsAt to the step that restores service',
     });
   }
-  const graph = new Map(runbook.steps.map((step) => [step.id, step.needs ?? []]));
-  const undoable = new Set(runbook.steps.filter((step) => 'undo' in step && step.undo !== undefined).map((step) => step.id));
+  const undoable = undoableSoFar(runbook);
   runbook.steps.forEach((step, index) => {
     const at = (...rest: string[]) => ['steps', index, ...rest];
     const timeout = step.timeout === undefined ? undefined : parseDuration(step.timeout);
@@ -29,7 +28,7 @@ export function runbookWarnings(runbook: Runbook): Problem[] {
     }
     const needs = step.needs ?? [];
     if (new Set(needs).size < needs.length) warnings.push({ at: at('needs'), message: 'lists the same step more than once' });
-    if (step.onFailure === 'rollback' && !undoable.has(step.id) && ![...upstreamOf(step.id, graph)].some((id) => undoable.has(id))) {
+    if (step.onFailure === 'rollback' && !undoable.has(step.id)) {
       warnings.push({ at: at('onFailure'), message: 'rollback has nothing to undo: neither this step nor any step before it has undo' });
     }
     if (step.retry?.maxBackoff !== undefined && (parseDuration(step.retry.maxBackoff) ?? 0) < (parseDuration(step.retry.backoff) ?? 0)) {
@@ -40,8 +39,23 @@ export function runbookWarnings(runbook: Runbook): Problem[] {
   return warnings;
 }
 
+// Steps that have an undo themselves or somewhere upstream, in one pass over the DAG in topological order.
+function undoableSoFar(runbook: Runbook): Set<string> {
+  const byId = new Map(runbook.steps.map((step) => [step.id, step]));
+  const graph = new Map(runbook.steps.map((step) => [step.id, step.needs ?? []]));
+  const reached = new Set<string>();
+  for (const id of layersOf(graph).flat()) {
+    const step = byId.get(id);
+    const own = step !== undefined && 'undo' in step && step.undo !== undefined;
+    if (own || (graph.get(id) ?? []).some((need) => reached.has(need))) reached.add(id);
+  }
+  return reached;
+}
+
 function actionWarnings(step: Step, at: (...rest: string[]) => Array<string | number>): Problem[] {
   if (step.action === 'approval') {
+    const repeated = step.with.approvers.filter((role, i) => step.with.approvers.indexOf(role) !== i);
+    if (repeated.length > 0) return [{ at: at('with', 'approvers'), message: `lists ${repeated.join(', ')} more than once; listing a role again has no effect` }];
     const after = step.with.escalate === undefined ? undefined : parseDuration(step.with.escalate.after);
     const window = step.timeout === undefined ? undefined : parseDuration(step.timeout);
     if (after !== undefined && window !== undefined && after >= window) {

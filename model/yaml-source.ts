@@ -18,7 +18,7 @@ export function parseYaml(text: string): { source: YamlSource; errors: RunbookIs
   // prettyErrors off: building code frames for pathological input is slow enough to exhaust memory.
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true, merge: false, version: '1.2' });
   const errors = [...doc.errors, ...doc.warnings].map((err) => yamlIssue(err, lines));
-  errors.push(...aliasIssues(doc, lines));
+  errors.push(...structureIssues(doc, lines));
   return { source: { doc, lines }, errors };
 }
 
@@ -29,10 +29,15 @@ function yamlIssue(err: YAMLError, lines: LineCounter): RunbookIssue {
 }
 
 // Aliases are rejected outright: a runbook is short enough to repeat a value, and this closes the door on
-// "billion laughs" expansion without tuning a budget.
-function aliasIssues(doc: Document.Parsed, lines: LineCounter): RunbookIssue[] {
+// "billion laughs" expansion without tuning a budget. Keys that are lists or mappings have no meaning in a
+// runbook, and would otherwise be flattened into strings.
+function structureIssues(doc: Document.Parsed, lines: LineCounter): RunbookIssue[] {
   const issues: RunbookIssue[] = [];
   visit(doc, {
+    Pair(_key, pair, ancestry) {
+      if (pair.key === null || isScalar(pair.key)) return;
+      issues.push({ path: pathOf(ancestry, pair), line: lines.linePos(rangeStart(pair.key) ?? 0).line, message: 'a key must be plain text, not a list, mapping or alias' });
+    },
     Alias(_key, node, ancestry) {
       issues.push({
         path: pathOf(ancestry, node),

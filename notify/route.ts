@@ -6,7 +6,8 @@ import type { NotificationTarget } from './types';
 export type NotifyStepWith = Extract<Step, { action: 'notify' }>['with'];
 
 /**
- * Where a notification about `event` goes: every runbook rule and default route that lists the event, plus
+ * Where a notification about `event` goes: every runbook rule and default route that lists the event (a rule listing
+ * `run.finished` hears both run.completed and run.failed), plus
  * `extra.emails` (e.g. an approval's escalation targets). One email target per recipient, so each recipient has its
  * own idempotency key and a bad address cannot hold up the others; recipients and webhook URLs appear once, with
  * the runbook's own rules winning over the defaults when the same URL is listed with different formats.
@@ -19,12 +20,17 @@ export function routeNotification(
 ): NotificationTarget[] {
   const targets = new Targets();
   for (const rule of [...rules, ...defaults]) {
-    if (!rule.events.includes(event)) continue;
+    if (!listens(rule, event)) continue;
     if (rule.channel === 'email') rule.recipients.forEach((to) => targets.email(to));
     else targets.webhook(rule.url, rule.format);
   }
   (extra.emails ?? []).forEach((to) => targets.email(to));
   return targets.list;
+}
+
+// `run.finished` is the end of a run whatever its outcome: rules may list it instead of both outcomes.
+function listens(rule: NotificationRule, event: Event): boolean {
+  return rule.events.includes(event) || (rule.events.includes('run.finished') && (event === 'run.completed' || event === 'run.failed'));
 }
 
 /** The targets of a notify step: one per email recipient, or its webhook. */

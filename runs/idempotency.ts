@@ -18,16 +18,16 @@ export async function triggerOnce(
   db: Db,
   o: { subject: string; key: string; request: TriggerRequest; trigger: RunTrigger },
 ): Promise<{ run: StartedRun; replayed: boolean }> {
-  const requestHash = createHash('sha256').update(canonicalJson(o.request)).digest('hex');
+  const hash = requestHash(o.request);
   const input = await runs.prepare(o.request, o.subject, o.trigger);
   const { claimed, record } = await claimIdempotencyKey(db, idempotencyId(o.subject, o.key), {
-    requestHash, runId: input.runId, version: input.version, createdAt: new Date().toISOString(),
+    requestHash: hash, runId: input.runId, version: input.version, createdAt: new Date().toISOString(),
   });
   if (claimed) {
     await runs.start(input);
     return { run: startedRun(input), replayed: false };
   }
-  if (record.requestHash !== requestHash) {
+  if (record.requestHash !== hash) {
     throw new DomainError('conflict', 'this Idempotency-Key was already used with a different request; use a new key for a new run');
   }
   // The first request may have died before starting its run: start it now, pinned to the version it recorded.
@@ -40,4 +40,9 @@ export async function triggerOnce(
     }
   }
   return { run: startedRun(pinned), replayed: true };
+}
+
+/** The fingerprint a key is bound to: equal requests (whatever their key order) have equal hashes. */
+export function requestHash(request: TriggerRequest): string {
+  return createHash('sha256').update(canonicalJson(request)).digest('hex');
 }

@@ -52,8 +52,8 @@ export class RunMetrics {
         samples: breaches.map((b) => ({ labels: { runbook: b.runbookId, mode: b.mode }, value: b.count })),
       },
       {
-        name: 'lifeboat_approvals_waiting', type: 'gauge', help: 'Approval steps running runs are waiting on (from their live state; runs that do not answer within 1.5 s are left out).',
-        samples: [{ labels: {}, value: waiting }],
+        name: 'lifeboat_approvals_waiting', type: 'gauge', help: 'Approval steps running runs are waiting on, by runbook (from their live state; runs that do not answer within 1.5 s are left out).',
+        samples: [...waiting].map(([runbook, value]) => ({ labels: { runbook }, value })),
       },
       {
         name: 'lifeboat_step_duration_seconds', type: 'histogram', buckets: STEP_BUCKETS, samples: [],
@@ -63,16 +63,17 @@ export class RunMetrics {
     ];
   }
 
-  private async approvalsWaiting(): Promise<number> {
+  private async approvalsWaiting(): Promise<Map<string, number>> {
     const running = await newestRuns(this.deps.db, ['running'], MAX_RUNNING_QUERIED);
-    let waiting = 0;
+    const waiting = new Map<string, number>();
     // A run whose worker is gone never answers a query: a deadline keeps the scrape bounded.
-    await inBatches(running, 16, async ({ runId }) => {
+    await inBatches(running, 16, async ({ runId, runbookId }) => {
       try {
         const state = await this.deps.client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
           this.deps.client.workflow.getHandle(runId).query(runStateQuery),
         );
-        waiting += state.waitingFor.filter((w) => w.kind === 'approval').length;
+        const n = state.waitingFor.filter((w) => w.kind === 'approval').length;
+        if (n > 0) waiting.set(runbookId, (waiting.get(runbookId) ?? 0) + n);
       } catch {
         // Not answering, closed or gone: not counted.
       }

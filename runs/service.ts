@@ -35,6 +35,11 @@ export interface TriggerRequest {
 export class RunService {
   constructor(private readonly deps: { client: Client; db: Db; taskQueue: string }) {}
 
+  /** The task queue runs are started on (schedules start theirs on the same one). */
+  get taskQueue(): string {
+    return this.deps.taskQueue;
+  }
+
   /** Validates the request against the pinned runbook version and starts its workflow. */
   async trigger(req: TriggerRequest, requester: string, trigger: RunTrigger): Promise<StartedRun> {
     const input = await this.prepare(req, requester, trigger);

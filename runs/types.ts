@@ -26,7 +26,7 @@ export const RunInput = z.object({
   trigger: RunTrigger,
   declaredAt: z.string().optional(),
   /** Set by continue-as-new: where the previous run of this workflow left off. */
-  resume: z.unknown().optional(),
+  resume: z.lazy(() => ResumeState).optional(),
 });
 export type RunInput = z.infer<typeof RunInput>;
 
@@ -134,3 +134,18 @@ export type ControlResult = { accepted: true; state: RunState };
 
 /** Failure types an update validator rejects with; the API maps them to HTTP statuses. */
 export const REJECTION = { forbidden: 'Forbidden', conflict: 'Conflict', invalid: 'Invalid' } as const;
+
+/** What a run carries across continue-as-new: every step's state and the counters the timeline depends on. */
+export const ResumeState = z.object({
+  steps: z.array(StepState.extend({ doneOrder: z.number().int().optional() })),
+  timelineSeq: z.number().int(),
+  startedAt: z.string(),
+  clockStart: z.number(),
+  achievedMs: z.number().optional(),
+  paused: z.boolean(),
+  pausedSince: z.string().optional(),
+  completions: z.number().int(),
+  notifications: z.number().int(),
+  continued: z.number().int(),
+});
+export type ResumeState = z.infer<typeof ResumeState>;

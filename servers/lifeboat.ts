@@ -5,6 +5,7 @@ import { createApp } from '../api/app';
 import type { Config } from '../config';
 import { RunService } from '../runs/service';
 import { connectStore, type Store } from '../store/connection';
+import { ensureRunIndexes } from '../store/runs';
 import { createLifeboatWorker } from '../worker/worker';
 
 /** A running Lifeboat: worker and API on the given servers. */
@@ -29,6 +30,7 @@ export async function startLifeboat(o: {
   const { config } = o;
   const taskQueue = o.taskQueue ?? config.TEMPORAL_TASK_QUEUE;
   const store = await connectStore(o.mongoUri);
+  await ensureRunIndexes(store.db);
   const connection = await Connection.connect({ address: o.temporalAddress });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const nativeConnection = await NativeConnection.connect({ address: o.temporalAddress });
@@ -41,7 +43,7 @@ export async function startLifeboat(o: {
   });
   const workerDone = worker.run();
   const runs = new RunService({ client, db: store.db, taskQueue });
-  const app = createApp({ client, db: store.db, namespace: config.TEMPORAL_NAMESPACE, runs });
+  const app = createApp({ client, db: store.db, namespace: config.TEMPORAL_NAMESPACE, runs, adminToken: config.LIFEBOAT_ADMIN_TOKEN, metricsPublic: config.LIFEBOAT_METRICS_PUBLIC });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(o.port ?? config.PORT, config.HOST, () => resolve(s));
     s.once('error', (err: NodeJS.ErrnoException) =>

@@ -1,9 +1,11 @@
 // `npm start`: the embedded default. Starts (or reuses) Temporal and FerretDB with their data under .lifeboat/,
 // a local mail catcher, the worker and the API; syncs runbooks/ into the registry; Ctrl-C stops what it started.
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../config';
+import { assertNotificationConfig } from '../notify/check';
 import { syncRunbooks } from '../store/sync';
 import { startLifeboat } from './lifeboat';
 import { startServers } from './local';
@@ -11,9 +13,12 @@ import { startServers } from './local';
 const log = (line: string) => console.log(`lifeboat: ${line}`);
 
 async function main(): Promise<void> {
-  const config = loadConfig();
-  const home = path.resolve(config.LIFEBOAT_HOME);
+  const home = path.resolve(process.env.LIFEBOAT_HOME ?? '.lifeboat');
   mkdirSync(home, { recursive: true });
+  const tokenFile = path.join(home, 'admin-token');
+  if (!process.env.LIFEBOAT_ADMIN_TOKEN) process.env.LIFEBOAT_ADMIN_TOKEN = adminToken(tokenFile);
+  const config = loadConfig();
+  assertNotificationConfig(config, (w) => log(`warning: ${w}`));
   // We own shutdown: Ctrl-C stops the API and worker first, then the servers we started.
   Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
   const servers = await startServers(config, { home, log });
@@ -32,6 +37,9 @@ async function main(): Promise<void> {
   servers.notes.forEach((n) => log(n));
   log(`API:         ${lifeboat.url}  (try: curl ${lifeboat.url}/health)`);
   if (servers.temporalUiUrl) log(`Temporal UI: ${servers.temporalUiUrl}`);
+  if (existsSync(tokenFile) && readFileSync(tokenFile, 'utf8').trim() === config.LIFEBOAT_ADMIN_TOKEN) {
+    log(`admin token: ${tokenFile} (curl -H "Authorization: Bearer $(cat ${path.relative(process.cwd(), tokenFile)})" …)`);
+  }
   log('ready; press Ctrl-C to stop');
 
   let stopping = false;
@@ -46,6 +54,14 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+/** The embedded default's admin token: made once, kept (readable by this user only) under LIFEBOAT_HOME. */
+function adminToken(file: string): string {
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const token = `lb_${randomBytes(32).toString('base64url')}`;
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return token;
 }
 
 main().catch((err: unknown) => {

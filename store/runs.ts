@@ -1,3 +1,4 @@
+import type { Filter } from 'mongodb';
 import { z } from 'zod';
 import type { Db } from './connection';
 
@@ -42,7 +43,48 @@ export async function saveRun(db: Db, record: RunRecord): Promise<void> {
 /** A run's record, or undefined if there is none. */
 export async function getRun(db: Db, runId: string): Promise<RunRecord | undefined> {
   const doc = await db.collection<RunDoc>('runs').findOne({ _id: runId });
-  if (!doc) return undefined;
+  return doc ? fromDoc(doc) : undefined;
+}
+
+function fromDoc(doc: RunDoc): RunRecord {
   const { _id, parametersJson, ...rest } = doc;
   return RunRecord.parse({ ...rest, runId: _id, parameters: JSON.parse(parametersJson) });
+}
+
+/** Which runs to list; `after` is the (startedAt, runId) of the last run of the previous page. */
+export interface RunFilter {
+  runbookId?: string;
+  mode?: RunMode;
+  status?: RunStatus;
+  /** ISO-8601 UTC bounds on startedAt: from inclusive, to exclusive. */
+  from?: string;
+  to?: string;
+  after?: { startedAt: string; runId: string };
+}
+
+/**
+ * Runs matching `filter`, newest first (startedAt, then run id, descending), at most `limit`. On MongoDB the
+ * indexes from `ensureRunIndexes` serve it; FerretDB v1 scans the collection, which is the best it can do.
+ */
+export async function findRuns(db: Db, filter: RunFilter, limit: number): Promise<RunRecord[]> {
+  const query: Filter<RunDoc> = {};
+  if (filter.runbookId !== undefined) query.runbookId = filter.runbookId;
+  if (filter.mode !== undefined) query.mode = filter.mode;
+  if (filter.status !== undefined) query.status = filter.status;
+  if (filter.from !== undefined || filter.to !== undefined) {
+    query.startedAt = { ...(filter.from !== undefined ? { $gte: filter.from } : {}), ...(filter.to !== undefined ? { $lt: filter.to } : {}) };
+  }
+  if (filter.after) {
+    const { startedAt, runId } = filter.after;
+    query.$or = [{ startedAt: { $lt: startedAt } }, { startedAt, _id: { $lt: runId } }];
+  }
+  const docs = await db.collection<RunDoc>('runs').find(query).sort({ startedAt: -1, _id: -1 }).limit(limit).toArray();
+  return docs.map(fromDoc);
+}
+
+/** The indexes run listings use on MongoDB (FerretDB v1 accepts and ignores them). Safe to call at every start. */
+export async function ensureRunIndexes(db: Db): Promise<void> {
+  const runs = db.collection<RunDoc>('runs');
+  await runs.createIndex({ startedAt: -1, _id: -1 }, { name: 'startedAt_id' });
+  await runs.createIndex({ runbookId: 1, startedAt: -1, _id: -1 }, { name: 'runbook_startedAt_id' });
 }

@@ -1,11 +1,13 @@
 // Standalone worker process (docker-compose, clusters): needs TEMPORAL_ADDRESS, MONGODB_URI and SMTP_URL.
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../config';
+import { assertNotificationConfig } from '../notify/check';
 import { connectStore } from '../store/connection';
 import { createLifeboatWorker } from './worker';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  assertNotificationConfig(config, (w) => console.warn(`lifeboat worker: warning: ${w}`));
   const missing = (['TEMPORAL_ADDRESS', 'MONGODB_URI', 'SMTP_URL'] as const).filter((k) => !config[k]);
   if (missing.length) throw new Error(`the standalone worker needs ${missing.join(', ')}; for a local setup run 'npm start' instead`);
   const store = await connectStore(config.MONGODB_URI!);

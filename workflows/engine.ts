@@ -1,10 +1,10 @@
-import { CancellationScope, condition, isCancellation, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import { allHandlersFinished, CancellationScope, condition, continueAsNew, isCancellation, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { evaluateCondition, parseCondition } from '../model/condition';
 import { parseDuration } from '../model/duration';
 import type { ReferenceContext } from '../model/reference';
 import type { RunRecord } from '../store/runs';
-import type { PinnedRun, RunPhase, RunState, StepState, WaitingFor } from '../runs/types';
+import type { PinnedRun, ResumeState, RunPhase, RunState, StepState, WaitingFor } from '../runs/types';
 import { valueAt } from '../runs/values';
 import { executeStep, type Outcome } from './execute';
 import { SEARCH_ATTRIBUTES } from './names';
@@ -44,6 +44,9 @@ export interface Halt {
 
 const FINAL = new Set(['succeeded', 'failed', 'skipped', 'simulated', 'cancelled']);
 
+// Continue-as-new well before Temporal's history limits; the server also suggests it when history grows large.
+const HISTORY_EVENTS_LIMIT = 8000;
+
 /**
  * Runs one pinned runbook version: walks the step DAG, starting every step whose needs are met (in parallel),
  * and records every transition on the timeline. All state is plain data derived from workflow history.
@@ -63,17 +66,27 @@ export class RunEngine {
   private readonly clockStart: number;
   private achievedMs?: number;
 
+  private continued = 0;
+
   constructor(readonly run: PinnedRun) {
-    this.startedAt = new Date().toISOString();
-    this.clockStart = Date.parse(run.declaredAt ?? this.startedAt);
+    const resume = run.resume;
+    this.startedAt = resume?.startedAt ?? new Date().toISOString();
+    this.clockStart = resume?.clockStart ?? Date.parse(run.declaredAt ?? this.startedAt);
+    const resumed = new Map((resume?.steps ?? []).map((s) => [s.id, s]));
     for (const step of run.runbook.steps) {
-      this.steps.set(step.id, {
-        step,
-        state: { id: step.id, title: step.title, action: step.action, status: 'pending', attempts: 0, expectedMs: step.expected ? parseDuration(step.expected) : undefined },
-      });
+      const prior = resumed.get(step.id);
+      const { doneOrder, ...state } = prior ?? { id: step.id, title: step.title, action: step.action, status: 'pending' as const, attempts: 0, expectedMs: step.expected ? parseDuration(step.expected) : undefined };
+      this.steps.set(step.id, { step, state, doneOrder });
     }
-    this.timeline = new TimelineWriter(run.runId);
-    this.notifier = new Notifier(run, this.timeline);
+    if (resume) {
+      this.achievedMs = resume.achievedMs;
+      this.paused = resume.paused;
+      this.pausedSince = resume.pausedSince;
+      this.completions = resume.completions;
+      this.continued = resume.continued;
+    }
+    this.timeline = new TimelineWriter(run.runId, resume?.timelineSeq ?? 0);
+    this.notifier = new Notifier(run, this.timeline, resume?.notifications ?? 0);
   }
 
   /** Something changed that the scheduler or a waiting step may care about. */
@@ -144,15 +157,19 @@ export class RunEngine {
   /** Runs the whole runbook; resolves with the final state (a failed run is a status, not an exception). */
   async execute(): Promise<RunState> {
     const { run } = this;
-    this.timeline.emit('run.started', {
-      actor: run.requester,
-      detail: { runbook: run.runbook.id, version: run.version, hash: run.hash, mode: run.mode, trigger: run.trigger, parameters: run.parameters, declaredAt: run.declaredAt },
-    });
-    this.notifier.notify('run.started', { detail: { trigger: run.trigger, parameters: run.parameters } });
-    await recordRun(this.record());
+    if (run.resume) {
+      this.timeline.emit('run.continued', { detail: { continued: this.continued } });
+    } else {
+      this.timeline.emit('run.started', {
+        actor: run.requester,
+        detail: { runbook: run.runbook.id, version: run.version, hash: run.hash, mode: run.mode, trigger: run.trigger, parameters: run.parameters, declaredAt: run.declaredAt },
+      });
+      this.notifier.notify('run.started', { detail: { trigger: run.trigger, parameters: run.parameters } });
+      await recordRun(this.record());
+    }
     const running = new Map<string, Promise<void>>();
     try {
-      await this.schedule(running);
+      if ((await this.schedule(running)) === 'continue') return await this.continueAsNew();
     } catch (err) {
       if (!isCancellation(err)) throw err;
       // The workflow itself was cancelled (by a parent run or `temporal workflow cancel`): an abort.
@@ -164,9 +181,12 @@ export class RunEngine {
     });
   }
 
-  private async schedule(running: Map<string, Promise<void>>): Promise<void> {
+  private async schedule(running: Map<string, Promise<void>>): Promise<'done' | 'continue'> {
     for (;;) {
-      if (!this.halt && !this.paused) {
+      // A long run drains (starts nothing new) once history is large, then continues as a new workflow run.
+      const draining = workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_EVENTS_LIMIT;
+      if (draining && running.size === 0 && !this.halt && this.readySteps().length > 0) return 'continue';
+      if (!this.halt && !this.paused && !draining) {
         for (const rt of this.readySteps()) {
           if (running.has(rt.step.id)) continue;
           const scope = new CancellationScope();
@@ -179,7 +199,7 @@ export class RunEngine {
         }
       }
       // Paused with steps ready to start: wait for resume. Otherwise nothing running and nothing startable ends it.
-      if (running.size === 0 && (this.halt || this.readySteps().length === 0)) return;
+      if (running.size === 0 && (this.halt || this.readySteps().length === 0)) return 'done';
       const seen = this.tick;
       await condition(() => this.tick !== seen);
     }
@@ -277,6 +297,27 @@ export class RunEngine {
     }
     if (rt.decision === 'abort' && !this.halt) this.stopRun({ status: 'aborted', reason: `step ${step.id} failed and the operator aborted the run`, actor: 'operator', rollback: false });
     return 'stop';
+  }
+
+  /** Hands the run to a fresh workflow run with the same id, carrying every step's state (plain JSON). */
+  private async continueAsNew(): Promise<never> {
+    await this.notifier.settled();
+    await this.timeline.close();
+    await condition(allHandlersFinished);
+    const resume: ResumeState = {
+      steps: [...this.steps.values()].map((rt) => ({ ...rt.state, doneOrder: rt.doneOrder })),
+      timelineSeq: this.timeline.lastSeq,
+      startedAt: this.startedAt,
+      clockStart: this.clockStart,
+      achievedMs: this.achievedMs,
+      paused: this.paused,
+      pausedSince: this.pausedSince,
+      completions: this.completions,
+      notifications: this.notifier.sent,
+      continued: this.continued + 1,
+    };
+    const { runId, runbook, version, hash, mode, parameters, requester, trigger, declaredAt } = this.run;
+    return continueAsNew<(input: PinnedRun) => Promise<RunState>>({ runId, runbook, version, hash, mode, parameters, requester, trigger, declaredAt, resume });
   }
 
   /** Stops scheduling and cancels running steps; the first reason wins. */

@@ -24,9 +24,12 @@ const targetName = (t: NotificationTarget) => (t.channel === 'email' ? `email:${
 export class Notifier {
   private readonly inflight: Promise<void>[] = [];
   private defaults?: Promise<NotificationRule[]>;
-  private count = 0;
+  constructor(private readonly run: PinnedRun, private readonly timeline: TimelineWriter, private count = 0) {}
 
-  constructor(private readonly run: PinnedRun, private readonly timeline: TimelineWriter) {}
+  /** How many notifications this run has asked for (their keys stay unique across continue-as-new). */
+  get sent(): number {
+    return this.count;
+  }
 
   notify(event: Event, o: { step?: Step; detail?: Record<string, unknown>; emails?: string[] }): void {
     const n = ++this.count;

@@ -1,8 +1,15 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { RunMode } from '../../store/runs';
-import type { RunService } from '../../runs/service';
+import { triggerOnce } from '../../runs/idempotency';
+import { listRuns, RunListQuery, RunPage } from '../../runs/list';
+import { StartedRun, type RunService } from '../../runs/service';
+import { RunState } from '../../runs/types';
+import type { Db } from '../../store/connection';
+import { RunMode, RunRecord } from '../../store/runs';
+import { ChainVerification, StoredTimelineEvent } from '../../timeline/event';
+import { principal } from '../auth';
 import { parseOr400 } from '../errors';
+import { addRoute } from '../route';
 
 export const TriggerRunBody = z.strictObject({
   runbook: z.string().min(1, 'name the runbook to run'),
@@ -13,32 +20,85 @@ export const TriggerRunBody = z.strictObject({
 });
 export type TriggerRunBody = z.infer<typeof TriggerRunBody>;
 
-const RunIdParams = z.object({ id: z.string().min(1).max(200) });
+/** A client-chosen key making POST /runs safe to retry (see docs/api.md, "Idempotency"). */
+export const IdempotencyKey = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[\x21-\x7e]+$/, 'use 1 to 255 visible ASCII characters, e.g. a UUID');
 
-/** Trigger runs and read their status and timeline. */
-export function runsRouter(runs: RunService): Router {
+export const RunIdParams = z.object({ id: z.string().min(1).max(200) });
+const RunDetail = RunRecord.extend({ state: RunState.nullable() }).meta({ id: 'RunDetail' });
+const Timeline = z.object({ runId: z.string(), events: z.array(StoredTimelineEvent) }).meta({ id: 'Timeline' });
+const Verification = ChainVerification.extend({ runId: z.string() }).meta({ id: 'TimelineVerification' });
+
+/** Trigger and list runs, and read a run's status, timeline and chain verification. */
+export function runsRouter(runs: RunService, db: Db): Router {
   const router = Router();
 
-  router.post('/runs', async (req, res) => {
-    const body = parseOr400(TriggerRunBody, req.body ?? {}, 'body');
-    const started = await runs.trigger(body, 'api', { kind: 'api', by: 'api' });
-    res.status(201).location(`/runs/${encodeURIComponent(started.runId)}`).json(started);
+  addRoute(router, {
+    method: 'post', path: '/runs', operationId: 'triggerRun', tag: 'runs', access: 'operator',
+    summary: 'Start a run of a runbook',
+    description: 'Pins the runbook version (the latest unless given) and starts its workflow. With an `Idempotency-Key` ' +
+      'header, a retry with the same key and body answers 200 with the same run instead of starting another; the same ' +
+      'key with a different body is 409.',
+    body: TriggerRunBody,
+    bodyExample: { runbook: 'hello-drill', mode: 'drill' },
+    headers: [{ name: 'Idempotency-Key', description: 'Makes the request safe to retry: one run per key and caller.', schema: IdempotencyKey }],
+    responses: {
+      201: { description: 'Started; Location is the run.', schema: StartedRun },
+      200: { description: 'A retry: the run this Idempotency-Key started before.', schema: StartedRun },
+      404: { description: 'No such runbook or version.' },
+      409: { description: 'The Idempotency-Key was used with a different request.' },
+    },
+  }, async ({ body, req, res }) => {
+    const key = parseOr400(IdempotencyKey.optional(), req.get('idempotency-key'), 'headers.Idempotency-Key');
+    const who = principal(req).subject;
+    const trigger = { kind: 'api', by: who } as const;
+    const { run, replayed } = key === undefined
+      ? { run: await runs.trigger(body, who, trigger), replayed: false }
+      : await triggerOnce(runs, db, { subject: who, key, request: body, trigger });
+    res.status(replayed ? 200 : 201).location(`/runs/${encodeURIComponent(run.runId)}`).json(run);
   });
 
-  router.get('/runs/:id', async (req, res) => {
-    const { id } = parseOr400(RunIdParams, req.params, 'path');
-    const { record, state } = await runs.get(id);
+  addRoute(router, {
+    method: 'get', path: '/runs', operationId: 'listRuns', tag: 'runs', access: 'viewer',
+    summary: 'Runs, newest first, filtered and paginated',
+    description: 'Filters combine; `from`/`to` bound the start time. Pages hold `limit` runs (default 50, at most 200); ' +
+      'pass the answer\'s `next` as `cursor` for the next page.',
+    query: RunListQuery,
+    responses: { 200: { description: 'One page of runs.', schema: RunPage } },
+  }, async ({ query, res }) => {
+    res.json(await listRuns(db, query));
+  });
+
+  addRoute(router, {
+    method: 'get', path: '/runs/:id', operationId: 'getRun', tag: 'runs', access: 'viewer',
+    summary: 'A run: its record and live state (steps, what it waits for, the recovery clock)',
+    params: RunIdParams,
+    responses: { 200: { description: 'The run; `state` is null once the workflow history is gone.', schema: RunDetail }, 404: { description: 'No such run.' } },
+  }, async ({ params, res }) => {
+    const { record, state } = await runs.get(params.id);
     res.json({ ...record, state: state ?? null });
   });
 
-  router.get('/runs/:id/timeline', async (req, res) => {
-    const { id } = parseOr400(RunIdParams, req.params, 'path');
-    res.json({ runId: id, events: await runs.timeline(id) });
+  addRoute(router, {
+    method: 'get', path: '/runs/:id/timeline', operationId: 'getRunTimeline', tag: 'runs', access: 'viewer',
+    summary: 'The run\'s hash-chained timeline, in order',
+    params: RunIdParams,
+    responses: { 200: { description: 'Every event so far.', schema: Timeline }, 404: { description: 'No such run.' } },
+  }, async ({ params, res }) => {
+    res.json({ runId: params.id, events: await runs.timeline(params.id) });
   });
 
-  router.get('/runs/:id/verify', async (req, res) => {
-    const { id } = parseOr400(RunIdParams, req.params, 'path');
-    res.json({ runId: id, ...(await runs.verify(id)) });
+  addRoute(router, {
+    method: 'get', path: '/runs/:id/verify', operationId: 'verifyRunTimeline', tag: 'runs', access: 'viewer',
+    summary: 'Recompute the timeline\'s hash chain',
+    description: 'Reports the first edited, deleted or reordered event, if any.',
+    params: RunIdParams,
+    responses: { 200: { description: 'The verification.', schema: Verification }, 404: { description: 'No such run.' } },
+  }, async ({ params, res }) => {
+    res.json({ runId: params.id, ...(await runs.verify(params.id)) });
   });
 
   return router;

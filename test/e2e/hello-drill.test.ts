@@ -6,12 +6,12 @@ import { startTestLifeboat } from '../harness/lifeboat';
 import { waitForMail } from '../harness/mail';
 import { waitFor } from '../harness/wait';
 
-let lb: Lifeboat;
+let lb: Lifeboat & { adminToken: string };
 let api: ReturnType<typeof apiClient>;
 
 beforeAll(async () => {
   lb = await startTestLifeboat();
-  api = apiClient(lb.url);
+  api = apiClient(lb.url, { authorization: `Bearer ${lb.adminToken}` });
   await syncRunbooks(lb.store.db, path.resolve(__dirname, '../../runbooks'));
 });
 afterAll(async () => {

@@ -90,6 +90,7 @@ const cases: Case[] = [
   { name: 'a number parameter with a string default', src: `id: t\ntitle: T\nparameters:\n  n: { type: number, default: "five" }\nsteps:\n${WAIT}`, path: 'parameters.n.default', line: 4, message: "expected a number, got string 'five'" },
   { name: 'a parameter name that is not a name', src: `id: t\ntitle: T\nparameters:\n  my param: { type: string }\nsteps:\n${WAIT}`, path: 'parameters["my param"]', line: 4, message: 'is not a valid key: expected a name' },
   { name: 'a webhook rule with a non-http URL', src: `id: t\ntitle: T\nnotifications:\n  - { channel: webhook, url: "mailto:x@example.com", events: [run.failed] }\nsteps:\n${WAIT}`, path: 'notifications[0].url', line: 4, message: 'expected an http:// or https:// URL' },
+  { name: 'a notification rule URL built from a parameter', src: `id: t\ntitle: T\nnotifications:\n  - { channel: webhook, url: "{{ params.hook }}", events: [run.failed] }\nsteps:\n${WAIT}`, path: 'notifications[0].url', line: 4, message: "'{{ params.hook }}' is not allowed here: a notification rule's url can only use {{ secrets.NAME }}" },
   { name: 'a misspelt notification event', src: `id: t\ntitle: T\nnotifications:\n  - channel: email\n    recipients: [a@example.com]\n    events: [run.start]\nsteps:\n${WAIT}`, path: 'notifications[0].events[0]', line: 6, message: "(did you mean 'run.started'?)" },
 ];
 

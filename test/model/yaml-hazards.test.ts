@@ -78,6 +78,10 @@ describe('loadRunbook refuses YAML hazards', () => {
     expect(errorsOf('id: t\ntitle: [unclosed\nsteps: []\n')[0]).toMatchObject({ line: expect.any(Number), message: expect.stringMatching(/^YAML syntax error/) });
   });
 
+  it('rejects keys that are lists or mappings', () => {
+    expect(errorsOf(withSteps(WAIT) + 'tags:\n  ? [a, b]\n  : c\n')).toEqual([{ path: 'tags', line: 8, message: 'a key must be plain text, not a list, mapping or alias' }]);
+  });
+
   it('rejects an empty file', () => {
     expect(errorsOf('   \n')).toEqual([{ path: '', line: 1, message: 'the file is empty; a runbook needs at least id, title and steps' }]);
   });

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { Parameter } from '../model/runbook';
+import { apiPath, type Api } from './api';
+import { UsageError } from './io';
+
+const RunbookParameters = z.object({ version: z.int(), runbook: z.object({ parameters: z.record(z.string(), Parameter).optional() }) });
+
+/** Splits repeated `--param name=value` options; a name may appear once. */
+export function splitParams(pairs: string[] = []): Array<[string, string]> {
+  const seen = new Set<string>();
+  return pairs.map((pair) => {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--param takes name=value, got '${pair}'`);
+    const name = pair.slice(0, eq);
+    if (seen.has(name)) throw new UsageError(`--param ${name} is given twice`);
+    seen.add(name);
+    return [name, pair.slice(eq + 1)];
+  });
+}
+
+/** A command-line value as the parameter's declared type (the API checks it; unknown names stay text). */
+export function coerce(p: Parameter | undefined, text: string): unknown {
+  if (p?.type === 'number' && text.trim() !== '' && Number.isFinite(Number(text))) return Number(text);
+  if (p?.type === 'boolean' && (text === 'true' || text === 'false')) return text === 'true';
+  return text;
+}
+
+/** `--param` values typed by the runbook's declarations, read from the API only when there are any. */
+export async function runParameters(api: Api, runbook: string, version: number | undefined, pairs: string[] | undefined): Promise<Record<string, unknown>> {
+  const given = splitParams(pairs);
+  if (given.length === 0) return {};
+  const query = version === undefined ? '' : `?version=${version}`;
+  const detail = await api.call(RunbookParameters, 'GET', `${apiPath('runbooks', runbook)}${query}`);
+  const declared = detail.runbook.parameters ?? {};
+  return Object.fromEntries(given.map(([name, text]) => [name, coerce(declared[name], text)]));
+}
+
+/** Parses `--version N`. */
+export function versionOption(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^[1-9]\d{0,8}$/.test(text)) throw new UsageError(`--version must be a positive whole number, not '${text}'`);
+  return Number(text);
+}

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { RunTrigger, StepStatus } from '../runs/types';
+import { RunMode, RunStatus } from '../store/runs';
+import { ChainVerification } from '../timeline/event';
+
+/** A run parameter as the report shows it: secret-looking names never show their value. */
+export const ReportParameter = z.object({ name: z.string(), value: z.unknown().optional(), redacted: z.boolean() });
+
+/** One step: what the plan expected against what happened. */
+export const ReportStep = z.object({
+  id: z.string(),
+  title: z.string().optional(),
+  action: z.string(),
+  status: z.union([StepStatus, z.literal('not-run')]),
+  expectedMs: z.number().optional().meta({ description: "The planner's expectation in the run's mode." }),
+  expectedBasis: z.enum(['expected', 'timeout', 'default']).optional(),
+  actualMs: z.number().optional().meta({ description: 'From the first start to the last outcome, retries included.' }),
+  attempts: z.int(),
+  error: z.string().optional(),
+  reason: z.string().optional(),
+});
+export type ReportStep = z.infer<typeof ReportStep>;
+
+/** A person's decision: an approval, a manual task's sign-off, or an operator's decision on a failed step. */
+export const ReportSignOff = z.object({
+  kind: z.enum(['approval', 'manual', 'decision']),
+  stepId: z.string().optional(),
+  actor: z.string(),
+  at: z.string(),
+  outcome: z.string().meta({ description: 'granted, rejected, done, failed, retry, skip or abort' }),
+  comment: z.string().optional(),
+  evidence: z.array(z.string()).optional(),
+});
+export type ReportSignOff = z.infer<typeof ReportSignOff>;
+
+export const ReportNotification = z.object({
+  at: z.string(),
+  stepId: z.string().optional(),
+  event: z.string().optional(),
+  channel: z.string().optional(),
+  target: z.string().optional(),
+  sent: z.boolean(),
+  error: z.string().optional(),
+});
+export type ReportNotification = z.infer<typeof ReportNotification>;
+
+export const ReportFailure = z.object({ at: z.string(), type: z.string(), stepId: z.string().optional(), attempt: z.int().optional(), error: z.string() });
+export type ReportFailure = z.infer<typeof ReportFailure>;
+
+/** A past drill of the same runbook, for the recovery-time trend. */
+export const ReportTrendPoint = z.object({
+  runId: z.string(),
+  startedAt: z.string(),
+  status: RunStatus,
+  achievedMs: z.number().optional(),
+  targetMs: z.number().optional(),
+  breached: z.boolean().optional(),
+});
+export type ReportTrendPoint = z.infer<typeof ReportTrendPoint>;
+
+/** GET /runs/:id/report: everything a continuity officer files after a drill or a recovery. */
+export const RunReport = z
+  .object({
+    runId: z.string(),
+    title: z.string().optional(),
+    runbook: z.object({ id: z.string(), version: z.int(), hash: z.string() }),
+    mode: RunMode,
+    status: RunStatus,
+    requester: z.string(),
+    trigger: RunTrigger,
+    startedAt: z.string(),
+    declaredAt: z.string().optional(),
+    finishedAt: z.string().optional(),
+    error: z.string().optional(),
+    parameters: z.array(ReportParameter),
+    recovery: z.object({ targetMs: z.number().optional(), achievedMs: z.number().optional(), breached: z.boolean() }),
+    steps: z.array(ReportStep),
+    skipped: z.array(z.object({ stepId: z.string(), status: z.enum(['skipped', 'simulated']), reason: z.string() })),
+    signOffs: z.array(ReportSignOff),
+    notifications: z.array(ReportNotification),
+    failures: z.array(ReportFailure),
+    verification: ChainVerification,
+    trend: z.array(ReportTrendPoint).meta({ description: 'The newest drills of this runbook (at most 10), newest first.' }),
+    generatedAt: z.string(),
+  })
+  .meta({ id: 'RunReport' });
+export type RunReport = z.infer<typeof RunReport>;

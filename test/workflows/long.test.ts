@@ -1,0 +1,37 @@
+import { verifyTimeline } from '../../store/timeline';
+import { startTestLifeboat } from '../harness/lifeboat';
+import { startRun, startTarget } from '../harness/runs';
+
+let lb: Awaited<ReturnType<typeof startTestLifeboat>>;
+let target: Awaited<ReturnType<typeof startTarget>>;
+beforeAll(async () => {
+  lb = await startTestLifeboat();
+  target = await startTarget();
+});
+afterAll(async () => {
+  await lb?.stop();
+  await target?.close();
+});
+
+describe('long runs', () => {
+  it('continues as new before history gets large and completes a 2,000-step runbook', async () => {
+    // HTTP steps against a local target: each is a real activity (the dev server fires short timers only about once a second).
+    const steps = Array.from({ length: 2000 }, (_, i) => ({ id: `s${i}`, action: 'http', with: { url: `${target.url}/step/${i}` }, ...(i > 0 ? { needs: [`s${i - 1}`] } : {}) }));
+    const run = await startRun(lb, { steps });
+    const final = await run.result();
+    expect(final.status).toBe('completed');
+    expect(final.steps.filter((s) => s.status === 'succeeded')).toHaveLength(2000);
+    expect(target.calls).toHaveLength(2000); // no step ran twice across the continuations
+
+    const events = await run.events();
+    const continued = events.filter((e) => e.type === 'run.continued');
+    expect(continued.length).toBeGreaterThanOrEqual(1);
+    // Every step started and succeeded exactly once across all workflow runs, in order, with no gap in the sequence.
+    expect(events.filter((e) => e.type === 'step.succeeded').map((e) => e.stepId)).toEqual(steps.map((s) => s.id));
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    expect(await verifyTimeline(lb.store.db, run.runId)).toMatchObject({ ok: true, events: events.length });
+
+    const description = await run.handle.describe();
+    expect(description.runId).not.toBe(description.raw.workflowExecutionInfo?.firstRunId);
+  }, 600_000);
+});
