@@ -77,7 +77,8 @@ export function httpActivities({ env }: ActivityDeps) {
           res = await send(input, env);
           const { status, path, op, value } = input.until;
           const statusOk = status === undefined || res.status === status;
-          const valueOk = path === undefined ? true : compareValues(op, valueAt(res.body, path), value);
+          // Without a path the condition is on the status code itself (`until: { op: in, value: [200, 204] }`).
+          const valueOk = compareValues(op, path === undefined ? res.status : valueAt(res.body, path), value);
           if (statusOk && valueOk) return { ...res, polls };
           note = `status ${res.status}${path ? `, ${path} = ${JSON.stringify(valueAt(res.body, path))}` : ''}`;
         } catch (err) {

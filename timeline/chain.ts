@@ -1,19 +1,8 @@
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../model/hash';
 import type { ChainVerification, StoredTimelineEvent, TimelineEvent } from './event';
 
 export const GENESIS_HASH = '0'.repeat(64);
-
-/** JSON with object keys sorted, so the same event always hashes the same. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
 
 /** The hash of one event: everything it says plus the hash of the event before it. */
 export function hashEvent(runId: string, event: TimelineEvent, prevHash: string): string {

@@ -4,6 +4,9 @@ import { durationMs, parseDuration } from '../model/duration';
 import type { ReferenceContext } from '../model/reference';
 import type { Step } from '../model/runbook';
 import { renderDeep } from '../model/template';
+import { stepNotifyTargets, targetName } from '../notify/route';
+import type { PinnedRun } from '../runs/types';
+import { notificationMessage } from './notifications';
 
 export type { Step };
 
@@ -13,8 +16,7 @@ export type ActionStep = PickEach<Step, 'id' | 'title' | 'action' | 'with' | 'ti
 
 /** What an action needs besides its rendered step. */
 export interface ActionContext {
-  runId: string;
-  mode: 'drill' | 'recovery';
+  run: PinnedRun;
   attempt: number;
   timeoutMs: number;
 }
@@ -53,18 +55,22 @@ function activitiesFor(timeoutMs: number) {
 /** Runs one attempt of an automated action (not approval, manual or runbook) of a rendered step. */
 export async function runAction(step: ActionStep, ctx: ActionContext): Promise<unknown> {
   const a = activitiesFor(ctx.timeoutMs);
-  const key = `${ctx.runId}/${step.id}/${ctx.attempt}`;
+  const key = `${ctx.run.runId}/${step.id}/${ctx.attempt}`;
   switch (step.action) {
     case 'wait':
       await sleep(durationMs(step.with.duration));
       return {};
     case 'notify': {
-      const w = step.with;
-      if (w.channel !== 'email') throw ApplicationFailure.nonRetryable(`step ${step.id}: webhook notify is not available yet`);
-      const tag = ctx.mode === 'drill' ? '[DRILL] ' : '';
-      const subject = `${tag}${w.subject ?? step.title ?? step.id}`;
-      const res = await a.sendEmail({ idempotencyKey: `${key}/email`, to: w.recipients, subject, text: w.body });
-      return { messageId: res.messageId, recipients: w.recipients };
+      // Delivery retries through an outage for as long as the step's timeout allows; one message per recipient,
+      // keyed without the attempt so a retried step does not mail those already reached.
+      const { sendNotification } = proxyActivities<Activities>({
+        startToCloseTimeout: '1 minute',
+        scheduleToCloseTimeout: ctx.timeoutMs,
+        retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+      });
+      const message = notificationMessage(ctx.run, 'step.notify', new Date().toISOString(), step, { subject: step.with.subject, body: step.with.body });
+      const sent = await Promise.all(stepNotifyTargets(step.with).map((target) => sendNotification({ key: `${ctx.run.runId}/${step.id}/${targetName(target)}`, target, message })));
+      return { sent: sent.map((d) => d.target) };
     }
     case 'http': {
       const w = step.with;

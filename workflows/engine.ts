@@ -86,7 +86,7 @@ export class RunEngine {
       this.continued = resume.continued;
     }
     this.timeline = new TimelineWriter(run.runId, resume?.timelineSeq ?? 0);
-    this.notifier = new Notifier(run, this.timeline, resume?.notifications ?? 0);
+    this.notifier = new Notifier(run, this.timeline, () => this.templateContext(), resume?.notifications ?? 0);
   }
 
   /** Something changed that the scheduler or a waiting step may care about. */

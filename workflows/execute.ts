@@ -68,7 +68,7 @@ async function dispatch(engine: RunEngine, rt: StepRuntime, attempt: number): Pr
     case 'runbook':
       return { kind: 'succeeded', result: await runChildRunbook(engine, rendered, attempt) };
     default: {
-      const result = await runAction(rendered, { runId: engine.run.runId, mode: engine.run.mode, attempt, timeoutMs: stepTimeoutMs(rt.step) });
+      const result = await runAction(rendered, { run: engine.run, attempt, timeoutMs: stepTimeoutMs(rt.step) });
       return { kind: 'succeeded', result };
     }
   }

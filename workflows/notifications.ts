@@ -1,8 +1,10 @@
 import { CancellationScope, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { Event, NotificationRule } from '../model/runbook';
-import { routeNotification } from '../notify/route';
-import type { NotificationTarget } from '../notify/types';
+import type { ReferenceContext } from '../model/reference';
+import { renderDeep } from '../model/template';
+import { routeNotification, targetName } from '../notify/route';
+import type { MessageKind, NotificationMessage } from '../notify/types';
 import type { PinnedRun } from '../runs/types';
 import type { Step } from './actions';
 import { describeError } from './execute';
@@ -15,8 +17,6 @@ const { sendNotification, notificationDefaults } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 
-const targetName = (t: NotificationTarget) => (t.channel === 'email' ? `email:${t.to.join(',')}` : `webhook:${t.url}`);
-
 /**
  * Sends the run's notifications in the background: routing is pure, delivery is one activity per target, and
  * every delivery or failure is a timeline event. A failed notification never fails the run.
@@ -24,7 +24,12 @@ const targetName = (t: NotificationTarget) => (t.channel === 'email' ? `email:${
 export class Notifier {
   private readonly inflight: Promise<void>[] = [];
   private defaults?: Promise<NotificationRule[]>;
-  constructor(private readonly run: PinnedRun, private readonly timeline: TimelineWriter, private count = 0) {}
+  constructor(
+    private readonly run: PinnedRun,
+    private readonly timeline: TimelineWriter,
+    private readonly context: () => ReferenceContext,
+    private count = 0,
+  ) {}
 
   /** How many notifications this run has asked for (their keys stay unique across continue-as-new). */
   get sent(): number {
@@ -45,12 +50,11 @@ export class Notifier {
 
   private async deliver(n: number, at: string, event: Event, o: { step?: Step; detail?: Record<string, unknown>; emails?: string[] }): Promise<void> {
     this.defaults ??= notificationDefaults();
-    const targets = routeNotification(this.run.runbook.notifications ?? [], await this.defaults, event, { emails: o.emails });
+    // Rules may name recipients by template (`{{ params.oncall }}`); secrets stay as written until the activity.
+    const rules = renderDeep(this.run.runbook.notifications ?? [], this.context(), { keepSecrets: true }) as NotificationRule[];
+    const targets = routeNotification(rules, await this.defaults, event, { emails: o.emails });
     const { run } = this;
-    const message = {
-      event, runId: run.runId, runbookId: run.runbook.id, runbookTitle: run.runbook.title, mode: run.mode, at,
-      stepId: o.step?.id, stepTitle: o.step?.title, detail: o.detail ?? {},
-    };
+    const message = notificationMessage(run, event, at, o.step, o.detail);
     await Promise.all(targets.map(async (target) => {
       const name = targetName(target);
       try {
@@ -61,4 +65,9 @@ export class Notifier {
       }
     }));
   }
+}
+
+/** The message for one event of a run, as every channel's template reads it. */
+export function notificationMessage(run: PinnedRun, event: MessageKind, at: string, step?: { id: string; title?: string }, detail: Record<string, unknown> = {}): NotificationMessage {
+  return { event, runId: run.runId, runbookId: run.runbook.id, runbookTitle: run.runbook.title, mode: run.mode, at, stepId: step?.id, stepTitle: step?.title, detail };
 }

@@ -19,7 +19,7 @@ export async function rollBack(engine: RunEngine, reason: string): Promise<void>
     // The undo runs as a step of its own kind, with the original step's id and timeout.
     const step = { ...undo, id: rt.step.id, title: rt.step.title, timeout: rt.step.timeout };
     try {
-      await runAction(renderStep(step, engine.templateContext()), { runId: engine.run.runId, mode: engine.run.mode, attempt: 1, timeoutMs: stepTimeoutMs(step) });
+      await runAction(renderStep(step, engine.templateContext()), { run: engine.run, attempt: 1, timeoutMs: stepTimeoutMs(step) });
       undone++;
       engine.timeline.emit('rollback.step-undone', { stepId: rt.step.id, detail: { action: undo.action } });
     } catch (err) {

@@ -1,0 +1,19 @@
+// The bench's worker registers Lifeboat's workflow and these hand-written baselines side by side.
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+
+export { runbookWorkflow } from '../workflows/runbook';
+
+const { httpRequest } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 1 } });
+
+/** The baseline: the same HTTP call as the runbook's steps, n times one after another, nothing else. */
+export async function rawSequential(url: string, n: number): Promise<number> {
+  for (let i = 0; i < n; i++) await httpRequest({ method: 'GET', url: `${url}/step/${i}` });
+  return n;
+}
+
+/** The baseline: n HTTP calls at once. */
+export async function rawParallel(url: string, n: number): Promise<number> {
+  await Promise.all(Array.from({ length: n }, (_, i) => httpRequest({ method: 'GET', url: `${url}/step/${i}` })));
+  return n;
+}
