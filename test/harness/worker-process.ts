@@ -1,0 +1,27 @@
+// A Lifeboat worker in a process of its own, so a test can SIGKILL it mid-run. Reads the suite's servers and
+// LIFEBOAT_TEST_TASK_QUEUE from the environment; prints "worker ready" once it polls.
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { loadConfig } from '../../config';
+import { connectStore } from '../../store/connection';
+import { createLifeboatWorker } from '../../worker/worker';
+
+async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const config = loadConfig();
+  const store = await connectStore(config.MONGODB_URI!);
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS! });
+  const worker = await createLifeboatWorker({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: process.env.LIFEBOAT_TEST_TASK_QUEUE!,
+    deps: { store, config, smtpUrl: config.SMTP_URL!, env: process.env },
+  });
+  const running = worker.run();
+  console.log('worker ready');
+  await running;
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
