@@ -14,7 +14,8 @@ import type { Step } from './actions';
 import { TimelineWriter } from './timeline';
 
 const { recordRun } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
+  // A write is a few point operations: a worker that died mid-write is noticed after 10 s and the write retried.
+  startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
 

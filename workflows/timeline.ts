@@ -3,7 +3,8 @@ import type { Activities } from '../activities';
 import type { TimelineEvent, TimelineEventType } from '../timeline/event';
 
 const { appendTimelineEvents } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
+  // A write is a few point operations: a worker that died mid-write is noticed after 10 s and the write retried.
+  startToCloseTimeout: '10 seconds',
   // A timeline write is never dropped: it is retried until the store takes it.
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });

@@ -15,10 +15,14 @@ async function main(): Promise<void> {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: process.env.LIFEBOAT_TEST_TASK_QUEUE!,
     deps: { store, config, smtpUrl: config.SMTP_URL!, env: process.env },
+    // The test hands over the bundle it built, so a restarted worker polls again within a second or two.
+    workflowBundle: process.env.LIFEBOAT_TEST_BUNDLE ? { codePath: process.env.LIFEBOAT_TEST_BUNDLE } : undefined,
   });
-  const running = worker.run();
+  const running = worker.run(); // resolves after SIGTERM: the SDK's runtime shuts the worker down
   console.log('worker ready');
   await running;
+  await connection.close();
+  await store.close();
 }
 
 main().catch((err: unknown) => {

@@ -1,18 +1,23 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { RunService } from '../../runs/service';
 import { readTimeline, verifyTimeline } from '../../store/timeline';
 import { runStateQuery } from '../../workflows/messages';
-import { startTestLifeboat } from '../harness/lifeboat';
+import { startTestLifeboat, workflowBundle } from '../harness/lifeboat';
 import { registerRunbook, startTarget } from '../harness/runs';
 import { waitFor } from '../harness/wait';
 
 let lb: Awaited<ReturnType<typeof startTestLifeboat>>;
 let target: Awaited<ReturnType<typeof startTarget>>;
+let bundlePath: string;
 beforeAll(async () => {
   lb = await startTestLifeboat();
   target = await startTarget();
+  bundlePath = path.join(mkdtempSync(path.join(os.tmpdir(), 'lifeboat-bundle-')), 'workflows.js');
+  writeFileSync(bundlePath, (await workflowBundle()).code);
 });
 afterAll(async () => {
   await lb?.stop();
@@ -22,7 +27,7 @@ afterAll(async () => {
 /** Starts a worker process on `taskQueue` and resolves once it polls. */
 function startWorkerProcess(taskQueue: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--require', path.join(__dirname, '../harness/ts-register.js'), path.join(__dirname, '../harness/worker-process.ts')], {
-    env: { ...process.env, LIFEBOAT_TEST_TASK_QUEUE: taskQueue },
+    env: { ...process.env, LIFEBOAT_TEST_TASK_QUEUE: taskQueue, LIFEBOAT_TEST_BUNDLE: bundlePath },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
@@ -72,5 +77,5 @@ describe('crash recovery', () => {
     expect(new Set(keys).size).toBe(keys.length);
     expect(events.filter((e) => e.type === 'step.succeeded').map((e) => e.stepId)).toEqual(['a', 'pause1', 'b', 'pause2', 'c']);
     expect(await verifyTimeline(lb.store.db, runId)).toMatchObject({ ok: true, events: events.length });
-  }, 90_000);
+  }, 180_000);
 });
