@@ -9,6 +9,7 @@ import { connectStore } from '../store/connection';
 import { ensureRunIndexes } from '../store/runs';
 import { syncRunbooks } from '../store/sync';
 import { createApp } from './app';
+import { listen } from './listen';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -26,7 +27,8 @@ async function main(): Promise<void> {
   }
   const runs = new RunService({ client, db: store.db, taskQueue: config.TEMPORAL_TASK_QUEUE });
   const app = createApp({ client, db: store.db, namespace: config.TEMPORAL_NAMESPACE, runs, adminToken: config.LIFEBOAT_ADMIN_TOKEN, metricsPublic: config.LIFEBOAT_METRICS_PUBLIC });
-  const server = app.listen(config.PORT, config.HOST, () => console.log(`lifeboat api: listening on http://${config.HOST}:${config.PORT}`));
+  const server = await listen(app, config.PORT, config.HOST);
+  console.log(`lifeboat api: listening on http://${config.HOST}:${config.PORT}`);
   const stop = () => server.close(async () => {
     await connection.close();
     await store.close();

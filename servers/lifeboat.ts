@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker, type WorkerOptions } from '@temporalio/worker';
-import type { Server } from 'node:http';
 import { createApp } from '../api/app';
+import { listen } from '../api/listen';
 import type { Config } from '../config';
 import { RunService } from '../runs/service';
 import { connectStore, type Store } from '../store/connection';
@@ -44,14 +44,12 @@ export async function startLifeboat(o: {
   const workerDone = worker.run();
   const runs = new RunService({ client, db: store.db, taskQueue });
   const app = createApp({ client, db: store.db, namespace: config.TEMPORAL_NAMESPACE, runs, adminToken: config.LIFEBOAT_ADMIN_TOKEN, metricsPublic: config.LIFEBOAT_METRICS_PUBLIC });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(o.port ?? config.PORT, config.HOST, () => resolve(s));
-    s.once('error', (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'EADDRINUSE' ? new Error(`port ${o.port ?? config.PORT} (API) is already in use: stop what uses it or set PORT`) : err),
-    );
-  }).catch(async (err: unknown) => {
+  const server = await listen(app, o.port ?? config.PORT, config.HOST).catch(async (err: unknown) => {
     worker.shutdown();
     await workerDone.catch(() => undefined);
+    await nativeConnection.close();
+    await connection.close();
+    await store.close();
     throw err;
   });
   const address = server.address();

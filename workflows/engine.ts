@@ -68,6 +68,7 @@ export class RunEngine {
   private achievedMs?: number;
 
   private continued = 0;
+  private recorded: Promise<void> = Promise.resolve();
 
   constructor(readonly run: PinnedRun) {
     const resume = run.resume;
@@ -166,7 +167,8 @@ export class RunEngine {
         detail: { runbook: run.runbook.id, version: run.version, hash: run.hash, mode: run.mode, trigger: run.trigger, parameters: run.parameters, declaredAt: run.declaredAt },
       });
       this.notifier.notify('run.started', { detail: { trigger: run.trigger, parameters: run.parameters } });
-      await recordRun(this.record());
+      // The first steps need not wait for the run's record; finish() awaits it before writing the final one.
+      this.recorded = CancellationScope.nonCancellable(() => recordRun(this.record()));
     }
     const running = new Map<string, Promise<void>>();
     try {
@@ -302,6 +304,7 @@ export class RunEngine {
 
   /** Hands the run to a fresh workflow run with the same id, carrying every step's state (plain JSON). */
   private async continueAsNew(): Promise<never> {
+    await this.recorded;
     await this.notifier.settled();
     await this.timeline.close();
     await condition(allHandlersFinished);
@@ -353,6 +356,7 @@ export class RunEngine {
     this.notifier.notify(status === 'completed' ? 'run.completed' : 'run.failed', { detail: { status, error: this.halt?.reason, recovery: state.recovery } });
     await this.notifier.settled();
     await this.timeline.close();
+    await this.recorded;
     await recordRun(this.record());
     return state;
   }
