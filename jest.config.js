@@ -8,4 +8,5 @@ module.exports = {
   globalTeardown: '<rootDir>/test/harness/globalTeardown.ts',
   testTimeout: 60000,
   maxWorkers: 2,
+  reporters: ['default', '<rootDir>/test/harness/summary-reporter.js'],
 };
