@@ -9,6 +9,7 @@ import { saveRunbook } from '../../store/registry';
 import { readTimeline } from '../../store/timeline';
 import type { TimelineEvent } from '../../timeline/event';
 import { runStateQuery } from '../../workflows/messages';
+import { startTestLifeboat } from './lifeboat';
 import { waitFor } from './wait';
 
 type TestLifeboat = Lifeboat & { taskQueue: string };
@@ -68,5 +69,36 @@ export async function startTarget(answer: (path: string, n: number, body: string
     calls,
     count: (path: string) => calls.filter((c) => c.path === path).length,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+type Answer = Parameters<typeof startTarget>[0];
+
+/**
+ * A Lifeboat and a counting HTTP target for one test file: started before its tests, stopped after them.
+ * Read `env.lb` and `env.target` inside tests (they exist once beforeAll has run).
+ */
+export function useLifeboat(answer?: Answer) {
+  let lb: TestLifeboat & { adminToken: string } | undefined;
+  let target: Awaited<ReturnType<typeof startTarget>> | undefined;
+  beforeAll(async () => {
+    lb = await startTestLifeboat();
+    target = await startTarget(answer);
+  });
+  afterAll(async () => {
+    await lb?.stop();
+    await target?.close();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('useLifeboat: read env.lb and env.target inside tests, after beforeAll');
+    return value;
+  };
+  return {
+    get lb() {
+      return started(lb);
+    },
+    get target() {
+      return started(target);
+    },
   };
 }

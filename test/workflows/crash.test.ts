@@ -6,22 +6,15 @@ import path from 'node:path';
 import { RunService } from '../../runs/service';
 import { readTimeline, verifyTimeline } from '../../store/timeline';
 import { runStateQuery } from '../../workflows/messages';
-import { startTestLifeboat, workflowBundle } from '../harness/lifeboat';
-import { registerRunbook, startTarget } from '../harness/runs';
+import { workflowBundle } from '../harness/lifeboat';
+import { registerRunbook, useLifeboat } from '../harness/runs';
 import { waitFor } from '../harness/wait';
 
-let lb: Awaited<ReturnType<typeof startTestLifeboat>>;
-let target: Awaited<ReturnType<typeof startTarget>>;
+const env = useLifeboat();
 let bundlePath: string;
 beforeAll(async () => {
-  lb = await startTestLifeboat();
-  target = await startTarget();
   bundlePath = path.join(mkdtempSync(path.join(os.tmpdir(), 'lifeboat-bundle-')), 'workflows.js');
   writeFileSync(bundlePath, (await workflowBundle()).code);
-});
-afterAll(async () => {
-  await lb?.stop();
-  await target?.close();
 });
 
 /** Starts a worker process on `taskQueue` and resolves once it polls. */
@@ -42,8 +35,8 @@ describe('crash recovery', () => {
   it('completes a run after its worker is SIGKILLed mid-run, running no completed step again', async () => {
     const taskQueue = `crash-${randomUUID()}`;
     const id = randomUUID().slice(0, 8);
-    const call = (n: string, extra: Record<string, unknown> = {}) => ({ id: n, action: 'http', with: { method: 'POST', url: `${target.url}/${id}/${n}` }, ...extra });
-    const runbook = await registerRunbook(lb, {
+    const call = (n: string, extra: Record<string, unknown> = {}) => ({ id: n, action: 'http', with: { method: 'POST', url: `${env.target.url}/${id}/${n}` }, ...extra });
+    const runbook = await registerRunbook(env.lb, {
       steps: [
         call('a'),
         { id: 'pause1', action: 'wait', with: { duration: '3s' }, needs: ['a'] },
@@ -53,9 +46,9 @@ describe('crash recovery', () => {
       ],
     });
     let worker = await startWorkerProcess(taskQueue);
-    const runs = new RunService({ client: lb.client, db: lb.store.db, taskQueue });
+    const runs = new RunService({ client: env.lb.client, db: env.lb.store.db, taskQueue });
     const { runId } = await runs.trigger({ runbook, mode: 'recovery' }, 'alice', { kind: 'api', by: 'alice' });
-    const handle = lb.client.workflow.getHandle(runId);
+    const handle = env.lb.client.workflow.getHandle(runId);
     await waitFor('pause1 to run', () => handle.query(runStateQuery), (s) => s.steps[1]!.status === 'running', 30_000);
 
     worker.kill('SIGKILL');
@@ -69,13 +62,13 @@ describe('crash recovery', () => {
       worker.kill('SIGTERM');
       await exited;
     }
-    expect(['a', 'b', 'c'].map((n) => target.count(`/${id}/${n}`))).toEqual([1, 1, 1]);
+    expect(['a', 'b', 'c'].map((n) => env.target.count(`/${id}/${n}`))).toEqual([1, 1, 1]);
 
-    const { events } = await readTimeline(lb.store.db, runId);
+    const { events } = await readTimeline(env.lb.store.db, runId);
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
     const keys = events.map((e) => `${e.type}/${e.stepId ?? ''}/${e.attempt ?? ''}`);
     expect(new Set(keys).size).toBe(keys.length);
     expect(events.filter((e) => e.type === 'step.succeeded').map((e) => e.stepId)).toEqual(['a', 'pause1', 'b', 'pause2', 'c']);
-    expect(await verifyTimeline(lb.store.db, runId)).toMatchObject({ ok: true, events: events.length });
+    expect(await verifyTimeline(env.lb.store.db, runId)).toMatchObject({ ok: true, events: events.length });
   }, 180_000);
 });

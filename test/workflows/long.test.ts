@@ -1,29 +1,19 @@
 import { verifyTimeline } from '../../store/timeline';
-import { startTestLifeboat } from '../harness/lifeboat';
-import { startRun, startTarget } from '../harness/runs';
+import { startRun, useLifeboat } from '../harness/runs';
 
-let lb: Awaited<ReturnType<typeof startTestLifeboat>>;
-let target: Awaited<ReturnType<typeof startTarget>>;
-beforeAll(async () => {
-  lb = await startTestLifeboat();
-  target = await startTarget();
-});
-afterAll(async () => {
-  await lb?.stop();
-  await target?.close();
-});
+const env = useLifeboat();
 
 describe('long runs', () => {
   it('continues as new before history gets large and completes a 2,000-step runbook', async () => {
     // HTTP steps against a local target, each a real activity (the dev server fires short timers only about once a
     // second), in 20 lanes of 100 steps so the test takes a minute rather than five.
     const LANES = 20;
-    const steps = Array.from({ length: 2000 }, (_, i) => ({ id: `s${i}`, action: 'http', with: { url: `${target.url}/step/${i}` }, ...(i >= LANES ? { needs: [`s${i - LANES}`] } : {}) }));
-    const run = await startRun(lb, { steps });
+    const steps = Array.from({ length: 2000 }, (_, i) => ({ id: `s${i}`, action: 'http', with: { url: `${env.target.url}/step/${i}` }, ...(i >= LANES ? { needs: [`s${i - LANES}`] } : {}) }));
+    const run = await startRun(env.lb, { steps });
     const final = await run.result();
     expect(final.status).toBe('completed');
     expect(final.steps.filter((s) => s.status === 'succeeded')).toHaveLength(2000);
-    expect(target.calls).toHaveLength(2000); // no step ran twice across the continuations
+    expect(env.target.calls).toHaveLength(2000); // no step ran twice across the continuations
 
     const events = await run.events();
     const continued = events.filter((e) => e.type === 'run.continued');
@@ -32,7 +22,7 @@ describe('long runs', () => {
     expect(events.filter((e) => e.type === 'step.succeeded').map((e) => e.stepId).sort()).toEqual(steps.map((s) => s.id).sort());
     expect(events.filter((e) => e.type === 'step.started')).toHaveLength(2000);
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
-    expect(await verifyTimeline(lb.store.db, run.runId)).toMatchObject({ ok: true, events: events.length });
+    expect(await verifyTimeline(env.lb.store.db, run.runId)).toMatchObject({ ok: true, events: events.length });
 
     const description = await run.handle.describe();
     expect(description.runId).not.toBe(description.raw.workflowExecutionInfo?.firstRunId);

@@ -3,8 +3,8 @@ import { Worker } from '@temporalio/worker';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { approveStepUpdate } from '../../workflows/messages';
-import { startTestLifeboat, workflowBundle } from '../harness/lifeboat';
-import { startRun, startTarget } from '../harness/runs';
+import { workflowBundle } from '../harness/lifeboat';
+import { startRun, useLifeboat } from '../harness/runs';
 
 // Replaying recorded histories against today's workflow code catches non-determinism: a change that would break
 // runs already in flight. histories/ holds histories recorded from earlier versions (LIFEBOAT_RECORD_HISTORIES=1
@@ -12,21 +12,12 @@ import { startRun, startTarget } from '../harness/runs';
 
 const HISTORIES = path.join(__dirname, 'histories');
 
-let lb: Awaited<ReturnType<typeof startTestLifeboat>>;
-let target: Awaited<ReturnType<typeof startTarget>>;
-beforeAll(async () => {
-  lb = await startTestLifeboat();
-  target = await startTarget((p, n) => (p.startsWith('/flaky') && n < 2 ? { status: 503 } : { status: 200, body: { ok: true, n } }));
-});
-afterAll(async () => {
-  await lb?.stop();
-  await target?.close();
-});
+const env = useLifeboat((p, n) => (p.startsWith('/flaky') && n < 2 ? { status: 503 } : { status: 200, body: { ok: true, n } }));
 
 /** A run that exercises most of the engine: parallel steps, a retry, an approval, a skip, a failure and rollback. */
 async function representativeRun() {
-  const url = target.url;
-  const run = await startRun(lb, {
+  const url = env.target.url;
+  const run = await startRun(env.lb, {
     parameters: { region: { type: 'string', default: 'eu' } },
     steps: [
       { id: 'a', action: 'http', with: { url: `${url}/a` }, outputs: { n: 'body.n' }, undo: { action: 'http', with: { method: 'POST', url: `${url}/undo-a` } } },
