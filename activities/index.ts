@@ -1,6 +1,5 @@
 import type { Config } from '../config';
 import type { Store } from '../store/connection';
-import { emailActivities } from './email';
 import { httpActivities } from './http';
 import { recordActivities } from './record';
 import { commandActivities } from './command';
@@ -21,7 +20,6 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...recordActivities(deps),
-    ...emailActivities(deps),
     ...httpActivities(deps),
     ...commandActivities(deps),
     ...notifyActivities(deps),
