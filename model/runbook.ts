@@ -1,65 +1,15 @@
 // The runbook language: this one zod schema is the TypeScript type, the validator and the published JSON
 // Schema. Imported by workflow code, so besides zod it may only import pure model modules.
 import { z } from 'zod';
-import { DURATION_PATTERN, durationProblem } from './duration';
-import { hasTemplate } from './template';
+import { Duration, Email, Event, Headers, HTTP_URL, Name, Role, RunbookId, StatusCode, staticOr, StepId, Url, wholeNumber } from './kit';
 
-const RUNBOOK_ID = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
-const STEP_ID = /^[a-z][a-z0-9-_]*$/i;
-const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const HTTP_URL = /^https?:\/\/[^\s/?#]+/i;
+export { Duration, Event, RunbookId, StepId };
 
 /** The largest approval quorum accepted; roles are open-ended, so this is a sanity bound, not a head count. */
 export const MAX_QUORUM = 20;
 export const MAX_STEPS = 5000;
 export const MAX_ATTEMPTS = 100;
 
-// Shared pieces carry a `meta` id so the JSON Schema names them in $defs; the ids start with Runbook so they
-// cannot collide with other schemas converted together (for example in the OpenAPI document).
-export const Duration = z
-  .string()
-  .superRefine((text, ctx) => {
-    const problem = durationProblem(text);
-    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
-  })
-  .meta({ id: 'RunbookDuration', pattern: DURATION_PATTERN, description: 'A duration such as 30s, 15m, 4h, 1h30m, 500ms or 2d (at most 30 days).' });
-
-export const RunbookId = z
-  .string()
-  .max(100)
-  .regex(RUNBOOK_ID, { error: 'expected a kebab-case id such as orders-db-failover' })
-  .meta({ id: 'RunbookId' });
-export const StepId = z
-  .string()
-  .max(64)
-  .regex(STEP_ID, { error: 'expected a step id: a letter, then letters, digits, - or _' })
-  .meta({ id: 'RunbookStepId' });
-const Name = z.string().max(64).regex(NAME, { error: 'expected a name: a letter or _, then letters, digits or _' });
-const Role = z.string().max(64).regex(STEP_ID, { error: 'expected a role name such as dba or incident-commander' }).meta({ id: 'RunbookRole' });
-
-function wholeNumber(min: number, max?: number) {
-  const message = max === undefined ? `expected a whole number ≥ ${min}` : `expected a whole number from ${min} to ${max}`;
-  // A missing value falls through to the generic "is required" message.
-  const error = (issue: { input?: unknown }) => (issue.input === undefined ? undefined : message);
-  const atLeast = z.int({ error }).min(min, { error });
-  return max === undefined ? atLeast : atLeast.max(max, { error });
-}
-
-// Strings that may carry templates can only be checked statically when they have none.
-function staticOr(pattern: RegExp, message: string) {
-  return z.string().refine((s) => hasTemplate(s) || pattern.test(s), { error: message });
-}
-const Url = staticOr(HTTP_URL, 'expected an http:// or https:// URL, or a template such as {{ params.baseUrl }}/health').meta({ id: 'RunbookUrl' });
-const Email = staticOr(EMAIL, 'expected an email address such as dr-team@example.com').meta({ id: 'RunbookEmail' });
-const StatusCode = wholeNumber(100, 599).meta({ id: 'RunbookStatusCode' });
-const Headers = z.record(z.string().min(1), z.string()).meta({ id: 'RunbookHeaders' });
-
-export const Event = z.enum([
-  'run.started', 'run.finished', 'run.failed', 'run.completed', 'step.failed',
-  'approval.requested', 'approval.escalated', 'manual.assigned', 'decision.needed',
-]).meta({ id: 'RunbookEvent' });
-export type Event = z.infer<typeof Event>;
 export const Mode = z.enum(['drill', 'recovery']);
 export type Mode = z.infer<typeof Mode>;
 export const DrillBehaviour = z.enum(['run', 'skip', 'simulate']);
