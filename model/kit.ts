@@ -56,6 +56,27 @@ export const Event = z.enum([
 ]).meta({ id: 'RunbookEvent' });
 export type Event = z.infer<typeof Event>;
 
+export const HttpMethod = z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD']);
+export const CheckOp = z.enum(['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'in']);
+
+
+export const CheckUntil = z
+  .strictObject({ status: StatusCode.optional(), path: z.string().min(1).optional(), op: CheckOp, value: z.unknown() })
+  .superRefine((until, ctx) => {
+    if (until.value === undefined) ctx.addIssue({ code: 'custom', path: ['value'], message: 'is required: the value to compare against' });
+    else if (until.op === 'in' && !Array.isArray(until.value) && typeof until.value !== 'string') {
+      ctx.addIssue({ code: 'custom', path: ['value'], message: "op 'in' needs a list (or a string to search)" });
+    } else if (['lt', 'lte', 'gt', 'gte'].includes(until.op) && typeof until.value !== 'number' && typeof until.value !== 'string') {
+      ctx.addIssue({ code: 'custom', path: ['value'], message: `op '${until.op}' needs a number or a string` });
+    }
+  })
+  .meta({ id: 'RunbookCheckUntil' });
+
+/** The largest approval quorum accepted; roles are open-ended, so this is a sanity bound, not a head count. */
+export const MAX_QUORUM = 20;
+
 /** Everything action and channel modules build their schemas from. */
-export const schemaKit = { z, Duration, RunbookId, StepId, Name, Role, Url, Email, StatusCode, Headers, Event, wholeNumber, staticOr, HTTP_URL } as const;
+export const schemaKit = {
+  z, Duration, RunbookId, StepId, Name, Role, Url, Email, StatusCode, Headers, Event, HttpMethod, CheckOp, CheckUntil, MAX_QUORUM, wholeNumber, staticOr, HTTP_URL,
+} as const;
 export type SchemaKit = typeof schemaKit;

@@ -1,20 +1,10 @@
 // A static estimate of how long a run takes. Pure: imports nothing with side effects.
 import { z } from 'zod';
+import { actionOf } from '../actions';
 import { drillBehaviour } from './drill';
 import { formatDuration, parseDuration } from './duration';
 import { layersOf } from './graph';
-import { DrillBehaviour, Mode, Runbook, Step } from './runbook';
-
-/** What the planner assumes for a step with neither `expected` nor `timeout` (a wait takes its duration). */
-export const DEFAULT_EXPECTED_MS: Readonly<Record<Exclude<Step['action'], 'wait'>, number>> = {
-  http: 10_000,
-  check: 5 * 60_000,
-  command: 60_000,
-  approval: 15 * 60_000,
-  manual: 30 * 60_000,
-  notify: 10_000,
-  runbook: 15 * 60_000,
-};
+import { DrillBehaviour, Mode, type Runbook, type Step } from './runbook';
 
 export const PlannedStep = z.object({
   id: z.string(),
@@ -81,11 +71,12 @@ export function planRunbook(runbook: Runbook, opts: { mode: Mode }): Plan {
 function estimate(step: Step): { ms: number; basis: PlannedStep['basis'] } {
   const expected = step.expected === undefined ? undefined : parseDuration(step.expected);
   if (expected !== undefined) return { ms: expected, basis: 'expected' };
-  // A wait's own duration is a better estimate than its timeout.
-  if (step.action === 'wait') return { ms: parseDuration(step.with.duration) ?? 0, basis: 'default' };
+  const def = actionOf(step.action);
+  // An action whose own figure is exact (a wait's duration) beats the step's timeout.
+  if (def.exactEstimate) return { ms: def.expectedMs(step.with), basis: 'default' };
   const timeout = step.timeout === undefined ? undefined : parseDuration(step.timeout);
   if (timeout !== undefined) return { ms: timeout, basis: 'timeout' };
-  return { ms: DEFAULT_EXPECTED_MS[step.action], basis: 'default' };
+  return { ms: def.expectedMs(step.with), basis: 'default' };
 }
 
 // Recovery ends at recovery.endsAt when set; otherwise at whichever step finishes last.
@@ -109,7 +100,7 @@ function planWarnings(p: { runbook: Runbook; steps: PlannedStep[]; criticalPath:
         `${formatDuration(p.predictedMs - p.rtoMs)}; shorten the critical path ${p.criticalPath.join(' → ')} or run more steps in parallel`,
     );
   }
-  const guessed = p.steps.filter((step) => step.basis === 'default' && step.action !== 'wait' && step.drill === 'run');
+  const guessed = p.steps.filter((step) => step.basis === 'default' && !actionOf(step.action).exactEstimate && step.drill === 'run');
   if (guessed.length > 0) {
     warnings.push(
       `${guessed.map((step) => `${step.id} (${step.action})`).join(', ')} ${guessed.length === 1 ? 'has' : 'have'} neither expected nor timeout; ` +

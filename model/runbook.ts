@@ -1,12 +1,11 @@
 // The runbook language: this one zod schema is the TypeScript type, the validator and the published JSON
 // Schema. Imported by workflow code, so besides zod it may only import pure model modules.
 import { z } from 'zod';
-import { Duration, Email, Event, Headers, HTTP_URL, Name, Role, RunbookId, StatusCode, staticOr, StepId, Url, wholeNumber } from './kit';
+import { ACTION_NAMES, ACTIONS, type ActionName } from '../actions';
+import { CheckOp, Duration, Email, Event, HttpMethod, HTTP_URL, MAX_QUORUM, Name, RunbookId, schemaKit, staticOr, StepId, wholeNumber } from './kit';
 
 export { Duration, Event, RunbookId, StepId };
 
-/** The largest approval quorum accepted; roles are open-ended, so this is a sanity bound, not a head count. */
-export const MAX_QUORUM = 20;
 export const MAX_STEPS = 5000;
 export const MAX_ATTEMPTS = 100;
 
@@ -16,86 +15,21 @@ export const DrillBehaviour = z.enum(['run', 'skip', 'simulate']);
 export type DrillBehaviour = z.infer<typeof DrillBehaviour>;
 export const OnFailure = z.enum(['abort', 'continue', 'rollback', 'ask']);
 export type OnFailure = z.infer<typeof OnFailure>;
-export const HttpMethod = z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD']);
-export const CheckOp = z.enum(['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'in']);
+export { CheckOp, HttpMethod, MAX_QUORUM };
 
-export const HttpWith = z
-  .strictObject({
-    method: HttpMethod.default('GET'),
-    url: Url,
-    headers: Headers.optional(),
-    json: z.unknown().optional(),
-    body: z.string().optional(),
-    expect: z.union([StatusCode, z.array(StatusCode).min(1)], { error: 'expected a status code such as 200, or a list of them' }).optional(),
-  })
-  .refine((w) => w.json === undefined || w.body === undefined, { error: 'set json or body, not both', path: ['body'] })
-  .meta({ id: 'RunbookHttpWith' });
+type Actions = typeof ACTIONS;
+type WithOf<A extends ActionName> = ReturnType<Actions[A]['with']>;
 
-export const CheckUntil = z
-  .strictObject({ status: StatusCode.optional(), path: z.string().min(1).optional(), op: CheckOp, value: z.unknown() })
-  .superRefine((until, ctx) => {
-    if (until.value === undefined) ctx.addIssue({ code: 'custom', path: ['value'], message: 'is required: the value to compare against' });
-    else if (until.op === 'in' && !Array.isArray(until.value) && typeof until.value !== 'string') {
-      ctx.addIssue({ code: 'custom', path: ['value'], message: "op 'in' needs a list (or a string to search)" });
-    } else if (['lt', 'lte', 'gt', 'gte'].includes(until.op) && typeof until.value !== 'number' && typeof until.value !== 'string') {
-      ctx.addIssue({ code: 'custom', path: ['value'], message: `op '${until.op}' needs a number or a string` });
-    }
-  })
-  .meta({ id: 'RunbookCheckUntil' });
+/** The `with` schema of every action, built once from the action modules. */
+export const ACTION_WITH = Object.fromEntries(ACTION_NAMES.map((name) => [name, ACTIONS[name].with(schemaKit)])) as { [A in ActionName]: WithOf<A> };
 
-export const CheckWith = z.strictObject({
-  url: Url,
-  method: HttpMethod.default('GET'),
-  headers: Headers.optional(),
-  every: Duration.default('5s'),
-  until: CheckUntil,
-}).meta({ id: 'RunbookCheckWith' });
+/** Where `outputs` paths may start, per action (see ActionDefinition.resultFields). */
+export const ACTION_RESULT_FIELDS: Readonly<Record<ActionName, readonly string[] | undefined>> = Object.fromEntries(
+  ACTION_NAMES.map((name) => [name, ACTIONS[name].resultFields]),
+) as Record<ActionName, readonly string[] | undefined>;
+export type Action = ActionName;
 
-export const CommandWith = z.strictObject({
-  argv: z.array(z.string()).min(1),
-  cwd: z.string().min(1).optional(),
-  env: z.record(Name, z.string()).optional(),
-}).meta({ id: 'RunbookCommandWith' });
-
-export const WaitWith = z.strictObject({ duration: Duration }).meta({ id: 'RunbookWaitWith' });
-
-export const ApprovalWith = z.strictObject({
-  approvers: z.array(Role).min(1),
-  quorum: wholeNumber(1)
-    .max(MAX_QUORUM, { error: `a quorum above ${MAX_QUORUM} is not accepted: roles are open-ended, so no one can check that many approvers exist; lower it` })
-    .default(1),
-  allowSelfApproval: z.boolean().default(false),
-  escalate: z.strictObject({ after: Duration, notify: z.array(Email).min(1) }).optional(),
-  onTimeout: z.enum(['abort', 'continue', 'fail']).default('abort'),
-  instructions: z.string().optional(),
-}).meta({ id: 'RunbookApprovalWith' });
-
-export const ManualWith = z.strictObject({ instructions: z.string().min(1), assignee: Role.optional() }).meta({ id: 'RunbookManualWith' });
-
-export const NotifyWith = z.discriminatedUnion('channel', [
-  z.strictObject({ channel: z.literal('email'), recipients: z.array(Email).min(1), subject: z.string().optional(), body: z.string() }),
-  z.strictObject({ channel: z.literal('webhook'), url: Url, subject: z.string().optional(), body: z.string() }),
-]).meta({ id: 'RunbookNotifyWith' });
-
-export const RunbookWith = z.strictObject({
-  runbook: RunbookId,
-  version: wholeNumber(1).optional(),
-  parameters: z.record(Name, z.unknown()).optional(),
-}).meta({ id: 'RunbookWith' });
-
-/**
- * Where `outputs` paths may start, for the actions whose result shape is part of the language. The other
- * actions' results are defined by the engine, so their paths are only checked for syntax.
- */
-export const ACTION_RESULT_FIELDS: Readonly<Record<string, readonly string[]>> = {
-  http: ['status', 'headers', 'body'],
-  check: ['status', 'headers', 'body'],
-  command: ['exitCode', 'stdout', 'stderr'],
-  wait: [],
-};
-export type Action = Step['action'];
-
-function outputsFor(action: string) {
+function outputsFor(action: ActionName) {
   const fields = ACTION_RESULT_FIELDS[action];
   const first = fields === undefined ? '[^.\\s]+' : fields.length === 0 ? '(?!)' : `(${fields.join('|')})`;
   const pattern = new RegExp(`^${first}(\\.[^.\\s]+)*$`);
@@ -113,9 +47,11 @@ export const Retry = z.strictObject({
   maxBackoff: Duration.optional(),
 }).meta({ id: 'RunbookRetry' });
 
-const UNDOABLE = { http: HttpWith, check: CheckWith, command: CommandWith, notify: NotifyWith } as const;
-const undoOf = <A extends keyof typeof UNDOABLE>(action: A) => z.strictObject({ action: z.literal(action), with: UNDOABLE[action] });
-export const Undo = z.discriminatedUnion('action', [undoOf('http'), undoOf('check'), undoOf('command'), undoOf('notify')]).meta({ id: 'RunbookUndo' });
+type UndoName = { [A in ActionName]: Actions[A]['mayBeUndo'] extends true ? A : never }[ActionName];
+const undoOf = <A extends ActionName>(action: A) => z.strictObject({ action: z.literal(action), with: ACTION_WITH[action] });
+type UndoVariant = { [A in UndoName]: ReturnType<typeof undoOf<A>> }[UndoName];
+const UNDO_NAMES = ACTION_NAMES.filter((name) => ACTIONS[name].mayBeUndo);
+export const Undo = z.discriminatedUnion('action', UNDO_NAMES.map(undoOf) as unknown as [UndoVariant, ...UndoVariant[]]).meta({ id: 'RunbookUndo' });
 export type Undo = z.infer<typeof Undo>;
 
 const stepFields = {
@@ -126,27 +62,20 @@ const stepFields = {
   timeout: Duration.optional(),
   retry: Retry.optional(),
   onFailure: OnFailure.default('abort'),
-  drill: DrillBehaviour.default('run'),
-  expected: Duration.optional(),
 };
 
-function stepOf<A extends string, W extends z.ZodType>(action: A, withSchema: W, undoable: boolean) {
-  const undo = undoable ? Undo.optional() : z.never({ error: `${action} steps cannot have undo: there is nothing to roll back; remove undo` }).optional();
-  return z.strictObject({ ...stepFields, action: z.literal(action), with: withSchema, undo, outputs: outputsFor(action) });
+function stepOf<A extends ActionName>(action: A) {
+  const def = ACTIONS[action];
+  const undo = def.mayHaveUndo ? Undo.optional() : z.never({ error: `${action} steps cannot have undo: there is nothing to roll back; remove undo` }).optional();
+  return z.strictObject({ ...stepFields, drill: DrillBehaviour.default(def.drill), expected: Duration.optional(), action: z.literal(action), with: ACTION_WITH[action], undo, outputs: outputsFor(action) });
 }
+type StepVariant = { [A in ActionName]: ReturnType<typeof stepOf<A>> }[ActionName];
 
 /** One step: `action` selects the schema of `with`, so errors point into the right fields. */
-export const Step = z.discriminatedUnion('action', [
-  stepOf('http', HttpWith, true),
-  stepOf('check', CheckWith, true),
-  stepOf('command', CommandWith, true),
-  stepOf('wait', WaitWith, false),
-  stepOf('approval', ApprovalWith, false),
-  stepOf('manual', ManualWith, false),
-  stepOf('notify', NotifyWith, true),
-  stepOf('runbook', RunbookWith, true),
-]).meta({ id: 'RunbookStep' });
+export const Step = z.discriminatedUnion('action', ACTION_NAMES.map(stepOf) as unknown as [StepVariant, ...StepVariant[]]).meta({ id: 'RunbookStep' });
 export type Step = z.infer<typeof Step>;
+/** A step of one action. */
+export type StepOf<A extends ActionName> = Extract<Step, { action: A }>;
 
 const parameterFields = { required: z.boolean().default(false), description: z.string().optional() };
 export const Parameter = z.discriminatedUnion('type', [

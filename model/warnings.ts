@@ -1,8 +1,8 @@
 import { parseDuration } from './duration';
 import { layersOf } from './graph';
+import { actionOf } from '../actions';
 import { Problem } from './issue';
 import { Runbook, Step } from './runbook';
-import { templateRefs } from './template';
 
 /** Things that are valid but probably not what the author meant. */
 export function runbookWarnings(runbook: Runbook): Problem[] {
@@ -53,20 +53,5 @@ function undoableSoFar(runbook: Runbook): Set<string> {
 }
 
 function actionWarnings(step: Step, at: (...rest: string[]) => Array<string | number>): Problem[] {
-  if (step.action === 'approval') {
-    const repeated = step.with.approvers.filter((role, i) => step.with.approvers.indexOf(role) !== i);
-    if (repeated.length > 0) return [{ at: at('with', 'approvers'), message: `lists ${repeated.join(', ')} more than once; listing a role again has no effect` }];
-    const after = step.with.escalate === undefined ? undefined : parseDuration(step.with.escalate.after);
-    const window = step.timeout === undefined ? undefined : parseDuration(step.timeout);
-    if (after !== undefined && window !== undefined && after >= window) {
-      return [{ at: at('with', 'escalate', 'after'), message: `is not before the approval window closes (timeout ${step.timeout}), so escalation never happens` }];
-    }
-  }
-  if (step.action === 'notify') {
-    const texts = [step.with.subject ?? '', step.with.body];
-    if (texts.some((text) => templateRefs(text).some((ref) => ref.ref?.kind === 'secret'))) {
-      return [{ at: at('with'), message: 'sends a secret in a notification, where it will be stored in mailboxes and chat logs' }];
-    }
-  }
-  return [];
+  return (actionOf(step.action).warnings?.(step) ?? []).map((w) => ({ at: at(...w.at), message: w.message }));
 }

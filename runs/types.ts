@@ -25,6 +25,8 @@ export const RunInput = z.object({
   requester: z.string(),
   trigger: RunTrigger,
   declaredAt: z.string().optional(),
+  /** Engine limits: how many history events a workflow run may grow to before it continues as new (tests lower it). */
+  limits: z.object({ historyEvents: z.number().int().min(100) }).optional(),
   /** Set by continue-as-new: where the previous run of this workflow left off. */
   resume: z.lazy(() => ResumeState).optional(),
 });

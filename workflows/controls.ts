@@ -1,8 +1,10 @@
 import { ApplicationFailure, upsertSearchAttributes } from '@temporalio/workflow';
 import { hasRole } from '../runs/roles';
 import { REJECTION, type AbortRequest, type Actor, type RunControl, type StepControl, type StepDecision } from '../runs/types';
-import type { RunEngine, StepRuntime } from './engine';
-import { SEARCH_ATTRIBUTES } from './names';
+import type { StepSlot } from '../actions/kit';
+import { SEARCH_ATTRIBUTES } from '../contract/names';
+import type { Step } from '../model/runbook';
+import type { ControlPort } from './port';
 
 // Operator controls. Validators are synchronous and throw to reject, so the caller learns at once; handlers change
 // state the scheduler and waiting steps react to. Every accepted control is on the timeline with its actor.
@@ -13,111 +15,106 @@ function requireOperator(a: Actor): void {
   if (!hasRole(a.roles, 'operator')) throw reject(REJECTION.forbidden, `${a.actor} lacks the operator role needed to control a run`);
 }
 
-function requireLive(engine: RunEngine): void {
-  if (engine.halt) throw reject(REJECTION.conflict, `run ${engine.run.runId} is stopping (${engine.halt.reason}); it takes no more operator actions`);
+function requireLive(engine: ControlPort): void {
+  const { halt } = engine.store.state;
+  if (halt) throw reject(REJECTION.conflict, `run ${engine.run.runId} is stopping (${halt.reason}); it takes no more operator actions`);
 }
 
-function stepOf(engine: RunEngine, stepId: string): StepRuntime {
-  const rt = engine.steps.get(stepId);
-  if (!rt) throw reject(REJECTION.invalid, `run ${engine.run.runId} has no step ${stepId}`);
-  return rt;
+function stepOf(engine: ControlPort, stepId: string): { step: Step; slot: Readonly<StepSlot> } {
+  const step = engine.stepsById.get(stepId);
+  const slot = engine.store.slot(stepId);
+  if (!step || !slot) throw reject(REJECTION.invalid, `run ${engine.run.runId} has no step ${stepId}`);
+  return { step, slot };
 }
 
 export const pause = {
-  validate(engine: RunEngine, c: RunControl): void {
+  validate(engine: ControlPort, c: RunControl): void {
     requireOperator(c);
     requireLive(engine);
-    if (engine.paused) throw reject(REJECTION.conflict, 'the run is already paused');
+    if (engine.store.state.paused) throw reject(REJECTION.conflict, 'the run is already paused');
   },
-  apply(engine: RunEngine, c: RunControl): void {
-    engine.paused = true;
-    engine.pausedSince = new Date().toISOString();
+  apply(engine: ControlPort, c: RunControl): void {
+    engine.store.patchRun({ paused: true, pausedSince: new Date().toISOString() });
     engine.timeline.emit('run.paused', { actor: c.actor, detail: { reason: c.reason } });
     upsertSearchAttributes({ [SEARCH_ATTRIBUTES.status]: ['paused'] });
-    engine.changed();
   },
 };
 
 export const resume = {
-  validate(engine: RunEngine, c: RunControl): void {
+  validate(engine: ControlPort, c: RunControl): void {
     requireOperator(c);
     requireLive(engine);
-    if (!engine.paused) throw reject(REJECTION.conflict, 'the run is not paused');
+    if (!engine.store.state.paused) throw reject(REJECTION.conflict, 'the run is not paused');
   },
-  apply(engine: RunEngine, c: RunControl): void {
-    engine.paused = false;
-    engine.pausedSince = undefined;
+  apply(engine: ControlPort, c: RunControl): void {
+    engine.store.patchRun({ paused: false, pausedSince: undefined });
     engine.timeline.emit('run.resumed', { actor: c.actor, detail: { reason: c.reason } });
     upsertSearchAttributes({ [SEARCH_ATTRIBUTES.status]: ['running'] });
-    engine.changed();
   },
 };
 
 /** A failed step that is still open to an operator: waiting for a decision, or failed with onFailure continue. */
-function openFailure(rt: StepRuntime): boolean {
-  return rt.state.status === 'failed' && (rt.state.awaitingDecision === true || rt.step.onFailure === 'continue');
+function openFailure({ step, slot }: { step: Step; slot: Readonly<StepSlot> }): boolean {
+  return slot.state.status === 'failed' && (slot.state.awaitingDecision === true || step.onFailure === 'continue');
 }
 
 export const skip = {
-  validate(engine: RunEngine, c: StepControl): void {
+  validate(engine: ControlPort, c: StepControl): void {
     requireOperator(c);
     requireLive(engine);
     if (!c.reason?.trim()) throw reject(REJECTION.invalid, 'skipping a step needs a reason');
-    const rt = stepOf(engine, c.stepId);
-    if (rt.state.status !== 'pending' && rt.state.status !== 'waiting' && !openFailure(rt)) {
-      throw reject(REJECTION.conflict, `step ${c.stepId} is ${rt.state.status}; only a pending, waiting or failed step can be skipped`);
+    const s = stepOf(engine, c.stepId);
+    const { status } = s.slot.state;
+    if (status !== 'pending' && status !== 'waiting' && !openFailure(s)) {
+      throw reject(REJECTION.conflict, `step ${c.stepId} is ${status}; only a pending, waiting or failed step can be skipped`);
     }
   },
-  apply(engine: RunEngine, c: StepControl): void {
-    const rt = engine.steps.get(c.stepId)!;
+  apply(engine: ControlPort, c: StepControl): void {
+    const { slot } = stepOf(engine, c.stepId);
     const reason = c.reason!.trim();
-    if (rt.state.status === 'waiting') rt.skipRequested = { actor: c.actor, reason };
-    else if (rt.state.awaitingDecision) Object.assign(rt, { decision: 'skip', decisionReason: reason });
-    else engine.skip(rt, reason, c.actor, { by: 'operator' });
-    engine.changed();
+    if (slot.state.status === 'waiting') engine.store.patchStep(c.stepId, { skipRequested: { actor: c.actor, reason } });
+    else if (slot.state.awaitingDecision) engine.store.patchStep(c.stepId, { decision: 'skip', decisionReason: reason });
+    else engine.skip(c.stepId, reason, c.actor, { by: 'operator' });
   },
 };
 
 export const retry = {
-  validate(engine: RunEngine, c: StepControl): void {
+  validate(engine: ControlPort, c: StepControl): void {
     requireOperator(c);
     requireLive(engine);
-    const rt = stepOf(engine, c.stepId);
-    if (!openFailure(rt)) throw reject(REJECTION.conflict, `step ${c.stepId} is ${rt.state.status}; only a failed step can be retried`);
+    const s = stepOf(engine, c.stepId);
+    if (!openFailure(s)) throw reject(REJECTION.conflict, `step ${c.stepId} is ${s.slot.state.status}; only a failed step can be retried`);
   },
-  apply(engine: RunEngine, c: StepControl): void {
-    const rt = engine.steps.get(c.stepId)!;
+  apply(engine: ControlPort, c: StepControl): void {
+    const { slot } = stepOf(engine, c.stepId);
     engine.timeline.emit('decision.made', { stepId: c.stepId, actor: c.actor, detail: { decision: 'retry', reason: c.reason } });
-    if (rt.state.awaitingDecision) rt.decision = 'retry';
-    else engine.setStep(rt, { status: 'pending', error: undefined }); // the scheduler starts it again
-    engine.changed();
+    if (slot.state.awaitingDecision) engine.store.patchStep(c.stepId, { decision: 'retry' });
+    else engine.store.patchStep(c.stepId, { state: { status: 'pending', error: undefined } }); // the scheduler starts it again
   },
 };
 
 export const decide = {
-  validate(engine: RunEngine, d: StepDecision): void {
+  validate(engine: ControlPort, d: StepDecision): void {
     requireOperator(d);
     requireLive(engine);
-    const rt = stepOf(engine, d.stepId);
-    if (!rt.state.awaitingDecision) throw reject(REJECTION.conflict, `step ${d.stepId} is not waiting for a decision (it is ${rt.state.status})`);
+    const { slot } = stepOf(engine, d.stepId);
+    if (!slot.state.awaitingDecision) throw reject(REJECTION.conflict, `step ${d.stepId} is not waiting for a decision (it is ${slot.state.status})`);
   },
-  apply(engine: RunEngine, d: StepDecision): void {
-    const rt = engine.steps.get(d.stepId)!;
+  apply(engine: ControlPort, d: StepDecision): void {
     engine.timeline.emit('decision.made', { stepId: d.stepId, actor: d.actor, detail: { decision: d.decision, reason: d.reason } });
-    rt.decisionReason = d.reason;
+    engine.store.patchStep(d.stepId, { decisionReason: d.reason });
     if (d.decision === 'abort') engine.stopRun({ status: 'aborted', reason: d.reason ?? `the operator aborted the run at step ${d.stepId}`, actor: d.actor, rollback: false });
-    rt.decision = d.decision;
-    engine.changed();
+    engine.store.patchStep(d.stepId, { decision: d.decision });
   },
 };
 
 export const abort = {
-  validate(engine: RunEngine, a: AbortRequest): void {
+  validate(engine: ControlPort, a: AbortRequest): void {
     requireOperator(a);
     requireLive(engine);
     if (!a.reason.trim()) throw reject(REJECTION.invalid, 'aborting a run needs a reason');
   },
-  apply(engine: RunEngine, a: AbortRequest): void {
+  apply(engine: ControlPort, a: AbortRequest): void {
     engine.stopRun({ status: 'aborted', reason: a.reason, actor: a.actor, rollback: a.rollback });
   },
 };

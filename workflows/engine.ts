@@ -1,16 +1,19 @@
 import { allHandlersFinished, CancellationScope, condition, continueAsNew, isCancellation, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { ActionContext, Outcome } from '../actions/kit';
+import { SEARCH_ATTRIBUTES } from '../contract/names';
 import { evaluateCondition, parseCondition } from '../model/condition';
+import { drillBehaviour } from '../model/drill';
 import { parseDuration } from '../model/duration';
 import type { ReferenceContext } from '../model/reference';
-import type { RunRecord } from '../store/runs';
-import type { PinnedRun, ResumeState, RunPhase, RunState, StepState, WaitingFor } from '../runs/types';
+import type { Step } from '../model/runbook';
+import type { PinnedRun, RunState } from '../runs/types';
 import { valueAt } from '../runs/values';
-import { executeStep, type Outcome } from './execute';
-import { SEARCH_ATTRIBUTES } from './names';
+import { runAttempts } from './execute';
 import { Notifier } from './notifications';
+import { readySteps, resumeState, runRecord, snapshot, targetMs, templateContext } from './project';
 import { rollBack } from './rollback';
-import type { Step } from './actions';
+import { initialState, RunStore, type Halt, type SlotPatch } from './state';
 import { TimelineWriter } from './timeline';
 
 const { recordRun } = proxyActivities<Activities>({
@@ -19,148 +22,69 @@ const { recordRun } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
 
-/** A step as the run executes it: its definition, its public state, and what operators have said about it. */
-export interface StepRuntime {
-  step: Step;
-  state: StepState;
-  scope?: CancellationScope;
-  /** Order in which steps succeeded, for rollback. */
-  doneOrder?: number;
-  waitingSince?: string;
-  /** An operator's answer to an `onFailure: ask` step, or to a retry of a failed step. */
-  decision?: 'retry' | 'skip' | 'abort';
-  decisionReason?: string;
-  manual?: { actor: string; outcome: 'done' | 'failed'; note?: string; evidence?: string[] };
-  /** Set when an operator skips a step that is waiting (approval or manual). */
-  skipRequested?: { actor: string; reason: string };
-}
-
-/** Why the run stopped early: a failed step (abort or rollback) or an operator's abort. */
-export interface Halt {
-  status: 'failed' | 'aborted';
-  reason: string;
-  actor: string;
-  rollback: boolean;
-}
-
-const FINAL = new Set(['succeeded', 'failed', 'skipped', 'simulated', 'cancelled']);
-
 // Continue-as-new well before Temporal's history limits; the server also suggests it when history grows large.
 const HISTORY_EVENTS_LIMIT = 8000;
 
 /**
- * Runs one pinned runbook version: walks the step DAG, starting every step whose needs are met (in parallel),
- * and records every transition on the timeline. All state is plain data derived from workflow history.
+ * Runs one pinned runbook version: walks the step DAG, starting every step whose needs are met (in parallel), and
+ * records every transition on the timeline. The run's state lives in one RunStore (plain data, one writer); this
+ * class schedules, applies each step's outcome and the failure policy, and finishes or continues the run.
  */
 export class RunEngine {
+  readonly store: RunStore;
   readonly timeline: TimelineWriter;
   readonly notifier: Notifier;
-  readonly steps = new Map<string, StepRuntime>();
-  paused = false;
-  pausedSince?: string;
-  halt?: Halt;
-  private status: RunPhase = 'running';
-  private finishedAt?: string;
-  private tick = 0;
-  private completions = 0;
-  private readonly startedAt: string;
-  private readonly clockStart: number;
-  private achievedMs?: number;
-
-  private continued = 0;
+  readonly stepsById: ReadonlyMap<string, Step>;
+  private readonly scopes = new Map<string, CancellationScope>();
   private recorded: Promise<void> = Promise.resolve();
 
   constructor(readonly run: PinnedRun) {
-    const resume = run.resume;
-    this.startedAt = resume?.startedAt ?? new Date().toISOString();
-    this.clockStart = resume?.clockStart ?? Date.parse(run.declaredAt ?? this.startedAt);
-    const resumed = new Map((resume?.steps ?? []).map((s) => [s.id, s]));
-    for (const step of run.runbook.steps) {
-      const prior = resumed.get(step.id);
-      const { doneOrder, ...state } = prior ?? { id: step.id, title: step.title, action: step.action, status: 'pending' as const, attempts: 0, expectedMs: step.expected ? parseDuration(step.expected) : undefined };
-      this.steps.set(step.id, { step, state, doneOrder });
-    }
-    if (resume) {
-      this.achievedMs = resume.achievedMs;
-      this.paused = resume.paused;
-      this.pausedSince = resume.pausedSince;
-      this.completions = resume.completions;
-      this.continued = resume.continued;
-    }
-    this.timeline = new TimelineWriter(run.runId, resume?.timelineSeq ?? 0);
-    this.notifier = new Notifier(run, this.timeline, () => this.templateContext(), resume?.notifications ?? 0);
-  }
-
-  /** Something changed that the scheduler or a waiting step may care about. */
-  changed(): void {
-    this.tick++;
-  }
-
-  get targetMs(): number | undefined {
-    return this.run.runbook.objectives?.rto ? parseDuration(this.run.runbook.objectives.rto) : undefined;
+    const startedAt = new Date().toISOString();
+    const steps = run.runbook.steps.map((s) => ({ id: s.id, title: s.title, action: s.action, expectedMs: s.expected ? parseDuration(s.expected) : undefined }));
+    this.store = new RunStore(initialState(steps, startedAt, Date.parse(run.declaredAt ?? run.resume?.startedAt ?? startedAt), run.resume));
+    this.stepsById = new Map(run.runbook.steps.map((s) => [s.id, s]));
+    this.timeline = new TimelineWriter(run.runId, run.resume?.timelineSeq ?? 0);
+    this.notifier = new Notifier(run, this.timeline, () => this.templateContext(), run.resume?.notifications ?? 0);
   }
 
   /** The live state the query and every accepted update answer with. */
   snapshot(): RunState {
-    const elapsedMs = (this.finishedAt ? Date.parse(this.finishedAt) : Date.now()) - this.clockStart;
-    const targetMs = this.targetMs;
-    return {
-      runId: this.run.runId,
-      runbookId: this.run.runbook.id,
-      version: this.run.version,
-      hash: this.run.hash,
-      mode: this.run.mode,
-      status: this.status === 'running' && this.paused ? 'paused' : this.status,
-      startedAt: this.startedAt,
-      finishedAt: this.finishedAt,
-      error: this.halt?.reason,
-      steps: [...this.steps.values()].map((rt) => rt.state),
-      waitingFor: this.waitingFor(),
-      recovery: {
-        startedAt: new Date(this.clockStart).toISOString(),
-        endsAt: this.run.runbook.recovery?.endsAt,
-        targetMs,
-        elapsedMs: this.achievedMs ?? elapsedMs,
-        remainingMs: targetMs === undefined || this.achievedMs !== undefined ? undefined : Math.max(targetMs - elapsedMs, 0),
-        achievedMs: this.achievedMs,
-        breached: targetMs !== undefined && (this.achievedMs ?? elapsedMs) > targetMs,
-      },
-    };
-  }
-
-  private waitingFor(): WaitingFor[] {
-    const out: WaitingFor[] = [];
-    if (this.paused && this.status === 'running') out.push({ kind: 'resume', from: ['operator'], message: 'the run is paused: no new step starts until an operator resumes it', since: this.pausedSince ?? this.startedAt });
-    for (const { step, state, waitingSince } of this.steps.values()) {
-      const since = waitingSince ?? this.startedAt;
-      if (state.awaitingDecision) {
-        out.push({ stepId: step.id, kind: 'decision', from: ['operator'], message: `step ${step.id} failed (${state.error ?? 'error'}): decide retry, skip or abort`, since });
-      } else if (state.status === 'waiting' && step.action === 'approval') {
-        const granted = (state.approvals ?? []).filter((a) => a.decision === 'approve').length;
-        out.push({ stepId: step.id, kind: 'approval', from: step.with.approvers, message: `approval of ${step.title ?? step.id}: ${granted} of ${step.with.quorum} from ${step.with.approvers.join(' or ')}`, since });
-      } else if (state.status === 'waiting' && step.action === 'manual') {
-        out.push({ stepId: step.id, kind: 'manual', from: [step.with.assignee ?? 'operator'], message: `manual task ${step.title ?? step.id}: mark it done or failed`, since });
-      }
-    }
-    return out;
+    return snapshot(this.run, this.store.state, Date.now());
   }
 
   templateContext(): ReferenceContext {
-    const steps: Record<string, { status: string; outputs: Record<string, unknown> }> = {};
-    for (const [id, rt] of this.steps) if (FINAL.has(rt.state.status)) steps[id] = { status: rt.state.status, outputs: rt.state.outputs ?? {} };
-    return { params: this.run.parameters, steps, run: { id: this.run.runId, mode: this.run.mode, requester: this.run.requester } };
+    return templateContext(this.run, this.store.state);
   }
 
-  setStep(rt: StepRuntime, patch: Partial<StepState>): void {
-    Object.assign(rt.state, patch);
-    this.changed();
+  /** Stops scheduling and cancels running steps; the first reason wins. */
+  stopRun(halt: Halt): void {
+    if (this.store.stop(halt)) for (const scope of this.scopes.values()) scope.cancel();
+  }
+
+  skip(stepId: string, reason: string, actor: string, detail: Record<string, unknown> = {}): void {
+    this.store.patchStep(stepId, { state: { status: 'skipped', reason, awaitingDecision: undefined, finishedAt: new Date().toISOString() } });
+    this.timeline.emit('step.skipped', { stepId, actor, detail: { ...detail, reason } });
+  }
+
+  /** The narrow view one attempt of one step gets of the run. */
+  contextFor(step: { id: string; title?: string }, attempt: number, timeoutMs: number): ActionContext {
+    return {
+      run: this.run,
+      attempt,
+      timeoutMs,
+      slot: () => this.store.slot(step.id)!,
+      patch: (patch: SlotPatch) => this.store.patchStep(step.id, patch),
+      emit: (type, fields) => this.timeline.emit(type, fields),
+      notify: (event, request = {}) => this.notifier.notify(event, { step, ...request }),
+      until: (done, ms) => (ms === undefined ? condition(done).then(() => true) : condition(done, ms)),
+    };
   }
 
   /** Runs the whole runbook; resolves with the final state (a failed run is a status, not an exception). */
   async execute(): Promise<RunState> {
     const { run } = this;
     if (run.resume) {
-      this.timeline.emit('run.continued', { detail: { continued: this.continued } });
+      this.timeline.emit('run.continued', { detail: { continued: this.store.state.continued } });
     } else {
       this.timeline.emit('run.started', {
         actor: run.requester,
@@ -168,7 +92,7 @@ export class RunEngine {
       });
       this.notifier.notify('run.started', { detail: { trigger: run.trigger, parameters: run.parameters } });
       // The first steps need not wait for the run's record; finish() awaits it before writing the final one.
-      this.recorded = CancellationScope.nonCancellable(() => recordRun(this.record()));
+      this.recorded = CancellationScope.nonCancellable(() => recordRun(runRecord(this.run, this.store.state, Date.now())));
     }
     const running = new Map<string, Promise<void>>();
     try {
@@ -186,47 +110,32 @@ export class RunEngine {
 
   private async schedule(running: Map<string, Promise<void>>): Promise<'done' | 'continue'> {
     for (;;) {
+      const { halt, paused } = this.store.state;
       // A long run drains (starts nothing new) once history is large, then continues as a new workflow run.
-      const draining = workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_EVENTS_LIMIT;
-      if (draining && running.size === 0 && !this.halt && this.readySteps().length > 0) return 'continue';
-      if (!this.halt && !this.paused && !draining) {
-        for (const rt of this.readySteps()) {
-          if (running.has(rt.step.id)) continue;
+      const draining = workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > (this.run.limits?.historyEvents ?? HISTORY_EVENTS_LIMIT);
+      if (draining && running.size === 0 && !halt && readySteps(this.run, this.store.state).length > 0) return 'continue';
+      if (!halt && !paused && !draining) {
+        for (const step of readySteps(this.run, this.store.state)) {
+          if (running.has(step.id)) continue;
           const scope = new CancellationScope();
-          rt.scope = scope;
-          running.set(rt.step.id, scope.run(() => this.runStep(rt)).finally(() => {
-            running.delete(rt.step.id);
-            rt.scope = undefined;
-            this.changed();
+          this.scopes.set(step.id, scope);
+          running.set(step.id, scope.run(() => this.runStep(step)).finally(() => {
+            running.delete(step.id);
+            this.scopes.delete(step.id);
+            this.store.patchRun({});
           }));
         }
       }
       // Paused with steps ready to start: wait for resume. Otherwise nothing running and nothing startable ends it.
-      if (running.size === 0 && (this.halt || this.readySteps().length === 0)) return 'done';
-      const seen = this.tick;
-      await condition(() => this.tick !== seen);
+      if (running.size === 0 && (this.store.state.halt || readySteps(this.run, this.store.state).length === 0)) return 'done';
+      const seen = this.store.version;
+      await condition(() => this.store.version !== seen);
     }
   }
 
-  /** Pending steps whose needs have all ended in a way that lets dependents go on. */
-  private readySteps(): StepRuntime[] {
-    const ready: StepRuntime[] = [];
-    for (const rt of this.steps.values()) {
-      if (rt.state.status !== 'pending') continue;
-      const met = (rt.step.needs ?? []).every((id) => {
-        const need = this.steps.get(id)!;
-        const s = need.state.status;
-        return s === 'succeeded' || s === 'skipped' || s === 'simulated' || (s === 'failed' && need.step.onFailure === 'continue' && !need.state.awaitingDecision);
-      });
-      if (met) ready.push(rt);
-    }
-    return ready;
-  }
-
-  private async runStep(rt: StepRuntime): Promise<void> {
-    const { step } = rt;
-    const mode = this.run.mode;
-    if (step.when && rt.state.attempts === 0) {
+  private async runStep(step: Step): Promise<void> {
+    const slot = this.store.slot(step.id)!;
+    if (step.when && slot.state.attempts === 0) {
       const parsed = parseCondition(step.when);
       let holds = false;
       let error: string | undefined;
@@ -235,70 +144,66 @@ export class RunEngine {
       } catch (err) {
         error = err instanceof Error ? err.message : String(err);
       }
-      if (!holds) return this.skip(rt, error ? `when could not be evaluated: ${error}` : `when is false: ${step.when}`, 'lifeboat', { reason: 'when', when: step.when, error });
+      if (!holds) return this.skip(step.id, error ? `when could not be evaluated: ${error}` : `when is false: ${step.when}`, 'lifeboat', { reason: 'when', when: step.when, error });
     }
-    if (mode === 'drill' && step.drill === 'skip') return this.skip(rt, 'drill: skip', 'lifeboat', { reason: 'drill' });
-    if (mode === 'drill' && step.drill === 'simulate') {
-      this.setStep(rt, { status: 'simulated', reason: 'drill: simulate', finishedAt: new Date().toISOString() });
+    const drill = drillBehaviour(step, this.run.mode);
+    if (drill === 'skip') return this.skip(step.id, 'drill: skip', 'lifeboat', { reason: 'drill' });
+    if (drill === 'simulate') {
+      this.store.patchStep(step.id, { state: { status: 'simulated', reason: 'drill: simulate', finishedAt: new Date().toISOString() } });
       this.timeline.emit('step.simulated', { stepId: step.id, detail: { action: step.action } });
       return;
     }
     for (;;) {
-      const outcome = await executeStep(this, rt);
-      if (outcome.kind !== 'failed') return this.settle(rt, outcome);
-      const next = await this.onFailure(rt, outcome.message);
+      const outcome = await runAttempts(this, step);
+      if (outcome.kind !== 'failed') return this.settle(step, outcome);
+      const next = await this.onFailure(step, outcome.message);
       if (next === 'stop') return;
     }
   }
 
-  skip(rt: StepRuntime, reason: string, actor: string, detail: Record<string, unknown> = {}): void {
-    this.setStep(rt, { status: 'skipped', reason, awaitingDecision: undefined, finishedAt: new Date().toISOString() });
-    this.timeline.emit('step.skipped', { stepId: rt.step.id, actor, detail: { ...detail, reason } });
-  }
-
-  private settle(rt: StepRuntime, outcome: Exclude<Outcome, { kind: 'failed' }>): void {
+  private settle(step: Step, outcome: Exclude<Outcome, { kind: 'failed' }>): void {
+    const now = new Date().toISOString();
     if (outcome.kind === 'cancelled') {
-      this.setStep(rt, { status: 'cancelled', finishedAt: new Date().toISOString(), reason: this.halt?.reason ?? 'cancelled' });
+      this.store.patchStep(step.id, { state: { status: 'cancelled', finishedAt: now, reason: this.store.state.halt?.reason ?? 'cancelled' } });
     } else if (outcome.kind === 'skipped') {
-      this.skip(rt, outcome.reason, outcome.actor, outcome.detail);
+      this.skip(step.id, outcome.reason, outcome.actor, outcome.detail);
     } else if (outcome.kind === 'abort') {
-      this.setStep(rt, { status: 'failed', finishedAt: new Date().toISOString(), error: outcome.message });
-      this.stopRun({ status: 'failed', reason: `step ${rt.step.id}: ${outcome.message}`, actor: 'lifeboat', rollback: false });
+      this.store.patchStep(step.id, { state: { status: 'failed', finishedAt: now, error: outcome.message } });
+      this.stopRun({ status: 'failed', reason: `step ${step.id}: ${outcome.message}`, actor: 'lifeboat', rollback: false });
     } else {
-      const outputs = Object.fromEntries(Object.entries(rt.step.outputs ?? {}).map(([name, path]) => [name, valueAt(outcome.result, path)]));
-      const finishedAt = new Date().toISOString();
-      const actualMs = Date.parse(finishedAt) - Date.parse(rt.state.startedAt ?? finishedAt);
-      rt.doneOrder = ++this.completions;
-      this.setStep(rt, { status: 'succeeded', finishedAt, actualMs, outputs, error: undefined });
-      this.timeline.emit('step.succeeded', { stepId: rt.step.id, attempt: rt.state.attempts, detail: { durationMs: actualMs, outputs } });
-      if (this.run.runbook.recovery?.endsAt === rt.step.id) this.recoveryAchieved();
+      const outputs = Object.fromEntries(Object.entries(step.outputs ?? {}).map(([name, path]) => [name, valueAt(outcome.result, path)]));
+      const slot = this.store.slot(step.id)!;
+      const actualMs = Date.parse(now) - Date.parse(slot.state.startedAt ?? now);
+      const doneOrder = this.store.state.completions + 1;
+      this.store.patchRun({ completions: doneOrder });
+      this.store.patchStep(step.id, { doneOrder, state: { status: 'succeeded', finishedAt: now, actualMs, outputs, error: undefined } });
+      this.timeline.emit('step.succeeded', { stepId: step.id, attempt: slot.state.attempts, detail: { durationMs: actualMs, outputs } });
+      if (this.run.runbook.recovery?.endsAt === step.id) this.recoveryAchieved();
     }
   }
 
   /** Applies the step's onFailure; 'again' means an operator asked for another round of attempts. */
-  private async onFailure(rt: StepRuntime, message: string): Promise<'stop' | 'again'> {
-    const { step } = rt;
-    this.setStep(rt, { status: 'failed', finishedAt: new Date().toISOString(), error: message });
-    this.notifier.notify('step.failed', { step, detail: { error: message, attempts: rt.state.attempts } });
+  private async onFailure(step: Step, message: string): Promise<'stop' | 'again'> {
+    this.store.patchStep(step.id, { state: { status: 'failed', finishedAt: new Date().toISOString(), error: message } });
+    this.notifier.notify('step.failed', { step, detail: { error: message, attempts: this.store.slot(step.id)!.state.attempts } });
     if (step.onFailure === 'continue') return 'stop';
     if (step.onFailure === 'abort' || step.onFailure === 'rollback') {
       this.stopRun({ status: 'failed', reason: `step ${step.id} failed: ${message}`, actor: 'lifeboat', rollback: step.onFailure === 'rollback' });
       return 'stop';
     }
     // ask: wait for an operator's decision.
-    rt.decision = undefined;
-    rt.waitingSince = new Date().toISOString();
-    this.setStep(rt, { awaitingDecision: true });
+    this.store.patchStep(step.id, { decision: undefined, waitingSince: new Date().toISOString(), state: { awaitingDecision: true } });
     this.timeline.emit('decision.needed', { stepId: step.id, detail: { error: message, options: ['retry', 'skip', 'abort'] } });
     this.notifier.notify('decision.needed', { step, detail: { error: message, options: ['retry', 'skip', 'abort'] } });
-    await condition(() => rt.decision !== undefined || this.halt !== undefined);
-    this.setStep(rt, { awaitingDecision: undefined });
-    if (rt.decision === 'retry') return 'again';
-    if (rt.decision === 'skip') {
-      this.skip(rt, rt.decisionReason ?? 'skipped by an operator', 'operator');
+    await condition(() => this.store.slot(step.id)!.decision !== undefined || this.store.state.halt !== undefined);
+    this.store.patchStep(step.id, { state: { awaitingDecision: undefined } });
+    const { decision, decisionReason } = this.store.slot(step.id)!;
+    if (decision === 'retry') return 'again';
+    if (decision === 'skip') {
+      this.skip(step.id, decisionReason ?? 'skipped by an operator', 'operator');
       return 'stop';
     }
-    if (rt.decision === 'abort' && !this.halt) this.stopRun({ status: 'aborted', reason: `step ${step.id} failed and the operator aborted the run`, actor: 'operator', rollback: false });
+    if (decision === 'abort' && !this.store.state.halt) this.stopRun({ status: 'aborted', reason: `step ${step.id} failed and the operator aborted the run`, actor: 'operator', rollback: false });
     return 'stop';
   }
 
@@ -308,79 +213,40 @@ export class RunEngine {
     await this.notifier.settled();
     await this.timeline.close();
     await condition(allHandlersFinished);
-    const resume: ResumeState = {
-      steps: [...this.steps.values()].map((rt) => ({ ...rt.state, doneOrder: rt.doneOrder })),
-      timelineSeq: this.timeline.lastSeq,
-      startedAt: this.startedAt,
-      clockStart: this.clockStart,
-      achievedMs: this.achievedMs,
-      paused: this.paused,
-      pausedSince: this.pausedSince,
-      completions: this.completions,
-      notifications: this.notifier.sent,
-      continued: this.continued + 1,
-    };
-    const { runId, runbook, version, hash, mode, parameters, requester, trigger, declaredAt } = this.run;
-    return continueAsNew<(input: PinnedRun) => Promise<RunState>>({ runId, runbook, version, hash, mode, parameters, requester, trigger, declaredAt, resume });
-  }
-
-  /** Stops scheduling and cancels running steps; the first reason wins. */
-  stopRun(halt: Halt): void {
-    if (this.halt) return;
-    this.halt = halt;
-    for (const rt of this.steps.values()) rt.scope?.cancel();
-    this.changed();
+    const resume = resumeState(this.store.state, { timelineSeq: this.timeline.lastSeq, notifications: this.notifier.sent });
+    const { runId, runbook, version, hash, mode, parameters, requester, trigger, declaredAt, limits } = this.run;
+    return continueAsNew<(input: PinnedRun) => Promise<RunState>>({ runId, runbook, version, hash, mode, parameters, requester, trigger, declaredAt, limits, resume });
   }
 
   private recoveryAchieved(): void {
-    if (this.achievedMs !== undefined) return;
-    this.achievedMs = Date.now() - this.clockStart;
-    const targetMs = this.targetMs;
-    this.timeline.emit('recovery.achieved', { detail: { achievedMs: this.achievedMs, targetMs, breached: targetMs !== undefined && this.achievedMs > targetMs } });
+    if (this.store.state.achievedMs !== undefined) return;
+    const achievedMs = Date.now() - this.store.state.clockStart;
+    this.store.patchRun({ achievedMs });
+    const target = targetMs(this.run);
+    this.timeline.emit('recovery.achieved', { detail: { achievedMs, targetMs: target, breached: target !== undefined && achievedMs > target } });
   }
 
   private async finish(): Promise<RunState> {
-    for (const rt of this.steps.values()) {
-      if (rt.state.status === 'pending') this.setStep(rt, { status: 'cancelled', reason: this.halt ? `not started: ${this.halt.reason}` : 'not started: a step it needs did not succeed' });
+    const { halt } = this.store.state;
+    for (const id of this.store.state.order) {
+      if (this.store.slot(id)!.state.status === 'pending') {
+        this.store.patchStep(id, { state: { status: 'cancelled', reason: halt ? `not started: ${halt.reason}` : 'not started: a step it needs did not succeed' } });
+      }
     }
-    if (this.halt?.rollback) await rollBack(this, `rollback after: ${this.halt.reason}`);
-    else if (!this.halt && this.run.mode === 'drill') await rollBack(this, 'drill cleanup');
-    const status: RunPhase = this.halt ? this.halt.status : 'completed';
+    if (halt?.rollback) await rollBack(this, `rollback after: ${halt.reason}`);
+    else if (!halt && this.run.mode === 'drill') await rollBack(this, 'drill cleanup');
+    const status = halt ? halt.status : 'completed';
     if (status === 'completed') this.recoveryAchieved();
-    this.status = status;
-    this.finishedAt = new Date().toISOString();
+    this.store.patchRun({ status, finishedAt: new Date().toISOString() });
     upsertSearchAttributes({ [SEARCH_ATTRIBUTES.status]: [status] });
     const state = this.snapshot();
     const type = status === 'completed' ? 'run.completed' : status === 'aborted' ? 'run.aborted' : 'run.failed';
-    this.timeline.emit(type, { actor: this.halt?.actor ?? 'lifeboat', detail: { error: this.halt?.reason, recovery: state.recovery } });
-    this.notifier.notify(status === 'completed' ? 'run.completed' : 'run.failed', { detail: { status, error: this.halt?.reason, recovery: state.recovery } });
+    this.timeline.emit(type, { actor: halt?.actor ?? 'lifeboat', detail: { error: halt?.reason, recovery: state.recovery } });
+    this.notifier.notify(status === 'completed' ? 'run.completed' : 'run.failed', { detail: { status, error: halt?.reason, recovery: state.recovery } });
     await this.notifier.settled();
     await this.timeline.close();
     await this.recorded;
-    await recordRun(this.record());
+    await recordRun(runRecord(this.run, this.store.state, Date.now()));
     return state;
-  }
-
-  /** The durable run summary, as of now. */
-  record(): RunRecord {
-    const { run } = this;
-    const s = this.snapshot();
-    return {
-      runId: run.runId,
-      runbookId: run.runbook.id,
-      version: run.version,
-      hash: run.hash,
-      title: run.runbook.title,
-      mode: run.mode,
-      status: this.status === 'completed' || this.status === 'failed' || this.status === 'aborted' ? this.status : 'running',
-      requester: run.requester,
-      trigger: run.trigger,
-      parameters: run.parameters,
-      startedAt: this.startedAt,
-      declaredAt: run.declaredAt,
-      finishedAt: this.finishedAt,
-      error: this.halt?.reason,
-      recovery: { targetMs: s.recovery.targetMs, achievedMs: s.recovery.achievedMs, breached: s.recovery.breached, endsAt: s.recovery.endsAt },
-    };
   }
 }

@@ -4,10 +4,9 @@ import type { Event, NotificationRule } from '../model/runbook';
 import type { ReferenceContext } from '../model/reference';
 import { renderDeep } from '../model/template';
 import { routeNotification, targetName } from '../notify/route';
-import type { MessageKind, NotificationMessage } from '../notify/types';
 import type { PinnedRun } from '../runs/types';
-import type { Step } from './actions';
-import { describeError } from './execute';
+import { describeError } from './failures';
+import { notificationMessage } from './message';
 import type { TimelineWriter } from './timeline';
 
 const { sendNotification, notificationDefaults } = proxyActivities<Activities>({
@@ -36,7 +35,7 @@ export class Notifier {
     return this.count;
   }
 
-  notify(event: Event, o: { step?: Step; detail?: Record<string, unknown>; emails?: string[] }): void {
+  notify(event: Event, o: { step?: { id: string; title?: string }; detail?: Record<string, unknown>; emails?: string[] }): void {
     const n = ++this.count;
     const at = new Date().toISOString();
     // Not cancellable: an abort of the step that asked for it must not swallow the message.
@@ -48,7 +47,7 @@ export class Notifier {
     await Promise.all(this.inflight);
   }
 
-  private async deliver(n: number, at: string, event: Event, o: { step?: Step; detail?: Record<string, unknown>; emails?: string[] }): Promise<void> {
+  private async deliver(n: number, at: string, event: Event, o: { step?: { id: string; title?: string }; detail?: Record<string, unknown>; emails?: string[] }): Promise<void> {
     this.defaults ??= notificationDefaults();
     // Rules may name recipients by template (`{{ params.oncall }}`); secrets stay as written until the activity.
     const rules = renderDeep(this.run.runbook.notifications ?? [], this.context(), { keepSecrets: true }) as NotificationRule[];
@@ -67,7 +66,4 @@ export class Notifier {
   }
 }
 
-/** The message for one event of a run, as every channel's template reads it. */
-export function notificationMessage(run: PinnedRun, event: MessageKind, at: string, step?: { id: string; title?: string }, detail: Record<string, unknown> = {}): NotificationMessage {
-  return { event, runId: run.runId, runbookId: run.runbook.id, runbookTitle: run.runbook.title, mode: run.mode, at, stepId: step?.id, stepTitle: step?.title, detail };
-}
+export { notificationMessage };

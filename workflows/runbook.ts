@@ -4,6 +4,7 @@ import type { Activities } from '../activities';
 import type { ControlResult, PinnedRun, RunInput, RunState } from '../runs/types';
 import * as controls from './controls';
 import { RunEngine } from './engine';
+import type { ControlPort } from './port';
 import { applyApproval, applyManual, validateApproval, validateManual } from './humans';
 import {
   abortRunUpdate, approveStepUpdate, completeManualUpdate, decideStepUpdate, pauseRunUpdate, resumeRunUpdate,
@@ -21,7 +22,7 @@ export async function runbookWorkflow(input: RunInput): Promise<RunState> {
   setHandler(runStateQuery, () => engine.snapshot());
   const state = (): ControlResult => ({ accepted: true, state: engine.snapshot() });
   // Validators run synchronously before the update is accepted: a rejection reaches the caller at once.
-  const handle = <A>(def: UpdateDefinition<ControlResult, [A]>, c: { validate(e: RunEngine, a: A): void; apply(e: RunEngine, a: A): void }) =>
+  const handle = <A>(def: UpdateDefinition<ControlResult, [A]>, c: { validate(e: ControlPort, a: A): void; apply(e: ControlPort, a: A): void }) =>
     setHandler(def, (a: A) => (c.apply(engine, a), state()), { validator: (a: A) => c.validate(engine, a) });
   handle(approveStepUpdate, { validate: validateApproval, apply: applyApproval });
   handle(completeManualUpdate, { validate: validateManual, apply: applyManual });

@@ -57,3 +57,7 @@ export class TimelineWriter {
     }
   }
 }
+
+/** The event types `emit` takes, and the fields each takes (typed per event by the timeline contract). */
+export type EmitType = TimelineEventType;
+export type EmitFields<_T extends EmitType> = EventFields;

@@ -1,0 +1,101 @@
+// What every step action declares, and what the engine hands it. Workflow code: action modules are imported by the
+// workflow bundle (for `run`) and by the language (for their schemas), so they import zod and Node only as types.
+import type { output, ZodType } from 'zod';
+import type { SchemaKit } from '../model/kit';
+import type { ReferenceContext } from '../model/reference';
+import type { Event } from '../model/kit';
+import type { PinnedRun, StepState, WaitingFor } from '../runs/types';
+import type { EmitFields, EmitType } from '../workflows/timeline';
+
+/** What the language requires of a step of any action, as an action's `run` sees it. */
+export interface ActionStep<W> {
+  id: string;
+  title?: string;
+  timeout?: string;
+  with: W;
+}
+
+/** How one attempt (round) of a step ended, as the engine applies it. */
+export type Outcome =
+  | { kind: 'succeeded'; result: unknown }
+  | { kind: 'failed'; message: string }
+  | { kind: 'skipped'; reason: string; actor: string; detail?: Record<string, unknown> }
+  | { kind: 'abort'; message: string }
+  | { kind: 'cancelled' };
+
+/** What people and operators have said about a step while it runs: the engine's per-step state besides StepState. */
+export interface StepSlot {
+  state: StepState;
+  /** Order in which steps succeeded, for rollback. */
+  doneOrder?: number;
+  waitingSince?: string;
+  /** An operator's answer to an `onFailure: ask` step, or to a retry of a failed step. */
+  decision?: 'retry' | 'skip' | 'abort';
+  decisionReason?: string;
+  manual?: { actor: string; outcome: 'done' | 'failed'; note?: string; evidence?: string[] };
+  /** Set when an operator skips a step that is waiting (approval or manual). */
+  skipRequested?: { actor: string; reason: string };
+}
+
+/** A notification the step asks the run to send (routed by the runbook's rules and the worker's defaults). */
+export interface NotifyRequest {
+  detail?: Record<string, unknown>;
+  emails?: string[];
+}
+
+/**
+ * The narrow view of the run an action gets for one attempt of one step: its own slot, the timeline, notifications
+ * and a wait on the run's state. Every write goes through `patch`, which wakes the scheduler.
+ */
+export interface ActionContext {
+  readonly run: PinnedRun;
+  readonly attempt: number;
+  /** This attempt's timeout: the step's own, else the action's default. */
+  readonly timeoutMs: number;
+  /** The step's slot as of now (read only; change it with `patch`). */
+  slot(): Readonly<StepSlot>;
+  patch(patch: Partial<Omit<StepSlot, 'state'>> & { state?: Partial<StepState> }): void;
+  emit<T extends EmitType>(type: T, fields?: EmitFields<T>): void;
+  notify(event: Event, request?: NotifyRequest): void;
+  /** Resolves true once `done()` holds, false when `timeoutMs` passes first (waits forever without it). */
+  until(done: () => boolean, timeoutMs?: number): Promise<boolean>;
+}
+
+/** Everything about one action. A missing piece is a compile error (see ACTIONS in ./index.ts). */
+export interface ActionDefinition<S extends ZodType = ZodType, U extends boolean = boolean> {
+  /** The schema of the step's `with`, built from the language's shared pieces. */
+  with(k: SchemaKit): S;
+  /**
+   * Where `outputs` paths may start: the result fields of the action, `[]` when it has no result, or `undefined`
+   * when its result is defined by the engine (only the path's syntax is checked).
+   */
+  resultFields: readonly string[] | undefined;
+  /** The timeout of one attempt when the step sets none. */
+  timeoutMs: number;
+  /** What the planner assumes a step takes when it sets neither `expected` nor `timeout`. */
+  expectedMs(w: output<S>): number;
+  /** True when the planner's figure is the action's own (a wait's duration), not a guess worth a warning. */
+  exactEstimate: boolean;
+  /** What a drill does with the step unless the step says otherwise. */
+  drill: 'run' | 'skip' | 'simulate';
+  /** Whether a step of this action may have an `undo`. */
+  mayHaveUndo: boolean;
+  /** Whether this action may be the `undo` of another step (it then runs with that step's id and timeout). */
+  mayBeUndo: U;
+  /** People act on it: one attempt per round, never retried automatically. */
+  human: boolean;
+  /** Runs one attempt of a step whose `with` is already rendered against the run so far. */
+  run(step: ActionStep<output<S>>, ctx: ActionContext): Promise<Outcome>;
+  /** What the run waits for while this step waits on people (approval, manual task). */
+  waitingFor?(step: ActionStep<output<S>>, slot: Readonly<StepSlot>, since: string): WaitingFor | undefined;
+  /** Warnings about a valid step (`lifeboat validate` shows them). */
+  warnings?(step: ActionStep<output<S>>): Array<{ at: string[]; message: string }>;
+}
+
+/** Declares an action; the identity function that gives `run` the type of the action's own `with`. */
+export function defineAction<S extends ZodType, const U extends boolean>(def: ActionDefinition<S, U>): ActionDefinition<S, U> {
+  return def;
+}
+
+/** The template context an action's rendered `with` was rendered against (re-exported for action modules). */
+export type { ReferenceContext };

@@ -1,0 +1,46 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { templateRefs } from '../model/template';
+import { stepNotifyTargets, targetName } from '../notify/route';
+import { notificationMessage } from '../workflows/message';
+import { defineAction, type Outcome } from './kit';
+
+/** `notify`: the runbook's own message to email recipients or a webhook. */
+export const notify = defineAction({
+  with: (k) =>
+    k.z
+      .discriminatedUnion('channel', [
+        k.z.strictObject({ channel: k.z.literal('email'), recipients: k.z.array(k.Email).min(1), subject: k.z.string().optional(), body: k.z.string() }),
+        k.z.strictObject({ channel: k.z.literal('webhook'), url: k.Url, subject: k.z.string().optional(), body: k.z.string() }),
+      ])
+      .meta({ id: 'RunbookNotifyWith' }),
+  resultFields: undefined,
+  timeoutMs: 5 * 60_000,
+  expectedMs: () => 10_000,
+  exactEstimate: false,
+  drill: 'run',
+  mayHaveUndo: true,
+  mayBeUndo: true,
+  human: false,
+
+  async run(step, ctx): Promise<Outcome> {
+    // Delivery retries through an outage for as long as the step's timeout allows; one message per recipient,
+    // keyed without the attempt so a retried step does not mail those already reached.
+    const { sendNotification } = proxyActivities<Activities>({
+      startToCloseTimeout: '1 minute',
+      scheduleToCloseTimeout: ctx.timeoutMs,
+      retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+    });
+    const message = notificationMessage(ctx.run, 'step.notify', new Date().toISOString(), step, { subject: step.with.subject, body: step.with.body });
+    const sent = await Promise.all(stepNotifyTargets(step.with).map((target) => sendNotification({ key: `${ctx.run.runId}/${step.id}/${targetName(target)}`, target, message })));
+    return { kind: 'succeeded', result: { sent: sent.map((d) => d.target) } };
+  },
+
+  warnings(step) {
+    const texts = [step.with.subject ?? '', step.with.body];
+    if (texts.some((text) => templateRefs(text).some((ref) => ref.ref?.kind === 'secret'))) {
+      return [{ at: ['with'], message: 'sends a secret in a notification, where it will be stored in mailboxes and chat logs' }];
+    }
+    return [];
+  },
+});

@@ -1,0 +1,53 @@
+import { ApplicationFailure, executeChild } from '@temporalio/workflow';
+import { FAILURE, SEARCH_ATTRIBUTES } from '../contract/names';
+import type { RunState } from '../runs/types';
+import { defineAction, type Outcome } from './kit';
+
+/**
+ * `runbook`: the named runbook as a child workflow with its own run id and timeline, in the same mode. The child's
+ * failure is this step's failure; cancelling this step cancels the child.
+ */
+export const runbook = defineAction({
+  with: (k) =>
+    k.z
+      .strictObject({
+        runbook: k.RunbookId,
+        version: k.wholeNumber(1).optional(),
+        parameters: k.z.record(k.Name, k.z.unknown()).optional(),
+      })
+      .meta({ id: 'RunbookWith' }),
+  resultFields: undefined,
+  // Not used: a sub-runbook runs as long as its own steps take.
+  timeoutMs: 60 * 60_000,
+  expectedMs: () => 15 * 60_000,
+  exactEstimate: false,
+  drill: 'run',
+  mayHaveUndo: true,
+  mayBeUndo: false,
+  human: false,
+
+  async run(step, ctx): Promise<Outcome> {
+    const { run } = ctx;
+    const childId = `${run.runId}.${step.id}.${ctx.attempt}`;
+    const result: RunState = await executeChild('runbookWorkflow', {
+      workflowId: childId,
+      args: [{
+        runId: childId,
+        ref: { id: step.with.runbook, version: step.with.version },
+        mode: run.mode,
+        parameters: step.with.parameters ?? {},
+        requester: run.requester,
+        trigger: { kind: 'parent', by: run.runId },
+      }],
+      searchAttributes: {
+        [SEARCH_ATTRIBUTES.runbookId]: [step.with.runbook],
+        [SEARCH_ATTRIBUTES.mode]: [run.mode],
+        [SEARCH_ATTRIBUTES.status]: ['running'],
+      },
+    });
+    if (result.status !== 'completed') {
+      throw ApplicationFailure.nonRetryable(`sub-runbook ${step.with.runbook} (run ${childId}) ${result.status}${result.error ? `: ${result.error}` : ''}`, FAILURE.childRunFailed);
+    }
+    return { kind: 'succeeded', result: { runId: childId, status: result.status } };
+  },
+});

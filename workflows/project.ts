@@ -1,0 +1,142 @@
+// Pure functions of the run's state: what is ready to start, what the query answers, what the run waits for, the
+// recovery clock and the run record. No Temporal calls and no clock of their own (`nowMs` is passed in), so they
+// are unit-tested without a server and give the same answer on replay.
+import { actionOf } from '../actions';
+import type { StepSlot } from '../actions/kit';
+import { parseDuration } from '../model/duration';
+import type { ReferenceContext } from '../model/reference';
+import type { Step } from '../model/runbook';
+import type { PinnedRun, RecoveryClock, RunState, StepStatus, WaitingFor } from '../runs/types';
+import type { RunRecord } from '../store/runs';
+import type { ResumeState } from '../runs/types';
+import type { EngineState } from './state';
+
+const FINAL: ReadonlySet<StepStatus> = new Set(['succeeded', 'failed', 'skipped', 'simulated', 'cancelled']);
+
+/** Whether a step that ended this way lets the steps that need it go on. */
+function letsDependentsGo(step: Step, slot: StepSlot): boolean {
+  const s = slot.state.status;
+  return s === 'succeeded' || s === 'skipped' || s === 'simulated' || (s === 'failed' && step.onFailure === 'continue' && !slot.state.awaitingDecision);
+}
+
+/** Pending steps whose needs have all ended in a way that lets dependents go on, in runbook order. */
+export function readySteps(run: PinnedRun, state: Readonly<EngineState>): Step[] {
+  const byId = stepsById(run);
+  return run.runbook.steps.filter((step) => {
+    if (state.steps[step.id]?.state.status !== 'pending') return false;
+    return (step.needs ?? []).every((id) => letsDependentsGo(byId.get(id)!, state.steps[id]!));
+  });
+}
+
+const byIdCache = new WeakMap<PinnedRun['runbook'], Map<string, Step>>();
+function stepsById(run: PinnedRun): Map<string, Step> {
+  let m = byIdCache.get(run.runbook);
+  if (!m) byIdCache.set(run.runbook, (m = new Map(run.runbook.steps.map((s) => [s.id, s]))));
+  return m;
+}
+
+/** The RTO target of the run's runbook, in ms. */
+export function targetMs(run: PinnedRun): number | undefined {
+  return run.runbook.objectives?.rto ? parseDuration(run.runbook.objectives.rto) : undefined;
+}
+
+/** The recovery clock: elapsed since the incident (or start), against the RTO, frozen once recovery is achieved. */
+export function recoveryClock(run: PinnedRun, state: Readonly<EngineState>, nowMs: number): RecoveryClock {
+  const elapsedMs = (state.finishedAt ? Date.parse(state.finishedAt) : nowMs) - state.clockStart;
+  const target = targetMs(run);
+  const achieved = state.achievedMs;
+  return {
+    startedAt: new Date(state.clockStart).toISOString(),
+    endsAt: run.runbook.recovery?.endsAt,
+    targetMs: target,
+    elapsedMs: achieved ?? elapsedMs,
+    remainingMs: target === undefined || achieved !== undefined ? undefined : Math.max(target - elapsedMs, 0),
+    achievedMs: achieved,
+    breached: target !== undefined && (achieved ?? elapsedMs) > target,
+  };
+}
+
+/** What the run cannot go on without: an operator's resume, a decision, or people on a waiting step. */
+export function waitingFor(run: PinnedRun, state: Readonly<EngineState>): WaitingFor[] {
+  const out: WaitingFor[] = [];
+  if (state.paused && state.status === 'running') {
+    out.push({ kind: 'resume', from: ['operator'], message: 'the run is paused: no new step starts until an operator resumes it', since: state.pausedSince ?? state.startedAt });
+  }
+  for (const step of run.runbook.steps) {
+    const slot = state.steps[step.id]!;
+    const since = slot.waitingSince ?? state.startedAt;
+    if (slot.state.awaitingDecision) {
+      out.push({ stepId: step.id, kind: 'decision', from: ['operator'], message: `step ${step.id} failed (${slot.state.error ?? 'error'}): decide retry, skip or abort`, since });
+      continue;
+    }
+    const waiting = actionOf(step.action).waitingFor?.(step, slot, since);
+    if (waiting) out.push(waiting);
+  }
+  return out;
+}
+
+/** The live state the query and every accepted update answer with. */
+export function snapshot(run: PinnedRun, state: Readonly<EngineState>, nowMs: number): RunState {
+  return {
+    runId: run.runId,
+    runbookId: run.runbook.id,
+    version: run.version,
+    hash: run.hash,
+    mode: run.mode,
+    status: state.status === 'running' && state.paused ? 'paused' : state.status,
+    startedAt: state.startedAt,
+    finishedAt: state.finishedAt,
+    error: state.halt?.reason,
+    steps: state.order.map((id) => state.steps[id]!.state),
+    waitingFor: waitingFor(run, state),
+    recovery: recoveryClock(run, state, nowMs),
+  };
+}
+
+/** The durable run summary, as of now. */
+export function runRecord(run: PinnedRun, state: Readonly<EngineState>, nowMs: number): RunRecord {
+  const r = recoveryClock(run, state, nowMs);
+  return {
+    runId: run.runId,
+    runbookId: run.runbook.id,
+    version: run.version,
+    hash: run.hash,
+    title: run.runbook.title,
+    mode: run.mode,
+    status: state.status,
+    requester: run.requester,
+    trigger: run.trigger,
+    parameters: run.parameters,
+    startedAt: state.startedAt,
+    declaredAt: run.declaredAt,
+    finishedAt: state.finishedAt,
+    error: state.halt?.reason,
+    recovery: { targetMs: r.targetMs, achievedMs: r.achievedMs, breached: r.breached, endsAt: r.endsAt },
+  };
+}
+
+/** What `{{ … }}` in a step can see: the parameters, finished steps' status and outputs, and the run. */
+export function templateContext(run: PinnedRun, state: Readonly<EngineState>): ReferenceContext {
+  const steps: Record<string, { status: string; outputs: Record<string, unknown> }> = {};
+  for (const id of state.order) {
+    const { status, outputs } = state.steps[id]!.state;
+    if (FINAL.has(status)) steps[id] = { status, outputs: outputs ?? {} };
+  }
+  return { params: run.parameters, steps, run: { id: run.runId, mode: run.mode, requester: run.requester } };
+}
+
+/** What continue-as-new carries to the next workflow run (the format of runs already in flight: keep it). */
+export function resumeState(state: Readonly<EngineState>, counters: { timelineSeq: number; notifications: number }): ResumeState {
+  return {
+    steps: state.order.map((id) => ({ ...state.steps[id]!.state, doneOrder: state.steps[id]!.doneOrder })),
+    timelineSeq: counters.timelineSeq,
+    startedAt: state.startedAt,
+    clockStart: state.clockStart,
+    achievedMs: state.achievedMs,
+    paused: state.paused,
+    pausedSince: state.pausedSince,
+    completions: state.completions,
+    notifications: counters.notifications,
+    continued: state.continued + 1,
+  };
+}

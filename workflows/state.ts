@@ -1,0 +1,101 @@
+// The run's state and its one writer. Plain JSON (what continue-as-new carries); every change goes through a method
+// here, and every method bumps `version`, which is what the scheduler waits on — no caller can forget to wake it.
+import type { StepSlot } from '../actions/kit';
+import type { ResumeState, StepState } from '../runs/types';
+
+/** Why the run stopped early: a failed step (abort or rollback) or an operator's abort. */
+export interface Halt {
+  status: 'failed' | 'aborted';
+  reason: string;
+  actor: string;
+  rollback: boolean;
+}
+
+/** Everything the run knows, as plain data. Steps are keyed by id and kept in runbook order. */
+export interface EngineState {
+  steps: Record<string, StepSlot>;
+  order: string[];
+  /** `running` until finish() settles the outcome. */
+  status: 'running' | 'completed' | 'failed' | 'aborted';
+  paused: boolean;
+  pausedSince?: string;
+  halt?: Halt;
+  startedAt: string;
+  /** When the recovery clock started (the declared incident time, or the start), in ms since the epoch. */
+  clockStart: number;
+  achievedMs?: number;
+  finishedAt?: string;
+  /** How many steps have succeeded so far (their doneOrder). */
+  completions: number;
+  continued: number;
+}
+
+/** A change to one step: its slot's fields, and a partial StepState merged into the current one. */
+export type SlotPatch = Partial<Omit<StepSlot, 'state'>> & { state?: Partial<StepState> };
+
+/** A change to the run itself (step changes go through patchStep, halts through stop). */
+export type RunPatch = Partial<Pick<EngineState, 'status' | 'paused' | 'pausedSince' | 'achievedMs' | 'finishedAt' | 'completions'>>;
+
+export class RunStore {
+  private changes = 0;
+  constructor(private readonly s: EngineState) {}
+
+  /** The state as of now. Read only: change it with the methods below. */
+  get state(): Readonly<EngineState> {
+    return this.s;
+  }
+
+  /** Increases with every change; the scheduler waits for it to move. */
+  get version(): number {
+    return this.changes;
+  }
+
+  slot(id: string): Readonly<StepSlot> | undefined {
+    return this.s.steps[id];
+  }
+
+  patchStep(id: string, patch: SlotPatch): void {
+    const slot = this.s.steps[id];
+    if (!slot) throw new Error(`no step ${id} in this run`);
+    const { state, ...rest } = patch;
+    Object.assign(slot, rest);
+    if (state) Object.assign(slot.state, state);
+    this.changes++;
+  }
+
+  patchRun(patch: RunPatch): void {
+    Object.assign(this.s, patch);
+    this.changes++;
+  }
+
+  /** Records why the run stops; the first reason wins. Answers whether this call was the first. */
+  stop(halt: Halt): boolean {
+    if (this.s.halt) return false;
+    this.s.halt = halt;
+    this.changes++;
+    return true;
+  }
+}
+
+/** The state a run starts from: fresh, or where the previous workflow run of a continued-as-new run left off. */
+export function initialState(steps: Array<{ id: string; title?: string; action: string; expectedMs?: number }>, startedAt: string, clockStart: number, resume?: ResumeState): EngineState {
+  const resumed = new Map((resume?.steps ?? []).map((s) => [s.id, s]));
+  const slots: Record<string, StepSlot> = {};
+  for (const step of steps) {
+    const prior = resumed.get(step.id);
+    const { doneOrder, ...state } = prior ?? { id: step.id, title: step.title, action: step.action, status: 'pending' as const, attempts: 0, expectedMs: step.expectedMs };
+    slots[step.id] = { state, doneOrder };
+  }
+  return {
+    steps: slots,
+    order: steps.map((s) => s.id),
+    status: 'running',
+    paused: resume?.paused ?? false,
+    pausedSince: resume?.pausedSince,
+    startedAt: resume?.startedAt ?? startedAt,
+    clockStart: resume?.clockStart ?? clockStart,
+    achievedMs: resume?.achievedMs,
+    completions: resume?.completions ?? 0,
+    continued: resume?.continued ?? 0,
+  };
+}
