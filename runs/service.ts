@@ -33,7 +33,7 @@ export interface TriggerRequest {
 
 /** Starting runs and reading them: what the API and the schedules share. */
 export class RunService {
-  constructor(private readonly deps: { client: Client; db: Db; taskQueue: string }) {}
+  constructor(private readonly deps: { client: Client; db: Db; taskQueue: string; limits?: PinnedRun['limits'] }) {}
 
   /** The task queue runs are started on (schedules start theirs on the same one). */
   get taskQueue(): string {
@@ -69,6 +69,7 @@ export class RunService {
       requester,
       trigger,
       declaredAt: req.declaredAt,
+      limits: this.deps.limits,
     };
   }
 
