@@ -1,7 +1,7 @@
 /**
  * Names shared by the workflow, the worker, the API, the schedules and the servers: the task queue, the
  * failure types runs throw and match, and the search-attribute keys. Loaded by the workflow bundle, so it
- * imports neither zod nor Node built-ins (test/contract/bundle.test.ts checks).
+ * imports neither zod nor Node built-ins (test/contract/load.test.ts and eslint.config.mjs check).
  */
 import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
 import type { Mode } from '../model/runbook';
