@@ -29,4 +29,20 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The contract modules the workflow bundle loads: no Node, and zod only as types (contract/run has the schemas).
+    files: ['contract/names.ts', 'contract/messages.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins.map((name) => ({ name, message: 'the workflow bundle loads this module: no Node built-ins' })),
+          patterns: [
+            { group: ['zod', '**/store/*', '**/api/*', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'], allowTypeImports: true, message: 'the workflow bundle loads this module: no zod, store or I/O (import types only)' },
+            { group: ['./run', '../model/*'], allowTypeImports: true, message: 'these modules load zod: import their types only' },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -4,7 +4,7 @@ import type { output, ZodType } from 'zod';
 import type { SchemaKit } from '../model/kit';
 import type { ReferenceContext } from '../model/reference';
 import type { Event } from '../model/kit';
-import type { PinnedRun, StepState, WaitingFor } from '../runs/types';
+import type { PinnedRun, StepState, WaitingFor } from '../contract/run';
 import type { EmitFields, EmitType } from '../workflows/timeline';
 
 /** What the language requires of a step of any action, as an action's `run` sees it. */

@@ -1,6 +1,6 @@
 import { ApplicationFailure, executeChild } from '@temporalio/workflow';
-import { FAILURE, SEARCH_ATTRIBUTES } from '../contract/names';
-import type { RunState } from '../runs/types';
+import { FAILURE, runSearchAttributes } from '../contract/names';
+import type { RunState } from '../contract/run';
 import { defineAction, type Outcome } from './kit';
 
 /**
@@ -39,11 +39,7 @@ export const runbook = defineAction({
         requester: run.requester,
         trigger: { kind: 'parent', by: run.runId },
       }],
-      searchAttributes: {
-        [SEARCH_ATTRIBUTES.runbookId]: [step.with.runbook],
-        [SEARCH_ATTRIBUTES.mode]: [run.mode],
-        [SEARCH_ATTRIBUTES.status]: ['running'],
-      },
+      typedSearchAttributes: runSearchAttributes(step.with.runbook, run.mode),
     });
     if (result.status !== 'completed') {
       throw ApplicationFailure.nonRetryable(`sub-runbook ${step.with.runbook} (run ${childId}) ${result.status}${result.error ? `: ${result.error}` : ''}`, FAILURE.childRunFailed);

@@ -1,10 +1,10 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Runbook } from '../model/runbook';
 import { resolveParameters } from '../runs/parameters';
-import type { RunbookRef } from '../runs/types';
+import type { RunbookRef, RunRecord } from '../contract/run';
 import { getRunbook } from '../store/registry';
 import { appendTimelineEvents } from '../store/timeline';
-import { saveRun, type RunRecord } from '../store/runs';
+import { saveRun } from '../store/runs';
 import type { TimelineEvent } from '../timeline/event';
 import type { ActivityDeps } from '.';
 

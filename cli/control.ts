@@ -1,6 +1,6 @@
 import type { ParseArgsConfig } from 'node:util';
 import { z } from 'zod';
-import { RunState } from '../runs/types';
+import { RunState } from '../contract/run';
 import { apiFor, apiPath } from './api';
 import { parseCommandArgs } from './args';
 import { progressLine, waitingLines } from './events';

@@ -1,5 +1,5 @@
 import { formatDuration } from '../model/duration';
-import type { RunState } from '../runs/types';
+import type { RunState } from '../contract/run';
 import type { TimelineEvent } from '../timeline/event';
 
 type Detail = Record<string, unknown>;

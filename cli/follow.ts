@@ -1,7 +1,6 @@
 import type { z } from 'zod';
 import { formatDuration } from '../model/duration';
-import { RunState } from '../runs/types';
-import { RunRecord } from '../store/runs';
+import { RunRecord, RunState } from '../contract/run';
 import { StoredTimelineEvent } from '../timeline/event';
 import { ApiError, apiPath, type Api } from './api';
 import { eventLine, progressLine, waitingLines } from './events';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { formatDuration } from '../model/duration';
-import { RunMode, RunRecord, RunStatus } from '../store/runs';
+import { RecordStatus, RunRecord } from '../contract/run';
+import { Mode } from '../model/runbook';
 import { apiFor, apiPath } from './api';
 import { parseCommandArgs } from './args';
 import { progressLine, waitingLines } from './events';
@@ -24,8 +25,8 @@ export const runsCommand: Command = {
     });
     if (values.help) return help(io, runsUsage);
     if (positionals.length > 0) throw new UsageError('runs takes no arguments; filter with --runbook, --mode and --status');
-    if (values.mode !== undefined && !RunMode.safeParse(values.mode).success) throw new UsageError(`--mode must be drill or recovery, not '${values.mode}'`);
-    if (values.status !== undefined && !RunStatus.safeParse(values.status).success) throw new UsageError(`--status must be one of ${RunStatus.options.join(', ')}, not '${values.status}'`);
+    if (values.mode !== undefined && !Mode.safeParse(values.mode).success) throw new UsageError(`--mode must be drill or recovery, not '${values.mode}'`);
+    if (values.status !== undefined && !RecordStatus.safeParse(values.status).success) throw new UsageError(`--status must be one of ${RecordStatus.options.join(', ')}, not '${values.status}'`);
     if (!/^[1-9]\d{0,2}$/.test(values.limit)) throw new UsageError(`--limit must be a whole number from 1 to 200, not '${values.limit}'`);
     const query = new URLSearchParams({ limit: values.limit });
     for (const key of ['runbook', 'mode', 'status'] as const) if (values[key] !== undefined) query.set(key, values[key]);

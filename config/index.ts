@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_TASK_QUEUE } from '../contract/names';
 
 const optionalUrl = (what: string, protocols: string[]) =>
   z
@@ -17,7 +18,7 @@ const optionalText = () => z.string().trim().optional().transform((v) => v || un
 export const Config = z.object({
   TEMPORAL_ADDRESS: z.string().trim().min(1).optional(),
   TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
-  TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('lifeboat'),
+  TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default(DEFAULT_TASK_QUEUE),
   MONGODB_URI: optionalUrl('MONGODB_URI', ['mongodb://', 'mongodb+srv://']),
   SMTP_URL: optionalUrl('SMTP_URL', ['smtp://', 'smtps://']),
   MAIL_FROM: z.string().trim().min(1).default('Lifeboat <lifeboat@localhost>'),

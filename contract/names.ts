@@ -1,8 +1,63 @@
-// PLACEHOLDER in the engine branch; merged with the contract branch's contract/names.ts.
+/**
+ * Names shared by the workflow, the worker, the API, the schedules and the servers: the task queue, the
+ * failure types runs throw and match, and the search-attribute keys. Loaded by the workflow bundle, so it
+ * imports neither zod nor Node built-ins (test/contract/load.test.ts and eslint.config.mjs check).
+ */
+import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
+import type { Mode } from '../model/runbook';
+import type { RunStatus } from './run';
+
+/** The task queue when TEMPORAL_TASK_QUEUE is not set (config/index.ts). */
+export const DEFAULT_TASK_QUEUE = 'lifeboat';
+
+/**
+ * `ApplicationFailure` types. The workflow matches some of them (a timed-out step is told apart from a failed
+ * one), the API maps the rejections to HTTP statuses, the timeline records the rest.
+ */
 export const FAILURE = {
+  // The run itself.
+  badRunInput: 'BadRunInput',
+  runbookNotFound: 'RunbookNotFound',
+  badParameters: 'BadParameters',
+  // Steps.
   stepTimedOut: 'StepTimedOut',
   approvalRejected: 'ApprovalRejected',
   manualFailed: 'ManualFailed',
   childRunFailed: 'ChildRunFailed',
+  secretMissing: 'SecretMissing',
+  httpError: 'HttpError',
+  unexpectedStatus: 'UnexpectedStatus',
+  badCommand: 'BadCommand',
+  commandFailed: 'CommandFailed',
+  // Notifications.
+  badNotification: 'BadNotification',
+  emailRejected: 'EmailRejected',
+  emailFailed: 'EmailFailed',
+  webhookFailed: 'WebhookFailed',
+  webhookRejected: 'WebhookRejected',
 } as const;
-export { SEARCH_ATTRIBUTES } from '../workflows/names';
+export type FailureType = (typeof FAILURE)[keyof typeof FAILURE];
+
+/** Failure types an update validator rejects with; the API maps them to HTTP 403, 409 and 422. */
+export const REJECTION = { forbidden: 'Forbidden', conflict: 'Conflict', invalid: 'Invalid' } as const;
+export type RejectionType = (typeof REJECTION)[keyof typeof REJECTION];
+
+/**
+ * Custom search attributes every run carries, so `temporal workflow list` can filter runs. All are keywords;
+ * the dev server registers them at start (servers/temporal.ts); another cluster needs them created first
+ * (`temporal operator search-attribute create`). `status` holds a RunStatus, so it includes `paused`.
+ */
+export const SEARCH_ATTRIBUTE = {
+  runbookId: defineSearchAttributeKey('LifeboatRunbookId', SearchAttributeType.KEYWORD),
+  mode: defineSearchAttributeKey('LifeboatMode', SearchAttributeType.KEYWORD),
+  status: defineSearchAttributeKey('LifeboatStatus', SearchAttributeType.KEYWORD),
+} as const;
+
+/** The search attributes a run starts with, whoever starts it (API, schedule, parent run); the workflow updates `status`. */
+export function runSearchAttributes(runbookId: string, mode: Mode): SearchAttributePair[] {
+  return [
+    { key: SEARCH_ATTRIBUTE.runbookId, value: runbookId },
+    { key: SEARCH_ATTRIBUTE.mode, value: mode },
+    { key: SEARCH_ATTRIBUTE.status, value: 'running' satisfies RunStatus },
+  ];
+}

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Event, NotificationRule } from '../model/runbook';
-import { RunMode } from '../store/runs';
+import { Mode } from '../model/runbook';
 
 /** Where one notification goes. */
 export const NotificationTarget = z.discriminatedUnion('channel', [
@@ -22,7 +22,7 @@ export const NotificationMessage = z.object({
   runId: z.string(),
   runbookId: z.string(),
   runbookTitle: z.string(),
-  mode: RunMode,
+  mode: Mode,
   at: z.string(),
   stepId: z.string().optional(),
   stepTitle: z.string().optional(),

@@ -3,8 +3,7 @@
 import { durationMs } from '../model/duration';
 import { planRunbook, type PlannedStep } from '../model/plan';
 import type { Runbook } from '../model/runbook';
-import type { RunState, StepState } from '../runs/types';
-import type { RunRecord } from '../store/runs';
+import type { RunRecord, RunState, StepState } from '../contract/run';
 import type { ChainVerification, StoredTimelineEvent } from '../timeline/event';
 import type { ReportFailure, ReportNotification, ReportSignOff, ReportStep, RunReport } from './types';
 

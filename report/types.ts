@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { RunTrigger, StepStatus } from '../runs/types';
-import { RunMode, RunStatus } from '../store/runs';
+import { RecordStatus, RunTrigger, StepStatus } from '../contract/run';
+import { Mode } from '../model/runbook';
 import { ChainVerification } from '../timeline/event';
 
 /** A run parameter as the report shows it: secret-looking names never show their value. */
@@ -51,7 +51,7 @@ export type ReportFailure = z.infer<typeof ReportFailure>;
 export const ReportTrendPoint = z.object({
   runId: z.string(),
   startedAt: z.string(),
-  status: RunStatus,
+  status: RecordStatus,
   achievedMs: z.number().optional(),
   targetMs: z.number().optional(),
   breached: z.boolean().optional(),
@@ -64,8 +64,8 @@ export const RunReport = z
     runId: z.string(),
     title: z.string().optional(),
     runbook: z.object({ id: z.string(), version: z.int(), hash: z.string() }),
-    mode: RunMode,
-    status: RunStatus,
+    mode: Mode,
+    status: RecordStatus,
     requester: z.string(),
     trigger: RunTrigger,
     startedAt: z.string(),

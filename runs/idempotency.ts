@@ -1,12 +1,12 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { createHash } from 'node:crypto';
+import type { RunTrigger } from '../contract/run';
 import { canonicalJson } from '../model/hash';
 import type { Db } from '../store/connection';
 import { claimIdempotencyKey, idempotencyId } from '../store/idempotency';
 import { getRun } from '../store/runs';
 import { DomainError } from './errors';
 import { startedRun, type RunService, type StartedRun, type TriggerRequest } from './service';
-import type { RunTrigger } from './types';
 
 /**
  * Starts a run at most once per (caller, Idempotency-Key): the key is recorded with the run id before the workflow

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { Db } from '../store/connection';
-import { findRuns, RunMode, RunRecord, RunStatus } from '../store/runs';
+import { RecordStatus, RunRecord } from '../contract/run';
+import { Mode } from '../model/runbook';
+import { findRuns } from '../store/runs';
 import { DomainError } from './errors';
 
 export const MAX_PAGE = 200;
@@ -9,8 +11,8 @@ export const DEFAULT_PAGE = 50;
 /** A listing request: filters, page size and the opaque cursor of the previous page's `next`. */
 export const RunListQuery = z.strictObject({
   runbook: z.string().min(1).max(100).optional(),
-  mode: RunMode.optional(),
-  status: RunStatus.optional(),
+  mode: Mode.optional(),
+  status: RecordStatus.optional(),
   from: z.iso.datetime({ offset: true }).optional().meta({ description: 'Runs started at or after this time (ISO-8601).' }),
   to: z.iso.datetime({ offset: true }).optional().meta({ description: 'Runs started before this time (ISO-8601).' }),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(DEFAULT_PAGE),

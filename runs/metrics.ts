@@ -1,10 +1,11 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../store/connection';
 import { countRtoBreaches, countRuns, newestRuns } from '../store/run-stats';
-import { RunMode, RunStatus } from '../store/runs';
+import { RecordStatus } from '../contract/run';
+import { Mode } from '../model/runbook';
 import { readTimeline } from '../store/timeline';
 import type { StoredTimelineEvent } from '../timeline/event';
-import { runStateQuery } from '../workflows/messages';
+import { runStateQuery } from '../contract/messages';
 
 /** One metric family in Prometheus terms; histograms carry their bucket bounds. */
 export interface MetricFamily {
@@ -39,8 +40,8 @@ export class RunMetrics {
       countRuns(this.deps.db), countRtoBreaches(this.deps.db), this.approvalsWaiting(), this.stepDurations(),
     ]);
     const runs: MetricFamily = { name: 'lifeboat_runs', help: 'Runs by status and mode, from the runs collection.', type: 'gauge', samples: [] };
-    for (const status of RunStatus.options) {
-      for (const mode of RunMode.options) {
+    for (const status of RecordStatus.options) {
+      for (const mode of Mode.options) {
         const value = counts.find((c) => c.status === status && c.mode === mode)?.count ?? 0;
         runs.samples.push({ labels: { status, mode }, value });
       }

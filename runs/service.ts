@@ -3,19 +3,20 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { runStateQuery } from '../contract/messages';
+import { REJECTION, runSearchAttributes } from '../contract/names';
+import type { ControlResult, PinnedRun, RunRecord, RunState, RunTrigger } from '../contract/run';
+import { Mode } from '../model/runbook';
 import type { Db } from '../store/connection';
 import { getRunbook } from '../store/registry';
-import { getRun, RunMode, type RunRecord } from '../store/runs';
+import { getRun } from '../store/runs';
 import { readTimeline, verifyTimeline } from '../store/timeline';
 import type { ChainVerification, StoredTimelineEvent } from '../timeline/event';
-import { runStateQuery } from '../workflows/messages';
-import { SEARCH_ATTRIBUTES } from '../workflows/names';
 import { DomainError } from './errors';
 import { resolveParameters } from './parameters';
-import { REJECTION, type ControlResult, type PinnedRun, type RunState, type RunTrigger } from './types';
 
 /** What starting a run answers. */
-export const StartedRun = z.object({ runId: z.string(), runbook: z.string(), version: z.int(), hash: z.string(), mode: RunMode }).meta({ id: 'StartedRun' });
+export const StartedRun = z.object({ runId: z.string(), runbook: z.string(), version: z.int(), hash: z.string(), mode: Mode }).meta({ id: 'StartedRun' });
 export type StartedRun = z.infer<typeof StartedRun>;
 
 /** The answer for a prepared run. */
@@ -26,7 +27,7 @@ export function startedRun(input: PinnedRun): StartedRun {
 export interface TriggerRequest {
   runbook: string;
   version?: number;
-  mode: RunMode;
+  mode: Mode;
   parameters?: Record<string, unknown>;
   declaredAt?: string;
 }
@@ -83,11 +84,7 @@ export class RunService {
       taskQueue: this.deps.taskQueue,
       args: [input],
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      searchAttributes: {
-        [SEARCH_ATTRIBUTES.runbookId]: [input.runbook.id],
-        [SEARCH_ATTRIBUTES.mode]: [input.mode],
-        [SEARCH_ATTRIBUTES.status]: ['running'],
-      },
+      typedSearchAttributes: runSearchAttributes(input.runbook.id, input.mode),
     });
   }
 

@@ -1,7 +1,7 @@
 import { ScheduleOverlapPolicy, type ScheduleOptions } from '@temporalio/client';
 import { durationMs } from '../model/duration';
-import type { RunInput } from '../runs/types';
-import { SEARCH_ATTRIBUTES } from '../workflows/names';
+import { runSearchAttributes } from '../contract/names';
+import type { RunInput } from '../contract/run';
 import { OverlapPolicy, type CreateSchedule, type ScheduleMemo } from './types';
 
 /** The memo key under which a schedule carries its Lifeboat definition. */
@@ -52,11 +52,7 @@ export function scheduleOptions(s: CreateSchedule, taskQueue: string): ScheduleO
       // Temporal appends the scheduled time to this id: runs are named `<schedule id>-<time>`.
       workflowId: s.id,
       args: [scheduledRunInput(s)],
-      searchAttributes: {
-        [SEARCH_ATTRIBUTES.runbookId]: [s.runbook],
-        [SEARCH_ATTRIBUTES.mode]: ['drill'],
-        [SEARCH_ATTRIBUTES.status]: ['running'],
-      },
+      typedSearchAttributes: runSearchAttributes(s.runbook, 'drill'),
     },
     policies: { overlap: OVERLAP[s.overlap] },
     // Undefined fields are left out: the memo is a Temporal payload, read back by ScheduleMemo.

@@ -4,7 +4,7 @@ import {
 } from '@temporalio/client';
 import { DomainError } from '../runs/errors';
 import { resolveParameters } from '../runs/parameters';
-import { RunInput } from '../runs/types';
+import { RunInput } from '../contract/run';
 import type { Db } from '../store/connection';
 import { getRunbook } from '../store/registry';
 import { getRun } from '../store/runs';

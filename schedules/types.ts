@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { durationProblem } from '../model/duration';
 import { RunbookId } from '../model/runbook';
-import { RunStatus } from '../store/runs';
+import { RecordStatus } from '../contract/run';
 
 export const ScheduleId = z
   .string()
@@ -60,7 +60,7 @@ export const ScheduledRun = z.object({
   runId: z.string(),
   scheduledAt: z.string(),
   takenAt: z.string(),
-  status: RunStatus.optional().meta({ description: 'From the run record; absent until the run has written it.' }),
+  status: RecordStatus.optional().meta({ description: 'From the run record; absent until the run has written it.' }),
 });
 export type ScheduledRun = z.infer<typeof ScheduledRun>;
 

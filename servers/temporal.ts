@@ -1,6 +1,7 @@
 import { Connection } from '@temporalio/client';
+import { TypedSearchAttributes } from '@temporalio/common';
 import path from 'node:path';
-import { SEARCH_ATTRIBUTES, SEARCH_ATTRIBUTE_TYPE } from '../workflows/names';
+import { SEARCH_ATTRIBUTE } from '../contract/names';
 import { serverBinary } from './binaries';
 import { portAnswers, startProcess, waitUntil, type Started } from './process';
 
@@ -38,7 +39,7 @@ export async function startTemporalDev(o: TemporalDevOptions): Promise<Started> 
     '--log-level', 'warn',
     // The dev server otherwise calls home to check for a newer version; this machine has no internet.
     '--dynamic-config-value', 'frontend.enableServerVersionCheck=false',
-    ...Object.values(SEARCH_ATTRIBUTES).flatMap((key) => ['--search-attribute', `${key}=${SEARCH_ATTRIBUTE_TYPE}`]),
+    ...Object.values(SEARCH_ATTRIBUTE).flatMap((key) => ['--search-attribute', `${key.name}=${TypedSearchAttributes.toMetadataType(key.type)}`]),
   ];
   if (o.uiPort === undefined) args.push('--headless');
   else args.push('--ui-port', String(o.uiPort));

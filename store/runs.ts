@@ -1,34 +1,10 @@
 import type { Filter } from 'mongodb';
-import { z } from 'zod';
+import { RunRecord, type RecordStatus } from '../contract/run';
+import type { Mode } from '../model/runbook';
 import type { Db } from './connection';
 
-export const RunMode = z.enum(['drill', 'recovery']);
-export type RunMode = z.infer<typeof RunMode>;
-
-export const RunStatus = z.enum(['running', 'completed', 'failed', 'aborted']);
-export type RunStatus = z.infer<typeof RunStatus>;
-
-/** The durable summary of a run, kept beside its timeline; the live state comes from the workflow. */
-export const RunRecord = z.object({
-  runId: z.string(),
-  runbookId: z.string(),
-  version: z.number().int(),
-  hash: z.string(),
-  title: z.string().optional(),
-  mode: RunMode,
-  status: RunStatus,
-  requester: z.string(),
-  trigger: z.object({ kind: z.enum(['api', 'schedule', 'cli', 'parent']), by: z.string() }),
-  parameters: z.record(z.string(), z.unknown()),
-  startedAt: z.string(),
-  declaredAt: z.string().optional(),
-  finishedAt: z.string().optional(),
-  error: z.string().optional(),
-  recovery: z
-    .object({ targetMs: z.number().optional(), achievedMs: z.number().optional(), breached: z.boolean().optional(), endsAt: z.string().optional() })
-    .optional(),
-});
-export type RunRecord = z.infer<typeof RunRecord>;
+// TODO(lead): remove once workflows/ imports contract/ (workflows/engine.ts takes the type from here).
+export type { RunRecord };
 
 // Top-level fields so MongoDB can index and filter runs; parameters are user data that may carry keys
 // FerretDB v1 rejects (dots, `$`), so they are stored as a JSON string.
@@ -54,8 +30,8 @@ function fromDoc(doc: RunDoc): RunRecord {
 /** Which runs to list; `after` is the (startedAt, runId) of the last run of the previous page. */
 export interface RunFilter {
   runbookId?: string;
-  mode?: RunMode;
-  status?: RunStatus;
+  mode?: Mode;
+  status?: RecordStatus;
   /** ISO-8601 UTC bounds on startedAt: from inclusive, to exclusive. */
   from?: string;
   to?: string;

@@ -1,8 +1,8 @@
 import { ApplicationFailure, upsertSearchAttributes } from '@temporalio/workflow';
 import { hasRole } from '../runs/roles';
-import { REJECTION, type AbortRequest, type Actor, type RunControl, type StepControl, type StepDecision } from '../runs/types';
+import { REJECTION, SEARCH_ATTRIBUTE } from '../contract/names';
+import type { AbortRequest, Actor, RunControl, StepControl, StepDecision } from '../contract/run';
 import type { StepSlot } from '../actions/kit';
-import { SEARCH_ATTRIBUTES } from '../contract/names';
 import type { Step } from '../model/runbook';
 import type { ControlPort } from './port';
 
@@ -36,7 +36,7 @@ export const pause = {
   apply(engine: ControlPort, c: RunControl): void {
     engine.store.patchRun({ paused: true, pausedSince: new Date().toISOString() });
     engine.timeline.emit('run.paused', { actor: c.actor, detail: { reason: c.reason } });
-    upsertSearchAttributes({ [SEARCH_ATTRIBUTES.status]: ['paused'] });
+    upsertSearchAttributes([{ key: SEARCH_ATTRIBUTE.status, value: 'paused' }]);
   },
 };
 
@@ -49,7 +49,7 @@ export const resume = {
   apply(engine: ControlPort, c: RunControl): void {
     engine.store.patchRun({ paused: false, pausedSince: undefined });
     engine.timeline.emit('run.resumed', { actor: c.actor, detail: { reason: c.reason } });
-    upsertSearchAttributes({ [SEARCH_ATTRIBUTES.status]: ['running'] });
+    upsertSearchAttributes([{ key: SEARCH_ATTRIBUTE.status, value: 'running' }]);
   },
 };
 

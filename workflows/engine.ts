@@ -1,13 +1,13 @@
 import { allHandlersFinished, CancellationScope, condition, continueAsNew, isCancellation, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ActionContext, Outcome } from '../actions/kit';
-import { SEARCH_ATTRIBUTES } from '../contract/names';
+import { SEARCH_ATTRIBUTE } from '../contract/names';
 import { evaluateCondition, parseCondition } from '../model/condition';
 import { drillBehaviour } from '../model/drill';
 import { parseDuration } from '../model/duration';
 import type { ReferenceContext } from '../model/reference';
 import type { Step } from '../model/runbook';
-import type { PinnedRun, RunState } from '../runs/types';
+import type { PinnedRun, RunState } from '../contract/run';
 import { valueAt } from '../runs/values';
 import { runAttempts } from './execute';
 import { Notifier } from './notifications';
@@ -238,7 +238,7 @@ export class RunEngine {
     const status = halt ? halt.status : 'completed';
     if (status === 'completed') this.recoveryAchieved();
     this.store.patchRun({ status, finishedAt: new Date().toISOString() });
-    upsertSearchAttributes({ [SEARCH_ATTRIBUTES.status]: [status] });
+    upsertSearchAttributes([{ key: SEARCH_ATTRIBUTE.status, value: status }]);
     const state = this.snapshot();
     const type = status === 'completed' ? 'run.completed' : status === 'aborted' ? 'run.aborted' : 'run.failed';
     this.timeline.emit(type, { actor: halt?.actor ?? 'lifeboat', detail: { error: halt?.reason, recovery: state.recovery } });

@@ -2,7 +2,8 @@ import { ApplicationFailure } from '@temporalio/workflow';
 import type { StepSlot } from '../actions/kit';
 import type { Step } from '../model/runbook';
 import { hasRole } from '../runs/roles';
-import { REJECTION, type ApprovalDecision, type ManualOutcome } from '../runs/types';
+import { REJECTION } from '../contract/names';
+import type { ApprovalDecision, ManualOutcome } from '../contract/run';
 import type { ControlPort } from './port';
 
 // People's answers to approval and manual steps. Validators are synchronous and throw to reject; handlers record the

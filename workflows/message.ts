@@ -1,5 +1,5 @@
 import type { MessageKind, NotificationMessage } from '../notify/types';
-import type { PinnedRun } from '../runs/types';
+import type { PinnedRun } from '../contract/run';
 
 /** The message for one event of a run, as every channel's template reads it. */
 export function notificationMessage(run: PinnedRun, event: MessageKind, at: string, step?: { id: string; title?: string }, detail: Record<string, unknown> = {}): NotificationMessage {

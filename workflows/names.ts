@@ -1,12 +1,10 @@
-/** Task-queue names and search-attribute keys, shared by the workflow, the worker, the API and the servers. */
-export const DEFAULT_TASK_QUEUE = 'lifeboat';
+// TODO(lead): remove once workflows/ imports contract/
+// A shim for workflows/ only (zod-free, as the bundle loads it): the keys live in contract/names SEARCH_ATTRIBUTE.
+import { SEARCH_ATTRIBUTE } from '../contract/names';
 
-/** Custom search attributes every run carries, so `temporal workflow list` can filter runs. */
+/** The search-attribute names, for the untyped `searchAttributes` / `upsertSearchAttributes` forms. */
 export const SEARCH_ATTRIBUTES = {
-  runbookId: 'LifeboatRunbookId',
-  mode: 'LifeboatMode',
-  status: 'LifeboatStatus',
-} as const;
-
-/** Keyword is the type of all three; they are registered at server start (dev) or by the worker (clusters). */
-export const SEARCH_ATTRIBUTE_TYPE = 'Keyword';
+  runbookId: SEARCH_ATTRIBUTE.runbookId.name,
+  mode: SEARCH_ATTRIBUTE.mode.name,
+  status: SEARCH_ATTRIBUTE.status.name,
+};

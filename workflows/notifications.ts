@@ -4,7 +4,7 @@ import type { Event, NotificationRule } from '../model/runbook';
 import type { ReferenceContext } from '../model/reference';
 import { renderDeep } from '../model/template';
 import { routeNotification, targetName } from '../notify/route';
-import type { PinnedRun } from '../runs/types';
+import type { PinnedRun } from '../contract/run';
 import { describeError } from './failures';
 import { notificationMessage } from './message';
 import type { TimelineWriter } from './timeline';

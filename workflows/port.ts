@@ -1,5 +1,5 @@
 import type { Step } from '../model/runbook';
-import type { PinnedRun } from '../runs/types';
+import type { PinnedRun } from '../contract/run';
 import type { Halt, RunStore } from './state';
 import type { TimelineWriter } from './timeline';
 

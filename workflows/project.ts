@@ -6,9 +6,7 @@ import type { StepSlot } from '../actions/kit';
 import { parseDuration } from '../model/duration';
 import type { ReferenceContext } from '../model/reference';
 import type { Step } from '../model/runbook';
-import type { PinnedRun, RecoveryClock, RunState, StepStatus, WaitingFor } from '../runs/types';
-import type { RunRecord } from '../store/runs';
-import type { ResumeState } from '../runs/types';
+import type { PinnedRun, RecoveryClock, ResumeState, RunRecord, RunState, StepStatus, WaitingFor } from '../contract/run';
 import type { EngineState } from './state';
 
 const FINAL: ReadonlySet<StepStatus> = new Set(['succeeded', 'failed', 'skipped', 'simulated', 'cancelled']);

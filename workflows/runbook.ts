@@ -1,15 +1,16 @@
 import type { UpdateDefinition } from '@temporalio/common';
 import { ApplicationFailure, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { ControlResult, PinnedRun, RunInput, RunState } from '../runs/types';
+import type { ControlResult, PinnedRun, RunInput, RunState } from '../contract/run';
 import * as controls from './controls';
 import { RunEngine } from './engine';
 import type { ControlPort } from './port';
+import { FAILURE } from '../contract/names';
 import { applyApproval, applyManual, validateApproval, validateManual } from './humans';
 import {
   abortRunUpdate, approveStepUpdate, completeManualUpdate, decideStepUpdate, pauseRunUpdate, resumeRunUpdate,
   retryStepUpdate, runStateQuery, skipStepUpdate,
-} from './messages';
+} from '../contract/messages';
 
 const { resolveRunbook } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -41,7 +42,7 @@ async function pin(input: RunInput): Promise<PinnedRun> {
   if (input.runbook && input.version !== undefined && input.hash) {
     return { ...input, runId, runbook: input.runbook, version: input.version, hash: input.hash };
   }
-  if (!input.ref) throw ApplicationFailure.nonRetryable('the run input names no runbook: give runbook, version and hash, or ref', 'BadRunInput');
+  if (!input.ref) throw ApplicationFailure.nonRetryable('the run input names no runbook: give runbook, version and hash, or ref', FAILURE.badRunInput);
   const resolved = await resolveRunbook({ ref: input.ref, parameters: input.parameters });
   return { ...input, runId, ...resolved };
 }

@@ -1,7 +1,7 @@
 // The run's state and its one writer. Plain JSON (what continue-as-new carries); every change goes through a method
 // here, and every method bumps `version`, which is what the scheduler waits on — no caller can forget to wake it.
 import type { StepSlot } from '../actions/kit';
-import type { ResumeState, StepState } from '../runs/types';
+import type { ResumeState, StepState } from '../contract/run';
 
 /** Why the run stopped early: a failed step (abort or rollback) or an operator's abort. */
 export interface Halt {

@@ -1,16 +1,16 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { RunService } from '../../runs/service';
-import { AbortRequest, ApprovalDecision, ManualOutcome, RunControl, RunState, StepControl, StepDecision } from '../../runs/types';
 import { StepId } from '../../model/runbook';
 import {
   abortRunUpdate, approveStepUpdate, completeManualUpdate, decideStepUpdate, pauseRunUpdate, resumeRunUpdate, retryStepUpdate, skipStepUpdate,
-} from '../../workflows/messages';
+} from '../../contract/messages';
+import { AbortRequest, ApprovalDecision, ControlResult, ManualOutcome, RunControl, StepControl, StepDecision } from '../../contract/run';
 import { principal } from '../auth';
 import { addRoute, type Access, type Parsed } from '../route';
 import { RunIdParams } from './runs';
 
-// Request bodies are the message schemas of runs/types without the fields the API fills in (stepId, actor, roles).
+// Request bodies are the message schemas of contract/run without the fields the API fills in (stepId, actor, roles).
 const ApproveBody = z.strictObject(ApprovalDecision.pick({ comment: true }).shape);
 const CompleteBody = z.strictObject(ManualOutcome.pick({ outcome: true, note: true, evidence: true }).shape);
 const SkipBody = z.strictObject({ reason: StepControl.shape.reason.unwrap().min(1, 'say why the step is skipped') });
@@ -22,7 +22,7 @@ const AbortBody = z.strictObject(AbortRequest.pick({ reason: true, rollback: tru
 const StepParams = RunIdParams.extend({ stepId: StepId });
 
 /** What an accepted operator message answers: the run's state right after it took effect. */
-export const ControlAnswer = z.object({ accepted: z.literal(true), state: RunState }).meta({ id: 'ControlAnswer' });
+export const ControlAnswer = ControlResult.meta({ id: 'ControlAnswer' });
 
 const answers = {
   200: { description: 'Accepted; `state` is the run right after it took effect.', schema: ControlAnswer },

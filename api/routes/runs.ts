@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { triggerOnce } from '../../runs/idempotency';
 import { listRuns, RunListQuery, RunPage } from '../../runs/list';
 import { StartedRun, type RunService } from '../../runs/service';
-import { RunState } from '../../runs/types';
+import { RunRecord, RunState } from '../../contract/run';
 import type { Db } from '../../store/connection';
-import { RunMode, RunRecord } from '../../store/runs';
+import { Mode } from '../../model/runbook';
 import { ChainVerification, StoredTimelineEvent } from '../../timeline/event';
 import { principal } from '../auth';
 import { parseOr400 } from '../errors';
@@ -14,7 +14,7 @@ import { addRoute } from '../route';
 export const TriggerRunBody = z.strictObject({
   runbook: z.string().min(1, 'name the runbook to run'),
   version: z.number().int().positive().optional(),
-  mode: RunMode,
+  mode: Mode,
   parameters: z.record(z.string(), z.unknown()).optional(),
   declaredAt: z.iso.datetime({ offset: true }).optional(),
 });

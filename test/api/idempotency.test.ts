@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { requestHash } from '../../runs/idempotency';
 import type { Lifeboat } from '../../servers/lifeboat';
 import { claimIdempotencyKey, idempotencyId } from '../../store/idempotency';
-import { SEARCH_ATTRIBUTES } from '../../workflows/names';
+import { SEARCH_ATTRIBUTE } from '../../contract/names';
 import { apiClient } from '../harness/http';
 import { startTestLifeboat } from '../harness/lifeboat';
 import { registerRunbook } from '../harness/runs';
@@ -26,7 +26,7 @@ const waitRunbook = { id: 'idem', steps: [{ id: 'pause', action: 'wait', with: {
 async function workflowsOf(runbook: string, atLeast: number): Promise<string[]> {
   const list = async () => {
     const ids: string[] = [];
-    for await (const w of lb.client.workflow.list({ query: `${SEARCH_ATTRIBUTES.runbookId} = '${runbook}'` })) ids.push(w.workflowId);
+    for await (const w of lb.client.workflow.list({ query: `${SEARCH_ATTRIBUTE.runbookId.name} = '${runbook}'` })) ids.push(w.workflowId);
     return ids;
   };
   return waitFor(`${atLeast} workflow(s) of ${runbook} to be visible`, list, (ids) => ids.length >= atLeast);

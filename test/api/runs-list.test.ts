@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Lifeboat } from '../../servers/lifeboat';
-import { saveRun, type RunRecord } from '../../store/runs';
+import type { RunRecord } from '../../contract/run';
+import { saveRun } from '../../store/runs';
 import { apiClient, type Json } from '../harness/http';
 import { startTestLifeboat } from '../harness/lifeboat';
 import { clientWith } from '../harness/tokens';

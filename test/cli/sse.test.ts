@@ -1,6 +1,6 @@
 import { eventLine, waitingLines } from '../../cli/events';
 import { SseParser } from '../../cli/sse';
-import type { RunState } from '../../runs/types';
+import type { RunState } from '../../contract/run';
 
 describe('SseParser', () => {
   it('parses messages with ids, event names and multi-line data, dropping comments', () => {

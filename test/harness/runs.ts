@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { validateRunbookObject } from '../../model/validate';
-import type { RunState } from '../../runs/types';
+import type { RunState } from '../../contract/run';
 import { RunService } from '../../runs/service';
 import type { Lifeboat } from '../../servers/lifeboat';
 import { saveRunbook } from '../../store/registry';
 import { readTimeline } from '../../store/timeline';
 import type { TimelineEvent } from '../../timeline/event';
-import { runStateQuery } from '../../workflows/messages';
+import { runStateQuery } from '../../contract/messages';
 import { startTestLifeboat } from './lifeboat';
 import { waitFor } from './wait';
 

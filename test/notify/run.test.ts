@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Lifeboat } from '../../servers/lifeboat';
 import type { TimelineEvent } from '../../timeline/event';
-import { approveStepUpdate } from '../../workflows/messages';
+import { approveStepUpdate } from '../../contract/messages';
 import { startTestLifeboat } from '../harness/lifeboat';
 import { receivedMail, waitForMail } from '../harness/mail';
 import { startRun } from '../harness/runs';

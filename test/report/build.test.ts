@@ -2,7 +2,7 @@ import { buildReport, type ReportInput } from '../../report/build';
 import { escapeHtml, renderReportHtml } from '../../report/html';
 import { RunReport } from '../../report/types';
 import { validateRunbookObject } from '../../model/validate';
-import type { RunRecord } from '../../store/runs';
+import type { RunRecord } from '../../contract/run';
 import { chainEvents, GENESIS_HASH, verifyChain } from '../../timeline/chain';
 import type { TimelineEvent } from '../../timeline/event';
 

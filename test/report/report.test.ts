@@ -1,5 +1,6 @@
 import { RunReport } from '../../report/types';
-import { saveRun, type RunRecord } from '../../store/runs';
+import type { RunRecord } from '../../contract/run';
+import { saveRun } from '../../store/runs';
 import { apiClient, type Json } from '../harness/http';
 import { startTestLifeboat } from '../harness/lifeboat';
 import { registerRunbook, startTarget } from '../harness/runs';

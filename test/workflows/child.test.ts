@@ -1,4 +1,4 @@
-import { SEARCH_ATTRIBUTES } from '../../workflows/names';
+import { SEARCH_ATTRIBUTE } from '../../contract/names';
 import { registerRunbook, startRun, useLifeboat } from '../harness/runs';
 import { waitFor } from '../harness/wait';
 
@@ -40,7 +40,7 @@ describe('sub-runbooks and search attributes', () => {
   it('tags runs with search attributes that temporal workflow list can filter on', async () => {
     const run = await startRun(env.lb, { steps: [{ id: 'w', action: 'wait', with: { duration: '10ms' } }] }, { mode: 'drill' });
     await run.result();
-    const query = `${SEARCH_ATTRIBUTES.runbookId} = '${run.runbook}' AND ${SEARCH_ATTRIBUTES.mode} = 'drill' AND ${SEARCH_ATTRIBUTES.status} = 'completed'`;
+    const query = `${SEARCH_ATTRIBUTE.runbookId.name} = '${run.runbook}' AND ${SEARCH_ATTRIBUTE.mode.name} = 'drill' AND ${SEARCH_ATTRIBUTE.status.name} = 'completed'`;
     const found = await waitFor('visibility to index the run', async () => {
       const ids: string[] = [];
       for await (const w of env.lb.client.workflow.list({ query })) ids.push(w.workflowId);

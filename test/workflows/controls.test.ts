@@ -1,5 +1,5 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { abortRunUpdate, decideStepUpdate, pauseRunUpdate, resumeRunUpdate, retryStepUpdate, skipStepUpdate } from '../../workflows/messages';
+import { abortRunUpdate, decideStepUpdate, pauseRunUpdate, resumeRunUpdate, retryStepUpdate, skipStepUpdate } from '../../contract/messages';
 import { startRun, useLifeboat } from '../harness/runs';
 
 const failing = new Set<string>();

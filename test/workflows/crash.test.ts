@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { RunService } from '../../runs/service';
 import { readTimeline, verifyTimeline } from '../../store/timeline';
-import { runStateQuery } from '../../workflows/messages';
+import { runStateQuery } from '../../contract/messages';
 import { workflowBundle } from '../harness/lifeboat';
 import { registerRunbook, useLifeboat } from '../harness/runs';
 import { waitFor } from '../harness/wait';

@@ -1,5 +1,5 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { approveStepUpdate, completeManualUpdate } from '../../workflows/messages';
+import { approveStepUpdate, completeManualUpdate } from '../../contract/messages';
 import { startTestLifeboat } from '../harness/lifeboat';
 import { startRun } from '../harness/runs';
 

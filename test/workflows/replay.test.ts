@@ -2,7 +2,7 @@ import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-uti
 import { Worker } from '@temporalio/worker';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { approveStepUpdate } from '../../workflows/messages';
+import { approveStepUpdate } from '../../contract/messages';
 import { workflowBundle } from '../harness/lifeboat';
 import { startRun, useLifeboat } from '../harness/runs';
 

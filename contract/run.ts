@@ -1,0 +1,182 @@
+// The run's contract: what the workflow is started with, what it answers, what operators send it and what it
+// records. Zod schemas (the schema is the type); the workflow bundle imports these with `import type` only.
+import { z } from 'zod';
+import { Mode, Runbook } from '../model/runbook';
+
+/** Who or what started a run. */
+export const RunTrigger = z.object({ kind: z.enum(['api', 'schedule', 'cli', 'parent']), by: z.string() });
+export type RunTrigger = z.infer<typeof RunTrigger>;
+
+/** A runbook named by id (and optionally version), resolved from the registry when the run starts. */
+export const RunbookRef = z.object({ id: z.string(), version: z.number().int().positive().optional() });
+export type RunbookRef = z.infer<typeof RunbookRef>;
+
+/**
+ * The workflow's input. The API pins the exact runbook version (definition, version, hash); schedules and
+ * sub-runbooks name it by `ref` and the run resolves it at start. `runId` defaults to the workflow id. Plain JSON.
+ */
+export const RunInput = z.object({
+  runId: z.string().optional(),
+  runbook: Runbook.optional(),
+  version: z.number().int().optional(),
+  hash: z.string().optional(),
+  ref: RunbookRef.optional(),
+  mode: Mode,
+  parameters: z.record(z.string(), z.unknown()),
+  requester: z.string(),
+  trigger: RunTrigger,
+  declaredAt: z.string().optional(),
+  /** Engine limits: how many history events a workflow run may grow to before it continues as new (tests lower it). */
+  limits: z.object({ historyEvents: z.number().int().min(100) }).optional(),
+  /** Set by continue-as-new: where the previous run of this workflow left off. */
+  resume: z.lazy(() => ResumeState).optional(),
+});
+export type RunInput = z.infer<typeof RunInput>;
+
+/** A run whose runbook version is resolved: what the engine executes. */
+export const PinnedRun = RunInput.extend({ runId: z.string(), runbook: Runbook, version: z.number().int(), hash: z.string() });
+export type PinnedRun = z.infer<typeof PinnedRun>;
+
+export const StepStatus = z.enum(['pending', 'running', 'waiting', 'succeeded', 'failed', 'skipped', 'simulated', 'cancelled']);
+export type StepStatus = z.infer<typeof StepStatus>;
+
+export const StepState = z.object({
+  id: z.string(),
+  title: z.string().optional(),
+  action: z.string(),
+  status: StepStatus,
+  attempts: z.number().int(),
+  startedAt: z.string().optional(),
+  finishedAt: z.string().optional(),
+  expectedMs: z.number().optional(),
+  actualMs: z.number().optional(),
+  error: z.string().optional(),
+  reason: z.string().optional(),
+  outputs: z.record(z.string(), z.unknown()).optional(),
+  /** Approval steps: every decision so far, in order. */
+  approvals: z.array(z.object({ actor: z.string(), decision: z.enum(['approve', 'reject']), comment: z.string().optional(), at: z.string() })).optional(),
+  /** A failed `onFailure: ask` step waiting for an operator's decision. */
+  awaitingDecision: z.boolean().optional(),
+});
+export type StepState = z.infer<typeof StepState>;
+
+/** Something the run cannot go on without: a person's approval, a manual task, an operator decision. */
+export const WaitingFor = z.object({
+  stepId: z.string().optional(),
+  kind: z.enum(['approval', 'manual', 'decision', 'resume']),
+  from: z.array(z.string()),
+  message: z.string(),
+  since: z.string(),
+});
+export type WaitingFor = z.infer<typeof WaitingFor>;
+
+/** A run's status as the workflow answers it (run-state query, the LifeboatStatus search attribute). */
+export const RunStatus = z.enum(['running', 'paused', 'completed', 'failed', 'aborted']);
+export type RunStatus = z.infer<typeof RunStatus>;
+
+/**
+ * A run's status as its record stores it: a paused run is still `running` there, because pausing and resuming
+ * are timeline events and do not rewrite the record. Listings and statistics filter by this one.
+ */
+export const RecordStatus = RunStatus.exclude(['paused']);
+export type RecordStatus = z.infer<typeof RecordStatus>;
+
+export const RecoveryClock = z.object({
+  startedAt: z.string(),
+  endsAt: z.string().optional(),
+  targetMs: z.number().optional(),
+  elapsedMs: z.number(),
+  remainingMs: z.number().optional(),
+  achievedMs: z.number().optional(),
+  breached: z.boolean(),
+});
+export type RecoveryClock = z.infer<typeof RecoveryClock>;
+
+/** What the run-state query answers: each step's status and what the run waits for. */
+export const RunState = z.object({
+  runId: z.string(),
+  runbookId: z.string(),
+  version: z.number().int(),
+  hash: z.string(),
+  mode: Mode,
+  status: RunStatus,
+  startedAt: z.string(),
+  finishedAt: z.string().optional(),
+  error: z.string().optional(),
+  steps: z.array(StepState),
+  waitingFor: z.array(WaitingFor),
+  recovery: RecoveryClock,
+});
+export type RunState = z.infer<typeof RunState>;
+
+/** What a run carries across continue-as-new: every step's state and the counters the timeline depends on. */
+export const ResumeState = z.object({
+  steps: z.array(StepState.extend({ doneOrder: z.number().int().optional() })),
+  timelineSeq: z.number().int(),
+  startedAt: z.string(),
+  clockStart: z.number(),
+  achievedMs: z.number().optional(),
+  paused: z.boolean(),
+  pausedSince: z.string().optional(),
+  completions: z.number().int(),
+  notifications: z.number().int(),
+  continued: z.number().int(),
+});
+export type ResumeState = z.infer<typeof ResumeState>;
+
+/** The durable summary of a run, kept beside its timeline; the live state comes from the workflow. */
+export const RunRecord = z.object({
+  runId: z.string(),
+  runbookId: z.string(),
+  version: z.number().int(),
+  hash: z.string(),
+  title: z.string().optional(),
+  mode: Mode,
+  status: RecordStatus,
+  requester: z.string(),
+  trigger: RunTrigger,
+  parameters: z.record(z.string(), z.unknown()),
+  startedAt: z.string(),
+  declaredAt: z.string().optional(),
+  finishedAt: z.string().optional(),
+  error: z.string().optional(),
+  recovery: z
+    .object({ targetMs: z.number().optional(), achievedMs: z.number().optional(), breached: z.boolean().optional(), endsAt: z.string().optional() })
+    .optional(),
+});
+export type RunRecord = z.infer<typeof RunRecord>;
+
+/** Who is acting: the token's subject and roles, passed by the API into every operator message. */
+export const Actor = z.object({ actor: z.string().min(1), roles: z.array(z.string()) });
+export type Actor = z.infer<typeof Actor>;
+
+export const ApprovalDecision = Actor.extend({
+  stepId: z.string(),
+  decision: z.enum(['approve', 'reject']),
+  comment: z.string().max(2000).optional(),
+});
+export type ApprovalDecision = z.infer<typeof ApprovalDecision>;
+
+export const ManualOutcome = Actor.extend({
+  stepId: z.string(),
+  outcome: z.enum(['done', 'failed']),
+  note: z.string().max(4000).optional(),
+  evidence: z.array(z.url()).max(20).optional(),
+});
+export type ManualOutcome = z.infer<typeof ManualOutcome>;
+
+export const StepControl = Actor.extend({ stepId: z.string(), reason: z.string().max(2000).optional() });
+export type StepControl = z.infer<typeof StepControl>;
+
+export const StepDecision = Actor.extend({ stepId: z.string(), decision: z.enum(['retry', 'skip', 'abort']), reason: z.string().max(2000).optional() });
+export type StepDecision = z.infer<typeof StepDecision>;
+
+export const RunControl = Actor.extend({ reason: z.string().max(2000).optional() });
+export type RunControl = z.infer<typeof RunControl>;
+
+export const AbortRequest = Actor.extend({ reason: z.string().min(1).max(2000), rollback: z.boolean().default(false) });
+export type AbortRequest = z.infer<typeof AbortRequest>;
+
+/** What an accepted operator message answers: the run's state right after it took effect. */
+export const ControlResult = z.object({ accepted: z.literal(true), state: RunState });
+export type ControlResult = z.infer<typeof ControlResult>;
