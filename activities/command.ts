@@ -1,4 +1,5 @@
 import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
+import { FAILURE } from '../contract/names';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { ActivityDeps } from '.';
@@ -22,12 +23,12 @@ export function commandActivities({ config, env }: ActivityDeps) {
   return {
     async runCommand(input: CommandRequest): Promise<CommandResult> {
       const [exe, ...args] = withSecrets(input, env).argv;
-      if (!exe) throw ApplicationFailure.nonRetryable('command has an empty argv', 'BadCommand');
+      if (!exe) throw ApplicationFailure.nonRetryable('command has an empty argv', FAILURE.badCommand);
       const allowed = config.LIFEBOAT_COMMAND_ALLOWLIST;
       if (!allowed.includes(exe) && !allowed.includes(path.basename(exe))) {
         throw ApplicationFailure.nonRetryable(
           `${exe} is not on the command allow-list (${allowed.length ? allowed.join(', ') : 'empty'}); add it to LIFEBOAT_COMMAND_ALLOWLIST on the worker`,
-          'CommandNotAllowed',
+          FAILURE.commandNotAllowed,
         );
       }
       const ctx = Context.current();
@@ -48,12 +49,12 @@ export function commandActivities({ config, env }: ActivityDeps) {
       ctx.cancellationSignal.addEventListener('abort', kill);
       try {
         const exitCode = await new Promise<number>((resolve, reject) => {
-          child.once('error', (err) => reject(ApplicationFailure.nonRetryable(`cannot run ${exe}: ${err.message}`, 'BadCommand')));
+          child.once('error', (err) => reject(ApplicationFailure.nonRetryable(`cannot run ${exe}: ${err.message}`, FAILURE.badCommand)));
           child.once('close', (code, signal) => resolve(code ?? (signal ? 128 + 9 : 1)));
         });
         if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
         if (exitCode !== 0) {
-          throw ApplicationFailure.retryable(`${exe} exited with code ${exitCode}: ${stderr.trim().slice(-500)}`, 'CommandFailed', { exitCode, stdout, stderr });
+          throw ApplicationFailure.retryable(`${exe} exited with code ${exitCode}: ${stderr.trim().slice(-500)}`, FAILURE.commandFailed, { exitCode, stdout, stderr });
         }
         return { exitCode, stdout, stderr };
       } finally {

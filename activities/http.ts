@@ -1,4 +1,5 @@
 import { ApplicationFailure, Context, heartbeat, sleep } from '@temporalio/activity';
+import { FAILURE } from '../contract/names';
 import type { ActivityDeps } from '.';
 import { withSecrets } from './secrets';
 import { compareValues, type CompareOp } from '../model/compare';
@@ -39,7 +40,7 @@ async function send(req: HttpRequest, env: NodeJS.ProcessEnv): Promise<HttpResul
     res = await fetch(r.url, { method: r.method, headers, body, signal: Context.current().cancellationSignal });
   } catch (err) {
     const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
-    throw ApplicationFailure.retryable(`${r.method} ${req.url} failed${cause || `: ${String(err)}`}`, 'HttpError');
+    throw ApplicationFailure.retryable(`${r.method} ${req.url} failed${cause || `: ${String(err)}`}`, FAILURE.httpError);
   }
   const text = (await res.text()).slice(0, MAX_BODY);
   let parsed: unknown = text;
@@ -61,7 +62,7 @@ export function httpActivities({ env }: ActivityDeps) {
       const ok = input.expect && input.expect.length > 0 ? input.expect.includes(res.status) : res.status >= 200 && res.status < 300;
       if (!ok) {
         const want = input.expect?.length ? input.expect.join(' or ') : '2xx';
-        throw ApplicationFailure.retryable(`${input.method} ${input.url} answered ${res.status}, expected ${want}`, 'UnexpectedStatus', res);
+        throw ApplicationFailure.retryable(`${input.method} ${input.url} answered ${res.status}, expected ${want}`, FAILURE.unexpectedStatus, res);
       }
       return res;
     },

@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import { FAILURE } from '../contract/names';
 import type { Runbook } from '../model/runbook';
 import { resolveParameters } from '../runs/parameters';
 import type { RunbookRef, RunRecord } from '../contract/run';
@@ -22,10 +23,10 @@ export function recordActivities({ store }: ActivityDeps) {
       const pinned = await getRunbook(store.db, input.ref.id, input.ref.version);
       if (!pinned) {
         const what = input.ref.version === undefined ? `runbook ${input.ref.id}` : `version ${input.ref.version} of runbook ${input.ref.id}`;
-        throw ApplicationFailure.nonRetryable(`${what} is not registered`, 'RunbookNotFound');
+        throw ApplicationFailure.nonRetryable(`${what} is not registered`, FAILURE.runbookNotFound);
       }
       const params = resolveParameters(pinned.runbook, input.parameters);
-      if (!params.ok) throw ApplicationFailure.nonRetryable(`parameters do not fit runbook ${input.ref.id}: ${params.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, 'BadParameters');
+      if (!params.ok) throw ApplicationFailure.nonRetryable(`parameters do not fit runbook ${input.ref.id}: ${params.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, FAILURE.badParameters);
       return { runbook: pinned.runbook, version: pinned.version, hash: pinned.hash, parameters: params.values };
     },
   };

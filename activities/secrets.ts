@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import { FAILURE } from '../contract/names';
 import { renderDeep } from '../model/template';
 
 const PREFIX = 'LIFEBOAT_SECRET_';
@@ -18,6 +19,6 @@ export function withSecrets<T>(value: T, env: NodeJS.ProcessEnv): T {
   try {
     return renderDeep(value, { secrets: secretsFrom(env) }, { keepSecrets: false }) as T;
   } catch (err) {
-    throw ApplicationFailure.nonRetryable(`${err instanceof Error ? err.message : String(err)} (secrets come from the worker's LIFEBOAT_SECRET_<NAME> environment variables)`, 'SecretMissing');
+    throw ApplicationFailure.nonRetryable(`${err instanceof Error ? err.message : String(err)} (secrets come from the worker's LIFEBOAT_SECRET_<NAME> environment variables)`, FAILURE.secretMissing);
   }
 }

@@ -28,6 +28,7 @@ export const FAILURE = {
   httpError: 'HttpError',
   unexpectedStatus: 'UnexpectedStatus',
   badCommand: 'BadCommand',
+  commandNotAllowed: 'CommandNotAllowed',
   commandFailed: 'CommandFailed',
   // Notifications.
   badNotification: 'BadNotification',
