@@ -1,0 +1,166 @@
+import { Runbook } from '../../model/runbook';
+import type { PinnedRun } from '../../contract/run';
+import { readySteps, recoveryClock, resumeState, runRecord, snapshot, templateContext, waitingFor } from '../../workflows/project';
+import { initialState, RunStore, type EngineState } from '../../workflows/state';
+
+// The run's state is plain data and everything the query, the scheduler and the run record show is a pure
+// function of it: these tests need no server.
+
+const T0 = Date.parse('2026-01-01T00:00:00.000Z');
+const iso = (ms: number) => new Date(T0 + ms).toISOString();
+
+function pinned(definition: Record<string, unknown>): PinnedRun {
+  const runbook = Runbook.parse({ id: 'rb', title: 'Runbook', ...definition });
+  return { runId: 'run-1', runbook, version: 1, hash: 'h', mode: 'recovery', parameters: { region: 'eu' }, requester: 'alice', trigger: { kind: 'api', by: 'alice' } };
+}
+
+function stateOf(run: PinnedRun): EngineState {
+  return initialState(run.runbook.steps.map((s) => ({ id: s.id, title: s.title, action: s.action })), iso(0), T0);
+}
+
+const http = (id: string, extra: Record<string, unknown> = {}) => ({ id, action: 'http', with: { url: 'http://x.test/' + id }, ...extra });
+
+describe('readySteps', () => {
+  const run = pinned({ steps: [http('a'), http('b', { onFailure: 'continue' }), http('c', { needs: ['a', 'b'] })] });
+
+  it('starts steps without needs first, in runbook order', () => {
+    expect(readySteps(run, stateOf(run)).map((s) => s.id)).toEqual(['a', 'b']);
+  });
+
+  it('starts a step once every need succeeded, was skipped, or failed with onFailure continue', () => {
+    const store = new RunStore(stateOf(run));
+    store.patchStep('a', { state: { status: 'succeeded' } });
+    store.patchStep('b', { state: { status: 'running' } });
+    expect(readySteps(run, store.state).map((s) => s.id)).toEqual([]);
+    store.patchStep('b', { state: { status: 'failed' } });
+    expect(readySteps(run, store.state).map((s) => s.id)).toEqual(['c']);
+    store.patchStep('a', { state: { status: 'skipped' } });
+    expect(readySteps(run, store.state).map((s) => s.id)).toEqual(['c']);
+  });
+
+  it('holds dependents of a failed step that waits for an operator decision', () => {
+    const store = new RunStore(stateOf(run));
+    store.patchStep('a', { state: { status: 'succeeded' } });
+    store.patchStep('b', { state: { status: 'failed', awaitingDecision: true } });
+    expect(readySteps(run, store.state)).toEqual([]);
+  });
+
+  it('does not start a step whose need failed with onFailure abort', () => {
+    const abortRun = pinned({ steps: [http('a'), http('c', { needs: ['a'] })] });
+    const store = new RunStore(stateOf(abortRun));
+    store.patchStep('a', { state: { status: 'failed' } });
+    expect(readySteps(abortRun, store.state)).toEqual([]);
+  });
+});
+
+describe('RunStore', () => {
+  it('moves its version on every change, so the scheduler wakes for each', () => {
+    const run = pinned({ steps: [http('a')] });
+    const store = new RunStore(stateOf(run));
+    const versions = [store.version];
+    store.patchStep('a', { state: { status: 'running' } });
+    versions.push(store.version);
+    store.patchRun({ paused: true });
+    versions.push(store.version);
+    store.stop({ status: 'aborted', reason: 'r', actor: 'bob', rollback: false });
+    versions.push(store.version);
+    expect(new Set(versions).size).toBe(4);
+  });
+
+  it('keeps the first reason a run stopped for', () => {
+    const store = new RunStore(stateOf(pinned({ steps: [http('a')] })));
+    expect(store.stop({ status: 'failed', reason: 'first', actor: 'lifeboat', rollback: true })).toBe(true);
+    expect(store.stop({ status: 'aborted', reason: 'second', actor: 'bob', rollback: false })).toBe(false);
+    expect(store.state.halt).toMatchObject({ reason: 'first', status: 'failed' });
+  });
+
+  it('rejects a change to a step the run does not have', () => {
+    const store = new RunStore(stateOf(pinned({ steps: [http('a')] })));
+    expect(() => store.patchStep('nope', {})).toThrow('no step nope in this run');
+  });
+});
+
+describe('waitingFor and snapshot', () => {
+  const run = pinned({ steps: [{ id: 'ok', title: 'Go ahead', action: 'approval', with: { approvers: ['dba', 'sre'], quorum: 2 } }, { id: 'm', action: 'manual', with: { instructions: 'do it', assignee: 'dba' } }, http('h', { onFailure: 'ask' })] });
+
+  it('says who an approval waits for and how many have approved', () => {
+    const store = new RunStore(stateOf(run));
+    store.patchStep('ok', { waitingSince: iso(5), state: { status: 'waiting', approvals: [{ actor: 'bob', decision: 'approve', at: iso(6) }] } });
+    expect(waitingFor(run, store.state)).toEqual([{ stepId: 'ok', kind: 'approval', from: ['dba', 'sre'], message: 'approval of Go ahead: 1 of 2 from dba or sre', since: iso(5) }]);
+  });
+
+  it('lists a manual task, an operator decision and a paused run', () => {
+    const store = new RunStore(stateOf(run));
+    store.patchStep('m', { state: { status: 'waiting' } });
+    store.patchStep('h', { waitingSince: iso(9), state: { status: 'failed', error: 'boom', awaitingDecision: true } });
+    store.patchRun({ paused: true, pausedSince: iso(10) });
+    expect(waitingFor(run, store.state).map((w) => [w.kind, w.stepId, w.from, w.since])).toEqual([
+      ['resume', undefined, ['operator'], iso(10)],
+      ['manual', 'm', ['dba'], iso(0)],
+      ['decision', 'h', ['operator'], iso(9)],
+    ]);
+    expect(snapshot(run, store.state, T0 + 20).status).toBe('paused');
+  });
+
+  it('answers with every step in runbook order', () => {
+    const s = snapshot(run, stateOf(run), T0);
+    expect(s.steps.map((x) => [x.id, x.status])).toEqual([['ok', 'pending'], ['m', 'pending'], ['h', 'pending']]);
+    expect(s).toMatchObject({ runId: 'run-1', runbookId: 'rb', status: 'running', waitingFor: [] });
+  });
+});
+
+describe('recoveryClock and runRecord', () => {
+  const run = pinned({ objectives: { rto: '10m' }, recovery: { endsAt: 'a' }, steps: [http('a')] });
+
+  it('counts down the RTO while the run is in flight', () => {
+    const c = recoveryClock(run, stateOf(run), T0 + 4 * 60_000);
+    expect(c).toMatchObject({ targetMs: 600_000, elapsedMs: 240_000, remainingMs: 360_000, breached: false, endsAt: 'a' });
+  });
+
+  it('reports a breach once the target has passed without recovery', () => {
+    expect(recoveryClock(run, stateOf(run), T0 + 11 * 60_000)).toMatchObject({ breached: true, remainingMs: 0 });
+  });
+
+  it('freezes at the achieved time, however long the run goes on', () => {
+    const store = new RunStore(stateOf(run));
+    store.patchRun({ achievedMs: 120_000 });
+    const later = recoveryClock(run, store.state, T0 + 60 * 60_000);
+    expect(later).toMatchObject({ elapsedMs: 120_000, achievedMs: 120_000, remainingMs: undefined, breached: false });
+  });
+
+  it('measures a finished run to its end, not to now', () => {
+    const noRto = pinned({ steps: [http('a')] });
+    const store = new RunStore(stateOf(noRto));
+    store.patchRun({ status: 'failed', finishedAt: iso(90_000) });
+    expect(recoveryClock(noRto, store.state, T0 + 999_999).elapsedMs).toBe(90_000);
+  });
+
+  it('records the run with its status and recovery figures', () => {
+    const store = new RunStore(stateOf(run));
+    store.patchRun({ achievedMs: 700_000, status: 'completed', finishedAt: iso(700_000) });
+    expect(runRecord(run, store.state, T0)).toMatchObject({ runId: 'run-1', status: 'completed', requester: 'alice', recovery: { targetMs: 600_000, achievedMs: 700_000, breached: true, endsAt: 'a' } });
+  });
+});
+
+describe('templateContext and resumeState', () => {
+  const run = pinned({ steps: [http('a', { outputs: { n: 'body.n' } }), http('b')] });
+
+  it('shows templates only finished steps, with their outputs', () => {
+    const store = new RunStore(stateOf(run));
+    store.patchStep('a', { state: { status: 'succeeded', outputs: { n: 3 } } });
+    store.patchStep('b', { state: { status: 'running' } });
+    expect(templateContext(run, store.state)).toEqual({ params: { region: 'eu' }, steps: { a: { status: 'succeeded', outputs: { n: 3 } } }, run: { id: 'run-1', mode: 'recovery', requester: 'alice' } });
+  });
+
+  it('carries every step and counter across continue-as-new and restores them', () => {
+    const store = new RunStore(stateOf(run));
+    store.patchRun({ completions: 1, paused: true, pausedSince: iso(3), achievedMs: 5 });
+    store.patchStep('a', { doneOrder: 1, state: { status: 'succeeded', attempts: 2, outputs: { n: 3 } } });
+    const resume = resumeState(store.state, { timelineSeq: 42, notifications: 7 });
+    expect(JSON.parse(JSON.stringify(resume))).toEqual(resume); // plain JSON
+    const restored = initialState(run.runbook.steps.map((s) => ({ id: s.id, action: s.action })), iso(999), T0 + 999, resume);
+    expect(restored).toMatchObject({ startedAt: iso(0), clockStart: T0, paused: true, pausedSince: iso(3), achievedMs: 5, completions: 1, continued: 1 });
+    expect(restored.steps.a).toEqual({ doneOrder: 1, state: store.state.steps.a!.state });
+    expect(restored.steps.b!.state.status).toBe('pending');
+  });
+});
