@@ -47,7 +47,8 @@ export async function appendTimelineEvents(db: Db, runId: string, events: Timeli
     events: stored.map((e) => ({ ...e, detail: e.detail === undefined ? undefined : JSON.stringify(e.detail) })),
   };
   try {
-    await db.collection<BatchDoc>('timeline_batches').insertOne(doc);
+    // An absent optional field must stay absent (not null) or the event would no longer parse or hash the same.
+    await db.collection<BatchDoc>('timeline_batches').insertOne(doc, { ignoreUndefined: true });
   } catch (err) {
     // The batch was inserted by an attempt that died before moving the head: same input, same hashes.
     if (!isDuplicateKey(err)) throw err;
