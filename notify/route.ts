@@ -1,5 +1,6 @@
 // Imported by workflow code: no Node built-ins, no I/O, and types only from zod-backed modules.
 import type { Event, NotificationRule, Step } from '../model/runbook';
+import type { TimelineEventType } from '../timeline/event';
 import type { NotificationTarget } from './types';
 
 /** The `with` of a notify step. */
@@ -28,9 +29,24 @@ export function routeNotification(
   return targets.list;
 }
 
-// `run.finished` is the end of a run whatever its outcome: rules may list it instead of both outcomes.
+// How the three event vocabularies relate. A rule lists Events (model/kit.ts); the workflow notifies of timeline
+// events (timeline/event.ts) under their own names, and a message's kind (MessageKind, notify/types.ts) is that
+// Event, or step.notify for a notify step. Each Event is the timeline event of the same name, except run.finished,
+// the end of a run whatever its outcome; an Event that is neither does not compile here.
+const HEARS = {
+  'run.started': ['run.started'],
+  'run.finished': ['run.completed', 'run.failed'],
+  'run.failed': ['run.failed'],
+  'run.completed': ['run.completed'],
+  'step.failed': ['step.failed'],
+  'approval.requested': ['approval.requested'],
+  'approval.escalated': ['approval.escalated'],
+  'manual.assigned': ['manual.assigned'],
+  'decision.needed': ['decision.needed'],
+} as const satisfies { readonly [E in Event]: ReadonlyArray<E extends TimelineEventType ? E : TimelineEventType> };
+
 function listens(rule: NotificationRule, event: Event): boolean {
-  return rule.events.includes(event) || (rule.events.includes('run.finished') && (event === 'run.completed' || event === 'run.failed'));
+  return rule.events.includes(event) || rule.events.some((e) => HEARS[e].some((t) => t === event));
 }
 
 /** The targets of a notify step: one per email recipient, or its webhook. */
