@@ -1,7 +1,7 @@
 import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import type { ActivityDeps } from '.';
+import type { ActivityDeps } from './deps';
 import { withSecrets } from './secrets';
 
 export interface CommandRequest {

@@ -1,5 +1,5 @@
 import { ApplicationFailure, Context, heartbeat, sleep } from '@temporalio/activity';
-import type { ActivityDeps } from '.';
+import type { ActivityDeps } from './deps';
 import { withSecrets } from './secrets';
 import { compareValues, type CompareOp } from '../model/compare';
 import { valueAt } from '../runs/values';
