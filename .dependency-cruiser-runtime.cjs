@@ -13,8 +13,7 @@ const workflowCode = '^(workflows|actions|channels)/';
 /** Layers that do I/O; workflow code reaches them only through activities (type imports are fine). */
 const ioLayers = '^(store|api|activities|servers|worker|cli)/';
 /** Packages that do I/O or validation at run time and must stay out of the workflow bundle. */
-const bundleForbiddenPackages =
-  '^node_modules/(zod|mongodb|mongoose|bson|nodemailer|express|handlebars|yaml|@temporalio/(client|worker|activity))/';
+const bundleForbiddenPackages = '^node_modules/(zod|mongodb|mongoose|bson|nodemailer|express|handlebars|yaml|@temporalio/(client|worker|activity))/';
 
 module.exports = {
   options: { ...options, tsPreCompilationDeps: false },
@@ -22,9 +21,7 @@ module.exports = {
     {
       name: 'no-runtime-cycle',
       severity: 'error',
-      comment:
-        'A cycle Node actually walks at load time: one of its modules sees the others half-initialised. ' +
-        'Move what both need into a lower module.',
+      comment: 'A cycle Node actually walks at load time: one of its modules sees the others half-initialised. ' + 'Move what both need into a lower module.',
       from: {},
       to: { circular: true },
     },

@@ -56,9 +56,7 @@ module.exports = {
     {
       name: 'mongodb-only-in-store',
       severity: 'error',
-      comment:
-        'MongoDB access lives in store/. Exception: servers/ferretdb.ts pings the FerretDB it starts to know it is up ' +
-        '(a readiness probe, not data access).',
+      comment: 'MongoDB access lives in store/. Exception: servers/ferretdb.ts pings the FerretDB it starts to know it is up ' + '(a readiness probe, not data access).',
       from: { pathNot: '^(store/|test/|servers/ferretdb\\.ts$)' },
       to: { path: '^node_modules/(mongodb|mongoose|bson)/' },
     },

@@ -22,7 +22,26 @@ const determinism = {
   paths: nodeBuiltins.map((name) => ({ name, message: 'workflow code must be deterministic: no Node built-ins (do I/O in an activity)' })),
   patterns: [
     { group: ['**/activities', '**/activities/*'], allowTypeImports: true, message: 'import activities with `import type` and call them through proxyActivities' },
-    { group: ['mongoose', 'mongodb', 'nodemailer', 'express', 'handlebars', 'yaml', '@temporalio/client', '@temporalio/worker', '@temporalio/activity', '**/store/*', '**/servers/*', '**/api/*', '**/worker/*', '**/cli/*'], allowTypeImports: true, message: 'workflow code must not do I/O: call an activity' },
+    {
+      group: [
+        'mongoose',
+        'mongodb',
+        'nodemailer',
+        'express',
+        'handlebars',
+        'yaml',
+        '@temporalio/client',
+        '@temporalio/worker',
+        '@temporalio/activity',
+        '**/store/*',
+        '**/servers/*',
+        '**/api/*',
+        '**/worker/*',
+        '**/cli/*',
+      ],
+      allowTypeImports: true,
+      message: 'workflow code must not do I/O: call an activity',
+    },
   ],
 };
 

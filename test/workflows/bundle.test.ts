@@ -86,9 +86,7 @@ describe('workflow bundle', () => {
     const forbidden = (file: string | undefined) => (file === undefined ? undefined : FORBIDDEN.find((f) => f.test(file)));
     const all = [...bundled.files.keys()].filter((file) => forbidden(file));
     // Name only where forbidden code enters the bundle (its importer is allowed), not each of zod's 100 files.
-    const entries = all
-      .filter((file) => !forbidden(bundled.files.get(file)))
-      .map((file) => `  ${chain(bundled.files, file)}\n    (${forbidden(file)!.what})`);
+    const entries = all.filter((file) => !forbidden(bundled.files.get(file))).map((file) => `  ${chain(bundled.files, file)}\n    (${forbidden(file)!.what})`);
     if (all.length > 0) {
       throw new Error(`the workflow bundle contains ${all.length} forbidden module(s), brought in by:\n${entries.join('\n')}`);
     }
