@@ -4,7 +4,7 @@ import { targetName } from '../notify/route';
 import { scrubMessage, secretScrubber, smtpPassword, type Scrub } from '../notify/scrub';
 import { DeliveryOutcome, NotificationDelivery } from '../notify/types';
 import { findDelivery, recordDelivery } from '../store/deliveries';
-import type { ActivityDeps } from '.';
+import type { ActivityDeps } from './deps';
 import { withSecrets } from './secrets';
 import { mailTransport, messageIdFor, sendMail } from './smtp';
 import { postWebhook } from './webhook';

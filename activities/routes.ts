@@ -1,5 +1,5 @@
 import type { NotificationRule } from '../model/runbook';
-import type { ActivityDeps } from '.';
+import type { ActivityDeps } from './deps';
 
 const FAILURES: NotificationRule['events'] = ['run.failed', 'step.failed', 'decision.needed'];
 
