@@ -15,7 +15,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['workflows/**/*.ts', 'model/runbook.ts', 'model/duration.ts', 'model/template.ts', 'model/condition.ts', 'model/reference.ts', 'model/compare.ts', 'runs/values.ts', 'notify/route.ts'],
+    files: ['workflows/**/*.ts', 'model/runbook.ts', 'model/duration.ts', 'model/template.ts', 'model/condition.ts', 'model/reference.ts', 'model/compare.ts', 'runs/values.ts', 'notify/route.ts', 'channels/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

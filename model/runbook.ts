@@ -1,7 +1,8 @@
 // The runbook language: this one zod schema is the TypeScript type, the validator and the published JSON
 // Schema. Imported by workflow code, so besides zod it may only import pure model modules.
 import { z } from 'zod';
-import { Duration, Email, Event, Headers, HTTP_URL, Name, Role, RunbookId, StatusCode, staticOr, StepId, Url, wholeNumber } from './kit';
+import { CHANNELS } from '../channels';
+import { Duration, Email, Event, Headers, Name, Role, RunbookId, schemaKit, StatusCode, StepId, Url, wholeNumber } from './kit';
 
 export { Duration, Event, RunbookId, StepId };
 
@@ -72,10 +73,12 @@ export const ApprovalWith = z.strictObject({
 
 export const ManualWith = z.strictObject({ instructions: z.string().min(1), assignee: Role.optional() }).meta({ id: 'RunbookManualWith' });
 
-export const NotifyWith = z.discriminatedUnion('channel', [
-  z.strictObject({ channel: z.literal('email'), recipients: z.array(Email).min(1), subject: z.string().optional(), body: z.string() }),
-  z.strictObject({ channel: z.literal('webhook'), url: Url, subject: z.string().optional(), body: z.string() }),
-]).meta({ id: 'RunbookNotifyWith' });
+// Each channel declares its rule and notify-step schemas (channels/); the language is their union.
+const channelSchemas = Object.values(CHANNELS).map((channel) => channel.schemas(schemaKit));
+const [firstStep, ...otherSteps] = channelSchemas.flatMap((s) => (s.step === undefined ? [] : [s.step]));
+const [firstRule, ...otherRules] = channelSchemas.map((s) => s.rule);
+if (!firstStep || !firstRule) throw new Error('no channel has notify steps or rules');
+export const NotifyWith = z.discriminatedUnion('channel', [firstStep, ...otherSteps]).meta({ id: 'RunbookNotifyWith' });
 
 export const RunbookWith = z.strictObject({
   runbook: RunbookId,
@@ -159,16 +162,7 @@ export const Parameter = z.discriminatedUnion('type', [
 ]).meta({ id: 'RunbookParameter' });
 export type Parameter = z.infer<typeof Parameter>;
 
-export const NotificationRule = z.discriminatedUnion('channel', [
-  z.strictObject({ channel: z.literal('email'), recipients: z.array(Email).min(1), events: z.array(Event).min(1) }),
-  z.strictObject({
-    channel: z.literal('webhook'),
-    // Chat webhook URLs are often credentials themselves, so they may come from a secret.
-    url: staticOr(HTTP_URL, 'expected an http:// or https:// URL, or {{ secrets.NAME }} when the URL is a secret'),
-    events: z.array(Event).min(1),
-    format: z.enum(['json', 'chat']).default('json'),
-  }),
-]).meta({ id: 'RunbookNotificationRule' });
+export const NotificationRule = z.discriminatedUnion('channel', [firstRule, ...otherRules]).meta({ id: 'RunbookNotificationRule' });
 export type NotificationRule = z.infer<typeof NotificationRule>;
 
 /** A runbook as written in YAML or JSON, with defaults filled in once parsed. */

@@ -1,4 +1,4 @@
-import type { MessageKind } from './types';
+import type { MessageKind } from './message';
 
 /** How people act on a message: the dashboard page, and the CLI and API commands for what the run waits for. */
 export interface ActionLinks {
