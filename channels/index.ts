@@ -2,10 +2,11 @@
 import type { Event, SchemaKit } from '../model/kit';
 import { email } from './email';
 import type { ChannelDefinition, ChannelSchemas, CheckTools, ConfigOf, ConfigReport, Delivery, DeliveryIO, Receipt, RuleOf, StepOf, TargetOf } from './kit';
+import { pagerduty } from './pagerduty';
 import { webhook } from './webhook';
 
 /** Every channel, by the name runbooks write in `channel:`. */
-export const CHANNELS = registry({ email, webhook });
+export const CHANNELS = registry({ email, webhook, pagerduty });
 
 export type Channels = typeof CHANNELS;
 export type ChannelName = keyof Channels;
