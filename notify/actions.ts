@@ -1,5 +1,5 @@
 import type { WaitingFor } from '../contract/run';
-import type { MessageKind } from './types';
+import type { MessageKind } from './message';
 
 /** How people act on a message: the dashboard page, and the CLI and API commands for what the run waits for. */
 export interface ActionLinks {
