@@ -29,6 +29,7 @@ export const Config = z.object({
   MONGODB_URI: optionalUrl('MONGODB_URI', ['mongodb://', 'mongodb+srv://']),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('127.0.0.1'),
+  /** Where `npm start` keeps data, logs and its admin token; read first, on its own, by servers/start.ts. */
   LIFEBOAT_HOME: z.string().default('.lifeboat'),
   LIFEBOAT_RUNBOOKS: z.string().default('runbooks'),
   LIFEBOAT_PUBLIC_URL: z.string().optional(),
