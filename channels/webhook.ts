@@ -42,7 +42,8 @@ const schemas = (k: SchemaKit) => {
 // The schema checks only how a URL starts; a URL without templates is parsed whole here (hosts, ports, escapes),
 // so one that could never be sent to is refused when the runbook is validated, not in the middle of a recovery.
 function wholeUrl(w: { url: unknown }, ctx: { addIssue(issue: { code: 'custom'; message: string; path: string[] }): void }): void {
-  if (typeof w.url !== 'string' || hasTemplate(w.url)) return;
+  // A URL that is not even http(s) already has its issue from the field's own pattern: one mistake, one issue.
+  if (typeof w.url !== 'string' || hasTemplate(w.url) || !/^https?:\/\//i.test(w.url)) return;
   const problem = webhookUrlProblem(w.url);
   if (problem) ctx.addIssue({ code: 'custom', message: problem, path: ['url'] });
 }
