@@ -1,3 +1,4 @@
+import type { Collection } from 'mongodb';
 import { chainEvents, GENESIS_HASH, verifyChain } from '../timeline/chain';
 import { StoredTimelineEvent, type ChainVerification, type TimelineEvent } from '../timeline/event';
 import { isDuplicateKey, type Db } from './connection';
@@ -25,7 +26,9 @@ const batchId = (runId: string, seq: number) => `${runId}/${String(seq).padStart
 
 /**
  * Appends consecutive events to a run's timeline. Idempotent: a retry of a write that already happened changes
- * nothing. Callers must append one batch at a time per run (the workflow serialises its flushes).
+ * nothing. Fenced: the head only moves forward, so an attempt that stalled and lands after its retry (and after
+ * later batches) changes nothing either. Callers append one batch at a time per run (the workflow serialises its
+ * flushes); a batch that does not follow the head is refused.
  */
 export async function appendTimelineEvents(db: Db, runId: string, events: TimelineEvent[]): Promise<{ seq: number; hash: string }> {
   if (events.length === 0) throw new Error('appendTimelineEvents: no events given');
@@ -46,15 +49,45 @@ export async function appendTimelineEvents(db: Db, runId: string, events: Timeli
     last,
     events: stored.map((e) => ({ ...e, detail: e.detail === undefined ? undefined : JSON.stringify(e.detail) })),
   };
+  const hash = stored[stored.length - 1]!.hash;
   try {
     await db.collection<BatchDoc>('timeline_batches').insertOne(doc);
   } catch (err) {
-    // The batch was inserted by an attempt that died before moving the head: same input, same hashes.
     if (!isDuplicateKey(err)) throw err;
+    // Written by an attempt that died or stalled before moving the head: same input, same hashes — unless the
+    // caller broke the one-batch-at-a-time rule, which must not be papered over.
+    const existing = await db.collection<BatchDoc>('timeline_batches').findOne({ _id: doc._id });
+    if (existing && (existing.last !== last || existing.events[existing.events.length - 1]?.hash !== hash)) {
+      throw new Error(`timeline of run ${runId}: a different batch of events ${first}..${existing.last} is already stored`);
+    }
   }
-  const hash = stored[stored.length - 1]!.hash;
-  await heads.replaceOne({ _id: runId }, { seq: last, hash }, { upsert: true });
+  if (await moveHead(heads, runId, head, { seq: last, hash })) return { seq: last, hash };
+  // Another attempt moved the head first. It only ever moves forward, so it now covers this batch.
+  const now = await heads.findOne({ _id: runId });
+  if (!now || now.seq < last || (now.seq === last && now.hash !== hash)) {
+    throw new Error(`timeline of run ${runId}: head moved to ${now ? `${now.seq} (${now.hash})` : 'nothing'} while appending events ${first}..${last}`);
+  }
   return { seq: last, hash };
+}
+
+/**
+ * Moves the head from `expected` to `next`; false when it is no longer at `expected`. The filter on the expected
+ * seq and hash is the fence (FerretDB v1 has no transactions): a late attempt finds the head moved on and writes
+ * nothing. FerretDB v1 pushes down only `{_id}` filters, so this update scans the heads collection — one small
+ * document per run, the price of the fence. The first head is created by an insert, whose unique _id is the fence.
+ */
+async function moveHead(heads: Collection<HeadDoc>, runId: string, expected: HeadDoc | null, next: { seq: number; hash: string }): Promise<boolean> {
+  if (!expected) {
+    try {
+      await heads.insertOne({ _id: runId, ...next });
+      return true;
+    } catch (err) {
+      if (isDuplicateKey(err)) return false;
+      throw err;
+    }
+  }
+  const res = await heads.updateOne({ _id: runId, seq: expected.seq, hash: expected.hash }, { $set: next });
+  return res.matchedCount === 1;
 }
 
 /** A run's stored events in order, and the head recorded for it. Missing batches end the walk. */
