@@ -35,7 +35,8 @@ export async function appendTimelineEvents(db: Db, runId: string, events: Timeli
   const first = events[0]!.seq;
   const last = events[events.length - 1]!.seq;
   const heads = db.collection<HeadDoc>('timeline_heads');
-  const head = await heads.findOne({ _id: runId });
+  let head = await heads.findOne({ _id: runId });
+  if ((head?.seq ?? 0) < first - 1) head = await catchUp(db, runId, head);
   const headSeq = head?.seq ?? 0;
   if (headSeq >= last) return { seq: head!.seq, hash: head!.hash }; // this batch was written by an earlier attempt
   if (headSeq !== first - 1) {
@@ -68,6 +69,25 @@ export async function appendTimelineEvents(db: Db, runId: string, events: Timeli
     throw new Error(`timeline of run ${runId}: head moved to ${now ? `${now.seq} (${now.hash})` : 'nothing'} while appending events ${first}..${last}`);
   }
   return { seq: last, hash };
+}
+
+/**
+ * Moves a head left behind stored batches up to them. The fence keeps a late write from moving the head back, but
+ * FerretDB v1 runs an update as a read then a write, so two landing in the same instant could still cross; the
+ * batches are immutable and chained, so the next append repairs the head instead of failing for ever.
+ */
+async function catchUp(db: Db, runId: string, head: HeadDoc | null): Promise<HeadDoc | null> {
+  const heads = db.collection<HeadDoc>('timeline_heads');
+  const batches = db.collection<BatchDoc>('timeline_batches');
+  let at = head;
+  for (;;) {
+    const seq = at?.seq ?? 0;
+    const batch = await batches.findOne({ _id: batchId(runId, seq + 1) });
+    const hash = batch?.events[batch.events.length - 1]?.hash;
+    if (!batch || batch.last <= seq || hash === undefined) return at;
+    if (!(await moveHead(heads, runId, at, { seq: batch.last, hash }))) return heads.findOne({ _id: runId });
+    at = { _id: runId, seq: batch.last, hash };
+  }
 }
 
 /**

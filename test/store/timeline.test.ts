@@ -77,6 +77,20 @@ describe('appending to a run timeline', () => {
     expect(await verifyTimeline(store.db, runId)).toMatchObject({ ok: true, events: 12 });
   });
 
+  it('moves a head left behind its stored batches up to them before appending', async () => {
+    const runId = newRun();
+    await appendTimelineEvents(store.db, runId, events(1, 2));
+    const behind = await readTimeline(store.db, runId);
+    await appendTimelineEvents(store.db, runId, events(3, 4));
+    await appendTimelineEvents(store.db, runId, events(5, 5));
+    // As if two head updates had crossed (FerretDB v1 reads, then writes): the head is back at event 2.
+    await store.db.collection<{ _id: string; seq: number; hash: string }>('timeline_heads').replaceOne({ _id: runId }, { seq: 2, hash: behind.head!.hash });
+    await appendTimelineEvents(store.db, runId, events(6, 7));
+    expect(await headSeq(runId)).toBe(7);
+    expect(await seqs(runId)).toEqual(range(1, 7));
+    expect(await verifyTimeline(store.db, runId)).toMatchObject({ ok: true, events: 7 });
+  });
+
   it('refuses a batch that does not follow the head, and a different batch where one is stored', async () => {
     const runId = newRun();
     await expect(appendTimelineEvents(store.db, runId, events(2, 3))).rejects.toThrow(/ends at event 0, cannot append events 2..3/);
