@@ -55,7 +55,7 @@ export interface ActionContext {
   /** The step's slot as of now (read only; change it with `patch`). */
   slot(): Readonly<StepSlot>;
   patch(patch: Partial<Omit<StepSlot, 'state'>> & { state?: Partial<StepState> }): void;
-  emit<T extends EmitType>(type: T, fields?: EmitFields<T>): void;
+  emit<T extends EmitType>(type: T, fields: EmitFields<T>): void;
   notify(event: Event, request?: NotifyRequest): void;
   /** Resolves true once `done()` holds, false when `timeoutMs` passes first (waits forever without it). */
   until(done: () => boolean, timeoutMs?: number): Promise<boolean>;

@@ -24,7 +24,9 @@ export async function connectStore(uri: string): Promise<Store> {
     waitQueueTimeoutMS: 1000,
     connectTimeoutMS: 2000,
     socketTimeoutMS: 3500,
-    // Writes retry on transient errors (MongoDB replica sets); FerretDB ignores it.
+    // Off, so every store behaves alike: the driver's one automatic retry of a failed write exists only on
+    // replica sets (never on FerretDB v1, a standalone without sessions). A failed write fails its caller instead;
+    // activities are retried by Temporal and write idempotently (fixed _ids, a duplicate key is "already written").
     retryWrites: false,
   });
   await connection.asPromise();

@@ -52,7 +52,8 @@ export async function appendTimelineEvents(db: Db, runId: string, events: Timeli
   };
   const hash = stored[stored.length - 1]!.hash;
   try {
-    await db.collection<BatchDoc>('timeline_batches').insertOne(doc);
+    // An absent optional field must stay absent (not null) or the event would no longer parse or hash the same.
+    await db.collection<BatchDoc>('timeline_batches').insertOne(doc, { ignoreUndefined: true });
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
     // Written by an attempt that died or stalled before moving the head: same input, same hashes — unless the
@@ -112,6 +113,29 @@ async function moveHead(heads: Collection<HeadDoc>, runId: string, expected: Hea
 
 /** A run's stored events in order, and the head recorded for it. Missing batches end the walk. */
 export async function readTimeline(db: Db, runId: string, afterSeq = 0): Promise<{ events: StoredTimelineEvent[]; head?: { seq: number; hash: string } }> {
+  const { events, malformed, head } = await walkTimeline(db, runId);
+  if (malformed) throw new Error(malformed.message);
+  return { events: events.filter((e) => e.seq > afterSeq), head };
+}
+
+/**
+ * Recomputes the run's hash chain and reports the first edited, deleted or reordered event, or the first event
+ * that does not parse as its type (`malformed`) if the chain up to it holds.
+ */
+export async function verifyTimeline(db: Db, runId: string): Promise<ChainVerification> {
+  const { events, malformed, head } = await walkTimeline(db, runId);
+  if (!malformed) return verifyChain(runId, events, head);
+  const before = verifyChain(runId, events);
+  if (!before.ok) return before;
+  return { ok: false, events: events.length, firstBad: { seq: malformed.seq, problem: 'malformed', message: malformed.message } };
+}
+
+/** Reads batches from seq 1 on, parsing each event; stops at the first event that does not parse. */
+async function walkTimeline(db: Db, runId: string): Promise<{
+  events: StoredTimelineEvent[];
+  malformed?: { seq: number; message: string };
+  head?: { seq: number; hash: string };
+}> {
   const head = await db.collection<HeadDoc>('timeline_heads').findOne({ _id: runId });
   if (!head) return { events: [] };
   const batches = db.collection<BatchDoc>('timeline_batches');
@@ -121,9 +145,9 @@ export async function readTimeline(db: Db, runId: string, afterSeq = 0): Promise
     const batch = await batches.findOne({ _id: batchId(runId, seq) });
     if (!batch) break;
     for (const e of batch.events) {
-      const parsed = StoredTimelineEvent.safeParse({ ...e, detail: e.detail === undefined ? undefined : JSON.parse(e.detail) });
-      if (!parsed.success) throw new Error(`timeline of run ${runId}: stored event ${e.seq} is malformed: ${parsed.error.message}`);
-      if (parsed.data.seq > afterSeq) events.push(parsed.data);
+      const parsed = parseStored(runId, e);
+      if (!parsed.ok) return { events, malformed: parsed, head: { seq: head.seq, hash: head.hash } };
+      events.push(parsed.event);
     }
     if (batch.last < seq) break; // a tampered batch must not loop forever
     seq = batch.last + 1;
@@ -131,8 +155,18 @@ export async function readTimeline(db: Db, runId: string, afterSeq = 0): Promise
   return { events, head: { seq: head.seq, hash: head.hash } };
 }
 
-/** Recomputes the run's hash chain and reports the first edited, deleted or reordered event. */
-export async function verifyTimeline(db: Db, runId: string): Promise<ChainVerification> {
-  const { events, head } = await readTimeline(db, runId);
-  return verifyChain(runId, events, head);
+type Parsed = { ok: true; event: StoredTimelineEvent } | { ok: false; seq: number; message: string };
+
+function parseStored(runId: string, e: BatchDoc['events'][number]): Parsed {
+  const where = `timeline of run ${runId}: stored event ${e.seq}${typeof e.type === 'string' ? ` (${e.type})` : ''}`;
+  let detail: unknown;
+  try {
+    detail = e.detail === undefined ? undefined : JSON.parse(e.detail);
+  } catch (err) {
+    return { ok: false, seq: e.seq, message: `${where} has a detail that is not JSON: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  const parsed = StoredTimelineEvent.safeParse({ ...e, detail });
+  if (parsed.success) return { ok: true, event: parsed.data };
+  const problems = parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : 'event'}: ${i.message}`).join('; ');
+  return { ok: false, seq: e.seq, message: `${where} does not match its type: ${problems}` };
 }
