@@ -1,5 +1,5 @@
 import { proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import type { notifyActivities } from '../activities/notify';
 import { CHANNELS } from '../channels';
 import { templateRefs } from '../model/template';
 import { stepNotifyTargets, targetName } from '../notify/route';
@@ -29,7 +29,7 @@ export const notify = defineAction({
   async run(step, ctx): Promise<Outcome> {
     // Delivery retries through an outage for as long as the step's timeout allows; one message per recipient,
     // keyed without the attempt so a retried step does not mail those already reached.
-    const { sendNotification } = proxyActivities<Activities>({
+    const { sendNotification } = proxyActivities<ReturnType<typeof notifyActivities>>({
       startToCloseTimeout: '1 minute',
       scheduleToCloseTimeout: ctx.timeoutMs,
       retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },

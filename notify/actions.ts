@@ -1,4 +1,4 @@
-import type { WaitingFor } from '../contract/run';
+import type { WaitingFor } from '../contract/step';
 import type { MessageKind } from './message';
 
 /** How people act on a message: the dashboard page, and the CLI and API commands for what the run waits for. */

@@ -122,3 +122,6 @@ export const ChainVerification = z.object({
     .optional(),
 });
 export type ChainVerification = z.infer<typeof ChainVerification>;
+
+/** What an emit of a `T` event says besides its type; the detail has exactly the keys declared for `T`. */
+export type EventFields<T extends TimelineEventType> = { actor?: string; stepId?: string; attempt?: number; detail: TimelineDetail<T> };

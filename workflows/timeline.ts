@@ -1,6 +1,8 @@
 import { condition, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { TimelineDetail, TimelineEvent, TimelineEventType } from '../timeline/event';
+import type { EventFields, TimelineEvent, TimelineEventType } from '../timeline/event';
+
+export type { EventFields };
 
 const { appendTimelineEvents } = proxyActivities<Activities>({
   // A write is a few point operations: a worker that died mid-write is noticed after 10 s and the write retried.
@@ -11,8 +13,6 @@ const { appendTimelineEvents } = proxyActivities<Activities>({
 
 const MAX_BATCH = 200;
 
-/** What an emit of a `T` event says besides its type; the detail has exactly the keys declared for `T`. */
-export type EventFields<T extends TimelineEventType> = { actor?: string; stepId?: string; attempt?: number; detail: TimelineDetail<T> };
 
 /**
  * Buffers the run's timeline events and writes them in order, one batch at a time. Sequence numbers and
@@ -61,7 +61,3 @@ export class TimelineWriter {
     }
   }
 }
-
-/** The event types `emit` takes, and the fields each takes (typed per event by the timeline contract). */
-export type EmitType = TimelineEventType;
-export type EmitFields<T extends EmitType> = EventFields<T>;
