@@ -24,6 +24,7 @@ async function main(): Promise<void> {
   for (const r of await syncRunbooks(store.db, path.resolve(config.LIFEBOAT_RUNBOOKS))) {
     if (r.errors) r.errors.forEach((e) => console.error(`lifeboat api: runbook not loaded: ${e}`));
     else console.log(`lifeboat api: runbook ${r.id} v${r.version}`);
+    if (r.warning) console.warn(`lifeboat api: warning: ${r.warning}`);
   }
   const runs = new RunService({ client, db: store.db, taskQueue: config.TEMPORAL_TASK_QUEUE });
   const app = createApp({ client, db: store.db, namespace: config.TEMPORAL_NAMESPACE, runs, adminToken: config.LIFEBOAT_ADMIN_TOKEN, metricsPublic: config.LIFEBOAT_METRICS_PUBLIC });

@@ -34,6 +34,7 @@ async function main(): Promise<void> {
   for (const r of synced) {
     if (r.errors) r.errors.forEach((e) => log(`runbook not loaded: ${e}`));
     else log(`runbook ${r.id} v${r.version}${r.created ? ' (new version)' : ''} from ${path.relative(process.cwd(), r.file)}`);
+    if (r.warning) log(`warning: ${r.warning}`);
   }
   servers.notes.forEach((n) => log(n));
   log(`API:         ${lifeboat.url}  (try: curl ${lifeboat.url}/health)`);
