@@ -1,10 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { RunService } from '../../runs/service';
 import { readTimeline } from '../../store/timeline';
 import { registerRunbook, useLifeboat } from '../harness/runs';
+import { callsPerKey, startKeyedTarget } from '../harness/target';
 import { waitFor } from '../harness/wait';
 import { startWorkerProcess, stopWorkerProcess, writeWorkflowBundle } from '../harness/worker-spawn';
 
@@ -17,38 +16,9 @@ beforeAll(async () => {
   bundlePath = await writeWorkflowBundle();
 });
 
-/** A target that holds every request open for `holdMs` before answering 200, and records each call's key. */
-async function startSlowTarget(holdMs: number) {
-  const calls: Array<{ path: string; key: string | undefined; at: number }> = [];
-  const server = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      calls.push({ path: req.url ?? '/', key: req.headers['idempotency-key'] as string | undefined, at: Date.now() });
-      const timer = setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'), holdMs);
-      res.on('close', () => clearTimeout(timer)); // the worker that sent it may be gone
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    calls,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
-/** Calls per Idempotency-Key: repeats under one key are expected after a crash, a second key is a second execution. */
-function callsPerKey(calls: Array<{ key: string | undefined }>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const c of calls) out[c.key ?? '(none)'] = (out[c.key ?? '(none)'] ?? 0) + 1;
-  return out;
-}
-
 describe('a worker lost during a step', () => {
   it('re-dispatches the in-flight http step under the same key, records it, and does not fail the step', async () => {
-    const target = await startSlowTarget(5_000);
+    const target = await startKeyedTarget(() => ({ status: 200, holdMs: 5_000 }));
     const taskQueue = `crash-step-${randomUUID()}`;
     // The default 60 s timeout and no retry: before, losing the worker here failed the run after 60 s.
     const runbook = await registerRunbook(env.lb, { steps: [{ id: 'promote', action: 'http', with: { method: 'POST', url: `${target.url}/promote` } }] });
@@ -68,6 +38,7 @@ describe('a worker lost during a step', () => {
       expect(final.steps[0]).toMatchObject({ id: 'promote', status: 'succeeded', attempts: 1 });
 
       expect(callsPerKey(target.calls)).toEqual({ [`${runId}/promote`]: 2 });
+      expect(target.calls[0]!.hungUp).toBe(true); // the lost dispatch died with its worker
       // Noticed by the missing heartbeat, well before the 60 s step timeout would have ended the lost attempt.
       expect(target.calls[1]!.at - killedAt).toBeLessThan(40_000);
 
