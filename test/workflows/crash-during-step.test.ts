@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { RunService } from '../../runs/service';
 import { readTimeline } from '../../store/timeline';
-import { registerRunbook, useLifeboat } from '../harness/runs';
+import { registerRunbook, startRun, useLifeboat } from '../harness/runs';
 import { callsPerKey, startKeyedTarget } from '../harness/target';
 import { waitFor } from '../harness/wait';
 import { startWorkerProcess, stopWorkerProcess, writeWorkflowBundle } from '../harness/worker-spawn';
@@ -53,4 +53,18 @@ describe('a worker lost during a step', () => {
       await target.close();
     }
   }, 180_000);
+
+  it('does not take a long call for a lost worker: a call outlasting the heartbeat timeout completes, sent once', async () => {
+    // Before, a step with a timeout over 60 s got a 30 s heartbeat timeout that the http activity never fed.
+    const target = await startKeyedTarget(() => ({ status: 200, holdMs: 32_000 }));
+    try {
+      const run = await startRun(env.lb, { steps: [{ id: 'export', action: 'http', with: { method: 'POST', url: `${target.url}/export` }, timeout: '2m' }] });
+      const final = await run.result();
+      expect(final.steps[0]).toMatchObject({ status: 'succeeded', attempts: 1 });
+      expect(callsPerKey(target.calls)).toEqual({ [`${run.runId}/export`]: 1 });
+      expect((await run.events()).filter((e) => e.type === 'step.redispatched')).toHaveLength(0);
+    } finally {
+      await target.close();
+    }
+  }, 120_000);
 });
