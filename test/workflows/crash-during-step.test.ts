@@ -28,7 +28,12 @@ describe('a worker lost during a step', () => {
       const { runId } = await runs.trigger({ runbook, mode: 'recovery' }, 'alice', { kind: 'api', by: 'alice' });
       const handle = env.lb.client.workflow.getHandle(runId);
 
-      await waitFor('the target to receive the request', async () => target.calls.length, (n) => n >= 1, 60_000);
+      await waitFor(
+        'the target to receive the request',
+        async () => target.calls.length,
+        (n) => n >= 1,
+        60_000,
+      );
       await stopWorkerProcess(worker, 'SIGKILL');
       const killedAt = Date.now();
       worker = await startWorkerProcess(taskQueue, bundlePath);

@@ -13,17 +13,34 @@ describe('idempotency keys', () => {
   let target: Awaited<ReturnType<typeof startKeyedTarget>>;
   beforeAll(async () => {
     // /flaky fails twice then succeeds; /down always fails; /slow holds the call for a minute.
-    target = await startKeyedTarget((path, n) => (path.startsWith('/flaky') && n <= 2 ? { status: 503 } : path.startsWith('/down') ? { status: 500 } : path.startsWith('/slow') ? { status: 200, holdMs: 60_000 } : { status: 200 }));
+    target = await startKeyedTarget((path, n) =>
+      path.startsWith('/flaky') && n <= 2
+        ? { status: 503 }
+        : path.startsWith('/down')
+          ? { status: 500 }
+          : path.startsWith('/slow')
+            ? { status: 200, holdMs: 60_000 }
+            : { status: 200 },
+    );
   });
   afterAll(() => target.close());
 
   it('sends every retry attempt of a step under one key, and its undo under a key of its own', async () => {
-    const run = await startRun(env.lb, {
-      steps: [{
-        id: 'promote', action: 'http', with: { method: 'POST', url: `${target.url}/flaky-promote` }, retry: { attempts: 3, backoff: '100ms' },
-        undo: { action: 'http', with: { method: 'POST', url: `${target.url}/demote` } },
-      }],
-    }, { mode: 'drill' }); // a drill undoes its steps at the end
+    const run = await startRun(
+      env.lb,
+      {
+        steps: [
+          {
+            id: 'promote',
+            action: 'http',
+            with: { method: 'POST', url: `${target.url}/flaky-promote` },
+            retry: { attempts: 3, backoff: '100ms' },
+            undo: { action: 'http', with: { method: 'POST', url: `${target.url}/demote` } },
+          },
+        ],
+      },
+      { mode: 'drill' },
+    ); // a drill undoes its steps at the end
     const final = await run.result();
     expect(final.status).toBe('completed');
     expect(final.steps[0]).toMatchObject({ status: 'succeeded', attempts: 3 });
@@ -52,7 +69,9 @@ describe('idempotency keys', () => {
   });
 
   it('stops a call at the step timeout itself, as a timed-out attempt sent once', async () => {
-    const run = await startRun(env.lb, { steps: [{ id: 'slow', action: 'http', with: { method: 'POST', url: `${target.url}/slow-timeout` }, timeout: '2s', onFailure: 'continue' }] });
+    const run = await startRun(env.lb, {
+      steps: [{ id: 'slow', action: 'http', with: { method: 'POST', url: `${target.url}/slow-timeout` }, timeout: '2s', onFailure: 'continue' }],
+    });
     const final = await run.result();
     expect(final.steps[0]).toMatchObject({ status: 'failed', attempts: 1, error: expect.stringMatching(/timed out after 2s/) });
     expect(target.to('/slow-timeout')).toEqual([expect.objectContaining({ hungUp: true })]);
@@ -61,10 +80,20 @@ describe('idempotency keys', () => {
 
   it('cancels a call in flight when the run is aborted', async () => {
     const run = await startRun(env.lb, { steps: [{ id: 'slow', action: 'http', with: { method: 'POST', url: `${target.url}/slow-abort` } }] });
-    await waitFor('the call to arrive', async () => target.to('/slow-abort').length, (n) => n === 1, 30_000);
+    await waitFor(
+      'the call to arrive',
+      async () => target.to('/slow-abort').length,
+      (n) => n === 1,
+      30_000,
+    );
     await run.handle.executeUpdate(abortRunUpdate, { args: [{ ...op, reason: 'wrong region', rollback: false }] });
     expect((await run.result()).status).toBe('aborted');
     // The heartbeat carries the cancellation to the activity, which hangs up well before the target would answer.
-    await waitFor('the worker to hang up', async () => target.to('/slow-abort')[0]!.hungUp, (hungUp) => hungUp, 40_000);
+    await waitFor(
+      'the worker to hang up',
+      async () => target.to('/slow-abort')[0]!.hungUp,
+      (hungUp) => hungUp,
+      40_000,
+    );
   });
 });
