@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { runReport } from '../../report/service';
 import { RunService } from '../../runs/service';
 import { readTimeline } from '../../store/timeline';
 import { registerRunbook, startRun, useLifeboat } from '../harness/runs';
@@ -53,6 +54,9 @@ describe('a worker lost during a step', () => {
       expect(of('step.succeeded')).toHaveLength(1);
       expect(of('step.failed')).toHaveLength(0);
       expect(of('step.redispatched')).toEqual([expect.objectContaining({ attempt: 1, detail: expect.objectContaining({ reason: expect.any(String), redispatches: 1 }) })]);
+      // The drill report shows the re-dispatch among its deviations, with the one key the target saw.
+      const report = await runReport({ runs, db: env.lb.store.db }, runId);
+      expect(report.failures).toEqual([expect.objectContaining({ type: 'step.redispatched', stepId: 'promote', error: expect.stringContaining(`key ${runId}/promote`) })]);
     } finally {
       await stopWorkerProcess(worker);
       await target.close();
