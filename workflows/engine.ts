@@ -17,8 +17,9 @@ import { initialState, RunStore, type Halt, type SlotPatch } from './state';
 import { TimelineWriter } from './timeline';
 
 const { recordRun } = proxyActivities<Activities>({
-  // A write is a few point operations: a worker that died mid-write is noticed after 10 s and the write retried.
-  startToCloseTimeout: '10 seconds',
+  // A write is a few point operations, bounded by the store's own timeouts (store/connection.ts): a worker that
+  // died mid-write is noticed after 30 s and the write retried.
+  startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
 

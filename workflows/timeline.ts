@@ -5,8 +5,9 @@ import type { EventFields, TimelineEvent, TimelineEventType } from '../timeline/
 export type { EventFields };
 
 const { appendTimelineEvents } = proxyActivities<Activities>({
-  // A write is a few point operations: a worker that died mid-write is noticed after 10 s and the write retried.
-  startToCloseTimeout: '10 seconds',
+  // A write is a few point operations, bounded by the store's own timeouts (store/connection.ts): a worker that
+  // died mid-write is noticed after 30 s and the write retried.
+  startToCloseTimeout: '30 seconds',
   // A timeline write is never dropped: it is retried until the store takes it.
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
