@@ -22,7 +22,10 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 
 const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
 
-/** A worker and API on the suite's servers, with a task queue of its own so test files never share work. */
+/**
+ * A worker and API on the suite's servers (or those `env` names), with a task queue of its own so test files never
+ * share work.
+ */
 export async function startTestLifeboat(env: Record<string, string> = {}): Promise<Lifeboat & { taskQueue: string; adminToken: string }> {
   quietRuntime();
   const adminToken = `test-admin-${randomUUID()}`;
@@ -30,7 +33,7 @@ export async function startTestLifeboat(env: Record<string, string> = {}): Promi
   const taskQueue = `test-${randomUUID()}`;
   const lifeboat = await startLifeboat({
     config,
-    temporalAddress: required('TEMPORAL_ADDRESS'),
+    temporalAddress: config.TEMPORAL_ADDRESS ?? required('TEMPORAL_ADDRESS'),
     mongoUri: required('MONGODB_URI'),
     smtpUrl: required('SMTP_URL'),
     taskQueue,
