@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from '../contract/names';
 
@@ -15,9 +16,18 @@ const optionalUrl = (what: string, protocols: string[]) =>
 const optionalText = () => z.string().trim().optional().transform((v) => v || undefined);
 
 /** Every environment variable Lifeboat reads; documented in README.md ("Configuration"). */
-export const Config = z.object({
+const Environment = z.object({
   TEMPORAL_ADDRESS: z.string().trim().min(1).optional(),
   TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
+  /** mTLS: paths of the PEM client certificate and its key (both or neither). */
+  TEMPORAL_TLS_CERT: optionalText(),
+  TEMPORAL_TLS_KEY: optionalText(),
+  /** Path of the PEM CA that signed the server's certificate, when it is not a public one. */
+  TEMPORAL_TLS_CA: optionalText(),
+  /** The name the server's certificate carries, when it differs from TEMPORAL_ADDRESS's host. */
+  TEMPORAL_TLS_SERVER_NAME: optionalText(),
+  /** Sent as `Authorization: Bearer …` (Temporal Cloud API keys); implies TLS. */
+  TEMPORAL_API_KEY: optionalText(),
   TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default(DEFAULT_TASK_QUEUE),
   MONGODB_URI: optionalUrl('MONGODB_URI', ['mongodb://', 'mongodb+srv://']),
   SMTP_URL: optionalUrl('SMTP_URL', ['smtp://', 'smtps://']),
@@ -57,6 +67,45 @@ export const Config = z.object({
   TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
   FERRETDB_PORT: z.coerce.number().int().min(1).max(65535).default(27017),
   SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(2525),
+});
+
+/** TLS settings of every Temporal connection (api, worker, CLI), read from the TEMPORAL_TLS_* files once. */
+export const TemporalTls = z.object({
+  clientCertPair: z.object({ crt: z.instanceof(Buffer), key: z.instanceof(Buffer) }).optional(),
+  serverRootCACertificate: z.instanceof(Buffer).optional(),
+  serverNameOverride: z.string().optional(),
+});
+export type TemporalTls = z.infer<typeof TemporalTls>;
+
+export const Config = Environment.transform((env, ctx) => {
+  const read = (name: 'TEMPORAL_TLS_CERT' | 'TEMPORAL_TLS_KEY' | 'TEMPORAL_TLS_CA'): Buffer | undefined => {
+    const file = env[name];
+    if (file === undefined) return undefined;
+    try {
+      const pem = readFileSync(file);
+      if (!pem.includes('-----BEGIN ')) ctx.addIssue({ code: 'custom', path: [name], message: `${file} is not a PEM file (no -----BEGIN line)` });
+      return pem;
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', path: [name], message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` });
+      return undefined;
+    }
+  };
+  const crt = read('TEMPORAL_TLS_CERT');
+  const key = read('TEMPORAL_TLS_KEY');
+  const ca = read('TEMPORAL_TLS_CA');
+  if ((env.TEMPORAL_TLS_CERT === undefined) !== (env.TEMPORAL_TLS_KEY === undefined)) {
+    const [set, unset] = env.TEMPORAL_TLS_CERT === undefined ? ['TEMPORAL_TLS_KEY', 'TEMPORAL_TLS_CERT'] : ['TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY'];
+    ctx.addIssue({ code: 'custom', path: [unset], message: `${set} is set but ${unset} is not: mTLS needs both the client certificate and its key` });
+  }
+  const tlsWanted = crt || ca || env.TEMPORAL_TLS_SERVER_NAME;
+  const temporalTls: TemporalTls | undefined = tlsWanted
+    ? {
+        ...(crt && key ? { clientCertPair: { crt, key } } : {}),
+        ...(ca ? { serverRootCACertificate: ca } : {}),
+        ...(env.TEMPORAL_TLS_SERVER_NAME ? { serverNameOverride: env.TEMPORAL_TLS_SERVER_NAME } : {}),
+      }
+    : undefined;
+  return { ...env, temporalTls };
 });
 export type Config = z.infer<typeof Config>;
 

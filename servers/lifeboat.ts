@@ -6,6 +6,7 @@ import type { Config } from '../config';
 import { RunService } from '../runs/service';
 import { connectStore, type Store } from '../store/connection';
 import { ensureRunIndexes } from '../store/runs';
+import { temporalConnectionOptions } from '../temporal/connection';
 import { createLifeboatWorker } from '../worker/worker';
 
 /** A running Lifeboat: worker and API on the given servers. */
@@ -26,20 +27,27 @@ export async function startLifeboat(o: {
   taskQueue?: string;
   port?: number;
   workflowBundle?: WorkerOptions['workflowBundle'];
+  log?: (line: string) => void;
 }): Promise<Lifeboat> {
   const { config } = o;
   const taskQueue = o.taskQueue ?? config.TEMPORAL_TASK_QUEUE;
   const store = await connectStore(o.mongoUri);
   await ensureRunIndexes(store.db);
-  const connection = await Connection.connect({ address: o.temporalAddress });
+  const connection = await Connection.connect(temporalConnectionOptions(config, o.temporalAddress));
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  const nativeConnection = await NativeConnection.connect({ address: o.temporalAddress });
+  const nativeConnection = await NativeConnection.connect(temporalConnectionOptions(config, o.temporalAddress));
   const worker = await createLifeboatWorker({
     connection: nativeConnection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue,
     deps: { store, config, smtpUrl: o.smtpUrl, env: process.env },
     workflowBundle: o.workflowBundle,
+    log: o.log,
+  }).catch(async (err: unknown) => {
+    await nativeConnection.close();
+    await connection.close();
+    await store.close();
+    throw err;
   });
   const workerDone = worker.run();
   const runs = new RunService({ client, db: store.db, taskQueue });

@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const servers = await startServers(config, { home, log });
   let lifeboat;
   try {
-    lifeboat = await startLifeboat({ config, temporalAddress: servers.temporalAddress, mongoUri: servers.mongoUri, smtpUrl: servers.smtpUrl });
+    lifeboat = await startLifeboat({ config, temporalAddress: servers.temporalAddress, mongoUri: servers.mongoUri, smtpUrl: servers.smtpUrl, log });
   } catch (err) {
     await servers.stop();
     throw err;
