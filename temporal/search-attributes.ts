@@ -1,6 +1,7 @@
 import type { SearchAttributeType } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { SEARCH_ATTRIBUTE } from '../contract/names';
+import { GRPC, grpcCode, grpcDetails } from './errors';
 
 type OperatorService = temporal.api.operatorservice.v1.OperatorService;
 const Indexed = temporal.api.enums.v1.IndexedValueType;
@@ -26,9 +27,6 @@ export interface SearchAttributeSetup {
 export class SearchAttributeSetupError extends Error {
   override name = 'SearchAttributeSetupError';
 }
-
-// gRPC status codes (the SDK surfaces them as `code` on the error or its cause).
-const GRPC = { alreadyExists: 6, permissionDenied: 7, unimplemented: 12, unauthenticated: 16 } as const;
 
 /**
  * Makes sure every key of SEARCH_ATTRIBUTE is registered in `namespace` with its type, registering the missing
@@ -97,20 +95,4 @@ function permissionOr(err: unknown, permission: string): string {
   if (code === GRPC.permissionDenied || code === GRPC.unauthenticated) return `the credentials lack the permission to ${permission} (${said})`;
   if (code === GRPC.unimplemented) return `the server does not let clients ${permission} (${said})`;
   return said;
-}
-
-function grpcCode(err: unknown): number | undefined {
-  for (let e: unknown = err; typeof e === 'object' && e !== null; e = (e as { cause?: unknown }).cause) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'number') return code;
-  }
-  return undefined;
-}
-
-function grpcDetails(err: unknown): string {
-  for (let e: unknown = err; typeof e === 'object' && e !== null; e = (e as { cause?: unknown }).cause) {
-    const details = (e as { details?: unknown }).details;
-    if (typeof details === 'string' && details) return details;
-  }
-  return err instanceof Error ? err.message : String(err);
 }
