@@ -19,6 +19,7 @@ import { freePort, type Started } from '../../servers/process';
 import { apiClient } from '../harness/http';
 import { startTestLifeboat } from '../harness/lifeboat';
 import { startPlainTemporal } from '../harness/plain-temporal';
+import { makeCertificates, startMtlsProxy } from '../harness/tls-proxy';
 import { registerRunbook } from '../harness/runs';
 import { clientWith } from '../harness/tokens';
 import { waitFor } from '../harness/wait';
@@ -170,5 +171,40 @@ describe('a Temporal server Lifeboat did not configure', () => {
     expect(refused.status).toBe(503);
     expect(refused.body).toMatchObject({ type: 'urn:lifeboat:problem:temporal-unavailable', status: 503 });
     expect(refused.body.detail).toMatch(/^Temporal cannot be reached \(/);
+  });
+
+  it('connects the worker, the API and `lifeboat setup` over mutual TLS with the TEMPORAL_TLS_* settings', async () => {
+    const certs = makeCertificates(mkdtempSync(path.join(home, 'pki-')), 'temporal.test');
+    const proxy = await startMtlsProxy({ upstream: temporal.address, ca: certs.ca, cert: certs.serverCert, key: certs.serverKey });
+    cleanups.push(() => proxy.close());
+    const tlsEnv = { TEMPORAL_ADDRESS: proxy.address, TEMPORAL_TLS_CA: certs.ca, TEMPORAL_TLS_SERVER_NAME: 'temporal.test' };
+
+    // Without a client certificate the front refuses the handshake: the worker does not start.
+    const withoutCert = await startTestLifeboat({ ...tlsEnv, TEMPORAL_NAMESPACE: await freshNamespace() }).then(
+      (started) => { cleanups.push(() => started.stop()); return 'started'; },
+      (err: Error) => err.message,
+    );
+    expect(withoutCert).not.toBe('started');
+    expect(proxy.admitted.count).toBe(0);
+
+    const mtlsEnv = { ...tlsEnv, TEMPORAL_TLS_CERT: certs.clientCert, TEMPORAL_TLS_KEY: certs.clientKey };
+    const setupNamespace = await freshNamespace();
+    const setupRun = await cli(['setup'], {
+      stdout: { write: () => true }, stderr: { write: (s: string) => process.stderr.write(s) },
+      env: { ...process.env, ...mtlsEnv, TEMPORAL_NAMESPACE: setupNamespace },
+    });
+    expect(setupRun).toBe(0);
+    expect(Object.keys(await customAttributes(setupNamespace)).filter((n) => NAMES.includes(n)).sort()).toEqual([...NAMES].sort());
+    const viaSetup = proxy.admitted.count;
+    expect(viaSetup).toBeGreaterThan(0);
+
+    const secure = await startTestLifeboat({ ...mtlsEnv, TEMPORAL_NAMESPACE: await freshNamespace() });
+    cleanups.push(() => secure.stop());
+    expect(proxy.admitted.count).toBeGreaterThan(viaSetup);
+    const operator = await clientWith(secure, ['operator']);
+    const runbook = await registerRunbook(secure, waitRunbook);
+    const started = await operator.post('/runs', { runbook, mode: 'drill' });
+    expect(started.status).toBe(201);
+    await waitFor('the run to complete over mTLS', () => operator.get(`/runs/${started.body.runId}`), (r) => r.body?.status === 'completed', 30_000);
   });
 });
