@@ -185,6 +185,11 @@ describe('a Temporal server Lifeboat did not configure', () => {
       (err: Error) => err.message,
     );
     expect(withoutCert).not.toBe('started');
+    let stderr = '';
+    const setupWithoutCert = await cli(['setup'], {
+      stdout: { write: () => true }, stderr: { write: (s: string) => (stderr += s) }, env: { ...process.env, ...tlsEnv },
+    });
+    expect({ code: setupWithoutCert, stderr }).toEqual({ code: 3, stderr: expect.stringMatching(new RegExp(`^lifeboat setup: cannot reach Temporal at ${proxy.address}: [^\n]+\n$`)) });
     expect(proxy.admitted.count).toBe(0);
 
     const mtlsEnv = { ...tlsEnv, TEMPORAL_TLS_CERT: certs.clientCert, TEMPORAL_TLS_KEY: certs.clientKey };
