@@ -1,11 +1,10 @@
 // What every step action declares, and what the engine hands it. Workflow code: action modules are imported by the
 // workflow bundle (for `run`) and by the language (for their schemas), so they import zod and Node only as types.
 import type { output, ZodType } from 'zod';
-import type { SchemaKit } from '../model/kit';
+import type { StepState, WaitingFor } from '../contract/step';
+import type { Event, Mode, SchemaKit } from '../model/kit';
 import type { ReferenceContext } from '../model/reference';
-import type { Event } from '../model/kit';
-import type { PinnedRun, StepState, WaitingFor } from '../contract/run';
-import type { EmitFields, EmitType } from '../workflows/timeline';
+import type { EventFields, TimelineEventType } from '../timeline/event';
 
 /** What the language requires of a step of any action, as an action's `run` sees it. */
 export interface ActionStep<W> {
@@ -37,6 +36,14 @@ export interface StepSlot {
   skipRequested?: { actor: string; reason: string };
 }
 
+/** What an action may know of its run (a PinnedRun is one): enough to name it, not the engine's state. */
+export interface RunFacts {
+  readonly runId: string;
+  readonly mode: Mode;
+  readonly requester: string;
+  readonly runbook: { readonly id: string; readonly title: string };
+}
+
 /** A notification the step asks the run to send (routed by the runbook's rules and the worker's defaults). */
 export interface NotifyRequest {
   detail?: Record<string, unknown>;
@@ -48,14 +55,14 @@ export interface NotifyRequest {
  * and a wait on the run's state. Every write goes through `patch`, which wakes the scheduler.
  */
 export interface ActionContext {
-  readonly run: PinnedRun;
+  readonly run: RunFacts;
   readonly attempt: number;
   /** This attempt's timeout: the step's own, else the action's default. */
   readonly timeoutMs: number;
   /** The step's slot as of now (read only; change it with `patch`). */
   slot(): Readonly<StepSlot>;
   patch(patch: Partial<Omit<StepSlot, 'state'>> & { state?: Partial<StepState> }): void;
-  emit<T extends EmitType>(type: T, fields?: EmitFields<T>): void;
+  emit<T extends TimelineEventType>(type: T, fields: EventFields<T>): void;
   notify(event: Event, request?: NotifyRequest): void;
   /** Resolves true once `done()` holds, false when `timeoutMs` passes first (waits forever without it). */
   until(done: () => boolean, timeoutMs?: number): Promise<boolean>;

@@ -1,5 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import type { notifyActivities } from '../activities/notify';
+import { CHANNELS } from '../channels';
 import { templateRefs } from '../model/template';
 import { stepNotifyTargets, targetName } from '../notify/route';
 import { notificationMessage } from '../workflows/message';
@@ -7,13 +8,15 @@ import { defineAction, type Outcome } from './kit';
 
 /** `notify`: the runbook's own message to email recipients or a webhook. */
 export const notify = defineAction({
-  with: (k) =>
-    k.z
-      .discriminatedUnion('channel', [
-        k.z.strictObject({ channel: k.z.literal('email'), recipients: k.z.array(k.Email).min(1), subject: k.z.string().optional(), body: k.z.string() }),
-        k.z.strictObject({ channel: k.z.literal('webhook'), url: k.Url, subject: k.z.string().optional(), body: k.z.string() }),
-      ])
-      .meta({ id: 'RunbookNotifyWith' }),
+  // Each channel that supports notify steps declares their `with` (channels/); this is their union.
+  with: (k) => {
+    const [first, ...others] = Object.values(CHANNELS).flatMap((channel) => {
+      const step = channel.schemas(k).step;
+      return step === undefined ? [] : [step];
+    });
+    if (!first) throw new Error('no notification channel supports notify steps');
+    return k.z.discriminatedUnion('channel', [first, ...others]).meta({ id: 'RunbookNotifyWith' });
+  },
   resultFields: undefined,
   timeoutMs: 5 * 60_000,
   expectedMs: () => 10_000,
@@ -26,7 +29,7 @@ export const notify = defineAction({
   async run(step, ctx): Promise<Outcome> {
     // Delivery retries through an outage for as long as the step's timeout allows; one message per recipient,
     // keyed without the attempt so a retried step does not mail those already reached.
-    const { sendNotification } = proxyActivities<Activities>({
+    const { sendNotification } = proxyActivities<ReturnType<typeof notifyActivities>>({
       startToCloseTimeout: '1 minute',
       scheduleToCloseTimeout: ctx.timeoutMs,
       retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },

@@ -1,10 +1,14 @@
 import { proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import type { commandActivities } from '../activities/command';
+import type { httpActivities } from '../activities/http';
+
+/** The activities automated steps call (named from their modules, not the whole registry, to keep the language acyclic). */
+type StepActivities = ReturnType<typeof httpActivities> & ReturnType<typeof commandActivities>;
 
 /** The activities of one attempt of an automated step, bounded by the attempt's timeout. */
 export function attemptActivities(timeoutMs: number) {
   // One attempt per activity: the workflow owns retries so every attempt is on the timeline.
-  return proxyActivities<Activities>({
+  return proxyActivities<StepActivities>({
     startToCloseTimeout: timeoutMs,
     heartbeatTimeout: timeoutMs > 60_000 ? 30_000 : undefined,
     retry: { maximumAttempts: 1 },

@@ -1,6 +1,5 @@
 import { ApplicationFailure, executeChild } from '@temporalio/workflow';
 import { FAILURE, runSearchAttributes } from '../contract/names';
-import type { RunState } from '../contract/run';
 import { defineAction, type Outcome } from './kit';
 
 /**
@@ -29,7 +28,8 @@ export const runbook = defineAction({
   async run(step, ctx): Promise<Outcome> {
     const { run } = ctx;
     const childId = `${run.runId}.${step.id}.${ctx.attempt}`;
-    const result: RunState = await executeChild('runbookWorkflow', {
+    // The child's RunState; only its outcome matters here.
+    const result: { status: string; error?: string } = await executeChild('runbookWorkflow', {
       workflowId: childId,
       args: [{
         runId: childId,

@@ -2,7 +2,7 @@ import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
 import { FAILURE } from '../contract/names';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import type { ActivityDeps } from '.';
+import type { ActivityDeps } from './deps';
 import { withSecrets } from './secrets';
 
 export interface CommandRequest {

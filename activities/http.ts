@@ -1,6 +1,6 @@
 import { ApplicationFailure, Context, heartbeat, sleep } from '@temporalio/activity';
 import { FAILURE } from '../contract/names';
-import type { ActivityDeps } from '.';
+import type { ActivityDeps } from './deps';
 import { withSecrets } from './secrets';
 import { compareValues, type CompareOp } from '../model/compare';
 import { valueAt } from '../runs/values';

@@ -1,55 +1,56 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { renderNotification, webhookPayload, type RenderedNotification } from '../notify/render';
+import { createHash } from 'node:crypto';
+import { allChannels, channelOf } from '../channels';
+import type { DeliveryIO } from '../channels/kit';
+import { renderNotification, type RenderedNotification } from '../notify/render';
 import { targetName } from '../notify/route';
 import { scrubMessage, secretScrubber, smtpPassword, type Scrub } from '../notify/scrub';
 import { DeliveryOutcome, NotificationDelivery } from '../notify/types';
-import { findDelivery, recordDelivery } from '../store/deliveries';
-import type { ActivityDeps } from '.';
+import { addDeliveryNote, deliveryNotes, findDelivery, recordDelivery } from '../store/deliveries';
+import type { ActivityDeps } from './deps';
+import { postJson } from './post';
 import { withSecrets } from './secrets';
-import { mailTransport, messageIdFor, sendMail } from './smtp';
-import { postWebhook } from './webhook';
+import { mailTransport, messageIdFor, trySendMail } from './smtp';
 
 /** Notifications: one message to one target per call, at most once per idempotency key. */
 export function notifyActivities({ store, config, smtpUrl, env }: ActivityDeps) {
   const transport = mailTransport(smtpUrl);
-  const scrub = secretScrubber(env, [config.LIFEBOAT_WEBHOOK_SECRET, config.LIFEBOAT_ADMIN_TOKEN, smtpPassword(smtpUrl)]);
+  const configSecrets = allChannels().flatMap((channel) => channel.configSecrets(config));
+  const scrub = secretScrubber(env, [...configSecrets, config.LIFEBOAT_ADMIN_TOKEN, smtpPassword(smtpUrl)]);
   const options = { publicUrl: config.LIFEBOAT_PUBLIC_URL };
   return {
     /**
-     * Renders and sends `delivery`, unless its key was delivered before (a retried activity, a replayed workflow).
-     * Failures are ApplicationFailures: retryable while the server or webhook may recover, not when it refused.
+     * Renders and sends `delivery` through its channel, unless its key was delivered before (a retried activity, a
+     * replayed workflow). Failures are ApplicationFailures: retryable while the target may recover, not when it refused.
      */
     async sendNotification(input: NotificationDelivery): Promise<DeliveryOutcome> {
       const parsed = NotificationDelivery.safeParse(input);
       if (!parsed.success) throw ApplicationFailure.nonRetryable(`not a notification delivery: ${parsed.error.message}`, 'BadNotification');
       const { key, message } = parsed.data;
       const name = targetName(parsed.data.target);
-      // Checked before sending: the record is written only after the SMTP server or webhook accepted the message.
+      // Checked before sending: the record is written only after the target accepted the message.
       if (await findDelivery(store.db, key)) return { status: 'duplicate', target: name };
       // Targets may name secrets (`url: "{{ secrets.CHAT_HOOK }}"`); they are resolved only here, never recorded.
       const target = withSecrets(parsed.data.target, env);
+      const channel = channelOf(target.channel);
       const clean = scrubMessage(message, scrub);
       const rendered = scrubRendered(renderNotification(clean, options), scrub);
-      const base = { _id: key, channel: target.channel, target: name, event: message.event, runId: message.runId };
+      const signal = Context.current().cancellationSignal;
+      const about = { runId: message.runId, target: name, event: message.event };
+      const io: DeliveryIO = {
+        sendMail: (mail) => trySendMail(transport, { ...mail, messageId: messageIdFor(key, mail.from) }),
+        post: (request) => postJson({ ...request, signal }),
+        notes: async () => (await deliveryNotes(store.db, message.runId, name)).map((n) => ({ event: n.event, value: n.value })),
+        note: (value) => addDeliveryNote(store.db, { key, ...about, value, at: new Date().toISOString() }),
+        failure: (text, type, o) => {
+          const details = o.details === undefined ? [] : [o.details];
+          return o.retryable ? ApplicationFailure.retryable(text, type, ...details) : ApplicationFailure.nonRetryable(text, type, ...details);
+        },
+      };
+      const deliveryId = createHash('sha256').update(key).digest('hex').slice(0, 32);
       try {
-        if (target.channel === 'email') {
-          const messageId = await sendMail(transport, {
-            from: config.MAIL_FROM,
-            to: target.to,
-            subject: rendered.subject,
-            text: rendered.text,
-            html: rendered.html,
-            messageId: messageIdFor(key, config.MAIL_FROM),
-            headers: { 'X-Lifeboat-Key': key, 'X-Lifeboat-Event': message.event, 'X-Lifeboat-Run': message.runId, 'Auto-Submitted': 'auto-generated' },
-          }, `email to ${name}`);
-          await recordDelivery(store.db, { ...base, messageId, sentAt: new Date().toISOString() });
-        } else {
-          const body = scrub(JSON.stringify(webhookPayload(clean, rendered, target.format, options)));
-          const status = await postWebhook({
-            url: target.url, body, secret: config.LIFEBOAT_WEBHOOK_SECRET, key, event: message.event, name, signal: Context.current().cancellationSignal,
-          });
-          await recordDelivery(store.db, { ...base, status, sentAt: new Date().toISOString() });
-        }
+        const receipt = await channel.deliver({ key, deliveryId, target, name, message: clean, rendered, publicUrl: options.publicUrl, scrub }, config, io);
+        await recordDelivery(store.db, { _id: key, channel: target.channel, target: name, event: message.event, runId: message.runId, ...receipt, sentAt: new Date().toISOString() });
       } catch (err) {
         throw scrubFailure(err, scrub);
       }
@@ -62,7 +63,7 @@ function scrubRendered(r: RenderedNotification, scrub: Scrub): RenderedNotificat
   return { subject: scrub(r.subject), text: scrub(r.text), html: scrub(r.html), chat: scrub(r.chat) };
 }
 
-// An SMTP server or webhook may echo what it was sent; the failure goes to the timeline, so it is scrubbed too.
+// A target may echo what it was sent; the failure goes to the timeline, so it is scrubbed too.
 function scrubFailure(err: unknown, scrub: Scrub): unknown {
   if (!(err instanceof ApplicationFailure) || scrub(err.message) === err.message) return err;
   return new ApplicationFailure(scrub(err.message), err.type, err.nonRetryable, err.details);

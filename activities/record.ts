@@ -7,7 +7,7 @@ import { getRunbook } from '../store/registry';
 import { appendTimelineEvents } from '../store/timeline';
 import { saveRun } from '../store/runs';
 import type { TimelineEvent } from '../timeline/event';
-import type { ActivityDeps } from '.';
+import type { ActivityDeps } from './deps';
 
 /** Writes to the durable record: the run summary and its hash-chained timeline. Both are idempotent. */
 export function recordActivities({ store }: ActivityDeps) {

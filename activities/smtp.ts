@@ -1,8 +1,8 @@
-import { ApplicationFailure } from '@temporalio/activity';
 import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer';
 import addressparser from 'nodemailer/lib/addressparser';
 import { createHash } from 'node:crypto';
+import type { MailAnswer } from '../channels/kit';
 
 /** A transport for SMTP_URL (smtp:// upgrades with STARTTLS when offered, smtps:// is TLS from the start). */
 export function mailTransport(smtpUrl: string) {
@@ -20,21 +20,15 @@ export function messageIdFor(key: string, from: string): string {
   return `<${createHash('sha256').update(key).digest('hex').slice(0, 40)}@${domain}>`;
 }
 
-/**
- * Sends one message; a permanent SMTP refusal (5xx) is non-retryable, anything else (server down, 4xx) retryable.
- * `what` names the message in errors, which must not carry the SMTP password.
- */
-export async function sendMail(transport: MailTransport, mail: Mail.Options, what: string): Promise<string> {
+/** Sends one message; resolves with the server's verdict (the channel decides what a refusal means). */
+export async function trySendMail(transport: MailTransport, mail: Mail.Options): Promise<MailAnswer> {
   try {
     const info = await transport.sendMail(mail);
-    return String(info.messageId);
+    return { ok: true, messageId: String(info.messageId) };
   } catch (err) {
-    const responseCode = field(err, 'responseCode');
+    const code = field(err, 'responseCode');
     const reason = typeof field(err, 'message') === 'string' ? String(field(err, 'message')) : String(err);
-    if (typeof responseCode === 'number' && responseCode >= 500 && responseCode < 600) {
-      throw ApplicationFailure.nonRetryable(`${what} was refused by the SMTP server: ${reason}`, 'EmailRejected');
-    }
-    throw ApplicationFailure.retryable(`${what} could not be sent: ${reason}`, 'EmailFailed');
+    return { ok: false, code: typeof code === 'number' ? code : undefined, reason };
   }
 }
 

@@ -2,20 +2,12 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { timingSafeEqual } from 'node:crypto';
 import type { Db } from '../store/connection';
 import { findToken } from '../store/tokens';
-import { hasRole as hasAnyRole, type BuiltInRole } from '../runs/roles';
 import { HttpError } from './errors';
-
-export { ROLES, type BuiltInRole } from '../runs/roles';
 
 /** Who made a request: the token's subject and roles. */
 export interface Principal {
   subject: string;
   roles: string[];
-}
-
-/** Whether the principal holds `role`, directly or through a built-in role that includes it. */
-export function hasRole(p: Principal, role: string): boolean {
-  return hasAnyRole(p.roles, role);
 }
 
 declare module 'express-serve-static-core' {
@@ -49,16 +41,6 @@ export function authenticate(db: Db, adminToken: string | undefined): RequestHan
     }
     req.principal = { subject: record.subject, roles: record.roles };
     next();
-  };
-}
-
-/** Allows the request only to a principal holding `role` (403 otherwise). */
-export function requireRole(role: BuiltInRole): RequestHandler {
-  return (req, _res, next) => {
-    const p = req.principal;
-    if (!p) next(new HttpError(401, 'unauthenticated', 'send a bearer token: Authorization: Bearer <token>'));
-    else if (!hasRole(p, role)) next(new HttpError(403, 'forbidden', `${p.subject} lacks the ${role} role needed for ${req.method} ${req.path}`));
-    else next();
   };
 }
 

@@ -12,7 +12,7 @@ const usage = 'lifeboat setup [--namespace NS]';
  * at start), as a one-off job for operators who prefer to run it with other credentials than the workers'.
  */
 export const setupCommand: Command = {
-  summary: 'register Lifeboat\'s search attributes in the Temporal namespace',
+  summary: "register Lifeboat's search attributes in the Temporal namespace",
   usage,
   async run(args: string[], io: CliIo): Promise<number> {
     const { positionals, values } = parseCommandArgs(args, { namespace: { type: 'string' } });

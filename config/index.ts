@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from '../contract/names';
+import { CHANNELS, type ChannelConfigShape } from '../channels';
+import { schemaKit } from '../model/kit';
 
 const optionalUrl = (what: string, protocols: string[]) =>
   z
@@ -12,11 +14,19 @@ const optionalUrl = (what: string, protocols: string[]) =>
       message: `${what} must start with ${protocols.join(' or ')}`,
     });
 
+// Every channel's own keys (SMTP_URL, LIFEBOAT_NOTIFY_WEBHOOK, …), declared in its module under channels/.
+function channelKeys(): ChannelConfigShape {
+  return Object.assign({}, ...Object.values(CHANNELS).map((channel) => channel.schemas(schemaKit).config));
+}
+
 // Compose files pass unset variables as empty strings: treat those as unset.
 const optionalText = () => z.string().trim().optional().transform((v) => v || undefined);
 
-/** Every environment variable Lifeboat reads; documented in README.md ("Configuration"). */
-const Environment = z.object({
+/**
+ * Every environment variable Lifeboat reads, each notification channel's own (see channels/) included; documented
+ * in README.md ("Configuration"). `Config` is what they parse to, with the TEMPORAL_TLS_* files read.
+ */
+export const ConfigVariables = z.object({
   TEMPORAL_ADDRESS: z.string().trim().min(1).optional(),
   TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
   /** mTLS: paths of the PEM client certificate and its key (both or neither). */
@@ -30,10 +40,9 @@ const Environment = z.object({
   TEMPORAL_API_KEY: optionalText(),
   TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default(DEFAULT_TASK_QUEUE),
   MONGODB_URI: optionalUrl('MONGODB_URI', ['mongodb://', 'mongodb+srv://']),
-  SMTP_URL: optionalUrl('SMTP_URL', ['smtp://', 'smtps://']),
-  MAIL_FROM: z.string().trim().min(1).default('Lifeboat <lifeboat@localhost>'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('127.0.0.1'),
+  /** Where `npm start` keeps data, logs and its admin token; read first, on its own, by servers/start.ts. */
   LIFEBOAT_HOME: z.string().default('.lifeboat'),
   LIFEBOAT_RUNBOOKS: z.string().default('runbooks'),
   LIFEBOAT_PUBLIC_URL: z.string().optional(),
@@ -51,22 +60,11 @@ const Environment = z.object({
         .map((x) => x.trim())
         .filter((x) => x.length > 0),
     ),
-  /** Comma-separated emails told of every failure (run.failed, step.failed, decision.needed), whatever the runbook says. */
-  LIFEBOAT_NOTIFY_EMAIL: z
-    .string()
-    .default('')
-    .transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0))
-    .pipe(z.array(z.email({ error: 'LIFEBOAT_NOTIFY_EMAIL must be a comma-separated list of email addresses' }))),
-  /** A webhook told of the same failures. */
-  LIFEBOAT_NOTIFY_WEBHOOK: z.url({ protocol: /^https?$/, error: 'LIFEBOAT_NOTIFY_WEBHOOK must be an http(s) URL' }).optional(),
-  /** Key of the X-Lifeboat-Signature HMAC on every webhook; webhooks go unsigned without it. */
-  LIFEBOAT_WEBHOOK_SECRET: optionalText().refine((v) => v === undefined || v.length >= 16, 'LIFEBOAT_WEBHOOK_SECRET must be at least 16 characters'),
-  /** Payload of LIFEBOAT_NOTIFY_WEBHOOK: `json` (every field) or `chat` (a `text` for Slack/Mattermost/Teams-style hooks). */
-  LIFEBOAT_NOTIFY_WEBHOOK_FORMAT: z.enum(['json', 'chat']).default('json'),
   TEMPORAL_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
   TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
   FERRETDB_PORT: z.coerce.number().int().min(1).max(65535).default(27017),
   SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(2525),
+  ...channelKeys(),
 });
 
 /** TLS settings of every Temporal connection (api, worker, CLI), read from the TEMPORAL_TLS_* files once. */
@@ -77,7 +75,7 @@ export const TemporalTls = z.object({
 });
 export type TemporalTls = z.infer<typeof TemporalTls>;
 
-export const Config = Environment.transform((env, ctx) => {
+export const Config = ConfigVariables.transform((env, ctx) => {
   const read = (name: 'TEMPORAL_TLS_CERT' | 'TEMPORAL_TLS_KEY' | 'TEMPORAL_TLS_CA'): Buffer | undefined => {
     const file = env[name];
     if (file === undefined) return undefined;

@@ -4,8 +4,7 @@
  * imports neither zod nor Node built-ins (test/contract/load.test.ts and eslint.config.mjs check).
  */
 import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
-import type { Mode } from '../model/runbook';
-import type { RunStatus } from './run';
+import type { Mode } from '../model/kit';
 
 /** The task queue when TEMPORAL_TASK_QUEUE is not set (config/index.ts). */
 export const DEFAULT_TASK_QUEUE = 'lifeboat';
@@ -60,6 +59,6 @@ export function runSearchAttributes(runbookId: string, mode: Mode): SearchAttrib
   return [
     { key: SEARCH_ATTRIBUTE.runbookId, value: runbookId },
     { key: SEARCH_ATTRIBUTE.mode, value: mode },
-    { key: SEARCH_ATTRIBUTE.status, value: 'running' satisfies RunStatus },
+    { key: SEARCH_ATTRIBUTE.status, value: 'running' },
   ];
 }

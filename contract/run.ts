@@ -2,6 +2,9 @@
 // records. Zod schemas (the schema is the type); the workflow bundle imports these with `import type` only.
 import { z } from 'zod';
 import { Mode, Runbook } from '../model/runbook';
+import { RecoveryClock, StepState, StepStatus, WaitingFor } from './step';
+
+export { RecoveryClock, StepState, StepStatus, WaitingFor };
 
 /** Who or what started a run. */
 export const RunTrigger = z.object({ kind: z.enum(['api', 'schedule', 'cli', 'parent']), by: z.string() });
@@ -37,39 +40,6 @@ export type RunInput = z.infer<typeof RunInput>;
 export const PinnedRun = RunInput.extend({ runId: z.string(), runbook: Runbook, version: z.number().int(), hash: z.string() });
 export type PinnedRun = z.infer<typeof PinnedRun>;
 
-export const StepStatus = z.enum(['pending', 'running', 'waiting', 'succeeded', 'failed', 'skipped', 'simulated', 'cancelled']);
-export type StepStatus = z.infer<typeof StepStatus>;
-
-export const StepState = z.object({
-  id: z.string(),
-  title: z.string().optional(),
-  action: z.string(),
-  status: StepStatus,
-  attempts: z.number().int(),
-  startedAt: z.string().optional(),
-  finishedAt: z.string().optional(),
-  expectedMs: z.number().optional(),
-  actualMs: z.number().optional(),
-  error: z.string().optional(),
-  reason: z.string().optional(),
-  outputs: z.record(z.string(), z.unknown()).optional(),
-  /** Approval steps: every decision so far, in order. */
-  approvals: z.array(z.object({ actor: z.string(), decision: z.enum(['approve', 'reject']), comment: z.string().optional(), at: z.string() })).optional(),
-  /** A failed `onFailure: ask` step waiting for an operator's decision. */
-  awaitingDecision: z.boolean().optional(),
-});
-export type StepState = z.infer<typeof StepState>;
-
-/** Something the run cannot go on without: a person's approval, a manual task, an operator decision. */
-export const WaitingFor = z.object({
-  stepId: z.string().optional(),
-  kind: z.enum(['approval', 'manual', 'decision', 'resume']),
-  from: z.array(z.string()),
-  message: z.string(),
-  since: z.string(),
-});
-export type WaitingFor = z.infer<typeof WaitingFor>;
-
 /** A run's status as the workflow answers it (run-state query, the LifeboatStatus search attribute). */
 export const RunStatus = z.enum(['running', 'paused', 'completed', 'failed', 'aborted']);
 export type RunStatus = z.infer<typeof RunStatus>;
@@ -80,17 +50,6 @@ export type RunStatus = z.infer<typeof RunStatus>;
  */
 export const RecordStatus = RunStatus.exclude(['paused']);
 export type RecordStatus = z.infer<typeof RecordStatus>;
-
-export const RecoveryClock = z.object({
-  startedAt: z.string(),
-  endsAt: z.string().optional(),
-  targetMs: z.number().optional(),
-  elapsedMs: z.number(),
-  remainingMs: z.number().optional(),
-  achievedMs: z.number().optional(),
-  breached: z.boolean(),
-});
-export type RecoveryClock = z.infer<typeof RecoveryClock>;
 
 /** What the run-state query answers: each step's status and what the run waits for. */
 export const RunState = z.object({

@@ -72,6 +72,10 @@ export const CheckUntil = z
   })
   .meta({ id: 'RunbookCheckUntil' });
 
+/** What a run is: a rehearsal (drill-safe steps) or the real thing. */
+export const Mode = z.enum(['drill', 'recovery']);
+export type Mode = z.infer<typeof Mode>;
+
 /** The largest approval quorum accepted; roles are open-ended, so this is a sanity bound, not a head count. */
 export const MAX_QUORUM = 20;
 

@@ -5,6 +5,9 @@ import { lineAt, parseYaml } from './yaml-source';
 
 export const MAX_SOURCE_BYTES = 1024 * 1024;
 
+/** How a loader bug is reported (never thrown); tests treat any issue starting with it as a failure. */
+export const LOADER_FAILED = 'the runbook could not be read';
+
 export type LoadOptions = { file?: string; format?: 'yaml' | 'json' };
 
 /** Loads a runbook from YAML or JSON text: every problem at once, with lines. Never throws, never hangs. */
@@ -13,7 +16,7 @@ export function loadRunbook(text: string, opts: LoadOptions = {}): RunbookResult
     return load(text, opts);
   } catch (err) {
     const detail = err instanceof Error ? err.message : String(err);
-    return fail({ path: '', message: `the runbook could not be read (${detail})` });
+    return fail({ path: '', message: `${LOADER_FAILED} (${detail})` });
   }
 }
 

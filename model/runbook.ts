@@ -2,15 +2,14 @@
 // Schema. Imported by workflow code, so besides zod it may only import pure model modules.
 import { z } from 'zod';
 import { ACTION_NAMES, ACTIONS, type ActionName } from '../actions';
-import { CheckOp, Duration, Email, Event, HttpMethod, HTTP_URL, MAX_QUORUM, Name, RunbookId, schemaKit, staticOr, StepId, wholeNumber } from './kit';
+import { CHANNELS } from '../channels';
+import { CheckOp, Duration, Event, HttpMethod, MAX_QUORUM, Mode, Name, RunbookId, schemaKit, StepId, wholeNumber } from './kit';
 
-export { Duration, Event, RunbookId, StepId };
+export { Duration, Event, Mode, RunbookId, StepId };
 
 export const MAX_STEPS = 5000;
 export const MAX_ATTEMPTS = 100;
 
-export const Mode = z.enum(['drill', 'recovery']);
-export type Mode = z.infer<typeof Mode>;
 export const DrillBehaviour = z.enum(['run', 'skip', 'simulate']);
 export type DrillBehaviour = z.infer<typeof DrillBehaviour>;
 export const OnFailure = z.enum(['abort', 'continue', 'rollback', 'ask']);
@@ -76,6 +75,8 @@ export const Step = z.discriminatedUnion('action', ACTION_NAMES.map(stepOf) as u
 export type Step = z.infer<typeof Step>;
 /** A step of one action. */
 export type StepOf<A extends ActionName> = Extract<Step, { action: A }>;
+/** The `with` of a notify step: one of the channels' notify-step schemas. */
+export const NotifyWith = ACTION_WITH.notify;
 
 const parameterFields = { required: z.boolean().default(false), description: z.string().optional() };
 export const Parameter = z.discriminatedUnion('type', [
@@ -88,16 +89,10 @@ export const Parameter = z.discriminatedUnion('type', [
 ]).meta({ id: 'RunbookParameter' });
 export type Parameter = z.infer<typeof Parameter>;
 
-export const NotificationRule = z.discriminatedUnion('channel', [
-  z.strictObject({ channel: z.literal('email'), recipients: z.array(Email).min(1), events: z.array(Event).min(1) }),
-  z.strictObject({
-    channel: z.literal('webhook'),
-    // Chat webhook URLs are often credentials themselves, so they may come from a secret.
-    url: staticOr(HTTP_URL, 'expected an http:// or https:// URL, or {{ secrets.NAME }} when the URL is a secret'),
-    events: z.array(Event).min(1),
-    format: z.enum(['json', 'chat']).default('json'),
-  }),
-]).meta({ id: 'RunbookNotificationRule' });
+// Each channel declares its rule schema (channels/); the language's notification rules are their union.
+const [firstRule, ...otherRules] = Object.values(CHANNELS).map((channel) => channel.schemas(schemaKit).rule);
+if (!firstRule) throw new Error('no notification channel is registered');
+export const NotificationRule = z.discriminatedUnion('channel', [firstRule, ...otherRules]).meta({ id: 'RunbookNotificationRule' });
 export type NotificationRule = z.infer<typeof NotificationRule>;
 
 /** A runbook as written in YAML or JSON, with defaults filled in once parsed. */

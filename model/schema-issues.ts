@@ -45,6 +45,7 @@ function genericMessage(issue: RawIssue): string | undefined {
       return sizeMessage('at most', issue.origin, Number(issue.maximum), issue.inclusive !== false);
     case 'invalid_value': {
       const options = issue.values.map(String);
+      if (issue.input === undefined) return `is required (one of ${options.join(', ')})`;
       const hint = typeof issue.input === 'string' ? didYouMean(issue.input, options) : '';
       return `expected one of ${options.join(', ')}, got ${describe(issue.input)}${hint}`;
     }
@@ -82,6 +83,8 @@ const EXPECTED: Readonly<Record<string, string>> = {
   int: 'a whole number',
   boolean: 'true or false',
   never: 'nothing (remove this key)',
+  // A key whose schema accepts any value (z.unknown()) but must be present.
+  nonoptional: 'a value',
 };
 
 function expectedText(expected: string): string {

@@ -13,6 +13,9 @@ export type Locate = (at: DocPath) => number | undefined;
 
 const MAX_ISSUES = 1000;
 
+/** How a validator bug is reported (never thrown); tests treat any issue starting with it as a failure. */
+export const VALIDATOR_FAILED = 'the validator failed unexpectedly';
+
 /** Validates an already-parsed runbook (e.g. a JSON request body). Never throws. */
 export function validateRunbookObject(value: unknown): RunbookResult {
   return validateDocument(value, () => undefined);
@@ -41,7 +44,7 @@ export function validateDocument(value: unknown, locate: Locate): RunbookResult 
   } catch (err) {
     // A validator bug must surface as a reported problem, never as a crash of the API or CLI.
     const detail = err instanceof Error ? err.message : String(err);
-    return { ok: false, errors: [{ path: '', message: `the validator failed unexpectedly (${detail}); please report this runbook` }] };
+    return { ok: false, errors: [{ path: '', message: `${VALIDATOR_FAILED} (${detail}); please report this runbook` }] };
   }
 }
 

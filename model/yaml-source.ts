@@ -4,7 +4,6 @@ import { DocPath, RunbookIssue } from './issue';
 export type YamlSource = { doc: Document.Parsed; lines: LineCounter };
 
 const SYNTAX_HINTS: Readonly<Record<string, string>> = {
-  DUPLICATE_KEY: 'duplicate key: each key may appear only once in a mapping; remove or rename one',
   MULTIPLE_DOCS: 'the file holds more than one YAML document (---); keep one runbook per file',
   TAG_RESOLVE_FAILED: 'unknown YAML tag; remove the !tag and write a plain value',
 };
@@ -17,9 +16,28 @@ export function parseYaml(text: string): { source: YamlSource; errors: RunbookIs
   const lines = new LineCounter();
   // prettyErrors off: building code frames for pathological input is slow enough to exhaust memory.
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true, merge: false, version: '1.2' });
-  const errors = [...doc.errors, ...doc.warnings].map((err) => yamlIssue(err, lines));
+  const errors = [...doc.errors, ...doc.warnings].map((err) => (err.code === 'DUPLICATE_KEY' ? duplicateKeyIssue(doc, err, lines) : yamlIssue(err, lines)));
   errors.push(...structureIssues(doc, lines));
   return { source: { doc, lines }, errors };
+}
+
+// The parser's message ("Map keys must be unique") names neither the key nor where it is; the document still
+// holds the repeated pair, found by the position the error points at.
+function duplicateKeyIssue(doc: Document.Parsed, err: YAMLError, lines: LineCounter): RunbookIssue {
+  const line = lines.linePos(err.pos[0]).line;
+  let found: { key: string; path: string } | undefined;
+  visit(doc, {
+    Pair(_key, pair, ancestry) {
+      if (found === undefined && isScalar(pair.key) && rangeStart(pair.key) === err.pos[0]) {
+        found = { key: String(pair.key.value), path: pathOf(ancestry, pair) };
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  const hint = 'each key may appear only once in a mapping; remove or rename one';
+  if (found === undefined) return { path: '', line, message: `duplicate key: ${hint}` };
+  return { path: found.path, line, message: `duplicate key '${found.key}': ${hint}` };
 }
 
 function yamlIssue(err: YAMLError, lines: LineCounter): RunbookIssue {

@@ -1,4 +1,5 @@
-import type { MessageKind } from './types';
+import type { WaitingFor } from '../contract/step';
+import type { MessageKind } from './message';
 
 /** How people act on a message: the dashboard page, and the CLI and API commands for what the run waits for. */
 export interface ActionLinks {
@@ -7,36 +8,58 @@ export interface ActionLinks {
   api: string[];
 }
 
-// The one place that spells the CLI commands and API routes a message tells people to use; keep it in step with
-// cli/ and api/routes/.
-const ACTIONS: Partial<Record<MessageKind, { cli: string[]; api: Array<{ route: string; body: string }> }>> = {
-  'approval.requested': {
+type Answer = { cli: string[]; api: Array<{ route: string; body: string }> };
+
+// The one place that spells the CLI commands and API routes that answer what a run waits for, as messages
+// (notify/render.ts) and the CLI's own output (cli/events.ts) tell people to use them; keep it in step with cli/
+// and api/routes/.
+const ANSWERS: Record<WaitingFor['kind'], Answer> = {
+  approval: {
     cli: ['lifeboat approve {run} {step}', 'lifeboat reject {run} {step}'],
     api: [{ route: 'runs/{run}/steps/{step}/approve', body: '{}' }],
   },
-  'manual.assigned': {
+  manual: {
     cli: ['lifeboat complete {run} {step}'],
     api: [{ route: 'runs/{run}/steps/{step}/complete', body: '{"outcome":"done"}' }],
   },
-  'decision.needed': {
+  decision: {
     cli: ['lifeboat decide {run} {step} retry|skip|abort'],
     api: [{ route: 'runs/{run}/steps/{step}/decide', body: '{"decision":"retry"}' }],
   },
+  resume: {
+    cli: ['lifeboat resume {run}'],
+    api: [{ route: 'runs/{run}/resume', body: '{}' }],
+  },
 };
-ACTIONS['approval.escalated'] = ACTIONS['approval.requested'];
+
+/** What a message of each kind asks people for; other kinds only inform. */
+const ASKS: Partial<Record<MessageKind, WaitingFor['kind']>> = {
+  'approval.requested': 'approval',
+  'approval.escalated': 'approval',
+  'manual.assigned': 'manual',
+  'decision.needed': 'decision',
+};
+
+const fill = (s: string, runId: string, stepId: string | undefined, quote: (v: string) => string) =>
+  s.replace('{run}', quote(runId)).replace('{step}', quote(stepId ?? '<step>'));
+
+/** The CLI commands that answer what a run waits for, most usual first: `lifeboat approve r1 go`, … */
+export function answerCommands(kind: WaitingFor['kind'], runId: string, stepId: string | undefined): string[] {
+  return ANSWERS[kind].cli.map((c) => fill(c, runId, stepId, shellWord));
+}
 
 /** The links and commands for a message about `runId` (and `stepId`), given the public base URL, if any. */
 export function actionLinks(kind: MessageKind, runId: string, stepId: string | undefined, publicUrl?: string): ActionLinks {
   const base = publicUrl?.replace(/\/+$/, '');
   const runUrl = base ? `${base}/runs/${encodeURIComponent(runId)}` : undefined;
-  const spec = ACTIONS[kind];
-  if (!spec || stepId === undefined) return { runUrl, cli: [], api: [] };
-  const fill = (s: string, quote: (v: string) => string) => s.replace('{run}', quote(runId)).replace('{step}', quote(stepId));
+  const asks = ASKS[kind];
+  if (!asks || stepId === undefined) return { runUrl, cli: [], api: [] };
+  const spec = ANSWERS[asks];
   return {
     runUrl,
-    cli: spec.cli.map((c) => fill(c, shellWord)),
+    cli: answerCommands(asks, runId, stepId),
     api: spec.api.map(({ route, body }) => {
-      const url = `${base ?? ''}/${fill(route, encodeURIComponent)}`;
+      const url = `${base ?? ''}/${fill(route, runId, stepId, encodeURIComponent)}`;
       return `curl -X POST -H "Authorization: Bearer $LIFEBOAT_TOKEN" -H 'content-type: application/json' -d '${body}' ${shellWord(url)}`;
     }),
   };

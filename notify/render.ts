@@ -4,15 +4,9 @@ import path from 'node:path';
 import { formatDuration } from '../model/duration';
 import { actionLinks } from './actions';
 import { MessageDetail } from './detail';
-import type { MessageKind, NotificationMessage } from './types';
+import type { MessageKind, NotificationMessage, RenderedNotification } from './message';
 
-/** A message rendered for people: an email's subject and parts, and the one-paragraph form for chat webhooks. */
-export interface RenderedNotification {
-  subject: string;
-  text: string;
-  html: string;
-  chat: string;
-}
+export type { RenderedNotification };
 
 export interface RenderOptions {
   /** LIFEBOAT_PUBLIC_URL: where `/runs/<id>` links point; without it messages carry commands but no link. */
@@ -42,24 +36,6 @@ export function renderNotification(message: NotificationMessage, options: Render
   const text = tidy(`${t.text(view)}\n\n${layouts().footer(view)}`);
   const html = layouts().html({ ...view, subject, body: t.html(view).trim() });
   return { subject, text, html, chat: t.chat(view).trim() };
-}
-
-/**
- * The JSON a webhook receives. `json`: every fact, plus the plain text; `chat`: a `text` paragraph that Slack,
- * Mattermost and Teams-style incoming webhooks show, plus the identifying fields (no names those services reserve).
- */
-export function webhookPayload(message: NotificationMessage, rendered: RenderedNotification, format: 'json' | 'chat', options: RenderOptions = {}): Record<string, unknown> {
-  const common = {
-    event: message.event,
-    runId: message.runId,
-    runbook: { id: message.runbookId, title: message.runbookTitle },
-    mode: message.mode,
-    at: message.at,
-    step: message.stepId === undefined ? null : { id: message.stepId, title: message.stepTitle ?? null },
-    url: actionLinks(message.event, message.runId, message.stepId, options.publicUrl).runUrl ?? null,
-  };
-  if (format === 'chat') return { text: rendered.chat, ...common };
-  return { ...common, detail: message.detail, subject: rendered.subject, text: rendered.text };
 }
 
 function viewOf(message: NotificationMessage, options: RenderOptions) {

@@ -1,87 +1,50 @@
 // Imported by workflow code: no Node built-ins, no I/O, and types only from zod-backed modules.
-import type { Event, NotificationRule, Step } from '../model/runbook';
-import type { NotificationTarget } from './types';
+import { channelOf, type ChannelRule, type ChannelStep, type ChannelTarget } from '../channels';
+import { targetsOf } from '../channels/email';
+import type { Event } from '../model/kit';
 
 /** The `with` of a notify step. */
-export type NotifyStepWith = Extract<Step, { action: 'notify' }>['with'];
+export type NotifyStepWith = ChannelStep;
 
 /**
- * Where a notification about `event` goes: every runbook rule and default route that lists the event (a rule listing
- * `run.finished` hears both run.completed and run.failed), plus
- * `extra.emails` (e.g. an approval's escalation targets). One email target per recipient, so each recipient has its
- * own idempotency key and a bad address cannot hold up the others; recipients and webhook URLs appear once, with
- * the runbook's own rules winning over the defaults when the same URL is listed with different formats.
+ * Where a notification about `event` goes: every runbook rule and default route whose channel says it hears the
+ * event (a rule listing `run.finished` hears both run.completed and run.failed), plus `extra.emails` (e.g. an
+ * approval's escalation targets). Each channel expands a rule into its targets (one per email recipient, so each
+ * recipient has its own idempotency key and a bad address cannot hold up the others); a destination appears once,
+ * with the runbook's own rules winning over the defaults when the same webhook URL is listed with different formats.
  */
-export function routeNotification(
-  rules: NotificationRule[],
-  defaults: NotificationRule[],
-  event: Event,
-  extra: { emails?: string[] } = {},
-): NotificationTarget[] {
+export function routeNotification(rules: ChannelRule[], defaults: ChannelRule[], event: Event, extra: { emails?: string[] } = {}): ChannelTarget[] {
   const targets = new Targets();
   for (const rule of [...rules, ...defaults]) {
-    if (!listens(rule, event)) continue;
-    if (rule.channel === 'email') rule.recipients.forEach((to) => targets.email(to));
-    else targets.webhook(rule.url, rule.format);
+    const channel = channelOf(rule.channel);
+    if (channel.hears(rule, event)) targets.add(channel.ruleTargets(rule));
   }
-  (extra.emails ?? []).forEach((to) => targets.email(to));
+  targets.add(targetsOf(extra.emails ?? []));
   return targets.list;
 }
 
-// `run.finished` is the end of a run whatever its outcome: rules may list it instead of both outcomes.
-function listens(rule: NotificationRule, event: Event): boolean {
-  return rule.events.includes(event) || (rule.events.includes('run.finished') && (event === 'run.completed' || event === 'run.failed'));
-}
-
-/** The targets of a notify step: one per email recipient, or its webhook. */
-export function stepNotifyTargets(w: NotifyStepWith): NotificationTarget[] {
+/** The targets of a notify step (one per email recipient, or its webhook). */
+export function stepNotifyTargets(w: NotifyStepWith): ChannelTarget[] {
   const targets = new Targets();
-  if (w.channel === 'email') w.recipients.forEach((to) => targets.email(to));
-  else targets.webhook(w.url, 'json');
+  targets.add(channelOf(w.channel).stepTargets?.(w) ?? []);
   return targets.list;
 }
 
-/**
- * A stable, printable name for a target, for idempotency keys and the timeline. A webhook URL can itself be a
- * credential (chat incoming-webhook URLs are), so it is shown as its origin plus a hash of the whole URL.
- */
-export function targetName(target: NotificationTarget): string {
-  if (target.channel === 'email') return target.to.map(normalEmail).join(',');
-  const origin = /^https?:\/\/[^/?#\s]+/i.exec(target.url)?.[0];
-  return `${origin ? `${origin.toLowerCase()}/…` : 'webhook'}#${fnv1a(target.url)}`;
+/** A stable, printable name for a target, for idempotency keys and the timeline; it never shows a credential. */
+export function targetName(target: ChannelTarget): string {
+  return channelOf(target.channel).targetName(target);
 }
 
 class Targets {
-  readonly list: NotificationTarget[] = [];
+  readonly list: ChannelTarget[] = [];
   private readonly seen = new Set<string>();
 
-  email(address: string): void {
-    const to = address.trim();
-    if (to === '' || !this.first(`email ${normalEmail(to)}`)) return;
-    this.list.push({ channel: 'email', to: [to] });
+  add(targets: ChannelTarget[]): void {
+    for (const target of targets) {
+      const key = `${target.channel} ${channelOf(target.channel).targetKey(target)}`;
+      if (this.seen.has(key)) continue;
+      this.seen.add(key);
+      this.list.push(target);
+    }
   }
-
-  webhook(url: string, format: 'json' | 'chat'): void {
-    if (this.first(`webhook ${url.trim()}`)) this.list.push({ channel: 'webhook', url: url.trim(), format });
-  }
-
-  private first(key: string): boolean {
-    if (this.seen.has(key)) return false;
-    this.seen.add(key);
-    return true;
-  }
-}
-
-function normalEmail(address: string): string {
-  return address.trim().toLowerCase();
-}
-
-// FNV-1a, 32 bits: no crypto in workflow code, and this only has to tell a run's few webhook URLs apart.
-function fnv1a(text: string): string {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash.toString(16).padStart(8, '0');
 }

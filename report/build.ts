@@ -68,32 +68,48 @@ interface Observed {
   reason?: string;
 }
 
-const OUTCOME: Partial<Record<StoredTimelineEvent['type'], ReportStep['status']>> = {
-  'step.started': 'running', 'step.succeeded': 'succeeded', 'step.failed': 'failed', 'step.timed-out': 'failed',
-  'step.skipped': 'skipped', 'step.simulated': 'simulated',
-};
-
 function observeSteps(events: StoredTimelineEvent[]): Map<string, Observed> {
   const seen = new Map<string, Observed>();
-  for (const e of events) {
-    const status = OUTCOME[e.type];
-    if (!e.stepId || !status) continue;
-    const o = seen.get(e.stepId) ?? { status, attempts: 0 };
-    seen.set(e.stepId, o);
+  const observe = (stepId: string | undefined, status: ReportStep['status']): Observed | undefined => {
+    if (!stepId) return undefined;
+    const o = seen.get(stepId) ?? { status, attempts: 0 };
+    seen.set(stepId, o);
     o.status = status;
-    if (e.type === 'step.started') {
-      o.firstAt ??= e.at;
-      o.attempts = Math.max(o.attempts, e.attempt ?? o.attempts + 1);
-      o.title ??= text(e.detail, 'title');
-      o.action ??= text(e.detail, 'action');
-      continue;
+    return o;
+  };
+  for (const e of events) {
+    switch (e.type) {
+      case 'step.started': {
+        const o = observe(e.stepId, 'running');
+        if (!o) break;
+        o.firstAt ??= e.at;
+        o.attempts = Math.max(o.attempts, e.attempt ?? o.attempts + 1);
+        o.title ??= e.detail.title;
+        o.action ??= e.detail.action;
+        break;
+      }
+      case 'step.succeeded':
+        ended(observe(e.stepId, 'succeeded'), e.at);
+        break;
+      case 'step.failed':
+      case 'step.timed-out':
+        ended(observe(e.stepId, 'failed'), e.at, { error: e.detail.error });
+        break;
+      case 'step.skipped':
+        ended(observe(e.stepId, 'skipped'), e.at, { reason: e.detail.reason });
+        break;
+      case 'step.simulated':
+        ended(observe(e.stepId, 'simulated'), e.at, { reason: 'drill: simulate' });
+        break;
     }
-    o.endAt = e.at;
-    if (status === 'failed') o.error = text(e.detail, 'error');
-    if (status === 'skipped') o.reason = text(e.detail, 'reason');
-    if (status === 'simulated') o.reason = 'drill: simulate';
   }
   return seen;
+}
+
+function ended(o: Observed | undefined, at: string, facts: Pick<Observed, 'error' | 'reason'> = {}): void {
+  if (!o) return;
+  o.endAt = at;
+  Object.assign(o, facts);
 }
 
 function reportSteps({ record, state, runbook, events }: ReportInput): ReportStep[] {
@@ -124,46 +140,38 @@ function reportSteps({ record, state, runbook, events }: ReportInput): ReportSte
   });
 }
 
-const SIGN_OFF: Partial<Record<StoredTimelineEvent['type'], { kind: ReportSignOff['kind']; outcome?: string; comment: string }>> = {
-  'approval.granted': { kind: 'approval', outcome: 'granted', comment: 'comment' },
-  'approval.rejected': { kind: 'approval', outcome: 'rejected', comment: 'comment' },
-  'manual.completed': { kind: 'manual', outcome: 'done', comment: 'note' },
-  'manual.failed': { kind: 'manual', outcome: 'failed', comment: 'note' },
-  'decision.made': { kind: 'decision', comment: 'reason' },
-};
-
 function signOff(e: StoredTimelineEvent): ReportSignOff[] {
-  const how = SIGN_OFF[e.type];
-  if (!how) return [];
-  const evidence = e.detail?.evidence;
-  return [{
-    kind: how.kind,
-    stepId: e.stepId,
-    actor: e.actor,
-    at: e.at,
-    outcome: how.outcome ?? text(e.detail, 'decision') ?? 'decided',
-    comment: text(e.detail, how.comment),
-    evidence: Array.isArray(evidence) ? evidence.filter((x): x is string => typeof x === 'string') : undefined,
-  }];
+  const by = { stepId: e.stepId, actor: e.actor, at: e.at };
+  switch (e.type) {
+    case 'approval.granted':
+    case 'approval.rejected':
+      return [{ kind: 'approval', ...by, outcome: e.type === 'approval.granted' ? 'granted' : 'rejected', comment: e.detail.comment }];
+    case 'manual.completed':
+    case 'manual.failed':
+      return [{ kind: 'manual', ...by, outcome: e.type === 'manual.completed' ? 'done' : 'failed', comment: e.detail.note, evidence: e.detail.evidence }];
+    case 'decision.made':
+      return [{ kind: 'decision', ...by, outcome: e.detail.decision, comment: e.detail.reason }];
+    default:
+      return [];
+  }
 }
 
 function notification(e: StoredTimelineEvent): ReportNotification[] {
   if (e.type !== 'notification.sent' && e.type !== 'notification.failed') return [];
-  return [{
-    at: e.at, stepId: e.stepId, event: text(e.detail, 'event'), channel: text(e.detail, 'channel'), target: text(e.detail, 'target'),
-    sent: e.type === 'notification.sent', error: text(e.detail, 'error'),
-  }];
+  const { event, channel, target } = e.detail;
+  return [{ at: e.at, stepId: e.stepId, event, channel, target, sent: e.type === 'notification.sent', error: e.type === 'notification.failed' ? e.detail.error : undefined }];
 }
-
-const FAILURES = new Set<StoredTimelineEvent['type']>(['step.failed', 'step.timed-out', 'rollback.step-failed', 'run.failed', 'run.aborted']);
 
 function failure(e: StoredTimelineEvent, runError: string | undefined): ReportFailure[] {
-  if (!FAILURES.has(e.type)) return [];
-  const error = text(e.detail, 'error') ?? (e.type.startsWith('run.') ? runError : undefined) ?? e.type;
-  return [{ at: e.at, type: e.type, stepId: e.stepId, attempt: e.attempt, error }];
-}
-
-function text(detail: Record<string, unknown> | undefined, key: string): string | undefined {
-  const v = detail?.[key];
-  return typeof v === 'string' ? v : undefined;
+  switch (e.type) {
+    case 'step.failed':
+    case 'step.timed-out':
+    case 'rollback.step-failed':
+      return [{ at: e.at, type: e.type, stepId: e.stepId, attempt: e.attempt, error: e.detail.error }];
+    case 'run.failed':
+    case 'run.aborted':
+      return [{ at: e.at, type: e.type, stepId: e.stepId, attempt: e.attempt, error: e.detail.error ?? runError ?? e.type }];
+    default:
+      return [];
+  }
 }

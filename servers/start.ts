@@ -4,7 +4,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../config';
+import { ConfigError, ConfigVariables, loadConfig } from '../config';
 import { assertNotificationConfig } from '../notify/check';
 import { syncRunbooks } from '../store/sync';
 import { startLifeboat } from './lifeboat';
@@ -13,7 +13,8 @@ import { startServers } from './local';
 const log = (line: string) => console.log(`lifeboat: ${line}`);
 
 async function main(): Promise<void> {
-  const home = path.resolve(process.env.LIFEBOAT_HOME ?? '.lifeboat');
+  // LIFEBOAT_HOME is read ahead of the rest: the admin token the full configuration needs may be kept there.
+  const home = path.resolve(ConfigVariables.shape.LIFEBOAT_HOME.parse(process.env.LIFEBOAT_HOME));
   mkdirSync(home, { recursive: true });
   const tokenFile = path.join(home, 'admin-token');
   if (!process.env.LIFEBOAT_ADMIN_TOKEN) process.env.LIFEBOAT_ADMIN_TOKEN = adminToken(tokenFile);
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
   for (const r of synced) {
     if (r.errors) r.errors.forEach((e) => log(`runbook not loaded: ${e}`));
     else log(`runbook ${r.id} v${r.version}${r.created ? ' (new version)' : ''} from ${path.relative(process.cwd(), r.file)}`);
+    if (r.warning) log(`warning: ${r.warning}`);
   }
   servers.notes.forEach((n) => log(n));
   log(`API:         ${lifeboat.url}  (try: curl ${lifeboat.url}/health)`);

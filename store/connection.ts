@@ -14,8 +14,19 @@ export async function connectStore(uri: string): Promise<Store> {
   const hasDbInPath = /^mongodb(\+srv)?:\/\/[^/]+\/[^?]+/.test(uri);
   const connection = mongoose.createConnection(uri, {
     ...(hasDbInPath ? {} : { dbName: 'lifeboat' }),
-    serverSelectionTimeoutMS: 5000,
-    // Writes retry on transient errors (MongoDB replica sets); FerretDB ignores it.
+    // Every operation gives up inside the 10 s start-to-close of the activities that write the record and the
+    // timeline (workflows/timeline.ts, workflows/engine.ts), so a write attempt Temporal has already given up on does
+    // not linger and land long after its retry; with the store down, attempts fail fast and the activity's retry
+    // policy does the waiting. The driver's `timeoutMS` is a no-op in mongodb 7.x, so each stage an operation can
+    // spend time in is bounded: finding the server, waiting for a pooled connection, opening one, each send/receive.
+    // Together under 10 s (3 + 1 + 2 + 3.5 = 9.5 s); the fences in timeline.ts and runs.ts make a late write harmless.
+    serverSelectionTimeoutMS: 3000,
+    waitQueueTimeoutMS: 1000,
+    connectTimeoutMS: 2000,
+    socketTimeoutMS: 3500,
+    // Off, so every store behaves alike: the driver's one automatic retry of a failed write exists only on
+    // replica sets (never on FerretDB v1, a standalone without sessions). A failed write fails its caller instead;
+    // activities are retried by Temporal and write idempotently (fixed _ids, a duplicate key is "already written").
     retryWrites: false,
   });
   await connection.asPromise();

@@ -4,10 +4,11 @@ import { isDuplicateKey, type Db } from './connection';
 // `deliveries`, _id = the idempotency key (one event to one target): FerretDB v1 indexes only _id lookups, and the
 // activity looks the key up before every send.
 
-/** A notification that reached its SMTP server or webhook. Only the key and time are certain in every record. */
+/** A notification that reached its SMTP server, webhook or other channel. Only the key and time are certain in every record. */
 export const DeliveryRecord = z.object({
   _id: z.string(),
-  channel: z.enum(['email', 'webhook']).optional(),
+  /** The channel's name (channels/index.ts). */
+  channel: z.string().optional(),
   target: z.string().optional(),
   event: z.string().optional(),
   runId: z.string().optional(),
@@ -35,4 +36,41 @@ export async function recordDelivery(db: Db, record: DeliveryRecord): Promise<vo
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
   }
+}
+
+// `delivery_notes`, _id = the delivery's key and the note: what one delivery leaves for the run's other deliveries
+// to the same target (PagerDuty: each dedup key it triggered, so that the run's completion can resolve them).
+
+/** One note, found by run and target (a filter FerretDB v1 evaluates without an index: a run has few notes). */
+export const DeliveryNote = z.object({
+  _id: z.string(),
+  runId: z.string(),
+  target: z.string(),
+  event: z.string(),
+  value: z.string(),
+  at: z.string(),
+});
+export type DeliveryNote = z.infer<typeof DeliveryNote>;
+
+const notes = (db: Db) => db.collection<DeliveryNote>('delivery_notes');
+
+/** Leaves a note; the same note under the same key (a retried attempt) is kept once. */
+export async function addDeliveryNote(db: Db, note: Omit<DeliveryNote, '_id'> & { key: string }): Promise<void> {
+  const { key, ...rest } = note;
+  try {
+    await notes(db).insertOne({ _id: `${key}#${note.value}`, ...rest });
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+  }
+}
+
+/** Every note left for `target` in run `runId`, oldest first. */
+export async function deliveryNotes(db: Db, runId: string, target: string): Promise<DeliveryNote[]> {
+  const docs = await notes(db).find({ runId, target }).toArray();
+  return docs
+    .flatMap((doc) => {
+      const parsed = DeliveryNote.safeParse(doc);
+      return parsed.success ? [parsed.data] : [];
+    })
+    .sort((a, b) => a.at.localeCompare(b.at));
 }

@@ -54,7 +54,7 @@ export async function saveRunbook(db: Db, runbook: Runbook, hash: string, source
           await moveHead(heads, runbook, version, hash);
           return { version, created: false };
         }
-        if (existing) await moveHead(heads, { id: runbook.id }, version, existing.hash);
+        if (existing) await moveHead(heads, { id: runbook.id, title: titleOf(existing) }, version, existing.hash);
         continue;
       }
       throw err;
@@ -65,14 +65,25 @@ export async function saveRunbook(db: Db, runbook: Runbook, hash: string, source
   throw new Error(`could not store runbook ${runbook.id}: too many concurrent writers`);
 }
 
+// Forward only, and each step conditional: writers finish in any order, and one holding an older number must not
+// move the head back past a newer one. The first head is inserted, not upserted: concurrent upserts of a missing
+// _id can both try to insert it (FerretDB does not retry them), and the loser then only moves the head forward.
 async function moveHead(heads: Collection<HeadDoc>, runbook: { id: string; title?: string }, version: number, hash: string): Promise<void> {
-  const head = await heads.findOne({ _id: runbook.id });
-  if (head && head.latest >= version) return;
-  await heads.replaceOne(
-    { _id: runbook.id },
-    { latest: version, hash, title: runbook.title ?? runbook.id, updatedAt: new Date().toISOString() },
-    { upsert: true },
-  );
+  const head = { latest: version, hash, title: runbook.title ?? runbook.id, updatedAt: new Date().toISOString() };
+  const behind = { _id: runbook.id, latest: { $lt: version } };
+  if ((await heads.updateOne(behind, { $set: head })).matchedCount > 0) return;
+  try {
+    await heads.insertOne({ _id: runbook.id, ...head });
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+    await heads.updateOne(behind, { $set: head });
+  }
+}
+
+function titleOf(version: VersionDoc): string | undefined {
+  const definition: unknown = JSON.parse(version.definition);
+  const title: unknown = typeof definition === 'object' && definition !== null ? Reflect.get(definition, 'title') : undefined;
+  return typeof title === 'string' ? title : undefined;
 }
 
 /** The latest version, or a given one; undefined when there is no such runbook or version. */

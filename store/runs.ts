@@ -1,7 +1,7 @@
 import type { Filter } from 'mongodb';
 import { RunRecord, type RecordStatus } from '../contract/run';
 import type { Mode } from '../model/runbook';
-import type { Db } from './connection';
+import { isDuplicateKey, type Db } from './connection';
 
 // TODO(lead): remove once workflows/ imports contract/ (workflows/engine.ts takes the type from here).
 export type { RunRecord };
@@ -10,10 +10,28 @@ export type { RunRecord };
 // FerretDB v1 rejects (dots, `$`), so they are stored as a JSON string.
 type RunDoc = Omit<RunRecord, 'runId' | 'parameters'> & { _id: string; parametersJson: string };
 
-/** Creates or replaces a run's record (idempotent: the same record written twice is one record). */
+/**
+ * Creates or replaces a run's record (idempotent: the same record written twice is one record). Fenced: the status
+ * only moves forward, so a "running" write that stalled and lands after the final record changes nothing.
+ */
 export async function saveRun(db: Db, record: RunRecord): Promise<void> {
   const { runId, parameters, ...rest } = record;
-  await db.collection<RunDoc>('runs').replaceOne({ _id: runId }, { ...rest, parametersJson: JSON.stringify(parameters) }, { upsert: true });
+  const doc = { ...rest, parametersJson: JSON.stringify(parameters) };
+  const runs = db.collection<RunDoc>('runs');
+  if (record.status !== 'running') {
+    await runs.replaceOne({ _id: runId }, doc, { upsert: true });
+    return;
+  }
+  // Only a record that is still running may be replaced by a running one (the status in the filter is the fence:
+  // FerretDB v1 has no transactions). No record yet: the insert's unique _id fences it against a final record
+  // that got there first. FerretDB v1 scans the collection for this filter; a run writes "running" once.
+  const res = await runs.replaceOne({ _id: runId, status: 'running' }, doc);
+  if (res.matchedCount === 1) return;
+  try {
+    await runs.insertOne({ _id: runId, ...doc });
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err; // a final record (or another running write) is there: it stands
+  }
 }
 
 /** A run's record, or undefined if there is none. */

@@ -2,8 +2,15 @@
 
 /** gRPC status codes Lifeboat tells apart. */
 export const GRPC = {
-  invalidArgument: 3, deadlineExceeded: 4, notFound: 5, alreadyExists: 6, permissionDenied: 7, resourceExhausted: 8,
-  unimplemented: 12, unavailable: 14, unauthenticated: 16,
+  invalidArgument: 3,
+  deadlineExceeded: 4,
+  notFound: 5,
+  alreadyExists: 6,
+  permissionDenied: 7,
+  resourceExhausted: 8,
+  unimplemented: 12,
+  unavailable: 14,
+  unauthenticated: 16,
 } as const;
 
 /** The gRPC status code of `err` or of the first error in its cause chain that has one. */

@@ -7,13 +7,23 @@ type OperatorService = temporal.api.operatorservice.v1.OperatorService;
 const Indexed = temporal.api.enums.v1.IndexedValueType;
 
 const INDEXED: Record<SearchAttributeType, temporal.api.enums.v1.IndexedValueType> = {
-  TEXT: Indexed.INDEXED_VALUE_TYPE_TEXT, KEYWORD: Indexed.INDEXED_VALUE_TYPE_KEYWORD, INT: Indexed.INDEXED_VALUE_TYPE_INT,
-  DOUBLE: Indexed.INDEXED_VALUE_TYPE_DOUBLE, BOOL: Indexed.INDEXED_VALUE_TYPE_BOOL, DATETIME: Indexed.INDEXED_VALUE_TYPE_DATETIME,
+  TEXT: Indexed.INDEXED_VALUE_TYPE_TEXT,
+  KEYWORD: Indexed.INDEXED_VALUE_TYPE_KEYWORD,
+  INT: Indexed.INDEXED_VALUE_TYPE_INT,
+  DOUBLE: Indexed.INDEXED_VALUE_TYPE_DOUBLE,
+  BOOL: Indexed.INDEXED_VALUE_TYPE_BOOL,
+  DATETIME: Indexed.INDEXED_VALUE_TYPE_DATETIME,
   KEYWORD_LIST: Indexed.INDEXED_VALUE_TYPE_KEYWORD_LIST,
 };
 // The names `temporal operator search-attribute create --type` takes.
 const CLI_TYPE: Record<SearchAttributeType, string> = {
-  TEXT: 'Text', KEYWORD: 'Keyword', INT: 'Int', DOUBLE: 'Double', BOOL: 'Bool', DATETIME: 'Datetime', KEYWORD_LIST: 'KeywordList',
+  TEXT: 'Text',
+  KEYWORD: 'Keyword',
+  INT: 'Int',
+  DOUBLE: 'Double',
+  BOOL: 'Bool',
+  DATETIME: 'Datetime',
+  KEYWORD_LIST: 'KeywordList',
 };
 
 /** What `ensureSearchAttributes` found already registered and what it registered. */
@@ -62,7 +72,9 @@ export async function ensureSearchAttributes(operator: OperatorService, namespac
     const absent = missing.filter((k) => now[k.name] !== INDEXED[k.type]);
     if (absent.length === 0) break;
     if (Date.now() > deadline) {
-      throw new SearchAttributeSetupError(`search attribute ${absent[0]!.name} was added to namespace ${namespace} but the server still does not list it after ${(o.timeoutMs ?? 30_000) / 1000}s`);
+      throw new SearchAttributeSetupError(
+        `search attribute ${absent[0]!.name} was added to namespace ${namespace} but the server still does not list it after ${(o.timeoutMs ?? 30_000) / 1000}s`,
+      );
     }
     await new Promise((r) => setTimeout(r, 200));
   }

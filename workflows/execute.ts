@@ -5,7 +5,7 @@ import { parseDuration } from '../model/duration';
 import type { ReferenceContext } from '../model/reference';
 import type { Step, Undo } from '../model/runbook';
 import { renderDeep } from '../model/template';
-import type { RunEngine } from './engine';
+import type { StepRunner } from './port';
 import { describeError } from './failures';
 
 /** What running an action needs of a step; an `undo` with the step's id is one too. */
@@ -30,7 +30,7 @@ export function renderStep<T extends ActionStep>(step: T, ctx: ReferenceContext)
  * Runs a round of attempts of a step (its retry policy) and reports how it ended. Every attempt, failure and
  * retry is on the timeline; an operator's "retry" starts another round, continuing the attempt count.
  */
-export async function runAttempts(engine: RunEngine, step: Step): Promise<Outcome> {
+export async function runAttempts(engine: StepRunner, step: Step): Promise<Outcome> {
   const def = actionOf(step.action);
   const maxAttempts = def.human ? 1 : (step.retry?.attempts ?? 1);
   let backoffMs = parseDuration(step.retry?.backoff ?? '1s') ?? 1000;

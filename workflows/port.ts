@@ -1,3 +1,5 @@
+import type { ActionContext } from '../actions/kit';
+import type { ReferenceContext } from '../model/reference';
 import type { Step } from '../model/runbook';
 import type { PinnedRun } from '../contract/run';
 import type { Halt, RunStore } from './state';
@@ -11,4 +13,13 @@ export interface ControlPort {
   readonly timeline: Pick<TimelineWriter, 'emit'>;
   stopRun(halt: Halt): void;
   skip(stepId: string, reason: string, actor: string, detail?: Record<string, unknown>): void;
+}
+
+/** What running a step's attempts and a rollback need of the engine. */
+export interface StepRunner {
+  readonly run: PinnedRun;
+  readonly store: RunStore;
+  readonly timeline: Pick<TimelineWriter, 'emit'>;
+  templateContext(): ReferenceContext;
+  contextFor(step: { id: string; title?: string }, attempt: number, timeoutMs: number): ActionContext;
 }

@@ -1,6 +1,6 @@
 import { isCancellation } from '@temporalio/workflow';
 import { actionOf } from '../actions';
-import type { RunEngine } from './engine';
+import type { StepRunner } from './port';
 import { renderStep, stepTimeoutMs } from './execute';
 import { describeError } from './failures';
 
@@ -8,7 +8,7 @@ import { describeError } from './failures';
  * Runs the `undo` of every succeeded step that has one, newest first (reverse completion order). Used after a
  * failure with `onFailure: rollback`, an abort with rollback, and as cleanup at the end of a drill.
  */
-export async function rollBack(engine: RunEngine, reason: string): Promise<void> {
+export async function rollBack(engine: StepRunner, reason: string): Promise<void> {
   const { state } = engine.store;
   const done = engine.run.runbook.steps
     .flatMap((step) => {

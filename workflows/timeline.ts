@@ -1,6 +1,8 @@
 import { condition, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { TimelineEvent, TimelineEventType } from '../timeline/event';
+import type { EventFields, TimelineEvent, TimelineEventType } from '../timeline/event';
+
+export type { EventFields };
 
 const { appendTimelineEvents } = proxyActivities<Activities>({
   // A write is a few point operations: a worker that died mid-write is noticed after 10 s and the write retried.
@@ -11,7 +13,6 @@ const { appendTimelineEvents } = proxyActivities<Activities>({
 
 const MAX_BATCH = 200;
 
-export type EventFields = Omit<TimelineEvent, 'seq' | 'at' | 'type' | 'actor'> & { actor?: string };
 
 /**
  * Buffers the run's timeline events and writes them in order, one batch at a time. Sequence numbers and
@@ -30,9 +31,12 @@ export class TimelineWriter {
     return this.seq;
   }
 
-  emit(type: TimelineEventType, fields: EventFields = {}): void {
+  emit<T extends TimelineEventType>(type: T, fields: EventFields<T>): void {
     const { actor, ...rest } = fields;
-    this.pending.push({ seq: ++this.seq, at: new Date().toISOString(), type, actor: actor ?? 'lifeboat', ...rest });
+    const event = { seq: ++this.seq, at: new Date().toISOString(), type, actor: actor ?? 'lifeboat', ...rest };
+    // `event` is the member of the union whose type is T, but TypeScript does not relate a generic T to one member
+    // of a union (microsoft/TypeScript#30581), so it has to be told.
+    this.pending.push(event as TimelineEvent);
   }
 
   /** Writes everything emitted so far and stops the writer. */
@@ -57,7 +61,3 @@ export class TimelineWriter {
     }
   }
 }
-
-/** The event types `emit` takes, and the fields each takes (typed per event by the timeline contract). */
-export type EmitType = TimelineEventType;
-export type EmitFields<_T extends EmitType> = EventFields;

@@ -1,6 +1,7 @@
 import { prometheusText } from '../../api/prometheus';
 import { stepTimes } from '../../runs/metrics';
 import type { StoredTimelineEvent } from '../../timeline/event';
+import { exampleStored } from '../timeline/examples';
 
 describe('prometheusText', () => {
   it('writes HELP and TYPE lines and escapes label values', () => {
@@ -22,7 +23,7 @@ describe('prometheusText', () => {
 
 describe('stepTimes', () => {
   const event = (seq: number, type: StoredTimelineEvent['type'], at: string, stepId?: string): StoredTimelineEvent =>
-    ({ seq, type, at: `2030-01-01T00:00:${at}.000Z`, actor: 'lifeboat', stepId, runId: 'r', prevHash: '', hash: '' });
+    exampleStored(type, seq, { at: `2030-01-01T00:00:${at}.000Z`, stepId });
 
   it('times each attempt from its start to the event that ended it', () => {
     const events = [

@@ -27,7 +27,10 @@ describe('Temporal connection settings', () => {
     expect(temporalConnectionOptions(config)).toEqual({
       address: 'ns.acct.tmprl.cloud:7233',
       tls: {
-        clientCertPair: { crt: Buffer.from('-----BEGIN CERTIFICATE-----\nclient.pem\n-----END CERTIFICATE-----\n'), key: Buffer.from('-----BEGIN PRIVATE KEY-----\nclient.key\n-----END PRIVATE KEY-----\n') },
+        clientCertPair: {
+          crt: Buffer.from('-----BEGIN CERTIFICATE-----\nclient.pem\n-----END CERTIFICATE-----\n'),
+          key: Buffer.from('-----BEGIN PRIVATE KEY-----\nclient.key\n-----END PRIVATE KEY-----\n'),
+        },
         serverRootCACertificate: Buffer.from('-----BEGIN CERTIFICATE-----\nca.pem\n-----END CERTIFICATE-----\n'),
         serverNameOverride: 'temporal.internal',
       },

@@ -23,8 +23,9 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
 
 /**
- * A worker and API on the suite's servers (or those `env` names), with a task queue of its own so test files never
- * share work.
+ * A worker and API on the suite's servers, with a task queue of its own so test files never share work. `env`
+ * overrides the configuration; its TEMPORAL_ADDRESS and MONGODB_URI point them at another Temporal or store (a
+ * test's own).
  */
 export async function startTestLifeboat(env: Record<string, string> = {}): Promise<Lifeboat & { taskQueue: string; adminToken: string }> {
   quietRuntime();
@@ -33,8 +34,8 @@ export async function startTestLifeboat(env: Record<string, string> = {}): Promi
   const taskQueue = `test-${randomUUID()}`;
   const lifeboat = await startLifeboat({
     config,
-    temporalAddress: config.TEMPORAL_ADDRESS ?? required('TEMPORAL_ADDRESS'),
-    mongoUri: required('MONGODB_URI'),
+    temporalAddress: env.TEMPORAL_ADDRESS ?? required('TEMPORAL_ADDRESS'),
+    mongoUri: env.MONGODB_URI ?? required('MONGODB_URI'),
     smtpUrl: required('SMTP_URL'),
     taskQueue,
     port: 0,

@@ -10,8 +10,21 @@ import { temporalAnswers } from '../../servers/temporal';
 export async function startPlainTemporal(home: string): Promise<Started & { address: string }> {
   const port = await freePort();
   const logFile = path.join(home, 'logs', 'plain-temporal.log');
-  const args = ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port),
-    '--http-port', String(await freePort()), '--metrics-port', String(await freePort()), '--log-level', 'warn'];
+  const args = [
+    'server',
+    'start-dev',
+    '--headless',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--http-port',
+    String(await freePort()),
+    '--metrics-port',
+    String(await freePort()),
+    '--log-level',
+    'warn',
+  ];
   const started = startProcess('temporal (plain)', serverBinary('temporal'), args, logFile);
   const address = `127.0.0.1:${port}`;
   try {

@@ -8,12 +8,45 @@ import tls from 'node:tls';
 export function makeCertificates(dir: string, serverName: string) {
   const f = (name: string) => path.join(dir, name);
   const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=Lifeboat test CA', '-keyout', f('ca.key'), '-out', f('ca.pem'),
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=Lifeboat test CA',
+    '-keyout',
+    f('ca.key'),
+    '-out',
+    f('ca.pem'),
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  );
   const leaf = (name: string, cn: string, ext: string) => {
     writeFileSync(f(`${name}.ext`), ext);
     openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${cn}`, '-keyout', f(`${name}.key`), '-out', f(`${name}.csr`));
-    openssl('x509', '-req', '-in', f(`${name}.csr`), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-days', '2', '-out', f(`${name}.pem`), '-extfile', f(`${name}.ext`));
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      f(`${name}.csr`),
+      '-CA',
+      f('ca.pem'),
+      '-CAkey',
+      f('ca.key'),
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-out',
+      f(`${name}.pem`),
+      '-extfile',
+      f(`${name}.ext`),
+    );
   };
   leaf('server', serverName, `subjectAltName=DNS:${serverName}\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n`);
   leaf('client', 'lifeboat-worker', 'extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n');
@@ -45,9 +78,10 @@ export async function startMtlsProxy(o: { upstream: string; ca: string; cert: st
   server.on('tlsClientError', () => undefined); // a client without a certificate is refused; that is the point
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const address = `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
-  const close = () => new Promise<void>((r) => {
-    server.close(() => r());
-    sockets.forEach((s) => s.destroy());
-  });
+  const close = () =>
+    new Promise<void>((r) => {
+      server.close(() => r());
+      sockets.forEach((s) => s.destroy());
+    });
   return { address, admitted, close };
 }

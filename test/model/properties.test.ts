@@ -3,16 +3,21 @@ import { stringify } from 'yaml';
 import { evaluateCondition, parseCondition } from '../../model/condition';
 import { parseDuration } from '../../model/duration';
 import { RunbookIssue, RunbookResult } from '../../model/issue';
-import { loadRunbook } from '../../model/load';
+import { LOADER_FAILED, loadRunbook } from '../../model/load';
 import { planRunbook } from '../../model/plan';
 import { Runbook } from '../../model/runbook';
 import { renderTemplate, templateRefs } from '../../model/template';
-import { validateRunbookObject } from '../../model/validate';
+import { VALIDATOR_FAILED, validateRunbookObject } from '../../model/validate';
 
-/** A result is either a schema-valid runbook with a hash, or at least one well-formed issue. */
+/**
+ * A result is either a schema-valid runbook with a hash, or at least one well-formed issue. loadRunbook and
+ * validateRunbookObject catch what their parts throw and report it as an issue, so "never throws" means: no issue
+ * is that catch-all report.
+ */
 function wellFormed(result: RunbookResult): boolean {
   if (result.ok) return Runbook.safeParse(result.runbook).success && /^[0-9a-f]{64}$/.test(result.hash);
-  return result.errors.length > 0 && result.errors.every((issue) => RunbookIssue.safeParse(issue).success && issue.message.length > 0);
+  const caught = (issue: RunbookIssue) => issue.message.startsWith(VALIDATOR_FAILED) || issue.message.startsWith(LOADER_FAILED);
+  return result.errors.length > 0 && result.errors.every((issue) => RunbookIssue.safeParse(issue).success && issue.message.length > 0 && !caught(issue));
 }
 
 const ids = fc.constantFrom('a', 'b', 'check-lag', 'promote', 'Bad Id', '', 'x'.repeat(70));

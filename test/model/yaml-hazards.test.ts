@@ -32,9 +32,9 @@ describe('loadRunbook refuses YAML hazards', () => {
     expect(errors.every((e) => e.message.startsWith('YAML aliases'))).toBe(true);
   });
 
-  it('rejects duplicate keys with the line of the repeat', () => {
-    const src = withSteps('  - id: a\n    action: wait\n    action: http\n    with: { duration: 1s }\n');
-    expect(errorsOf(src)).toEqual([{ path: '', line: 6, message: 'duplicate key: each key may appear only once in a mapping; remove or rename one' }]);
+  it('rejects duplicate keys, naming the key, its path and the line of the repeat', () => {
+    const src = withSteps('  - id: a\n    action: wait\n    timeout: 1s\n    with: { duration: 1s }\n    timeout: 2s\n');
+    expect(errorsOf(src)).toEqual([{ path: 'steps[0].timeout', line: 8, message: "duplicate key 'timeout': each key may appear only once in a mapping; remove or rename one" }]);
   });
 
   it('rejects a file over 1 MiB', () => {
@@ -118,7 +118,9 @@ describe('loadRunbook reads JSON', () => {
   });
 
   it('rejects duplicate keys that JSON.parse would silently accept', () => {
-    expect(errorsOf('{"id": "t", "id": "u", "title": "T", "steps": []}', { format: 'json' })[0]?.message).toMatch(/^duplicate key/);
+    expect(errorsOf('{"id": "t", "id": "u", "title": "T", "steps": []}', { format: 'json' })).toEqual([
+      { path: 'id', line: 1, message: "duplicate key 'id': each key may appear only once in a mapping; remove or rename one" },
+    ]);
   });
 
   it('accepts tab-indented JSON', () => {

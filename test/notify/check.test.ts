@@ -1,6 +1,6 @@
 import { loadConfig } from '../../config';
 import { loadRunbook } from '../../model/load';
-import { assertNotificationConfig, checkNotificationConfig, runbookNotificationProblems, webhookUrlProblem } from '../../notify/check';
+import { assertNotificationConfig, checkNotificationConfig, webhookUrlProblem } from '../../notify/check';
 
 const base = loadConfig({});
 
@@ -50,8 +50,8 @@ describe('checkNotificationConfig', () => {
   });
 });
 
-describe('runbookNotificationProblems', () => {
-  it('reports webhook URLs in rules and notify steps that cannot be sent to, and skips templated ones', () => {
+describe('webhook URLs in a runbook', () => {
+  it('refuses URLs in rules and notify steps that cannot be sent to, and skips templated ones', () => {
     const result = loadRunbook(`id: t
 title: T
 notifications:
@@ -65,10 +65,10 @@ steps:
     action: notify
     with: { channel: webhook, url: "{{ secrets.HOOK }}", body: hi }
 `);
-    if (!result.ok) throw new Error(JSON.stringify(result.errors));
-    expect(runbookNotificationProblems(result.runbook)).toEqual([
-      { at: ['notifications', 0, 'url'], message: "'http://hooks.example.com:99999/x' is not a valid URL; write it as https://host[:port]/path" },
-      { at: ['steps', 0, 'with', 'url'], message: "'http://exa mple.com/' is not a valid URL; write it as https://host[:port]/path" },
+    if (result.ok) throw new Error('expected the runbook to be invalid');
+    expect(result.errors).toEqual([
+      { path: 'notifications[0].url', line: 4, message: "'http://hooks.example.com:99999/x' is not a valid URL; write it as https://host[:port]/path" },
+      { path: 'steps[0].with.url', line: 9, message: "'http://exa mple.com/' is not a valid URL; write it as https://host[:port]/path" },
     ]);
   });
 

@@ -8,6 +8,6 @@ module.exports = {
   rootDir: path.resolve(__dirname, '../..'),
   testEnvironment: 'node',
   roots: ['<rootDir>/test/notify'],
-  testMatch: ['<rootDir>/test/notify/(route|render|check).test.ts'],
+  testMatch: ['<rootDir>/test/notify/(route|render|check|pagerduty-event).test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
 };

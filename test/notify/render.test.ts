@@ -1,4 +1,5 @@
-import { renderNotification, webhookPayload } from '../../notify/render';
+import { webhookPayload } from '../../channels/webhook';
+import { renderNotification } from '../../notify/render';
 import { scrubMessage, secretScrubber } from '../../notify/scrub';
 import { MessageKind, type NotificationMessage } from '../../notify/types';
 

@@ -67,17 +67,27 @@ describe('notifications of a run', () => {
     expect((await run.result()).status).toBe('completed');
   });
 
-  it('does not escalate an approval granted before the delay', async () => {
+  it('does not escalate an approval granted before the delay, though the run outlives it', async () => {
     const escalate = address('no-escalation');
     const run = await startRun(lb, {
       title: 'Approved in time',
-      steps: [{ id: 'go', action: 'approval', with: { approvers: ['dba'], escalate: { after: '20s', notify: [escalate] } } }],
+      steps: [
+        { id: 'go', action: 'approval', with: { approvers: ['dba'], escalate: { after: '2s', notify: [escalate] } } },
+        // Keeps the run going past the moment the escalation was due, so a timer left running would mail.
+        { id: 'after', action: 'wait', with: { duration: '4s' }, needs: ['go'] },
+      ],
     });
     await run.until('the approval to wait', (s) => s.steps[0]?.status === 'waiting');
     await run.handle.executeUpdate(approveStepUpdate, { args: [{ stepId: 'go', actor: 'bob', roles: ['dba'], decision: 'approve' }] });
     // The run ends only after every notification it started has been delivered or recorded as failed.
-    expect((await run.result()).status).toBe('completed');
-    expect(of(await run.events(), 'approval.escalated')).toEqual([]);
+    const final = await run.result();
+    expect(final.status).toBe('completed');
+    const events = await run.events();
+    const requested = Date.parse(of(events, 'approval.requested')[0]!.at);
+    expect(Date.parse(of(events, 'approval.granted')[0]!.at) - requested).toBeLessThan(2000);
+    expect(Date.parse(final.finishedAt!) - requested).toBeGreaterThanOrEqual(3000);
+    expect(of(events, 'approval.escalated')).toEqual([]);
+    expect(of(events, 'notification.sent').map((e) => e.detail)).not.toContainEqual(expect.objectContaining({ event: 'approval.escalated' }));
     expect(await sentTo(escalate)()).toEqual([]);
   });
 

@@ -24,17 +24,18 @@ const record: RunRecord = {
 };
 
 const at = (s: number) => new Date(Date.parse('2026-11-24T10:00:00.000Z') + s * 1000).toISOString();
-const raw: Array<Omit<TimelineEvent, 'seq'>> = [
-  { at: at(0), type: 'run.started', actor: 'alice' },
+type Unsequenced<E> = E extends unknown ? Omit<E, 'seq'> : never;
+const raw: Array<Unsequenced<TimelineEvent>> = [
+  { at: at(0), type: 'run.started', actor: 'alice', detail: { runbook: 'unit', version: 3, hash: 'abc', mode: 'recovery', trigger: { kind: 'cli', by: 'alice' }, parameters: {} } },
   { at: at(0), type: 'step.started', actor: 'lifeboat', stepId: 'a', attempt: 1, detail: { action: 'wait' } },
-  { at: at(1), type: 'step.succeeded', actor: 'lifeboat', stepId: 'a', attempt: 1, detail: { durationMs: 1000 } },
-  { at: at(1), type: 'step.started', actor: 'lifeboat', stepId: 'b', attempt: 1 },
-  { at: at(2), type: 'step.failed', actor: 'lifeboat', stepId: 'b', attempt: 1, detail: { error: 'HTTP 500' } },
-  { at: at(2), type: 'step.retrying', actor: 'lifeboat', stepId: 'b', attempt: 2, detail: { afterMs: 1000 } },
-  { at: at(3), type: 'step.started', actor: 'lifeboat', stepId: 'b', attempt: 2 },
+  { at: at(1), type: 'step.succeeded', actor: 'lifeboat', stepId: 'a', attempt: 1, detail: { durationMs: 1000, outputs: {} } },
+  { at: at(1), type: 'step.started', actor: 'lifeboat', stepId: 'b', attempt: 1, detail: { action: 'http' } },
+  { at: at(2), type: 'step.failed', actor: 'lifeboat', stepId: 'b', attempt: 1, detail: { error: 'HTTP 500', final: false } },
+  { at: at(2), type: 'step.retrying', actor: 'lifeboat', stepId: 'b', attempt: 2, detail: { afterMs: 1000, error: 'HTTP 500' } },
+  { at: at(3), type: 'step.started', actor: 'lifeboat', stepId: 'b', attempt: 2, detail: { action: 'http' } },
   { at: at(5), type: 'step.failed', actor: 'lifeboat', stepId: 'b', attempt: 2, detail: { error: 'HTTP 500', final: true } },
   { at: at(6), type: 'notification.failed', actor: 'lifeboat', detail: { event: 'run.failed', channel: 'webhook', target: 'ops', error: 'connection refused' } },
-  { at: at(6), type: 'run.failed', actor: 'lifeboat', detail: { error: 'step b failed: 500' } },
+  { at: at(6), type: 'run.failed', actor: 'lifeboat', detail: { error: 'step b failed: 500', recovery: { startedAt: at(0), targetMs: 60_000, elapsedMs: 6000, breached: false } } },
 ];
 const events = chainEvents('r1', raw.map((e, i) => ({ ...e, seq: i + 1 })), GENESIS_HASH);
 
@@ -83,7 +84,7 @@ describe('renderReportHtml', () => {
   });
 
   it('says so when the chain does not verify', () => {
-    const tampered = events.map((e) => (e.seq === 3 ? { ...e, detail: { durationMs: 1 } } : e));
+    const tampered = events.map((e) => (e.seq === 3 && e.type === 'step.succeeded' ? { ...e, detail: { ...e.detail, durationMs: 1 } } : e));
     const html = renderReportHtml(buildReport(input({ events: tampered, verification: verifyChain('r1', tampered) })));
     expect(html).toContain('chain broken');
     expect(html).toContain('event 3 (step.succeeded) was edited after it was recorded');

@@ -53,7 +53,15 @@ const waitRunbook = { id: 'any-temporal', steps: [{ id: 'pause', action: 'wait',
 async function freshNamespace(): Promise<string> {
   const namespace = `ns-${randomUUID().slice(0, 8)}`;
   await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs(86_400_000) });
-  await waitFor(`namespace ${namespace} to be served`, () => connection.workflowService.describeNamespace({ namespace }).then(() => true, () => false), (ok) => ok);
+  await waitFor(
+    `namespace ${namespace} to be served`,
+    () =>
+      connection.workflowService.describeNamespace({ namespace }).then(
+        () => true,
+        () => false,
+      ),
+    (ok) => ok,
+  );
   return namespace;
 }
 
@@ -72,7 +80,11 @@ async function startApiOnly(client: Client, token: string) {
 async function setup(namespace: string) {
   let stdout = '';
   let stderr = '';
-  const io = { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) }, env: { ...process.env, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: namespace } };
+  const io = {
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+    env: { ...process.env, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: namespace },
+  };
   const code = await cli(['setup'], io);
   return { code, stdout, stderr };
 }
@@ -87,15 +99,24 @@ describe('a Temporal server Lifeboat did not configure', () => {
     expect(started.status).toBe(201);
     const runId: string = started.body.runId;
 
-    await waitFor(`run ${runId} to complete`, () => operator.get(`/runs/${runId}`), (r) => r.body?.status === 'completed', 30_000);
+    await waitFor(
+      `run ${runId} to complete`,
+      () => operator.get(`/runs/${runId}`),
+      (r) => r.body?.status === 'completed',
+      30_000,
+    );
     const listed = await operator.get(`/runs?runbook=${runbook}&status=completed`);
     expect(listed.body.runs.map((r: { runId: string }) => r.runId)).toEqual([runId]);
     const query = `${SEARCH_ATTRIBUTE.runbookId.name} = '${runbook}' AND ${SEARCH_ATTRIBUTE.status.name} = 'completed'`;
-    const visible = await waitFor('the run in Temporal visibility by status', async () => {
-      const ids: string[] = [];
-      for await (const w of lb.client.workflow.list({ query })) ids.push(w.workflowId);
-      return ids;
-    }, (ids) => ids.length > 0);
+    const visible = await waitFor(
+      'the run in Temporal visibility by status',
+      async () => {
+        const ids: string[] = [];
+        for await (const w of lb.client.workflow.list({ query })) ids.push(w.workflowId);
+        return ids;
+      },
+      (ids) => ids.length > 0,
+    );
     expect(visible).toEqual([runId]);
   });
 
@@ -114,7 +135,12 @@ describe('a Temporal server Lifeboat did not configure', () => {
     const runbook = await registerRunbook(second, waitRunbook);
     const started = await operator.post('/runs', { runbook, mode: 'recovery' });
     expect(started.status).toBe(201);
-    await waitFor('the run to complete', () => operator.get(`/runs/${started.body.runId}`), (r) => r.body?.status === 'completed', 30_000);
+    await waitFor(
+      'the run to complete',
+      () => operator.get(`/runs/${started.body.runId}`),
+      (r) => r.body?.status === 'completed',
+      30_000,
+    );
   });
 
   it('answers a trigger with a 503 naming the missing search attribute until `lifeboat setup` registers it', async () => {
@@ -132,12 +158,15 @@ describe('a Temporal server Lifeboat did not configure', () => {
 
     const first = await setup(namespace);
     expect(first).toEqual({
-      code: 0, stderr: '',
+      code: 0,
+      stderr: '',
       stdout: `${NAMES.map((n) => `search attribute ${n}: registered in namespace ${namespace}\n`).join('')}namespace ${namespace} on ${temporal.address} is ready for Lifeboat\n`,
     });
     const again = await setup(namespace);
     expect(again.code).toBe(0);
-    expect(again.stdout).toBe(`${NAMES.map((n) => `search attribute ${n}: already registered in namespace ${namespace}\n`).join('')}namespace ${namespace} on ${temporal.address} is ready for Lifeboat\n`);
+    expect(again.stdout).toBe(
+      `${NAMES.map((n) => `search attribute ${n}: already registered in namespace ${namespace}\n`).join('')}namespace ${namespace} on ${temporal.address} is ready for Lifeboat\n`,
+    );
 
     const accepted = await api.post('/runs', { runbook, mode: 'drill' });
     expect(accepted.status).toBe(201);
@@ -146,11 +175,19 @@ describe('a Temporal server Lifeboat did not configure', () => {
   it('stops a worker with one line naming the attribute and namespace when the attribute exists with another type', async () => {
     const namespace = await freshNamespace();
     await connection.operatorService.addSearchAttributes({
-      namespace, searchAttributes: { [SEARCH_ATTRIBUTE.status.name]: proto.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_TEXT },
+      namespace,
+      searchAttributes: { [SEARCH_ATTRIBUTE.status.name]: proto.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_TEXT },
     });
-    await waitFor('the Text attribute to be listed', () => customAttributes(namespace), (a) => a[SEARCH_ATTRIBUTE.status.name] !== undefined);
+    await waitFor(
+      'the Text attribute to be listed',
+      () => customAttributes(namespace),
+      (a) => a[SEARCH_ATTRIBUTE.status.name] !== undefined,
+    );
     const failed = await startTestLifeboat({ TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: namespace }).then(
-      (started) => { cleanups.push(() => started.stop()); return 'started'; },
+      (started) => {
+        cleanups.push(() => started.stop());
+        return 'started';
+      },
       (err: Error) => err.message,
     );
     expect(failed).toBe(
@@ -181,25 +218,38 @@ describe('a Temporal server Lifeboat did not configure', () => {
 
     // Without a client certificate the front refuses the handshake: the worker does not start.
     const withoutCert = await startTestLifeboat({ ...tlsEnv, TEMPORAL_NAMESPACE: await freshNamespace() }).then(
-      (started) => { cleanups.push(() => started.stop()); return 'started'; },
+      (started) => {
+        cleanups.push(() => started.stop());
+        return 'started';
+      },
       (err: Error) => err.message,
     );
     expect(withoutCert).not.toBe('started');
     let stderr = '';
     const setupWithoutCert = await cli(['setup'], {
-      stdout: { write: () => true }, stderr: { write: (s: string) => (stderr += s) }, env: { ...process.env, ...tlsEnv },
+      stdout: { write: () => true },
+      stderr: { write: (s: string) => (stderr += s) },
+      env: { ...process.env, ...tlsEnv },
     });
-    expect({ code: setupWithoutCert, stderr }).toEqual({ code: 3, stderr: expect.stringMatching(new RegExp(`^lifeboat setup: cannot reach Temporal at ${proxy.address}: [^\n]+\n$`)) });
+    expect({ code: setupWithoutCert, stderr }).toEqual({
+      code: 3,
+      stderr: expect.stringMatching(new RegExp(`^lifeboat setup: cannot reach Temporal at ${proxy.address}: [^\n]+\n$`)),
+    });
     expect(proxy.admitted.count).toBe(0);
 
     const mtlsEnv = { ...tlsEnv, TEMPORAL_TLS_CERT: certs.clientCert, TEMPORAL_TLS_KEY: certs.clientKey };
     const setupNamespace = await freshNamespace();
     const setupRun = await cli(['setup'], {
-      stdout: { write: () => true }, stderr: { write: (s: string) => process.stderr.write(s) },
+      stdout: { write: () => true },
+      stderr: { write: (s: string) => process.stderr.write(s) },
       env: { ...process.env, ...mtlsEnv, TEMPORAL_NAMESPACE: setupNamespace },
     });
     expect(setupRun).toBe(0);
-    expect(Object.keys(await customAttributes(setupNamespace)).filter((n) => NAMES.includes(n)).sort()).toEqual([...NAMES].sort());
+    expect(
+      Object.keys(await customAttributes(setupNamespace))
+        .filter((n) => NAMES.includes(n))
+        .sort(),
+    ).toEqual([...NAMES].sort());
     const viaSetup = proxy.admitted.count;
     expect(viaSetup).toBeGreaterThan(0);
 
@@ -210,6 +260,11 @@ describe('a Temporal server Lifeboat did not configure', () => {
     const runbook = await registerRunbook(secure, waitRunbook);
     const started = await operator.post('/runs', { runbook, mode: 'drill' });
     expect(started.status).toBe(201);
-    await waitFor('the run to complete over mTLS', () => operator.get(`/runs/${started.body.runId}`), (r) => r.body?.status === 'completed', 30_000);
+    await waitFor(
+      'the run to complete over mTLS',
+      () => operator.get(`/runs/${started.body.runId}`),
+      (r) => r.body?.status === 'completed',
+      30_000,
+    );
   });
 });

@@ -2,12 +2,15 @@ import { temporalRefusal } from '../../temporal/errors';
 import { cannotAdd } from '../../temporal/search-attributes';
 
 // The shape the SDK throws: a ServiceError whose cause is the gRPC error with its status code and details.
-const refused = (code: number, details: string) => Object.assign(new Error('Failed to start Workflow'), { cause: Object.assign(new Error(`${code} ${details}`), { code, details }) });
+const refused = (code: number, details: string) =>
+  Object.assign(new Error('Failed to start Workflow'), { cause: Object.assign(new Error(`${code} ${details}`), { code, details }) });
 
 describe('temporalRefusal', () => {
   it('names the cause and the fix for each way Temporal refuses to serve', () => {
     expect(temporalRefusal(refused(14, 'No connection established'))).toBe('Temporal cannot be reached (No connection established)');
-    expect(temporalRefusal(refused(16, 'Request unauthorized.'))).toBe("Temporal refused Lifeboat's credentials (Request unauthorized.); check TEMPORAL_API_KEY or TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY");
+    expect(temporalRefusal(refused(16, 'Request unauthorized.'))).toBe(
+      "Temporal refused Lifeboat's credentials (Request unauthorized.); check TEMPORAL_API_KEY or TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY",
+    );
     expect(temporalRefusal(refused(7, 'Request unauthorized.'))).toMatch(/^Temporal refused Lifeboat's credentials/);
     expect(temporalRefusal(refused(3, 'Namespace x has no mapping defined for search attribute LifeboatStatus'))).toBe(
       "Temporal refused the run's search attributes (Namespace x has no mapping defined for search attribute LifeboatStatus); start a worker or run 'lifeboat setup', which register them",

@@ -1,0 +1,13 @@
+// Its own module so the activity modules can import it without a cycle through index.ts, which imports them all.
+import type { Config } from '../config';
+import type { Store } from '../store/connection';
+
+/** What activities need from the process they run in. */
+export interface ActivityDeps {
+  store: Store;
+  config: Config;
+  /** SMTP URL mail goes to (the configured one, or the embedded mail catcher's). */
+  smtpUrl: string;
+  /** Environment that `{{ secrets.NAME }}` resolves from (LIFEBOAT_SECRET_NAME). */
+  env: NodeJS.ProcessEnv;
+}
