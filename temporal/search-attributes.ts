@@ -50,7 +50,7 @@ export async function ensureSearchAttributes(operator: OperatorService, namespac
     const have = first[key.name];
     if (have !== undefined && have !== INDEXED[key.type]) {
       throw new SearchAttributeSetupError(
-        `search attribute ${key.name} exists in namespace ${namespace} as ${Indexed[have] ?? have}, but Lifeboat needs ${CLI_TYPE[key.type]}: ` +
+        `search attribute ${key.name} exists in namespace ${namespace} as ${typeName(have)}, but Lifeboat needs ${CLI_TYPE[key.type]}: ` +
           'remove it or use another namespace (TEMPORAL_NAMESPACE)',
       );
     }
@@ -61,8 +61,11 @@ export async function ensureSearchAttributes(operator: OperatorService, namespac
     try {
       await operator.addSearchAttributes({ namespace, searchAttributes: { [key.name]: INDEXED[key.type] } });
     } catch (err) {
-      // Another worker registered it between our list and our add: that is the outcome we want.
-      if (grpcCode(err) !== GRPC.alreadyExists) throw new SearchAttributeSetupError(cannotAdd(key.name, CLI_TYPE[key.type], namespace, err));
+      // Another worker registered it between our list and our add (ALREADY_EXISTS, or a conflicting update of the
+      // namespace on SQL visibility): that is the outcome we want.
+      if (grpcCode(err) === GRPC.alreadyExists) continue;
+      const now = await listCustom(operator, namespace, key.name);
+      if (now[key.name] !== INDEXED[key.type]) throw new SearchAttributeSetupError(cannotAdd(key.name, CLI_TYPE[key.type], namespace, err));
     }
   }
   // The server answers the add before every frontend uses the new mapping; a run started too early is refused.
@@ -79,6 +82,11 @@ export async function ensureSearchAttributes(operator: OperatorService, namespac
     await new Promise((r) => setTimeout(r, 200));
   }
   return { namespace, found, created: missing.map((k) => k.name) };
+}
+
+function typeName(t: temporal.api.enums.v1.IndexedValueType): string {
+  const type = (Object.keys(INDEXED) as SearchAttributeType[]).find((k) => INDEXED[k] === t);
+  return type ? CLI_TYPE[type] : String(t);
 }
 
 async function listCustom(operator: OperatorService, namespace: string, attribute: string): Promise<Record<string, temporal.api.enums.v1.IndexedValueType>> {

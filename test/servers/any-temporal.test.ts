@@ -191,7 +191,7 @@ describe('a Temporal server Lifeboat did not configure', () => {
       (err: Error) => err.message,
     );
     expect(failed).toBe(
-      `search attribute LifeboatStatus exists in namespace ${namespace} as INDEXED_VALUE_TYPE_TEXT, but Lifeboat needs Keyword: remove it or use another namespace (TEMPORAL_NAMESPACE)`,
+      `search attribute LifeboatStatus exists in namespace ${namespace} as Text, but Lifeboat needs Keyword: remove it or use another namespace (TEMPORAL_NAMESPACE)`,
     );
     const setupRun = await setup(namespace);
     expect(setupRun).toMatchObject({ code: 1, stdout: '', stderr: `lifeboat setup: ${failed}\n` });
