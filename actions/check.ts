@@ -1,5 +1,5 @@
 import { durationMs } from '../model/duration';
-import { attemptActivities } from './proxy';
+import { attemptActivities, dispatched } from './proxy';
 import { defineAction, type Outcome } from './kit';
 
 /** `check`: polls an HTTP endpoint until a condition on its status or body holds, or the step times out. */
@@ -24,7 +24,8 @@ export const check = defineAction({
   human: false,
   async run(step, ctx): Promise<Outcome> {
     const w = step.with;
-    const result = await attemptActivities(ctx.timeoutMs).checkHttp({ method: w.method, url: w.url, headers: w.headers, everyMs: durationMs(w.every), until: w.until });
+    const call = attemptActivities(ctx.timeoutMs).checkHttp({ method: w.method, url: w.url, headers: w.headers, everyMs: durationMs(w.every), until: w.until, timeoutMs: ctx.timeoutMs });
+    const result = await dispatched(ctx, call);
     return { kind: 'succeeded', result };
   },
 });

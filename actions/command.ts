@@ -1,4 +1,4 @@
-import { attemptActivities } from './proxy';
+import { attemptActivities, dispatched } from './proxy';
 import { defineAction, type Outcome } from './kit';
 
 /** `command`: runs an allow-listed executable with an argv array (never a shell) on the worker. */
@@ -20,7 +20,8 @@ export const command = defineAction({
   mayBeUndo: true,
   human: false,
   async run(step, ctx): Promise<Outcome> {
-    const result = await attemptActivities(ctx.timeoutMs).runCommand({ argv: step.with.argv, cwd: step.with.cwd, env: step.with.env });
+    const call = attemptActivities(ctx.timeoutMs).runCommand({ argv: step.with.argv, cwd: step.with.cwd, env: step.with.env, idempotencyKey: ctx.key, timeoutMs: ctx.timeoutMs });
+    const result = await dispatched(ctx, call);
     return { kind: 'succeeded', result };
   },
 });

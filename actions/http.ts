@@ -1,4 +1,4 @@
-import { attemptActivities, attemptKey } from './proxy';
+import { attemptActivities, dispatched } from './proxy';
 import { defineAction, type Outcome } from './kit';
 
 /** `http`: one HTTP request; succeeds on 2xx or on one of `expect`. */
@@ -26,8 +26,10 @@ export const http = defineAction({
   async run(step, ctx): Promise<Outcome> {
     const w = step.with;
     const expect = w.expect === undefined ? undefined : Array.isArray(w.expect) ? w.expect : [w.expect];
-    const idempotencyKey = attemptKey(ctx.run.runId, step.id, ctx.attempt);
-    const result = await attemptActivities(ctx.timeoutMs).httpRequest({ method: w.method, url: w.url, headers: w.headers, json: w.json, body: w.body, expect, idempotencyKey });
+    const call = attemptActivities(ctx.timeoutMs).httpRequest({
+      method: w.method, url: w.url, headers: w.headers, json: w.json, body: w.body, expect, idempotencyKey: ctx.key, timeoutMs: ctx.timeoutMs,
+    });
+    const result = await dispatched(ctx, call);
     return { kind: 'succeeded', result };
   },
 });

@@ -57,6 +57,11 @@ export interface NotifyRequest {
 export interface ActionContext {
   readonly run: RunFacts;
   readonly attempt: number;
+  /**
+   * The idempotency key of this execution of the step (its undo has its own): the same for every attempt and
+   * re-dispatch of it. Actions send it to targets so a repeat is recognised.
+   */
+  readonly key: string;
   /** This attempt's timeout: the step's own, else the action's default. */
   readonly timeoutMs: number;
   /** The step's slot as of now (read only; change it with `patch`). */

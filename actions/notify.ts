@@ -5,6 +5,7 @@ import { templateRefs } from '../model/template';
 import { stepNotifyTargets, targetName } from '../notify/route';
 import { notificationMessage } from '../workflows/message';
 import { defineAction, type Outcome } from './kit';
+import { LOST_WORKER } from './proxy';
 
 /** `notify`: the runbook's own message to email recipients or a webhook. */
 export const notify = defineAction({
@@ -27,15 +28,16 @@ export const notify = defineAction({
   human: false,
 
   async run(step, ctx): Promise<Outcome> {
-    // Delivery retries through an outage for as long as the step's timeout allows; one message per recipient,
-    // keyed without the attempt so a retried step does not mail those already reached.
+    // Delivery retries through an outage for as long as the step's timeout allows; one message per target, keyed by
+    // the step's execution (not the attempt) so a retried step does not mail those already reached.
     const { sendNotification } = proxyActivities<ReturnType<typeof notifyActivities>>({
       startToCloseTimeout: '1 minute',
+      heartbeatTimeout: LOST_WORKER.heartbeatTimeoutMs,
       scheduleToCloseTimeout: ctx.timeoutMs,
       retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
     });
     const message = notificationMessage(ctx.run, 'step.notify', new Date().toISOString(), step, { subject: step.with.subject, body: step.with.body });
-    const sent = await Promise.all(stepNotifyTargets(step.with).map((target) => sendNotification({ key: `${ctx.run.runId}/${step.id}/${targetName(target)}`, target, message })));
+    const sent = await Promise.all(stepNotifyTargets(step.with).map((target) => sendNotification({ key: `${ctx.key}/${targetName(target)}`, target, message })));
     return { kind: 'succeeded', result: { sent: sent.map((d) => d.target) } };
   },
 

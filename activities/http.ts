@@ -1,6 +1,8 @@
-import { ApplicationFailure, Context, heartbeat, sleep } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
+import { setTimeout as delay } from 'node:timers/promises';
 import { FAILURE } from '../contract/names';
 import type { ActivityDeps } from './deps';
+import { runDispatch, type Dispatched } from './dispatch';
 import { withSecrets } from './secrets';
 import { compareValues, type CompareOp } from '../model/compare';
 import { valueAt } from '../runs/values';
@@ -11,8 +13,10 @@ export interface HttpRequest {
   headers?: Record<string, string>;
   json?: unknown;
   body?: string;
-  /** Sent as the Idempotency-Key header so a target can recognise a repeated attempt. */
+  /** Sent as the Idempotency-Key header so a target can recognise a repeat of the same execution of a step. */
   idempotencyKey?: string;
+  /** The step's timeout: each dispatch stops there itself. */
+  timeoutMs: number;
 }
 export interface HttpResult {
   status: number;
@@ -26,7 +30,7 @@ export interface CheckRequest extends HttpRequest {
 
 const MAX_BODY = 1024 * 1024;
 
-async function send(req: HttpRequest, env: NodeJS.ProcessEnv): Promise<HttpResult> {
+async function send(req: HttpRequest, env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<HttpResult> {
   const r = withSecrets(req, env);
   const headers: Record<string, string> = { ...(r.headers ?? {}) };
   if (r.idempotencyKey) headers['Idempotency-Key'] = r.idempotencyKey;
@@ -37,8 +41,9 @@ async function send(req: HttpRequest, env: NodeJS.ProcessEnv): Promise<HttpResul
   }
   let res: Response;
   try {
-    res = await fetch(r.url, { method: r.method, headers, body, signal: Context.current().cancellationSignal });
+    res = await fetch(r.url, { method: r.method, headers, body, signal });
   } catch (err) {
+    if (signal.aborted) throw signal.reason;
     const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
     throw ApplicationFailure.retryable(`${r.method} ${req.url} failed${cause || `: ${String(err)}`}`, FAILURE.httpError);
   }
@@ -57,37 +62,40 @@ async function send(req: HttpRequest, env: NodeJS.ProcessEnv): Promise<HttpResul
 /** HTTP calls and health checks. */
 export function httpActivities({ env }: ActivityDeps) {
   return {
-    async httpRequest(input: HttpRequest & { expect?: number[] }): Promise<HttpResult> {
-      const res = await send(input, env);
-      const ok = input.expect && input.expect.length > 0 ? input.expect.includes(res.status) : res.status >= 200 && res.status < 300;
-      if (!ok) {
-        const want = input.expect?.length ? input.expect.join(' or ') : '2xx';
-        throw ApplicationFailure.retryable(`${input.method} ${input.url} answered ${res.status}, expected ${want}`, FAILURE.unexpectedStatus, res);
-      }
-      return res;
+    async httpRequest(input: HttpRequest & { expect?: number[] }): Promise<Dispatched<HttpResult>> {
+      return runDispatch(input.timeoutMs, `${input.method} ${input.url}`, async (signal) => {
+        const res = await send(input, env, signal);
+        const ok = input.expect && input.expect.length > 0 ? input.expect.includes(res.status) : res.status >= 200 && res.status < 300;
+        if (!ok) {
+          const want = input.expect?.length ? input.expect.join(' or ') : '2xx';
+          throw ApplicationFailure.retryable(`${input.method} ${input.url} answered ${res.status}, expected ${want}`, FAILURE.unexpectedStatus, res);
+        }
+        return res;
+      });
     },
 
     /** Polls until the condition holds; the step's timeout ends it otherwise. */
-    async checkHttp(input: CheckRequest): Promise<HttpResult & { polls: number }> {
+    async checkHttp(input: CheckRequest): Promise<Dispatched<HttpResult & { polls: number }>> {
       let polls = 0;
-      for (;;) {
-        polls++;
-        let res: HttpResult | undefined;
-        let note: string;
-        try {
-          res = await send(input, env);
-          const { status, path, op, value } = input.until;
-          const statusOk = status === undefined || res.status === status;
-          // Without a path the condition is on the status code itself (`until: { op: in, value: [200, 204] }`).
-          const valueOk = compareValues(op, path === undefined ? res.status : valueAt(res.body, path), value);
-          if (statusOk && valueOk) return { ...res, polls };
-          note = `status ${res.status}${path ? `, ${path} = ${JSON.stringify(valueAt(res.body, path))}` : ''}`;
-        } catch (err) {
-          note = err instanceof Error ? err.message : String(err);
+      let note = 'no answer yet';
+      return runDispatch(input.timeoutMs, () => `${input.method} ${input.url} (last: ${note})`, async (signal) => {
+        for (;;) {
+          polls++;
+          try {
+            const res = await send(input, env, signal);
+            const { status, path, op, value } = input.until;
+            const statusOk = status === undefined || res.status === status;
+            // Without a path the condition is on the status code itself (`until: { op: in, value: [200, 204] }`).
+            const valueOk = compareValues(op, path === undefined ? res.status : valueAt(res.body, path), value);
+            if (statusOk && valueOk) return { ...res, polls };
+            note = `status ${res.status}${path ? `, ${path} = ${JSON.stringify(valueAt(res.body, path))}` : ''}`;
+          } catch (err) {
+            if (signal.aborted) throw err;
+            note = err instanceof Error ? err.message : String(err);
+          }
+          await delay(input.everyMs, undefined, { signal }); // rejects at the step's timeout or on cancellation
         }
-        heartbeat({ polls, last: note });
-        await sleep(input.everyMs); // throws when the activity is cancelled or times out
-      }
+      });
     },
   };
 }

@@ -1,4 +1,4 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
 import { createHash } from 'node:crypto';
 import { allChannels, channelOf } from '../channels';
 import type { DeliveryIO } from '../channels/kit';
@@ -48,11 +48,16 @@ export function notifyActivities({ store, config, smtpUrl, env }: ActivityDeps) 
         },
       };
       const deliveryId = createHash('sha256').update(key).digest('hex').slice(0, 32);
+      // Heartbeats let a lost worker be noticed in seconds (the workflow sets a heartbeat timeout) and carry cancellation.
+      heartbeat();
+      const beat = setInterval(() => heartbeat(), 3_000);
       try {
         const receipt = await channel.deliver({ key, deliveryId, target, name, message: clean, rendered, publicUrl: options.publicUrl, scrub }, config, io);
         await recordDelivery(store.db, { _id: key, channel: target.channel, target: name, event: message.event, runId: message.runId, ...receipt, sentAt: new Date().toISOString() });
       } catch (err) {
         throw scrubFailure(err, scrub);
+      } finally {
+        clearInterval(beat);
       }
       return { status: 'sent', target: name };
     },

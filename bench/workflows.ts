@@ -8,12 +8,12 @@ const { httpRequest } = proxyActivities<Activities>({ startToCloseTimeout: '1 mi
 
 /** The baseline: the same HTTP call as the runbook's steps, n times one after another, nothing else. */
 export async function rawSequential(url: string, n: number): Promise<number> {
-  for (let i = 0; i < n; i++) await httpRequest({ method: 'GET', url: `${url}/step/${i}` });
+  for (let i = 0; i < n; i++) await httpRequest({ method: 'GET', url: `${url}/step/${i}`, timeoutMs: 60_000 });
   return n;
 }
 
 /** The baseline: n HTTP calls at once. */
 export async function rawParallel(url: string, n: number): Promise<number> {
-  await Promise.all(Array.from({ length: n }, (_, i) => httpRequest({ method: 'GET', url: `${url}/step/${i}` })));
+  await Promise.all(Array.from({ length: n }, (_, i) => httpRequest({ method: 'GET', url: `${url}/step/${i}`, timeoutMs: 60_000 })));
   return n;
 }

@@ -37,10 +37,14 @@ const CONTROLS: Control[] = [
     done: 'completed',
   },
   { name: 'skip', summary: 'skip a step (a reason is required)', step: true, options: { reason: { type: 'string' } }, optionsUsage: '--reason TEXT', body: (v) => ({ reason: required(v.reason, '--reason') }), done: 'skipped' },
-  { name: 'retry', summary: 'retry a failed step', step: true, options: { reason: { type: 'string' } }, optionsUsage: '[--reason TEXT]', body: (v) => ({ reason: text(v.reason) }), done: 'retried' },
+  {
+    name: 'retry', summary: 'retry a failed step (--fresh: as a new execution, under a new idempotency key)', step: true, options: { reason: { type: 'string' }, fresh: { type: 'boolean' } },
+    optionsUsage: '[--reason TEXT] [--fresh]', body: (v) => ({ reason: text(v.reason), fresh: v.fresh === true ? true : undefined }), done: 'retried',
+  },
   {
     name: 'decide', summary: 'decide what a failed step does next: retry, skip or abort', step: true, choice: { name: 'retry|skip|abort', values: ['retry', 'skip', 'abort'] },
-    options: { reason: { type: 'string' } }, optionsUsage: '[--reason TEXT]', body: (v, choice) => ({ decision: choice, reason: text(v.reason) }), done: 'decided on',
+    options: { reason: { type: 'string' }, fresh: { type: 'boolean' } }, optionsUsage: '[--reason TEXT] [--fresh]',
+    body: (v, choice) => ({ decision: choice, reason: text(v.reason), fresh: v.fresh === true ? true : undefined }), done: 'decided on',
   },
   { name: 'pause', summary: 'pause a run: no new step starts', step: false, options: { reason: { type: 'string' } }, optionsUsage: '[--reason TEXT]', body: (v) => ({ reason: text(v.reason) }), done: 'paused' },
   { name: 'resume', summary: 'resume a paused run', step: false, options: { reason: { type: 'string' } }, optionsUsage: '[--reason TEXT]', body: (v) => ({ reason: text(v.reason) }), done: 'resumed' },

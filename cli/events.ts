@@ -21,6 +21,7 @@ const LINES: { [T in TimelineEventType]?: (e: TimelineEventOf<T>) => string } = 
   'step.succeeded': (e) => `✔ ${e.stepId} succeeded in ${formatDuration(e.detail.durationMs)}`,
   'step.failed': (e) => `✘ ${e.stepId} failed${error(e)}`,
   'step.timed-out': (e) => `✘ ${e.stepId} timed out${error(e)}`,
+  'step.redispatched': (e) => `↻ ${e.stepId} dispatched again (${e.detail.reason}), same attempt and key`,
   'step.retrying': (e) => `↻ ${e.stepId} retries in ${formatDuration(e.detail.afterMs)} (attempt ${e.attempt})`,
   'step.skipped': (e) => `↷ ${e.stepId} skipped${suffix(e.detail.reason)}`,
   'step.simulated': (e) => `~ ${e.stepId} simulated (drill)`,

@@ -2,7 +2,7 @@
 // Loaded by the workflow bundle: payload types come in with `import type`, so zod never does.
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type {
-  AbortRequest, ApprovalDecision, ControlResult, ManualOutcome, RunControl, RunState, StepControl, StepDecision,
+  AbortRequest, ApprovalDecision, ControlResult, ManualOutcome, RunControl, RunState, StepControl, StepDecision, StepRetry,
 } from './run';
 
 // Every update has a synchronous validator in the workflow, so a caller learns at once whether it was accepted.
@@ -16,6 +16,6 @@ export const completeManualUpdate = defineUpdate<ControlResult, [ManualOutcome]>
 export const pauseRunUpdate = defineUpdate<ControlResult, [RunControl]>('pauseRun');
 export const resumeRunUpdate = defineUpdate<ControlResult, [RunControl]>('resumeRun');
 export const skipStepUpdate = defineUpdate<ControlResult, [StepControl]>('skipStep');
-export const retryStepUpdate = defineUpdate<ControlResult, [StepControl]>('retryStep');
+export const retryStepUpdate = defineUpdate<ControlResult, [StepRetry]>('retryStep');
 export const decideStepUpdate = defineUpdate<ControlResult, [StepDecision]>('decideStep');
 export const abortRunUpdate = defineUpdate<ControlResult, [AbortRequest]>('abortRun');

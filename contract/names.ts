@@ -29,6 +29,8 @@ export const FAILURE = {
   badCommand: 'BadCommand',
   commandNotAllowed: 'CommandNotAllowed',
   commandFailed: 'CommandFailed',
+  /** Anything else a step's activity threw: a bug or an unexpected error, still the step's own failure. */
+  activityError: 'ActivityError',
   // Notifications.
   badNotification: 'BadNotification',
   emailRejected: 'EmailRejected',

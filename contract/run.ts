@@ -127,7 +127,14 @@ export type ManualOutcome = z.infer<typeof ManualOutcome>;
 export const StepControl = Actor.extend({ stepId: z.string(), reason: z.string().max(2000).optional() });
 export type StepControl = z.infer<typeof StepControl>;
 
-export const StepDecision = Actor.extend({ stepId: z.string(), decision: z.enum(['retry', 'skip', 'abort']), reason: z.string().max(2000).optional() });
+/** With a retry: run the step as a new execution, under a new idempotency key, instead of repeating the same one. */
+const Fresh = z.boolean().optional();
+
+/** Retry a failed step. */
+export const StepRetry = StepControl.extend({ fresh: Fresh });
+export type StepRetry = z.infer<typeof StepRetry>;
+
+export const StepDecision = Actor.extend({ stepId: z.string(), decision: z.enum(['retry', 'skip', 'abort']), reason: z.string().max(2000).optional(), fresh: Fresh });
 export type StepDecision = z.infer<typeof StepDecision>;
 
 export const RunControl = Actor.extend({ reason: z.string().max(2000).optional() });

@@ -22,6 +22,11 @@ export const StepState = z.object({
   approvals: z.array(z.object({ actor: z.string(), decision: z.enum(['approve', 'reject']), comment: z.string().optional(), at: z.string() })).optional(),
   /** A failed `onFailure: ask` step waiting for an operator's decision. */
   awaitingDecision: z.boolean().optional(),
+  /**
+   * Which execution of the step this is (1 when absent): part of its idempotency key, so it changes only when an
+   * operator asks for a fresh execution (docs/engine.md, "Idempotency").
+   */
+  execution: z.number().int().min(1).optional(),
 });
 export type StepState = z.infer<typeof StepState>;
 

@@ -171,6 +171,10 @@ function failure(e: StoredTimelineEvent, runError: string | undefined): ReportFa
     case 'run.failed':
     case 'run.aborted':
       return [{ at: e.at, type: e.type, stepId: e.stepId, attempt: e.attempt, error: e.detail.error ?? runError ?? e.type }];
+    // Not a failure of the step (it did not consume a retry), but a deviation an auditor should see: the worker running
+    // the attempt was lost and the same attempt was dispatched again under the same idempotency key.
+    case 'step.redispatched':
+      return [{ at: e.at, type: e.type, stepId: e.stepId, attempt: e.attempt, error: `${e.detail.message} (re-dispatched ${e.detail.redispatches}×, key ${e.detail.key})` }];
     default:
       return [];
   }

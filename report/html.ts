@@ -88,7 +88,7 @@ export function renderReportHtml(r: RunReport): string {
     ['Notifications', table(['When', 'Event', 'Channel', 'To', 'Result'], r.notifications.map((n) => [
       td(time(n.at), 't'), td(n.event ?? ''), td(n.channel ?? ''), td(n.target ?? ''), raw(n.sent ? badge('sent', 'ok') : `${badge('failed', 'bad')} ${escapeHtml(n.error ?? '')}`),
     ]), 'No notifications were sent.')],
-    ['Failures', table(['When', 'Event', 'Step', 'Attempt', 'Error'], r.failures.map((f) => [td(time(f.at), 't'), td(f.type), td(f.stepId ?? ''), td(f.attempt ?? '', 'n'), td(f.error)]), 'No failures.')],
+    ['Failures and re-dispatches', table(['When', 'Event', 'Step', 'Attempt', 'Error or cause'], r.failures.map((f) => [td(time(f.at), 't'), td(f.type), td(f.stepId ?? ''), td(f.attempt ?? '', 'n'), td(f.error)]), 'No failures and no re-dispatches.')],
     ['Timeline integrity', integrity],
     ['Recovery time of recent drills', trend(r)],
   ];

@@ -50,6 +50,8 @@ function timelineEvents<F extends z.ZodRawShape>(fields: F) {
     event('step.failed', StepFailure),
     event('step.retrying', { afterMs: z.number(), error: z.string() }),
     event('step.timed-out', StepFailure),
+    /** The worker running an attempt was lost and the same attempt was dispatched again, under the same `key`. */
+    event('step.redispatched', { redispatches: z.number(), reason: z.string(), message: z.string(), key: z.string() }),
     /** `when` and `error` for a step skipped by its condition, `by: 'operator'` for an operator's skip of a pending step. */
     event('step.skipped', { reason: z.string(), when: z.string().optional(), error: z.string().optional(), by: z.string().optional() }),
     event('step.simulated', { action: z.string() }),
@@ -67,7 +69,7 @@ function timelineEvents<F extends z.ZodRawShape>(fields: F) {
     event('manual.completed', ManualAnswer),
     event('manual.failed', ManualAnswer),
     event('decision.needed', { error: z.string(), options: z.array(z.string()) }),
-    event('decision.made', { decision: z.string(), reason: z.string().optional() }),
+    event('decision.made', { decision: z.string(), reason: z.string().optional(), fresh: z.boolean().optional() }),
     event('rollback.started', { reason: z.string(), steps: z.array(z.string()) }),
     event('rollback.step-undone', { action: z.string() }),
     event('rollback.step-failed', { action: z.string(), error: z.string() }),

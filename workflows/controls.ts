@@ -1,7 +1,7 @@
 import { ApplicationFailure, upsertSearchAttributes } from '@temporalio/workflow';
 import { hasRole } from '../runs/roles';
 import { REJECTION, SEARCH_ATTRIBUTE } from '../contract/names';
-import type { AbortRequest, Actor, RunControl, StepControl, StepDecision } from '../contract/run';
+import type { AbortRequest, Actor, RunControl, StepControl, StepDecision, StepRetry } from '../contract/run';
 import type { StepSlot } from '../actions/kit';
 import type { Step } from '../model/runbook';
 import type { ControlPort } from './port';
@@ -78,18 +78,24 @@ export const skip = {
   },
 };
 
+/** A fresh retry is a new execution of the step, under a new idempotency key; a plain one repeats the same execution. */
+function nextExecution(slot: Readonly<StepSlot>, fresh: boolean | undefined): { execution?: number } {
+  return fresh ? { execution: (slot.state.execution ?? 1) + 1 } : {};
+}
+
 export const retry = {
-  validate(engine: ControlPort, c: StepControl): void {
+  validate(engine: ControlPort, c: StepRetry): void {
     requireOperator(c);
     requireLive(engine);
     const s = stepOf(engine, c.stepId);
     if (!openFailure(s)) throw reject(REJECTION.conflict, `step ${c.stepId} is ${s.slot.state.status}; only a failed step can be retried`);
   },
-  apply(engine: ControlPort, c: StepControl): void {
+  apply(engine: ControlPort, c: StepRetry): void {
     const { slot } = stepOf(engine, c.stepId);
-    engine.timeline.emit('decision.made', { stepId: c.stepId, actor: c.actor, detail: { decision: 'retry', reason: c.reason } });
-    if (slot.state.awaitingDecision) engine.store.patchStep(c.stepId, { decision: 'retry' });
-    else engine.store.patchStep(c.stepId, { state: { status: 'pending', error: undefined } }); // the scheduler starts it again
+    engine.timeline.emit('decision.made', { stepId: c.stepId, actor: c.actor, detail: { decision: 'retry', reason: c.reason, ...(c.fresh ? { fresh: true } : {}) } });
+    const execution = nextExecution(slot, c.fresh);
+    if (slot.state.awaitingDecision) engine.store.patchStep(c.stepId, { decision: 'retry', state: execution });
+    else engine.store.patchStep(c.stepId, { state: { status: 'pending', error: undefined, ...execution } }); // the scheduler starts it again
   },
 };
 
@@ -101,8 +107,9 @@ export const decide = {
     if (!slot.state.awaitingDecision) throw reject(REJECTION.conflict, `step ${d.stepId} is not waiting for a decision (it is ${slot.state.status})`);
   },
   apply(engine: ControlPort, d: StepDecision): void {
-    engine.timeline.emit('decision.made', { stepId: d.stepId, actor: d.actor, detail: { decision: d.decision, reason: d.reason } });
-    engine.store.patchStep(d.stepId, { decisionReason: d.reason });
+    engine.timeline.emit('decision.made', { stepId: d.stepId, actor: d.actor, detail: { decision: d.decision, reason: d.reason, ...(d.fresh ? { fresh: true } : {}) } });
+    const { slot } = stepOf(engine, d.stepId);
+    engine.store.patchStep(d.stepId, { decisionReason: d.reason, state: d.decision === 'retry' ? nextExecution(slot, d.fresh) : {} });
     if (d.decision === 'abort') engine.stopRun({ status: 'aborted', reason: d.reason ?? `the operator aborted the run at step ${d.stepId}`, actor: d.actor, rollback: false });
     engine.store.patchStep(d.stepId, { decision: d.decision });
   },

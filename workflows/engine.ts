@@ -67,10 +67,11 @@ export class RunEngine {
   }
 
   /** The narrow view one attempt of one step gets of the run. */
-  contextFor(step: { id: string; title?: string }, attempt: number, timeoutMs: number): ActionContext {
+  contextFor(step: { id: string; title?: string }, attempt: number, timeoutMs: number, key: string): ActionContext {
     return {
       run: this.run,
       attempt,
+      key,
       timeoutMs,
       slot: () => this.store.slot(step.id)!,
       patch: (patch: SlotPatch) => this.store.patchStep(step.id, patch),

@@ -1,5 +1,6 @@
 import { isCancellation, sleep } from '@temporalio/workflow';
 import { actionOf } from '../actions';
+import { executionKey } from '../actions/proxy';
 import type { Outcome } from '../actions/kit';
 import { parseDuration } from '../model/duration';
 import type { ReferenceContext } from '../model/reference';
@@ -41,7 +42,8 @@ export async function runAttempts(engine: StepRunner, step: Step): Promise<Outco
     engine.timeline.emit('step.started', { stepId: step.id, attempt, detail: { action: step.action, title: step.title } });
     try {
       const rendered = renderStep(step, engine.templateContext());
-      return await def.run(rendered, engine.contextFor(step, attempt, stepTimeoutMs(step)));
+      const key = executionKey(engine.run.runId, step.id, engine.store.slot(step.id)!.state.execution);
+      return await def.run(rendered, engine.contextFor(step, attempt, stepTimeoutMs(step), key));
     } catch (err) {
       if (isCancellation(err)) return { kind: 'cancelled' };
       const { message, timedOut, retryable } = describeError(err);

@@ -11,6 +11,7 @@ import type { TimelineWriter } from './timeline';
 
 const { sendNotification, notificationDefaults } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
+  heartbeatTimeout: '15 seconds', // sendNotification heartbeats: a lost worker is noticed in seconds
   // Delivery keeps trying through a mail or webhook outage, for up to ten minutes, then is recorded as failed.
   scheduleToCloseTimeout: '10 minutes',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },

@@ -21,5 +21,5 @@ export interface StepRunner {
   readonly store: RunStore;
   readonly timeline: Pick<TimelineWriter, 'emit'>;
   templateContext(): ReferenceContext;
-  contextFor(step: { id: string; title?: string }, attempt: number, timeoutMs: number): ActionContext;
+  contextFor(step: { id: string; title?: string }, attempt: number, timeoutMs: number, key: string): ActionContext;
 }

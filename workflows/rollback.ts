@@ -1,5 +1,6 @@
 import { isCancellation } from '@temporalio/workflow';
 import { actionOf } from '../actions';
+import { executionKey, undoKey } from '../actions/proxy';
 import type { StepRunner } from './port';
 import { renderStep, stepTimeoutMs } from './execute';
 import { describeError } from './failures';
@@ -25,7 +26,8 @@ export async function rollBack(engine: StepRunner, reason: string): Promise<void
     const step = { ...undo, id: original.id, title: original.title, timeout: original.timeout };
     try {
       const timeoutMs = stepTimeoutMs(step);
-      const outcome = await actionOf(step.action).run(renderStep(step, engine.templateContext()), engine.contextFor(step, 1, timeoutMs));
+      const key = undoKey(executionKey(engine.run.runId, original.id, state.steps[original.id]!.state.execution));
+      const outcome = await actionOf(step.action).run(renderStep(step, engine.templateContext()), engine.contextFor(step, 1, timeoutMs, key));
       if (outcome.kind !== 'succeeded') throw new Error(`undo ended ${outcome.kind}`);
       undone++;
       engine.timeline.emit('rollback.step-undone', { stepId: original.id, detail: { action: undo.action } });

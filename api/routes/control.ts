@@ -5,7 +5,7 @@ import { StepId } from '../../model/runbook';
 import {
   abortRunUpdate, approveStepUpdate, completeManualUpdate, decideStepUpdate, pauseRunUpdate, resumeRunUpdate, retryStepUpdate, skipStepUpdate,
 } from '../../contract/messages';
-import { AbortRequest, ApprovalDecision, ControlResult, ManualOutcome, RunControl, StepControl, StepDecision } from '../../contract/run';
+import { AbortRequest, ApprovalDecision, ControlResult, ManualOutcome, RunControl, StepControl, StepDecision, StepRetry } from '../../contract/run';
 import { principal } from '../auth';
 import { addRoute, type Access, type Parsed } from '../route';
 import { RunIdParams } from './runs';
@@ -14,8 +14,8 @@ import { RunIdParams } from './runs';
 const ApproveBody = z.strictObject(ApprovalDecision.pick({ comment: true }).shape);
 const CompleteBody = z.strictObject(ManualOutcome.pick({ outcome: true, note: true, evidence: true }).shape);
 const SkipBody = z.strictObject({ reason: StepControl.shape.reason.unwrap().min(1, 'say why the step is skipped') });
-const RetryBody = z.strictObject(StepControl.pick({ reason: true }).shape);
-const DecideBody = z.strictObject(StepDecision.pick({ decision: true, reason: true }).shape);
+const RetryBody = z.strictObject(StepRetry.pick({ reason: true, fresh: true }).shape);
+const DecideBody = z.strictObject(StepDecision.pick({ decision: true, reason: true, fresh: true }).shape);
 const RunControlBody = z.strictObject(RunControl.pick({ reason: true }).shape);
 const AbortBody = z.strictObject(AbortRequest.pick({ reason: true, rollback: true }).shape);
 

@@ -41,8 +41,8 @@ describe('the command action', () => {
     });
     const final = await run.result();
     expect(final.status).toBe('completed');
-    // PATH is the one variable of the worker's a program gets: its secrets and tokens stay out.
-    expect(JSON.parse(String(final.steps[0]!.outputs!.said))).toEqual({ arg: 'two words', greeting: 'hello world', keys: ['GREETING', 'PATH'] });
+    // PATH is the one variable of the worker's a program gets (besides the step's key): its secrets and tokens stay out.
+    expect(JSON.parse(String(final.steps[0]!.outputs!.said))).toEqual({ arg: 'two words', greeting: 'hello world', keys: ['GREETING', 'LIFEBOAT_IDEMPOTENCY_KEY', 'PATH'] });
   });
 
   it('refuses a program that is not on the allow-list, at the first attempt, without running it', async () => {
@@ -78,10 +78,20 @@ describe('the command action', () => {
     });
     const final = await run.result();
     expect(final.status).toBe('failed');
-    expect(final.steps[0]!.status).toBe('failed');
+    expect(final.steps[0]).toMatchObject({ status: 'failed', attempts: 1, error: expect.stringMatching(/timed out after 2s/) });
+    expect((await run.events()).filter((e) => e.type === 'step.timed-out')).toHaveLength(1);
     const pid = Number(readFileSync(pidFile, 'utf8'));
     // Once the process is gone it can write nothing more, so the late file's absence then is final.
     await waitFor('the program to be gone', async () => alive(pid), (up) => !up, 10_000);
     expect(existsSync(lateFile)).toBe(false);
+  });
+
+  it("gives the program the step's idempotency key as LIFEBOAT_IDEMPOTENCY_KEY, so a script can recognise a repeat", async () => {
+    const run = await startRun(lb, {
+      steps: [{ id: 'script', action: 'command', with: { argv: ['node', '-e', 'process.stdout.write(process.env.LIFEBOAT_IDEMPOTENCY_KEY)'] }, outputs: { key: 'stdout' } }],
+    });
+    const final = await run.result();
+    expect(final.status).toBe('completed');
+    expect(final.steps[0]!.outputs).toEqual({ key: `${run.runId}/script` });
   });
 });

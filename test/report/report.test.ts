@@ -162,7 +162,7 @@ describe('GET /runs/:id/report as HTML', () => {
 
   it('contains every section', () => {
     for (const title of ['Run', 'Recovery time objective', 'Parameters', 'Steps: planned against actual', 'Skipped and simulated steps',
-      'Approvals and sign-offs', 'Notifications', 'Failures', 'Timeline integrity', 'Recovery time of recent drills']) {
+      'Approvals and sign-offs', 'Notifications', 'Failures and re-dispatches', 'Timeline integrity', 'Recovery time of recent drills']) {
       expect(html).toContain(`<h2>${title}</h2>`);
     }
     expect(html).toContain(`${runbook} version 1`);

@@ -155,7 +155,7 @@ describe('templateContext and resumeState', () => {
   it('carries every step and counter across continue-as-new and restores them', () => {
     const store = new RunStore(stateOf(run));
     store.patchRun({ completions: 1, paused: true, pausedSince: iso(3), achievedMs: 5 });
-    store.patchStep('a', { doneOrder: 1, state: { status: 'succeeded', attempts: 2, outputs: { n: 3 } } });
+    store.patchStep('a', { doneOrder: 1, state: { status: 'succeeded', attempts: 2, execution: 2, outputs: { n: 3 } } }); // execution: its idempotency key
     const resume = resumeState(store.state, { timelineSeq: 42, notifications: 7 });
     expect(JSON.parse(JSON.stringify(resume))).toEqual(resume); // plain JSON
     const restored = initialState(run.runbook.steps.map((s) => ({ id: s.id, action: s.action })), iso(999), T0 + 999, resume);

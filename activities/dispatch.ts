@@ -1,0 +1,46 @@
+import { ApplicationFailure, CancelledFailure, Context, heartbeat } from '@temporalio/activity';
+import { FAILURE } from '../contract/names';
+import { formatDuration } from '../model/duration';
+
+/** What a step's activity answers: its result, and which dispatch of the attempt produced it (2+ after a lost worker). */
+export interface Dispatched<T> {
+  result: T;
+  dispatch: number;
+}
+
+// Well inside the heartbeat timeout the workflow sets (actions/proxy.ts), so only a lost worker misses it.
+const HEARTBEAT_EVERY_MS = 3_000;
+
+/**
+ * Runs one dispatch of a step's attempt. It heartbeats while it waits, so a lost worker is noticed in seconds and an
+ * operator's abort reaches it; it stops at the step's timeout itself (`signal`), so Temporal's own timeouts fire only
+ * when the worker is gone. Every failure leaving it has a FAILURE type: the step's own, never retried by Temporal.
+ */
+export async function runDispatch<T>(timeoutMs: number, what: string | (() => string), work: (signal: AbortSignal) => Promise<T>): Promise<Dispatched<T>> {
+  const ctx = Context.current();
+  const dispatch = ctx.info.attempt;
+  const deadline = AbortSignal.timeout(timeoutMs);
+  const signal = AbortSignal.any([ctx.cancellationSignal, deadline]);
+  heartbeat();
+  const beat = setInterval(() => heartbeat(), HEARTBEAT_EVERY_MS);
+  try {
+    return { result: await work(signal), dispatch };
+  } catch (err) {
+    if (ctx.cancellationSignal.aborted || err instanceof CancelledFailure) throw err;
+    if (deadline.aborted) throw withDispatch(ApplicationFailure.retryable(`${name(what)} timed out after ${formatDuration(timeoutMs)}`, FAILURE.stepTimedOut), dispatch);
+    if (err instanceof ApplicationFailure) throw withDispatch(err, dispatch);
+    throw withDispatch(ApplicationFailure.retryable(`${name(what)} failed: ${err instanceof Error ? err.message : String(err)}`, FAILURE.activityError), dispatch);
+  } finally {
+    clearInterval(beat);
+  }
+}
+
+// The workflow learns of earlier lost dispatches from a failure too (actions/proxy.ts reads the last detail).
+function withDispatch(err: ApplicationFailure, dispatch: number): ApplicationFailure {
+  if (dispatch === 1) return err;
+  return new ApplicationFailure(err.message, err.type, err.nonRetryable, [...(err.details ?? []), { dispatch }]);
+}
+
+function name(what: string | (() => string)): string {
+  return typeof what === 'string' ? what : what();
+}

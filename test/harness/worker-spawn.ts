@@ -1,0 +1,35 @@
+// Starting and stopping a worker in a process of its own (test/harness/worker-process.ts), so a test can SIGKILL it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { workflowBundle } from './lifeboat';
+
+/** Builds the workflow bundle once into a file that worker processes load, so a restarted worker polls within seconds. */
+export async function writeWorkflowBundle(): Promise<string> {
+  const bundlePath = path.join(mkdtempSync(path.join(os.tmpdir(), 'lifeboat-bundle-')), 'workflows.js');
+  writeFileSync(bundlePath, (await workflowBundle()).code);
+  return bundlePath;
+}
+
+/** Starts a worker process on `taskQueue` and resolves once it polls. */
+export function startWorkerProcess(taskQueue: string, bundlePath: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--require', path.join(__dirname, 'ts-register.js'), path.join(__dirname, 'worker-process.ts')], {
+    env: { ...process.env, LIFEBOAT_TEST_TASK_QUEUE: taskQueue, LIFEBOAT_TEST_BUNDLE: bundlePath },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('worker ready')) resolve(child);
+    });
+    child.once('exit', (code) => reject(new Error(`worker process exited with ${code} before it was ready`)));
+  });
+}
+
+/** Sends `signal` to a worker process and resolves once it has exited. */
+export async function stopWorkerProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill(signal);
+  await exited;
+}
