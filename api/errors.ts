@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
 import { DomainError } from '../runs/errors';
+import { temporalRefusal } from '../temporal/errors';
 
 /** One problem with a request: where (`body.mode`, `steps[2].with.url`), the source line when known, and what is wrong. */
 export const ProblemIssue = z.object({ path: z.string(), line: z.int().min(1).optional(), message: z.string() });
@@ -51,13 +52,20 @@ export const notFoundHandler: RequestHandler = (req, _res, next) => {
   next(new HttpError(404, 'not-found', `no route ${req.method} ${req.path}`));
 };
 
-/** Renders every error as problem+json; unexpected ones are logged with context and answered 500 without a stack. */
+/**
+ * Renders every error as problem+json: Temporal refusing to serve (unreachable, credentials, setup) is 503 with the
+ * cause; unexpected errors are logged with context and answered 500 without a stack.
+ */
 export const problemHandler: ErrorRequestHandler = (err: unknown, req, res, _next) => {
   let problem: HttpError;
+  const refusal = temporalRefusal(err);
   if (err instanceof HttpError) problem = err;
   else if (err instanceof DomainError) problem = new HttpError(DOMAIN_STATUS[err.kind], err.kind, err.message, err.issues);
   else if (isBodyParserError(err)) problem = bodyProblem(err);
-  else {
+  else if (refusal !== undefined) {
+    problem = new HttpError(503, 'temporal-unavailable', refusal);
+    console.warn(`lifeboat api: ${req.method} ${req.originalUrl}: ${problem.detail}`);
+  } else {
     console.error(`lifeboat api: ${req.method} ${req.originalUrl} failed:`, err);
     problem = new HttpError(500, 'internal', 'an unexpected error occurred; it has been logged');
   }

@@ -8,6 +8,7 @@ import { RunService } from '../runs/service';
 import { connectStore } from '../store/connection';
 import { ensureRunIndexes } from '../store/runs';
 import { syncRunbooks } from '../store/sync';
+import { temporalConnectionOptions } from '../temporal/connection';
 import { createApp } from './app';
 import { listen } from './listen';
 
@@ -19,7 +20,7 @@ async function main(): Promise<void> {
   }
   const store = await connectStore(config.MONGODB_URI);
   await ensureRunIndexes(store.db);
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await Connection.connect(temporalConnectionOptions(config));
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   for (const r of await syncRunbooks(store.db, path.resolve(config.LIFEBOAT_RUNBOOKS))) {
     if (r.errors) r.errors.forEach((e) => console.error(`lifeboat api: runbook not loaded: ${e}`));

@@ -7,6 +7,7 @@ import { runCommand } from './run';
 import { runsCommand, statusCommand } from './runs';
 import { scheduleCommand } from './schedule';
 import { schemaCommand } from './schema';
+import { setupCommand } from './setup';
 import { tokenCommand } from './token';
 import { validateCommand } from './validate';
 
@@ -22,6 +23,7 @@ export const commands: Readonly<Record<string, Command>> = {
   schedule: scheduleCommand,
   report: reportCommand,
   token: tokenCommand,
+  setup: setupCommand,
 };
 
 function usage(): string {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from '../contract/names';
 import { CHANNELS, type ChannelConfigShape } from '../channels';
@@ -18,13 +19,25 @@ function channelKeys(): ChannelConfigShape {
   return Object.assign({}, ...Object.values(CHANNELS).map((channel) => channel.schemas(schemaKit).config));
 }
 
+// Compose files pass unset variables as empty strings: treat those as unset.
+const optionalText = () => z.string().trim().optional().transform((v) => v || undefined);
+
 /**
  * Every environment variable Lifeboat reads, each notification channel's own (see channels/) included; documented
- * in README.md ("Configuration").
+ * in README.md ("Configuration"). `Config` is what they parse to, with the TEMPORAL_TLS_* files read.
  */
-export const Config = z.object({
+export const ConfigVariables = z.object({
   TEMPORAL_ADDRESS: z.string().trim().min(1).optional(),
   TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
+  /** mTLS: paths of the PEM client certificate and its key (both or neither). */
+  TEMPORAL_TLS_CERT: optionalText(),
+  TEMPORAL_TLS_KEY: optionalText(),
+  /** Path of the PEM CA that signed the server's certificate, when it is not a public one. */
+  TEMPORAL_TLS_CA: optionalText(),
+  /** The name the server's certificate carries, when it differs from TEMPORAL_ADDRESS's host. */
+  TEMPORAL_TLS_SERVER_NAME: optionalText(),
+  /** Sent as `Authorization: Bearer …` (Temporal Cloud API keys); implies TLS. */
+  TEMPORAL_API_KEY: optionalText(),
   TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default(DEFAULT_TASK_QUEUE),
   MONGODB_URI: optionalUrl('MONGODB_URI', ['mongodb://', 'mongodb+srv://']),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -52,6 +65,45 @@ export const Config = z.object({
   FERRETDB_PORT: z.coerce.number().int().min(1).max(65535).default(27017),
   SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(2525),
   ...channelKeys(),
+});
+
+/** TLS settings of every Temporal connection (api, worker, CLI), read from the TEMPORAL_TLS_* files once. */
+export const TemporalTls = z.object({
+  clientCertPair: z.object({ crt: z.instanceof(Buffer), key: z.instanceof(Buffer) }).optional(),
+  serverRootCACertificate: z.instanceof(Buffer).optional(),
+  serverNameOverride: z.string().optional(),
+});
+export type TemporalTls = z.infer<typeof TemporalTls>;
+
+export const Config = ConfigVariables.transform((env, ctx) => {
+  const read = (name: 'TEMPORAL_TLS_CERT' | 'TEMPORAL_TLS_KEY' | 'TEMPORAL_TLS_CA'): Buffer | undefined => {
+    const file = env[name];
+    if (file === undefined) return undefined;
+    try {
+      const pem = readFileSync(file);
+      if (!pem.includes('-----BEGIN ')) ctx.addIssue({ code: 'custom', path: [name], message: `${file} is not a PEM file (no -----BEGIN line)` });
+      return pem;
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', path: [name], message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` });
+      return undefined;
+    }
+  };
+  const crt = read('TEMPORAL_TLS_CERT');
+  const key = read('TEMPORAL_TLS_KEY');
+  const ca = read('TEMPORAL_TLS_CA');
+  if ((env.TEMPORAL_TLS_CERT === undefined) !== (env.TEMPORAL_TLS_KEY === undefined)) {
+    const [set, unset] = env.TEMPORAL_TLS_CERT === undefined ? ['TEMPORAL_TLS_KEY', 'TEMPORAL_TLS_CERT'] : ['TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY'];
+    ctx.addIssue({ code: 'custom', path: [unset], message: `${set} is set but ${unset} is not: mTLS needs both the client certificate and its key` });
+  }
+  const tlsWanted = crt || ca || env.TEMPORAL_TLS_SERVER_NAME;
+  const temporalTls: TemporalTls | undefined = tlsWanted
+    ? {
+        ...(crt && key ? { clientCertPair: { crt, key } } : {}),
+        ...(ca ? { serverRootCACertificate: ca } : {}),
+        ...(env.TEMPORAL_TLS_SERVER_NAME ? { serverNameOverride: env.TEMPORAL_TLS_SERVER_NAME } : {}),
+      }
+    : undefined;
+  return { ...env, temporalTls };
 });
 export type Config = z.infer<typeof Config>;
 

@@ -46,8 +46,9 @@ export type RejectionType = (typeof REJECTION)[keyof typeof REJECTION];
 
 /**
  * Custom search attributes every run carries, so `temporal workflow list` can filter runs. All are keywords;
- * the dev server registers them at start (servers/temporal.ts); another cluster needs them created first
- * (`temporal operator search-attribute create`). `status` holds a RunStatus, so it includes `paused`.
+ * the embedded dev server is started with them (servers/temporal.ts); on any other Temporal every worker, and
+ * `lifeboat setup`, registers the missing ones (temporal/search-attributes.ts). `status` holds a RunStatus, so it
+ * includes `paused`.
  */
 export const SEARCH_ATTRIBUTE = {
   runbookId: defineSearchAttributeKey('LifeboatRunbookId', SearchAttributeType.KEYWORD),

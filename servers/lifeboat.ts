@@ -6,6 +6,7 @@ import type { Config } from '../config';
 import { RunService } from '../runs/service';
 import { connectStore, type Store } from '../store/connection';
 import { ensureRunIndexes } from '../store/runs';
+import { temporalConnectionOptions } from '../temporal/connection';
 import { createLifeboatWorker } from '../worker/worker';
 
 /** A running Lifeboat: worker and API on the given servers. */
@@ -26,21 +27,36 @@ export async function startLifeboat(o: {
   taskQueue?: string;
   port?: number;
   workflowBundle?: WorkerOptions['workflowBundle'];
+  log?: (line: string) => void;
 }): Promise<Lifeboat> {
   const { config } = o;
   const taskQueue = o.taskQueue ?? config.TEMPORAL_TASK_QUEUE;
   const store = await connectStore(o.mongoUri);
-  await ensureRunIndexes(store.db);
-  const connection = await Connection.connect({ address: o.temporalAddress });
+  // What is open so far, closed in reverse when a later step fails (a refused TLS handshake, a setup error).
+  const opened: Array<() => Promise<void>> = [() => store.close()];
+  const unwind = async (err: unknown): Promise<never> => {
+    for (const close of opened.reverse()) await close().catch(() => undefined);
+    throw err;
+  };
+  const { connection, nativeConnection, worker } = await (async () => {
+    await ensureRunIndexes(store.db);
+    // Lazy, then connected: a connection whose first handshake fails is still closed (no channel left retrying).
+    const connection = Connection.lazy(temporalConnectionOptions(config, o.temporalAddress));
+    opened.push(() => connection.close());
+    await connection.ensureConnected();
+    const nativeConnection = await NativeConnection.connect(temporalConnectionOptions(config, o.temporalAddress));
+    opened.push(() => nativeConnection.close());
+    const worker = await createLifeboatWorker({
+      connection: nativeConnection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue,
+      deps: { store, config, smtpUrl: o.smtpUrl, env: process.env },
+      workflowBundle: o.workflowBundle,
+      log: o.log,
+    });
+    return { connection, nativeConnection, worker };
+  })().catch(unwind);
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  const nativeConnection = await NativeConnection.connect({ address: o.temporalAddress });
-  const worker = await createLifeboatWorker({
-    connection: nativeConnection,
-    namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue,
-    deps: { store, config, smtpUrl: o.smtpUrl, env: process.env },
-    workflowBundle: o.workflowBundle,
-  });
   const workerDone = worker.run();
   const runs = new RunService({ client, db: store.db, taskQueue });
   const app = createApp({ client, db: store.db, namespace: config.TEMPORAL_NAMESPACE, runs, adminToken: config.LIFEBOAT_ADMIN_TOKEN, metricsPublic: config.LIFEBOAT_METRICS_PUBLIC });

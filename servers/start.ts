@@ -4,7 +4,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Config, ConfigError, loadConfig } from '../config';
+import { ConfigError, ConfigVariables, loadConfig } from '../config';
 import { assertNotificationConfig } from '../notify/check';
 import { syncRunbooks } from '../store/sync';
 import { startLifeboat } from './lifeboat';
@@ -14,7 +14,7 @@ const log = (line: string) => console.log(`lifeboat: ${line}`);
 
 async function main(): Promise<void> {
   // LIFEBOAT_HOME is read ahead of the rest: the admin token the full configuration needs may be kept there.
-  const home = path.resolve(Config.shape.LIFEBOAT_HOME.parse(process.env.LIFEBOAT_HOME));
+  const home = path.resolve(ConfigVariables.shape.LIFEBOAT_HOME.parse(process.env.LIFEBOAT_HOME));
   mkdirSync(home, { recursive: true });
   const tokenFile = path.join(home, 'admin-token');
   if (!process.env.LIFEBOAT_ADMIN_TOKEN) process.env.LIFEBOAT_ADMIN_TOKEN = adminToken(tokenFile);
@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   const servers = await startServers(config, { home, log });
   let lifeboat;
   try {
-    lifeboat = await startLifeboat({ config, temporalAddress: servers.temporalAddress, mongoUri: servers.mongoUri, smtpUrl: servers.smtpUrl });
+    lifeboat = await startLifeboat({ config, temporalAddress: servers.temporalAddress, mongoUri: servers.mongoUri, smtpUrl: servers.smtpUrl, log });
   } catch (err) {
     await servers.stop();
     throw err;

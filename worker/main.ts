@@ -3,6 +3,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../config';
 import { assertNotificationConfig } from '../notify/check';
 import { connectStore } from '../store/connection';
+import { temporalConnectionOptions } from '../temporal/connection';
 import { createLifeboatWorker } from './worker';
 
 async function main(): Promise<void> {
@@ -11,12 +12,13 @@ async function main(): Promise<void> {
   const missing = (['TEMPORAL_ADDRESS', 'MONGODB_URI', 'SMTP_URL'] as const).filter((k) => !config[k]);
   if (missing.length) throw new Error(`the standalone worker needs ${missing.join(', ')}; for a local setup run 'npm start' instead`);
   const store = await connectStore(config.MONGODB_URI!);
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS! });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   const worker = await createLifeboatWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     deps: { store, config, smtpUrl: config.SMTP_URL!, env: process.env },
+    log: (line) => console.log(`lifeboat worker: ${line}`),
   });
   console.log(`lifeboat worker: polling task queue ${config.TEMPORAL_TASK_QUEUE} on ${config.TEMPORAL_ADDRESS}`);
   await worker.run(); // resolves after SIGINT/SIGTERM: the SDK installs those handlers and shuts down cleanly

@@ -50,6 +50,7 @@ export function runsRouter(runs: RunService, db: Db): Router {
       200: { description: 'A retry: the run this Idempotency-Key started before.', schema: StartedRun },
       404: { description: 'No such runbook or version.' },
       409: { description: 'The Idempotency-Key was used with a different request.' },
+      503: { description: 'Temporal refused to start the run (unreachable, credentials refused, search attributes not registered): `detail` names the cause. Retrying with the same Idempotency-Key is safe.' },
     },
   }, async ({ body, req, res }) => {
     const key = parseOr400(IdempotencyKey.optional(), req.get('idempotency-key'), 'headers.Idempotency-Key');

@@ -24,7 +24,8 @@ const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error: conso
 
 /**
  * A worker and API on the suite's servers, with a task queue of its own so test files never share work. `env`
- * overrides the configuration; its MONGODB_URI points them at another store (a test's own FerretDB).
+ * overrides the configuration; its TEMPORAL_ADDRESS and MONGODB_URI point them at another Temporal or store (a
+ * test's own).
  */
 export async function startTestLifeboat(env: Record<string, string> = {}): Promise<Lifeboat & { taskQueue: string; adminToken: string }> {
   quietRuntime();
@@ -33,7 +34,7 @@ export async function startTestLifeboat(env: Record<string, string> = {}): Promi
   const taskQueue = `test-${randomUUID()}`;
   const lifeboat = await startLifeboat({
     config,
-    temporalAddress: required('TEMPORAL_ADDRESS'),
+    temporalAddress: env.TEMPORAL_ADDRESS ?? required('TEMPORAL_ADDRESS'),
     mongoUri: env.MONGODB_URI ?? required('MONGODB_URI'),
     smtpUrl: required('SMTP_URL'),
     taskQueue,

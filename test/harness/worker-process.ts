@@ -3,13 +3,14 @@
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../../config';
 import { connectStore } from '../../store/connection';
+import { temporalConnectionOptions } from '../../temporal/connection';
 import { createLifeboatWorker } from '../../worker/worker';
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const config = loadConfig();
   const store = await connectStore(config.MONGODB_URI!);
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS! });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   const worker = await createLifeboatWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
