@@ -91,7 +91,11 @@ export default tseslint.config(
         {
           paths: nodeBuiltins.map((name) => ({ name, message: 'the workflow bundle loads this module: no Node built-ins' })),
           patterns: [
-            { group: ['zod', '**/store/*', '**/api/*', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'], allowTypeImports: true, message: 'the workflow bundle loads this module: no zod, store or I/O (import types only)' },
+            {
+              group: ['zod', '**/store/*', '**/api/*', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'],
+              allowTypeImports: true,
+              message: 'the workflow bundle loads this module: no zod, store or I/O (import types only)',
+            },
             { group: ['./run', '../model/*'], allowTypeImports: true, message: 'these modules load zod: import their types only' },
           ],
         },

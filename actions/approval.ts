@@ -66,9 +66,14 @@ export const approval = defineAction({
     if (!inTime) {
       const waited = formatDuration(timeoutMs ?? 0);
       ctx.emit('approval.expired', { stepId: step.id, detail: { onTimeout: w.onTimeout, granted: granted(slot).length, quorum: w.quorum } });
-      if (w.onTimeout === 'continue') return { kind: 'skipped', reason: `approval expired after ${waited}; onTimeout: continue`, actor: 'lifeboat', detail: { reason: 'approval-expired' } };
+      if (w.onTimeout === 'continue')
+        return { kind: 'skipped', reason: `approval expired after ${waited}; onTimeout: continue`, actor: 'lifeboat', detail: { reason: 'approval-expired' } };
       if (w.onTimeout === 'abort') return { kind: 'abort', message: `approval expired after ${waited} (onTimeout: abort)` };
-      throw ApplicationFailure.create({ type: FAILURE.stepTimedOut, message: `approval expired after ${waited} with ${granted(slot).length} of ${w.quorum} approvals`, nonRetryable: true });
+      throw ApplicationFailure.create({
+        type: FAILURE.stepTimedOut,
+        message: `approval expired after ${waited} with ${granted(slot).length} of ${w.quorum} approvals`,
+        nonRetryable: true,
+      });
     }
     const no = rejected(slot);
     if (no) throw ApplicationFailure.nonRetryable(`rejected by ${no.actor}${no.comment ? `: ${no.comment}` : ''}`, FAILURE.approvalRejected);

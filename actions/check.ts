@@ -24,7 +24,14 @@ export const check = defineAction({
   human: false,
   async run(step, ctx): Promise<Outcome> {
     const w = step.with;
-    const call = attemptActivities(ctx.timeoutMs).checkHttp({ method: w.method, url: w.url, headers: w.headers, everyMs: durationMs(w.every), until: w.until, timeoutMs: ctx.timeoutMs });
+    const call = attemptActivities(ctx.timeoutMs).checkHttp({
+      method: w.method,
+      url: w.url,
+      headers: w.headers,
+      everyMs: durationMs(w.every),
+      until: w.until,
+      timeoutMs: ctx.timeoutMs,
+    });
     const result = await dispatched(ctx, call);
     return { kind: 'succeeded', result };
   },

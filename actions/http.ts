@@ -27,7 +27,14 @@ export const http = defineAction({
     const w = step.with;
     const expect = w.expect === undefined ? undefined : Array.isArray(w.expect) ? w.expect : [w.expect];
     const call = attemptActivities(ctx.timeoutMs).httpRequest({
-      method: w.method, url: w.url, headers: w.headers, json: w.json, body: w.body, expect, idempotencyKey: ctx.key, timeoutMs: ctx.timeoutMs,
+      method: w.method,
+      url: w.url,
+      headers: w.headers,
+      json: w.json,
+      body: w.body,
+      expect,
+      idempotencyKey: ctx.key,
+      timeoutMs: ctx.timeoutMs,
     });
     const result = await dispatched(ctx, call);
     return { kind: 'succeeded', result };

@@ -31,14 +31,16 @@ export const runbook = defineAction({
     // The child's RunState; only its outcome matters here.
     const result: { status: string; error?: string } = await executeChild('runbookWorkflow', {
       workflowId: childId,
-      args: [{
-        runId: childId,
-        ref: { id: step.with.runbook, version: step.with.version },
-        mode: run.mode,
-        parameters: step.with.parameters ?? {},
-        requester: run.requester,
-        trigger: { kind: 'parent', by: run.runId },
-      }],
+      args: [
+        {
+          runId: childId,
+          ref: { id: step.with.runbook, version: step.with.version },
+          mode: run.mode,
+          parameters: step.with.parameters ?? {},
+          requester: run.requester,
+          trigger: { kind: 'parent', by: run.runId },
+        },
+      ],
       typedSearchAttributes: runSearchAttributes(step.with.runbook, run.mode),
     });
     if (result.status !== 'completed') {

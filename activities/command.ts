@@ -44,8 +44,12 @@ export function commandActivities({ config, env }: ActivityDeps) {
         });
         let stdout = '';
         let stderr = '';
-        child.stdout.on('data', (c: Buffer) => { if (stdout.length < MAX_OUTPUT) stdout += c.toString(); });
-        child.stderr.on('data', (c: Buffer) => { if (stderr.length < MAX_OUTPUT) stderr += c.toString(); });
+        child.stdout.on('data', (c: Buffer) => {
+          if (stdout.length < MAX_OUTPUT) stdout += c.toString();
+        });
+        child.stderr.on('data', (c: Buffer) => {
+          if (stderr.length < MAX_OUTPUT) stderr += c.toString();
+        });
         // The step's timeout and an operator's abort (carried by heartbeats) both kill the process.
         const kill = () => child.kill('SIGKILL');
         signal.addEventListener('abort', kill);

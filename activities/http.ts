@@ -78,24 +78,28 @@ export function httpActivities({ env }: ActivityDeps) {
     async checkHttp(input: CheckRequest): Promise<Dispatched<HttpResult & { polls: number }>> {
       let polls = 0;
       let note = 'no answer yet';
-      return runDispatch(input.timeoutMs, () => `${input.method} ${input.url} (last: ${note})`, async (signal) => {
-        for (;;) {
-          polls++;
-          try {
-            const res = await send(input, env, signal);
-            const { status, path, op, value } = input.until;
-            const statusOk = status === undefined || res.status === status;
-            // Without a path the condition is on the status code itself (`until: { op: in, value: [200, 204] }`).
-            const valueOk = compareValues(op, path === undefined ? res.status : valueAt(res.body, path), value);
-            if (statusOk && valueOk) return { ...res, polls };
-            note = `status ${res.status}${path ? `, ${path} = ${JSON.stringify(valueAt(res.body, path))}` : ''}`;
-          } catch (err) {
-            if (signal.aborted) throw err;
-            note = err instanceof Error ? err.message : String(err);
+      return runDispatch(
+        input.timeoutMs,
+        () => `${input.method} ${input.url} (last: ${note})`,
+        async (signal) => {
+          for (;;) {
+            polls++;
+            try {
+              const res = await send(input, env, signal);
+              const { status, path, op, value } = input.until;
+              const statusOk = status === undefined || res.status === status;
+              // Without a path the condition is on the status code itself (`until: { op: in, value: [200, 204] }`).
+              const valueOk = compareValues(op, path === undefined ? res.status : valueAt(res.body, path), value);
+              if (statusOk && valueOk) return { ...res, polls };
+              note = `status ${res.status}${path ? `, ${path} = ${JSON.stringify(valueAt(res.body, path))}` : ''}`;
+            } catch (err) {
+              if (signal.aborted) throw err;
+              note = err instanceof Error ? err.message : String(err);
+            }
+            await delay(input.everyMs, undefined, { signal }); // rejects at the step's timeout or on cancellation
           }
-          await delay(input.everyMs, undefined, { signal }); // rejects at the step's timeout or on cancellation
-        }
-      });
+        },
+      );
     },
   };
 }

@@ -53,7 +53,15 @@ export function notifyActivities({ store, config, smtpUrl, env }: ActivityDeps) 
       const beat = setInterval(() => heartbeat(), 3_000);
       try {
         const receipt = await channel.deliver({ key, deliveryId, target, name, message: clean, rendered, publicUrl: options.publicUrl, scrub }, config, io);
-        await recordDelivery(store.db, { _id: key, channel: target.channel, target: name, event: message.event, runId: message.runId, ...receipt, sentAt: new Date().toISOString() });
+        await recordDelivery(store.db, {
+          _id: key,
+          channel: target.channel,
+          target: name,
+          event: message.event,
+          runId: message.runId,
+          ...receipt,
+          sentAt: new Date().toISOString(),
+        });
       } catch (err) {
         throw scrubFailure(err, scrub);
       } finally {

@@ -19,14 +19,21 @@ export function recordActivities({ store }: ActivityDeps) {
       await saveRun(store.db, record);
     },
     /** Pins a runbook named by reference (schedules, sub-runbooks) and checks the parameters against it. */
-    async resolveRunbook(input: { ref: RunbookRef; parameters: Record<string, unknown> }): Promise<{ runbook: Runbook; version: number; hash: string; parameters: Record<string, unknown> }> {
+    async resolveRunbook(input: {
+      ref: RunbookRef;
+      parameters: Record<string, unknown>;
+    }): Promise<{ runbook: Runbook; version: number; hash: string; parameters: Record<string, unknown> }> {
       const pinned = await getRunbook(store.db, input.ref.id, input.ref.version);
       if (!pinned) {
         const what = input.ref.version === undefined ? `runbook ${input.ref.id}` : `version ${input.ref.version} of runbook ${input.ref.id}`;
         throw ApplicationFailure.nonRetryable(`${what} is not registered`, FAILURE.runbookNotFound);
       }
       const params = resolveParameters(pinned.runbook, input.parameters);
-      if (!params.ok) throw ApplicationFailure.nonRetryable(`parameters do not fit runbook ${input.ref.id}: ${params.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, FAILURE.badParameters);
+      if (!params.ok)
+        throw ApplicationFailure.nonRetryable(
+          `parameters do not fit runbook ${input.ref.id}: ${params.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+          FAILURE.badParameters,
+        );
       return { runbook: pinned.runbook, version: pinned.version, hash: pinned.hash, parameters: params.values };
     },
   };

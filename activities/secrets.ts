@@ -19,6 +19,9 @@ export function withSecrets<T>(value: T, env: NodeJS.ProcessEnv): T {
   try {
     return renderDeep(value, { secrets: secretsFrom(env) }, { keepSecrets: false }) as T;
   } catch (err) {
-    throw ApplicationFailure.nonRetryable(`${err instanceof Error ? err.message : String(err)} (secrets come from the worker's LIFEBOAT_SECRET_<NAME> environment variables)`, FAILURE.secretMissing);
+    throw ApplicationFailure.nonRetryable(
+      `${err instanceof Error ? err.message : String(err)} (secrets come from the worker's LIFEBOAT_SECRET_<NAME> environment variables)`,
+      FAILURE.secretMissing,
+    );
   }
 }

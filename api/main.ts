@@ -28,20 +28,28 @@ async function main(): Promise<void> {
     if (r.warning) console.warn(`lifeboat api: warning: ${r.warning}`);
   }
   const runs = new RunService({ client, db: store.db, taskQueue: config.TEMPORAL_TASK_QUEUE });
-  const app = createApp({ client, db: store.db, namespace: config.TEMPORAL_NAMESPACE, runs, adminToken: config.LIFEBOAT_ADMIN_TOKEN, metricsPublic: config.LIFEBOAT_METRICS_PUBLIC });
+  const app = createApp({
+    client,
+    db: store.db,
+    namespace: config.TEMPORAL_NAMESPACE,
+    runs,
+    adminToken: config.LIFEBOAT_ADMIN_TOKEN,
+    metricsPublic: config.LIFEBOAT_METRICS_PUBLIC,
+  });
   const server = await listen(app, config.PORT, config.HOST);
   console.log(`lifeboat api: listening on http://${config.HOST}:${config.PORT}`);
-  const stop = () => server.close(() => {
-    // server.close ignores what its callback returns, so a failed close is reported here, not left unhandled.
-    (async () => {
-      await connection.close();
-      await store.close();
-      process.exit(0);
-    })().catch((err: unknown) => {
-      console.error(`lifeboat api: shutdown: ${err instanceof Error ? err.message : String(err)}`);
-      process.exit(1);
+  const stop = () =>
+    server.close(() => {
+      // server.close ignores what its callback returns, so a failed close is reported here, not left unhandled.
+      (async () => {
+        await connection.close();
+        await store.close();
+        process.exit(0);
+      })().catch((err: unknown) => {
+        console.error(`lifeboat api: shutdown: ${err instanceof Error ? err.message : String(err)}`);
+        process.exit(1);
+      });
     });
-  });
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }

@@ -27,12 +27,28 @@ async function main(): Promise<void> {
   await new Promise<void>((r) => target.listen(0, '127.0.0.1', () => r()));
   const url = `http://127.0.0.1:${(target.address() as AddressInfo).port}`;
   const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), logger: new DefaultLogger('ERROR') });
-  const lb = await startLifeboat({ config, temporalAddress: servers.temporalAddress, mongoUri: servers.mongoUri, smtpUrl: servers.smtpUrl, taskQueue: 'bench', port: 0, workflowBundle });
+  const lb = await startLifeboat({
+    config,
+    temporalAddress: servers.temporalAddress,
+    mongoUri: servers.mongoUri,
+    smtpUrl: servers.smtpUrl,
+    taskQueue: 'bench',
+    port: 0,
+    workflowBundle,
+  });
   const runs = new RunService({ client: lb.client, db: lb.store.db, taskQueue: 'bench' });
   try {
-    for (const [scenario, n, parallel] of [['sequential', N_SEQ, false], ['parallel', N_PAR, true]] as const) {
+    for (const [scenario, n, parallel] of [
+      ['sequential', N_SEQ, false],
+      ['parallel', N_PAR, true],
+    ] as const) {
       const id = `bench-${scenario}`;
-      const steps = Array.from({ length: n }, (_, i) => ({ id: `s${i}`, action: 'http', with: { url: `${url}/step/${i}` }, ...(!parallel && i > 0 ? { needs: [`s${i - 1}`] } : {}) }));
+      const steps = Array.from({ length: n }, (_, i) => ({
+        id: `s${i}`,
+        action: 'http',
+        with: { url: `${url}/step/${i}` },
+        ...(!parallel && i > 0 ? { needs: [`s${i - 1}`] } : {}),
+      }));
       const loaded = validateRunbookObject({ id, title: id, steps });
       if (!loaded.ok) throw new Error(loaded.errors.map((e) => e.message).join('; '));
       await saveRunbook(lb.store.db, loaded.runbook, loaded.hash);
@@ -52,7 +68,16 @@ async function main(): Promise<void> {
       const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
       const lifeboatMsPerStep = median(lifeboat) / n;
       const rawMsPerStep = median(raw) / n;
-      console.log(JSON.stringify({ scenario, steps: n, rounds: ROUNDS, lifeboatMsPerStep: round2(lifeboatMsPerStep), rawMsPerStep: round2(rawMsPerStep), ratio: round2(lifeboatMsPerStep / rawMsPerStep) }));
+      console.log(
+        JSON.stringify({
+          scenario,
+          steps: n,
+          rounds: ROUNDS,
+          lifeboatMsPerStep: round2(lifeboatMsPerStep),
+          rawMsPerStep: round2(rawMsPerStep),
+          ratio: round2(lifeboatMsPerStep / rawMsPerStep),
+        }),
+      );
     }
   } finally {
     await lb.stop();

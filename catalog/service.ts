@@ -32,9 +32,7 @@ export const RunbookDetail = z
   .meta({ id: 'RunbookDetail' });
 export type RunbookDetail = z.infer<typeof RunbookDetail>;
 
-export const UploadResult = z
-  .object({ id: z.string(), version: z.int(), hash: z.string(), created: z.boolean(), warnings: z.array(RunbookIssue) })
-  .meta({ id: 'UploadResult' });
+export const UploadResult = z.object({ id: z.string(), version: z.int(), hash: z.string(), created: z.boolean(), warnings: z.array(RunbookIssue) }).meta({ id: 'UploadResult' });
 export type UploadResult = z.infer<typeof UploadResult>;
 
 export const ValidationResult = z
@@ -53,7 +51,10 @@ export function validateSource(text: string, format: SourceFormat): ValidationRe
 export async function uploadRunbook(db: Db, text: string, format: SourceFormat): Promise<UploadResult> {
   const loaded = loadRunbook(text, { format });
   if (!loaded.ok) {
-    const summary = loaded.errors.slice(0, 3).map((e) => `${e.line ? `line ${e.line} ` : ''}${e.path || '(document)'}: ${e.message}`).join('; ');
+    const summary = loaded.errors
+      .slice(0, 3)
+      .map((e) => `${e.line ? `line ${e.line} ` : ''}${e.path || '(document)'}: ${e.message}`)
+      .join('; ');
     const more = loaded.errors.length > 3 ? ` (and ${loaded.errors.length - 3} more)` : '';
     throw new DomainError('invalid', `the runbook is invalid: ${summary}${more}`, loaded.errors);
   }
@@ -71,8 +72,14 @@ export async function runbookDetail(db: Db, id: string, version?: number): Promi
   const [stored, latest] = await Promise.all([found(db, id, version), found(db, id)]);
   const summary = (mode: Mode): PlanSummary => PlanSummary.parse(planRunbook(stored.runbook, { mode }));
   return {
-    id, title: stored.runbook.title, version: stored.version, latest: latest.version, hash: stored.hash, createdAt: stored.createdAt,
-    runbook: stored.runbook, plan: { drill: summary('drill'), recovery: summary('recovery') },
+    id,
+    title: stored.runbook.title,
+    version: stored.version,
+    latest: latest.version,
+    hash: stored.hash,
+    createdAt: stored.createdAt,
+    runbook: stored.runbook,
+    plan: { drill: summary('drill'), recovery: summary('recovery') },
   };
 }
 

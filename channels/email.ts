@@ -20,7 +20,12 @@ const schemas = (k: SchemaKit) => {
       LIFEBOAT_NOTIFY_EMAIL: z
         .string()
         .default('')
-        .transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0))
+        .transform((s) =>
+          s
+            .split(',')
+            .map((x) => x.trim())
+            .filter((x) => x.length > 0),
+        )
         .pipe(z.array(z.email({ error: 'LIFEBOAT_NOTIFY_EMAIL must be a comma-separated list of email addresses' }))),
     },
   };
@@ -67,7 +72,10 @@ export const email = defineChannel({
 
 /** The targets of a list of recipients: one each, trimmed, blanks dropped. */
 export function targetsOf(recipients: readonly string[]): Array<{ channel: 'email'; to: string[] }> {
-  return recipients.map((r) => r.trim()).filter((to) => to !== '').map((to) => ({ channel: 'email', to: [to] }));
+  return recipients
+    .map((r) => r.trim())
+    .filter((to) => to !== '')
+    .map((to) => ({ channel: 'email', to: [to] }));
 }
 
 function normalEmail(address: string): string {
@@ -80,7 +88,9 @@ function smtpUrlReport(url: string, { errors, warnings }: ConfigReport): void {
   try {
     parsed = new URL(url);
   } catch {
-    errors.push(`SMTP_URL: '${shown}' cannot be parsed as a URL; write it as smtp://user:password@host:587 or smtps://user:password@host:465 (percent-encode @ : / in the password)`);
+    errors.push(
+      `SMTP_URL: '${shown}' cannot be parsed as a URL; write it as smtp://user:password@host:587 or smtps://user:password@host:465 (percent-encode @ : / in the password)`,
+    );
     return;
   }
   if (parsed.protocol !== 'smtp:' && parsed.protocol !== 'smtps:') errors.push(`SMTP_URL: '${shown}' must start with smtp:// or smtps://`);

@@ -17,10 +17,17 @@ const schemas = (k: SchemaKit) => {
   // A routing key lets anyone page the on-call: it may only come from a secret, resolved inside the activity, so
   // it never enters workflow history, the timeline or a delivery record.
   const routingKey = z.string().regex(SECRET, {
-    error: 'expected {{ secrets.NAME }}: a PagerDuty routing key is a credential, so it comes from the worker\'s LIFEBOAT_SECRET_NAME',
+    error: "expected {{ secrets.NAME }}: a PagerDuty routing key is a credential, so it comes from the worker's LIFEBOAT_SECRET_NAME",
   });
   return {
-    rule: z.strictObject({ channel: z.literal('pagerduty'), routingKey, events: z.array(z.enum(TRIGGERS)).min(1).default([...TRIGGERS]) }),
+    rule: z.strictObject({
+      channel: z.literal('pagerduty'),
+      routingKey,
+      events: z
+        .array(z.enum(TRIGGERS))
+        .min(1)
+        .default([...TRIGGERS]),
+    }),
     step: undefined,
     target: z.object({ channel: z.literal('pagerduty'), routingKey: z.string() }),
     config: {

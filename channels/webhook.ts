@@ -96,7 +96,12 @@ export const webhook = defineChannel({
  * The JSON a webhook receives. `json`: every fact, plus the plain text; `chat`: a `text` paragraph that Slack,
  * Mattermost and Teams-style incoming webhooks show, plus the identifying fields (no names those services reserve).
  */
-export function webhookPayload(message: NotificationMessage, rendered: RenderedNotification, format: 'json' | 'chat', options: { publicUrl?: string } = {}): Record<string, unknown> {
+export function webhookPayload(
+  message: NotificationMessage,
+  rendered: RenderedNotification,
+  format: 'json' | 'chat',
+  options: { publicUrl?: string } = {},
+): Record<string, unknown> {
   const common = {
     event: message.event,
     runId: message.runId,

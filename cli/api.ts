@@ -5,7 +5,10 @@ export const DEFAULT_URL = 'http://127.0.0.1:3000';
 
 /** A request the API refused (4xx, exit 1), failed (5xx, exit 3) or that could not reach it (exit 3). */
 export class ApiError extends Error {
-  constructor(message: string, readonly exitCode: number) {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
     super(message);
   }
 }

@@ -48,7 +48,8 @@ export async function followRun(api: Api, runId: string, io: CliIo): Promise<Run
       // Once per chunk, not per event: replaying a long timeline asks for the state once per burst.
       if (changed) await refresh();
     }
-    if (reconnects >= RECONNECTS) throw new ApiError(`the event stream of run ${runId} closed ${RECONNECTS + 1} times before the run ended; follow it again with lifeboat status ${runId}`, EXIT.unavailable);
+    if (reconnects >= RECONNECTS)
+      throw new ApiError(`the event stream of run ${runId} closed ${RECONNECTS + 1} times before the run ended; follow it again with lifeboat status ${runId}`, EXIT.unavailable);
   }
 }
 
@@ -56,7 +57,10 @@ export async function followRun(api: Api, runId: string, io: CliIo): Promise<Run
 export function outcomeLine(run: RunDetail): string {
   const took = run.finishedAt ? ` in ${formatDuration(Date.parse(run.finishedAt) - Date.parse(run.startedAt))}` : '';
   const r = run.recovery;
-  const recovery = r?.achievedMs === undefined ? '' : `; recovery ${formatDuration(r.achievedMs)}${r.targetMs === undefined ? '' : ` against an RTO of ${formatDuration(r.targetMs)} (${r.breached ? 'BREACHED' : 'met'})`}`;
+  const recovery =
+    r?.achievedMs === undefined
+      ? ''
+      : `; recovery ${formatDuration(r.achievedMs)}${r.targetMs === undefined ? '' : ` against an RTO of ${formatDuration(r.targetMs)} (${r.breached ? 'BREACHED' : 'met'})`}`;
   return `run ${run.runId} ${run.status}${took}${recovery}${run.error ? `: ${run.error}` : ''}`;
 }
 

@@ -21,12 +21,17 @@ export const runsCommand: Command = {
   usage: runsUsage,
   async run(args: string[], io: CliIo): Promise<number> {
     const { positionals, values } = parseCommandArgs(args, {
-      runbook: { type: 'string' }, mode: { type: 'string' }, status: { type: 'string' }, limit: { type: 'string', default: '20' }, json: { type: 'boolean' },
+      runbook: { type: 'string' },
+      mode: { type: 'string' },
+      status: { type: 'string' },
+      limit: { type: 'string', default: '20' },
+      json: { type: 'boolean' },
     });
     if (values.help) return help(io, runsUsage);
     if (positionals.length > 0) throw new UsageError('runs takes no arguments; filter with --runbook, --mode and --status');
     if (values.mode !== undefined && !Mode.safeParse(values.mode).success) throw new UsageError(`--mode must be drill or recovery, not '${values.mode}'`);
-    if (values.status !== undefined && !RecordStatus.safeParse(values.status).success) throw new UsageError(`--status must be one of ${RecordStatus.options.join(', ')}, not '${values.status}'`);
+    if (values.status !== undefined && !RecordStatus.safeParse(values.status).success)
+      throw new UsageError(`--status must be one of ${RecordStatus.options.join(', ')}, not '${values.status}'`);
     if (!/^[1-9]\d{0,2}$/.test(values.limit)) throw new UsageError(`--limit must be a whole number from 1 to 200, not '${values.limit}'`);
     const query = new URLSearchParams({ limit: values.limit });
     for (const key of ['runbook', 'mode', 'status'] as const) if (values[key] !== undefined) query.set(key, values[key]);
@@ -39,10 +44,12 @@ export const runsCommand: Command = {
       io.stdout.write('no runs\n');
       return EXIT.ok;
     }
-    io.stdout.write(table([
-      ['run', 'runbook', 'mode', 'status', 'started', 'recovery', 'trigger'],
-      ...page.runs.map((r) => [r.runId, `${r.runbookId} v${r.version}`, r.mode, r.status, r.startedAt, ms(r.recovery?.achievedMs), `${r.trigger.kind}:${r.trigger.by}`]),
-    ]));
+    io.stdout.write(
+      table([
+        ['run', 'runbook', 'mode', 'status', 'started', 'recovery', 'trigger'],
+        ...page.runs.map((r) => [r.runId, `${r.runbookId} v${r.version}`, r.mode, r.status, r.startedAt, ms(r.recovery?.achievedMs), `${r.trigger.kind}:${r.trigger.by}`]),
+      ]),
+    );
     return EXIT.ok;
   },
 };
@@ -71,10 +78,12 @@ export const statusCommand: Command = {
     ];
     io.stdout.write(`${lines.join('\n')}\n`);
     if (run.state) {
-      io.stdout.write(`\n${table([
-        ['step', 'action', 'status', 'attempts', 'expected', 'actual', 'note'],
-        ...run.state.steps.map((s) => [s.id, s.action, s.status, String(s.attempts), ms(s.expectedMs), ms(s.actualMs), s.error ?? s.reason ?? '']),
-      ])}`);
+      io.stdout.write(
+        `\n${table([
+          ['step', 'action', 'status', 'attempts', 'expected', 'actual', 'note'],
+          ...run.state.steps.map((s) => [s.id, s.action, s.status, String(s.attempts), ms(s.expectedMs), ms(s.actualMs), s.error ?? s.reason ?? '']),
+        ])}`,
+      );
       io.stdout.write(`${[progressLine(run.state), ...waitingLines(run.state)].join('\n')}\n`);
     }
     return EXIT.ok;

@@ -28,8 +28,15 @@ const oneId = (id: string | undefined, rest: string[]): string => {
 const SUBCOMMANDS: Record<string, Sub> = {
   async create(api, id, args, io) {
     const { positionals, values } = parseCommandArgs(args, {
-      runbook: { type: 'string' }, cron: { type: 'string' }, every: { type: 'string' }, timezone: { type: 'string' }, version: { type: 'string' },
-      param: { type: 'string', multiple: true }, overlap: { type: 'string' }, paused: { type: 'boolean' }, note: { type: 'string' },
+      runbook: { type: 'string' },
+      cron: { type: 'string' },
+      every: { type: 'string' },
+      timezone: { type: 'string' },
+      version: { type: 'string' },
+      param: { type: 'string', multiple: true },
+      overlap: { type: 'string' },
+      paused: { type: 'boolean' },
+      note: { type: 'string' },
     });
     const scheduleId = oneId(id, positionals);
     if (values.runbook === undefined) throw new UsageError('--runbook is required');
@@ -37,7 +44,18 @@ const SUBCOMMANDS: Record<string, Sub> = {
     if (values.overlap !== undefined && !OverlapPolicy.safeParse(values.overlap).success) throw new UsageError(`--overlap must be one of ${OverlapPolicy.options.join(', ')}`);
     const version = versionOption(values.version);
     const parameters = await runParameters(api, values.runbook, version, values.param);
-    const body = { id: scheduleId, runbook: values.runbook, version, cron: values.cron, every: values.every, timezone: values.timezone, parameters, overlap: values.overlap, paused: values.paused, note: values.note };
+    const body = {
+      id: scheduleId,
+      runbook: values.runbook,
+      version,
+      cron: values.cron,
+      every: values.every,
+      timezone: values.timezone,
+      parameters,
+      overlap: values.overlap,
+      paused: values.paused,
+      note: values.note,
+    };
     const created = await api.call(ScheduleDetail, 'POST', '/schedules', body);
     io.stdout.write(`created schedule ${created.id}: drills of ${created.runbook}; next ${created.nextActionTimes[0] ?? 'never'}${created.paused ? ' (paused)' : ''}\n`);
     return EXIT.ok;
@@ -49,10 +67,12 @@ const SUBCOMMANDS: Record<string, Sub> = {
     if (values.json) io.stdout.write(`${JSON.stringify(schedules, null, 2)}\n`);
     else if (schedules.length === 0) io.stdout.write('no schedules\n');
     else {
-      io.stdout.write(table([
-        ['schedule', 'runbook', 'when', 'state', 'next', 'last run'],
-        ...schedules.map((s) => [s.id, s.runbook + (s.version ? ` v${s.version}` : ''), when(s), s.paused ? 'paused' : 'active', s.nextActionTimes[0] ?? '-', lastRun(s)]),
-      ]));
+      io.stdout.write(
+        table([
+          ['schedule', 'runbook', 'when', 'state', 'next', 'last run'],
+          ...schedules.map((s) => [s.id, s.runbook + (s.version ? ` v${s.version}` : ''), when(s), s.paused ? 'paused' : 'active', s.nextActionTimes[0] ?? '-', lastRun(s)]),
+        ]),
+      );
     }
     return EXIT.ok;
   },

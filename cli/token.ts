@@ -21,7 +21,10 @@ export const tokenCommand: Command = {
     if (sub !== 'create') throw new UsageError(sub === undefined ? 'name a subcommand: create' : `unknown subcommand '${sub}'; use create`);
     if (positionals.length > 0) throw new UsageError('token create takes no arguments besides its options');
     if (!values.name) throw new UsageError('--name is required');
-    const roles = (values.roles ?? '').split(',').map((r) => r.trim()).filter(Boolean);
+    const roles = (values.roles ?? '')
+      .split(',')
+      .map((r) => r.trim())
+      .filter(Boolean);
     if (roles.length === 0) throw new UsageError('--roles is required, e.g. --roles operator,dba');
     const created = await apiFor(io).call(CreatedToken, 'POST', '/tokens', { name: values.name, roles, subject: values.subject });
     io.stdout.write(`${created.token}\n`);

@@ -20,7 +20,12 @@ function channelKeys(): ChannelConfigShape {
 }
 
 // Compose files pass unset variables as empty strings: treat those as unset.
-const optionalText = () => z.string().trim().optional().transform((v) => v || undefined);
+const optionalText = () =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => v || undefined);
 
 /**
  * Every environment variable Lifeboat reads, each notification channel's own (see channels/) included; documented

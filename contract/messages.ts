@@ -1,9 +1,7 @@
 // The run workflow's queries and updates, shared by the workflow (handlers) and the API, CLI and tests (callers).
 // Loaded by the workflow bundle: payload types come in with `import type`, so zod never does.
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type {
-  AbortRequest, ApprovalDecision, ControlResult, ManualOutcome, RunControl, RunState, StepControl, StepDecision, StepRetry,
-} from './run';
+import type { AbortRequest, ApprovalDecision, ControlResult, ManualOutcome, RunControl, RunState, StepControl, StepDecision, StepRetry } from './run';
 
 // Every update has a synchronous validator in the workflow, so a caller learns at once whether it was accepted.
 // Rejections are ApplicationFailures whose type is one of contract/names REJECTION (Forbidden, Conflict, Invalid).

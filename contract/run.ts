@@ -99,9 +99,7 @@ export const RunRecord = z.object({
   declaredAt: z.string().optional(),
   finishedAt: z.string().optional(),
   error: z.string().optional(),
-  recovery: z
-    .object({ targetMs: z.number().optional(), achievedMs: z.number().optional(), breached: z.boolean().optional(), endsAt: z.string().optional() })
-    .optional(),
+  recovery: z.object({ targetMs: z.number().optional(), achievedMs: z.number().optional(), breached: z.boolean().optional(), endsAt: z.string().optional() }).optional(),
 });
 export type RunRecord = z.infer<typeof RunRecord>;
 

@@ -50,4 +50,3 @@ export const RecoveryClock = z.object({
   breached: z.boolean(),
 });
 export type RecoveryClock = z.infer<typeof RecoveryClock>;
-

@@ -56,10 +56,7 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   const aKeys = Object.keys(a);
   const bKeys = Object.keys(b);
-  return (
-    aKeys.length === bKeys.length &&
-    aKeys.every((key) => Object.prototype.hasOwnProperty.call(b, key) && jsonEqual(Reflect.get(a, key), Reflect.get(b, key)))
-  );
+  return aKeys.length === bKeys.length && aKeys.every((key) => Object.prototype.hasOwnProperty.call(b, key) && jsonEqual(Reflect.get(a, key), Reflect.get(b, key)));
 }
 
 /** A short, human description of a value for error messages. */

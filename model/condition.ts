@@ -25,7 +25,10 @@ type Token =
   | { kind: 'end'; column: number };
 
 class ConditionSyntaxError extends Error {
-  constructor(message: string, readonly column: number) {
+  constructor(
+    message: string,
+    readonly column: number,
+  ) {
     super(message);
   }
 }
@@ -131,7 +134,7 @@ class Parser {
 
   private comparisonOp(): CompareOp | undefined {
     const token = this.peek();
-    const op = (token.kind === 'symbol' || token.kind === 'word') ? COMPARISONS[token.value] : undefined;
+    const op = token.kind === 'symbol' || token.kind === 'word' ? COMPARISONS[token.value] : undefined;
     if (op !== undefined) this.pos++;
     return op;
   }

@@ -20,16 +20,8 @@ export const Duration = z
   })
   .meta({ id: 'RunbookDuration', pattern: DURATION_PATTERN, description: 'A duration such as 30s, 15m, 4h, 1h30m, 500ms or 2d (at most 30 days).' });
 
-export const RunbookId = z
-  .string()
-  .max(100)
-  .regex(RUNBOOK_ID, { error: 'expected a kebab-case id such as orders-db-failover' })
-  .meta({ id: 'RunbookId' });
-export const StepId = z
-  .string()
-  .max(64)
-  .regex(STEP_ID, { error: 'expected a step id: a letter, then letters, digits, - or _' })
-  .meta({ id: 'RunbookStepId' });
+export const RunbookId = z.string().max(100).regex(RUNBOOK_ID, { error: 'expected a kebab-case id such as orders-db-failover' }).meta({ id: 'RunbookId' });
+export const StepId = z.string().max(64).regex(STEP_ID, { error: 'expected a step id: a letter, then letters, digits, - or _' }).meta({ id: 'RunbookStepId' });
 export const Name = z.string().max(64).regex(NAME, { error: 'expected a name: a letter or _, then letters, digits or _' });
 export const Role = z.string().max(64).regex(STEP_ID, { error: 'expected a role name such as dba or incident-commander' }).meta({ id: 'RunbookRole' });
 
@@ -50,15 +42,13 @@ export const Email = staticOr(EMAIL, 'expected an email address such as dr-team@
 export const StatusCode = wholeNumber(100, 599).meta({ id: 'RunbookStatusCode' });
 export const Headers = z.record(z.string().min(1), z.string()).meta({ id: 'RunbookHeaders' });
 
-export const Event = z.enum([
-  'run.started', 'run.finished', 'run.failed', 'run.completed', 'step.failed',
-  'approval.requested', 'approval.escalated', 'manual.assigned', 'decision.needed',
-]).meta({ id: 'RunbookEvent' });
+export const Event = z
+  .enum(['run.started', 'run.finished', 'run.failed', 'run.completed', 'step.failed', 'approval.requested', 'approval.escalated', 'manual.assigned', 'decision.needed'])
+  .meta({ id: 'RunbookEvent' });
 export type Event = z.infer<typeof Event>;
 
 export const HttpMethod = z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD']);
 export const CheckOp = z.enum(['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'in']);
-
 
 export const CheckUntil = z
   .strictObject({ status: StatusCode.optional(), path: z.string().min(1).optional(), op: CheckOp, value: z.unknown() })
@@ -81,6 +71,23 @@ export const MAX_QUORUM = 20;
 
 /** Everything action and channel modules build their schemas from. */
 export const schemaKit = {
-  z, Duration, RunbookId, StepId, Name, Role, Url, Email, StatusCode, Headers, Event, HttpMethod, CheckOp, CheckUntil, MAX_QUORUM, wholeNumber, staticOr, HTTP_URL,
+  z,
+  Duration,
+  RunbookId,
+  StepId,
+  Name,
+  Role,
+  Url,
+  Email,
+  StatusCode,
+  Headers,
+  Event,
+  HttpMethod,
+  CheckOp,
+  CheckUntil,
+  MAX_QUORUM,
+  wholeNumber,
+  staticOr,
+  HTTP_URL,
 } as const;
 export type SchemaKit = typeof schemaKit;

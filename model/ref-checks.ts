@@ -81,9 +81,7 @@ function refProblem(ref: Reference, at: DocPath, scope: Scope): Problem[] {
     case 'secret':
       return scope.inWhen ? problem(`conditions cannot read secrets (${referenceText(ref)}); decide on a parameter or a step output instead`) : [];
     case 'param':
-      return view.params.includes(ref.name)
-        ? []
-        : problem(`unknown parameter '${ref.name}'${scope.suggestParam(ref.name)}; declare it under parameters`);
+      return view.params.includes(ref.name) ? [] : problem(`unknown parameter '${ref.name}'${scope.suggestParam(ref.name)}; declare it under parameters`);
     case 'status':
     case 'output': {
       const outputs = scope.outputsOf.get(ref.step);
@@ -91,7 +89,9 @@ function refProblem(ref: Reference, at: DocPath, scope: Scope): Problem[] {
       const self = ref.step === step.id;
       if (self && !scope.allowSelf) return problem(`step '${ref.step}' cannot read its own ${ref.kind === 'status' ? 'status' : 'outputs'} (only its undo can)`);
       if (!self && (step.id === undefined || !isUpstream(ref.step, step.id, scope.graph))) {
-        return problem(`${referenceText(ref)} reads step '${ref.step}', which is not upstream of '${step.id ?? `steps[${step.index}]`}'; add '${ref.step}' to needs (directly or through another step) so it finishes first`);
+        return problem(
+          `${referenceText(ref)} reads step '${ref.step}', which is not upstream of '${step.id ?? `steps[${step.index}]`}'; add '${ref.step}' to needs (directly or through another step) so it finishes first`,
+        );
       }
       if (ref.kind === 'output' && !outputs.includes(ref.name)) {
         return problem(`step '${ref.step}' does not declare output '${ref.name}'${suggester(outputs)(ref.name)}; add it under that step's outputs`);

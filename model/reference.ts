@@ -19,8 +19,7 @@ export type ReferenceContext = {
   secrets?: Readonly<Record<string, string>>;
 };
 
-export const REFERENCE_FORMS =
-  'params.NAME, steps.ID.outputs.NAME, steps.ID.status, run.id, run.mode, run.requester or secrets.NAME';
+export const REFERENCE_FORMS = 'params.NAME, steps.ID.outputs.NAME, steps.ID.status, run.id, run.mode, run.requester or secrets.NAME';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const STEP_ID = /^[a-z][a-z0-9-_]*$/i;
@@ -99,8 +98,6 @@ function missingReason(ref: Reference, ctx: ReferenceContext): string {
       return 'the run context does not provide it';
     case 'status':
     case 'output':
-      return own(ctx.steps, ref.step) === undefined
-        ? `step ${ref.step} has not run`
-        : `step ${ref.step} did not produce it`;
+      return own(ctx.steps, ref.step) === undefined ? `step ${ref.step} has not run` : `step ${ref.step} did not produce it`;
   }
 }

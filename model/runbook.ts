@@ -33,18 +33,22 @@ function outputsFor(action: ActionName) {
   const first = fields === undefined ? '[^.\\s]+' : fields.length === 0 ? '(?!)' : `(${fields.join('|')})`;
   const pattern = new RegExp(`^${first}(\\.[^.\\s]+)*$`);
   const message =
-    fields === undefined ? 'expected a dotted path into the step result, without spaces or empty segments'
-    : fields.length === 0 ? `${action} steps have no result to read outputs from; remove outputs`
-    : `expected a path into the ${action} result starting with ${fields.join(', ')}, such as ${fields[0] === 'status' ? 'body.replica.lag' : 'stdout'}`;
+    fields === undefined
+      ? 'expected a dotted path into the step result, without spaces or empty segments'
+      : fields.length === 0
+        ? `${action} steps have no result to read outputs from; remove outputs`
+        : `expected a path into the ${action} result starting with ${fields.join(', ')}, such as ${fields[0] === 'status' ? 'body.replica.lag' : 'stdout'}`;
   return z.record(Name, z.string().regex(pattern, { error: message })).optional();
 }
 
-export const Retry = z.strictObject({
-  attempts: wholeNumber(1, MAX_ATTEMPTS),
-  backoff: Duration.default('1s'),
-  factor: z.number().min(1).max(10).default(2),
-  maxBackoff: Duration.optional(),
-}).meta({ id: 'RunbookRetry' });
+export const Retry = z
+  .strictObject({
+    attempts: wholeNumber(1, MAX_ATTEMPTS),
+    backoff: Duration.default('1s'),
+    factor: z.number().min(1).max(10).default(2),
+    maxBackoff: Duration.optional(),
+  })
+  .meta({ id: 'RunbookRetry' });
 
 type UndoName = { [A in ActionName]: Actions[A]['mayBeUndo'] extends true ? A : never }[ActionName];
 const undoOf = <A extends ActionName>(action: A) => z.strictObject({ action: z.literal(action), with: ACTION_WITH[action] });
@@ -66,7 +70,15 @@ const stepFields = {
 function stepOf<A extends ActionName>(action: A) {
   const def = ACTIONS[action];
   const undo = def.mayHaveUndo ? Undo.optional() : z.never({ error: `${action} steps cannot have undo: there is nothing to roll back; remove undo` }).optional();
-  return z.strictObject({ ...stepFields, drill: DrillBehaviour.default(def.drill), expected: Duration.optional(), action: z.literal(action), with: ACTION_WITH[action], undo, outputs: outputsFor(action) });
+  return z.strictObject({
+    ...stepFields,
+    drill: DrillBehaviour.default(def.drill),
+    expected: Duration.optional(),
+    action: z.literal(action),
+    with: ACTION_WITH[action],
+    undo,
+    outputs: outputsFor(action),
+  });
 }
 type StepVariant = { [A in ActionName]: ReturnType<typeof stepOf<A>> }[ActionName];
 
@@ -79,14 +91,16 @@ export type StepOf<A extends ActionName> = Extract<Step, { action: A }>;
 export const NotifyWith = ACTION_WITH.notify;
 
 const parameterFields = { required: z.boolean().default(false), description: z.string().optional() };
-export const Parameter = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('string'), default: z.string().optional(), ...parameterFields }),
-  z.strictObject({ type: z.literal('number'), default: z.number().optional(), ...parameterFields }),
-  z.strictObject({ type: z.literal('boolean'), default: z.boolean().optional(), ...parameterFields }),
-  z
-    .strictObject({ type: z.literal('enum'), values: z.array(z.string()).min(1), default: z.string().optional(), ...parameterFields })
-    .refine((p) => p.default === undefined || p.values.includes(p.default), { error: 'default must be one of values', path: ['default'] }),
-]).meta({ id: 'RunbookParameter' });
+export const Parameter = z
+  .discriminatedUnion('type', [
+    z.strictObject({ type: z.literal('string'), default: z.string().optional(), ...parameterFields }),
+    z.strictObject({ type: z.literal('number'), default: z.number().optional(), ...parameterFields }),
+    z.strictObject({ type: z.literal('boolean'), default: z.boolean().optional(), ...parameterFields }),
+    z
+      .strictObject({ type: z.literal('enum'), values: z.array(z.string()).min(1), default: z.string().optional(), ...parameterFields })
+      .refine((p) => p.default === undefined || p.values.includes(p.default), { error: 'default must be one of values', path: ['default'] }),
+  ])
+  .meta({ id: 'RunbookParameter' });
 export type Parameter = z.infer<typeof Parameter>;
 
 // Each channel declares its rule schema (channels/); the language's notification rules are their union.

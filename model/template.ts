@@ -6,9 +6,7 @@ import { parseReference, Reference, REFERENCE_FORMS, ReferenceContext, resolveRe
  * `{{ secrets.TOKEN }}`, and quoted literals such as `{{ '{{' }}` for text that must contain braces.
  */
 export type TemplatePart =
-  | { kind: 'text'; text: string }
-  | { kind: 'ref'; source: string; ref: Reference | undefined; raw: string }
-  | { kind: 'literal'; value: string; raw: string };
+  { kind: 'text'; text: string } | { kind: 'ref'; source: string; ref: Reference | undefined; raw: string } | { kind: 'literal'; value: string; raw: string };
 
 export type TemplateRef = { source: string; ref: Reference | undefined };
 export type RenderOptions = { keepSecrets?: boolean };

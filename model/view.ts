@@ -41,9 +41,7 @@ function stepView(step: unknown, index: number): StepView {
   return {
     index,
     id: stringOrUndefined(field(step, 'id')),
-    needs: Array.isArray(needs)
-      ? needs.flatMap((id: unknown, i) => (typeof id === 'string' ? [{ id, index: i }] : []))
-      : [],
+    needs: Array.isArray(needs) ? needs.flatMap((id: unknown, i) => (typeof id === 'string' ? [{ id, index: i }] : [])) : [],
     when: stringOrUndefined(field(step, 'when')),
     with: field(step, 'with'),
     undoWith: field(field(step, 'undo'), 'with'),

@@ -100,7 +100,5 @@ export function lineAt(source: YamlSource, at: DocPath): number | undefined {
 }
 
 function rangeStart(node: unknown): number | undefined {
-  return node instanceof Object && 'range' in node && Array.isArray(node.range) && typeof node.range[0] === 'number'
-    ? node.range[0]
-    : undefined;
+  return node instanceof Object && 'range' in node && Array.isArray(node.range) && typeof node.range[0] === 'number' ? node.range[0] : undefined;
 }

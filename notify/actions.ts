@@ -40,8 +40,7 @@ const ASKS: Partial<Record<MessageKind, WaitingFor['kind']>> = {
   'decision.needed': 'decision',
 };
 
-const fill = (s: string, runId: string, stepId: string | undefined, quote: (v: string) => string) =>
-  s.replace('{run}', quote(runId)).replace('{step}', quote(stepId ?? '<step>'));
+const fill = (s: string, runId: string, stepId: string | undefined, quote: (v: string) => string) => s.replace('{run}', quote(runId)).replace('{step}', quote(stepId ?? '<step>'));
 
 /** The CLI commands that answer what a run waits for, most usual first: `lifeboat approve r1 go`, … */
 export function answerCommands(kind: WaitingFor['kind'], runId: string, stepId: string | undefined): string[] {

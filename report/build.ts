@@ -51,7 +51,14 @@ export function buildReport(input: ReportInput): RunReport {
     notifications: events.flatMap(notification),
     failures: events.flatMap((e) => failure(e, record.error)),
     verification: input.verification,
-    trend: input.trend.map((r) => ({ runId: r.runId, startedAt: r.startedAt, status: r.status, achievedMs: r.recovery?.achievedMs, targetMs: r.recovery?.targetMs, breached: r.recovery?.breached })),
+    trend: input.trend.map((r) => ({
+      runId: r.runId,
+      startedAt: r.startedAt,
+      status: r.status,
+      achievedMs: r.recovery?.achievedMs,
+      targetMs: r.recovery?.targetMs,
+      breached: r.recovery?.breached,
+    })),
     generatedAt: input.now,
   };
 }

@@ -25,7 +25,8 @@ th{background:#f4f4f4;font-weight:600}td.n{text-align:right;font-variant-numeric
 const time = (iso: string | undefined) => (iso === undefined ? '' : iso.replace('T', ' ').replace(/(\.\d+)?Z$/, ' UTC'));
 const ms = (v: number | undefined) => (v === undefined ? '—' : formatDuration(v));
 const badge = (text: string, tone: 'ok' | 'bad' | 'neutral') => `<span class="badge ${tone}">${escapeHtml(text)}</span>`;
-const tone = (status: string): 'ok' | 'bad' | 'neutral' => (status === 'completed' || status === 'succeeded' ? 'ok' : status === 'failed' || status === 'aborted' ? 'bad' : 'neutral');
+const tone = (status: string): 'ok' | 'bad' | 'neutral' =>
+  status === 'completed' || status === 'succeeded' ? 'ok' : status === 'failed' || status === 'aborted' ? 'bad' : 'neutral';
 
 function table(head: string[], rows: string[][], empty: string): string {
   if (rows.length === 0) return `<p class="muted">${escapeHtml(empty)}</p>`;
@@ -38,35 +39,67 @@ const raw = (html: string) => `<td>${html}</td>`;
 function summary(r: RunReport): string {
   const trigger = r.trigger.kind === 'schedule' ? `schedule ${r.trigger.by}` : `${r.trigger.kind} by ${r.trigger.by}`;
   const rows = [
-    ['Runbook', `${r.runbook.id} version ${r.runbook.version}`], ['Runbook hash', r.runbook.hash], ['Mode', r.mode],
-    ['Triggered', trigger], ['Requester', r.requester], ['Started', time(r.startedAt)], ...(r.declaredAt ? [['Disaster declared', time(r.declaredAt)]] : []),
-    ['Finished', r.finishedAt ? time(r.finishedAt) : 'still running'], ...(r.error ? [['Error', r.error]] : []),
+    ['Runbook', `${r.runbook.id} version ${r.runbook.version}`],
+    ['Runbook hash', r.runbook.hash],
+    ['Mode', r.mode],
+    ['Triggered', trigger],
+    ['Requester', r.requester],
+    ['Started', time(r.startedAt)],
+    ...(r.declaredAt ? [['Disaster declared', time(r.declaredAt)]] : []),
+    ['Finished', r.finishedAt ? time(r.finishedAt) : 'still running'],
+    ...(r.error ? [['Error', r.error]] : []),
   ];
   return `<table>${rows.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td${k === 'Runbook hash' ? ' class="mono"' : ''}>${escapeHtml(v)}</td></tr>`).join('')}</table>`;
 }
 
 function recovery(r: RunReport): string {
   const { targetMs, achievedMs, breached } = r.recovery;
-  const verdict = targetMs === undefined ? badge('no RTO set', 'neutral') : achievedMs === undefined ? badge('not achieved', 'bad') : breached ? badge('RTO breached', 'bad') : badge('RTO met', 'ok');
+  const verdict =
+    targetMs === undefined
+      ? badge('no RTO set', 'neutral')
+      : achievedMs === undefined
+        ? badge('not achieved', 'bad')
+        : breached
+          ? badge('RTO breached', 'bad')
+          : badge('RTO met', 'ok');
   return `<table><tr><th>RTO target</th><th>Achieved</th><th>Verdict</th></tr><tr>${td(ms(targetMs))}${td(ms(achievedMs))}${raw(verdict)}</tr></table>`;
 }
 
 function steps(r: RunReport): string {
-  return table(['Step', 'Action', 'Status', 'Expected', 'Actual', 'Attempts', 'Note'], r.steps.map((s) => [
-    td(s.title ? `${s.id} — ${s.title}` : s.id), td(s.action), raw(badge(s.status, tone(s.status))),
-    td(`${ms(s.expectedMs)}${s.expectedBasis && s.expectedBasis !== 'expected' ? ` (${s.expectedBasis})` : ''}`, 'n'), td(ms(s.actualMs), 'n'), td(s.attempts, 'n'),
-    td(s.error ?? s.reason ?? ''),
-  ]), 'The runbook has no steps.');
+  return table(
+    ['Step', 'Action', 'Status', 'Expected', 'Actual', 'Attempts', 'Note'],
+    r.steps.map((s) => [
+      td(s.title ? `${s.id} — ${s.title}` : s.id),
+      td(s.action),
+      raw(badge(s.status, tone(s.status))),
+      td(`${ms(s.expectedMs)}${s.expectedBasis && s.expectedBasis !== 'expected' ? ` (${s.expectedBasis})` : ''}`, 'n'),
+      td(ms(s.actualMs), 'n'),
+      td(s.attempts, 'n'),
+      td(s.error ?? s.reason ?? ''),
+    ]),
+    'The runbook has no steps.',
+  );
 }
 
 function trend(r: RunReport): string {
   const points = [...r.trend].reverse(); // oldest first, left to right in time
   const longest = Math.max(1, ...points.map((p) => Math.max(p.achievedMs ?? 0, p.targetMs ?? 0)));
-  return table(['Drill', 'Started', 'Status', 'Achieved', 'Target', ''], points.map((p) => {
-    const width = p.achievedMs === undefined ? 0 : Math.max(1, Math.round((p.achievedMs / longest) * 200));
-    const bar = p.achievedMs === undefined ? '<span class="muted">—</span>' : `<span class="bar${p.breached ? ' over' : ''}" style="width:${width}px"></span>`;
-    return [td(p.runId === r.runId ? `${p.runId} (this run)` : p.runId, 'mono'), td(time(p.startedAt), 't'), raw(badge(p.status, tone(p.status))), td(ms(p.achievedMs), 'n'), td(ms(p.targetMs), 'n'), raw(bar)];
-  }), 'No drills of this runbook are recorded.');
+  return table(
+    ['Drill', 'Started', 'Status', 'Achieved', 'Target', ''],
+    points.map((p) => {
+      const width = p.achievedMs === undefined ? 0 : Math.max(1, Math.round((p.achievedMs / longest) * 200));
+      const bar = p.achievedMs === undefined ? '<span class="muted">—</span>' : `<span class="bar${p.breached ? ' over' : ''}" style="width:${width}px"></span>`;
+      return [
+        td(p.runId === r.runId ? `${p.runId} (this run)` : p.runId, 'mono'),
+        td(time(p.startedAt), 't'),
+        raw(badge(p.status, tone(p.status))),
+        td(ms(p.achievedMs), 'n'),
+        td(ms(p.targetMs), 'n'),
+        raw(bar),
+      ];
+    }),
+    'No drills of this runbook are recorded.',
+  );
 }
 
 /** The report as a standalone HTML document. */
@@ -78,17 +111,60 @@ export function renderReportHtml(r: RunReport): string {
   const sections = [
     ['Run', summary(r)],
     ['Recovery time objective', recovery(r)],
-    ['Parameters', table(['Name', 'Value'], r.parameters.map((p) => [td(p.name, 'mono'), p.redacted ? raw('<span class="muted">(redacted)</span>') : td(p.value, 'mono')]), 'No parameters.')],
+    [
+      'Parameters',
+      table(
+        ['Name', 'Value'],
+        r.parameters.map((p) => [td(p.name, 'mono'), p.redacted ? raw('<span class="muted">(redacted)</span>') : td(p.value, 'mono')]),
+        'No parameters.',
+      ),
+    ],
     ['Steps: planned against actual', steps(r)],
-    ['Skipped and simulated steps', table(['Step', 'Status', 'Reason'], r.skipped.map((s) => [td(s.stepId), td(s.status), td(s.reason)]), 'No step was skipped or simulated.')],
-    ['Approvals and sign-offs', table(['When', 'Step', 'Kind', 'Who', 'Outcome', 'Comment'], r.signOffs.map((s) => [
-      td(time(s.at), 't'), td(s.stepId ?? ''), td(s.kind), td(s.actor), td(s.outcome),
-      raw(`${escapeHtml(s.comment ?? '')}${(s.evidence ?? []).map((e) => `<br><span class="mono">${escapeHtml(e)}</span>`).join('')}`),
-    ]), 'No approvals, sign-offs or decisions.')],
-    ['Notifications', table(['When', 'Event', 'Channel', 'To', 'Result'], r.notifications.map((n) => [
-      td(time(n.at), 't'), td(n.event ?? ''), td(n.channel ?? ''), td(n.target ?? ''), raw(n.sent ? badge('sent', 'ok') : `${badge('failed', 'bad')} ${escapeHtml(n.error ?? '')}`),
-    ]), 'No notifications were sent.')],
-    ['Failures and re-dispatches', table(['When', 'Event', 'Step', 'Attempt', 'Error or cause'], r.failures.map((f) => [td(time(f.at), 't'), td(f.type), td(f.stepId ?? ''), td(f.attempt ?? '', 'n'), td(f.error)]), 'No failures and no re-dispatches.')],
+    [
+      'Skipped and simulated steps',
+      table(
+        ['Step', 'Status', 'Reason'],
+        r.skipped.map((s) => [td(s.stepId), td(s.status), td(s.reason)]),
+        'No step was skipped or simulated.',
+      ),
+    ],
+    [
+      'Approvals and sign-offs',
+      table(
+        ['When', 'Step', 'Kind', 'Who', 'Outcome', 'Comment'],
+        r.signOffs.map((s) => [
+          td(time(s.at), 't'),
+          td(s.stepId ?? ''),
+          td(s.kind),
+          td(s.actor),
+          td(s.outcome),
+          raw(`${escapeHtml(s.comment ?? '')}${(s.evidence ?? []).map((e) => `<br><span class="mono">${escapeHtml(e)}</span>`).join('')}`),
+        ]),
+        'No approvals, sign-offs or decisions.',
+      ),
+    ],
+    [
+      'Notifications',
+      table(
+        ['When', 'Event', 'Channel', 'To', 'Result'],
+        r.notifications.map((n) => [
+          td(time(n.at), 't'),
+          td(n.event ?? ''),
+          td(n.channel ?? ''),
+          td(n.target ?? ''),
+          raw(n.sent ? badge('sent', 'ok') : `${badge('failed', 'bad')} ${escapeHtml(n.error ?? '')}`),
+        ]),
+        'No notifications were sent.',
+      ),
+    ],
+    [
+      'Failures and re-dispatches',
+      table(
+        ['When', 'Event', 'Step', 'Attempt', 'Error or cause'],
+        r.failures.map((f) => [td(time(f.at), 't'), td(f.type), td(f.stepId ?? ''), td(f.attempt ?? '', 'n'), td(f.error)]),
+        'No failures and no re-dispatches.',
+      ),
+    ],
     ['Timeline integrity', integrity],
     ['Recovery time of recent drills', trend(r)],
   ];

@@ -20,6 +20,12 @@ export async function runReport(deps: { runs: RunService; db: Db }, runId: strin
     findRuns(deps.db, { runbookId: record.runbookId, mode: 'drill' }, TREND_DRILLS),
   ]);
   return buildReport({
-    record, state, runbook: pinned?.runbook, events, verification: verifyChain(runId, events, head), trend, now: new Date().toISOString(),
+    record,
+    state,
+    runbook: pinned?.runbook,
+    events,
+    verification: verifyChain(runId, events, head),
+    trend,
+    now: new Date().toISOString(),
   });
 }

@@ -21,7 +21,10 @@ export async function triggerOnce(
   const hash = requestHash(o.request);
   const input = await runs.prepare(o.request, o.subject, o.trigger);
   const { claimed, record } = await claimIdempotencyKey(db, idempotencyId(o.subject, o.key), {
-    requestHash: hash, runId: input.runId, version: input.version, createdAt: new Date().toISOString(),
+    requestHash: hash,
+    runId: input.runId,
+    version: input.version,
+    createdAt: new Date().toISOString(),
   });
   if (claimed) {
     await runs.start(input);

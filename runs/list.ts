@@ -51,6 +51,7 @@ function decodeCursor(text: string): { startedAt: string; runId: string } {
     value = undefined;
   }
   const parsed = Cursor.safeParse(value);
-  if (!parsed.success) throw new DomainError('invalid', 'cursor is not one this API gave out; pass the `next` of the previous page unchanged', [{ path: 'query.cursor', message: 'unknown cursor' }]);
+  if (!parsed.success)
+    throw new DomainError('invalid', 'cursor is not one this API gave out; pass the `next` of the previous page unchanged', [{ path: 'query.cursor', message: 'unknown cursor' }]);
   return { startedAt: parsed.data.s, runId: parsed.data.id };
 }

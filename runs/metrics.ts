@@ -36,9 +36,7 @@ export class RunMetrics {
   constructor(private readonly deps: { db: Db; client: Client }) {}
 
   async collect(): Promise<MetricFamily[]> {
-    const [counts, breaches, waiting, steps] = await Promise.all([
-      countRuns(this.deps.db), countRtoBreaches(this.deps.db), this.approvalsWaiting(), this.stepDurations(),
-    ]);
+    const [counts, breaches, waiting, steps] = await Promise.all([countRuns(this.deps.db), countRtoBreaches(this.deps.db), this.approvalsWaiting(), this.stepDurations()]);
     const runs: MetricFamily = { name: 'lifeboat_runs', help: 'Runs by status and mode, from the runs collection.', type: 'gauge', samples: [] };
     for (const status of RecordStatus.options) {
       for (const mode of Mode.options) {
@@ -49,15 +47,22 @@ export class RunMetrics {
     return [
       runs,
       {
-        name: 'lifeboat_rto_breaches_total', type: 'counter', help: 'Runs whose recovery took longer than the runbook\'s RTO, by runbook and mode.',
+        name: 'lifeboat_rto_breaches_total',
+        type: 'counter',
+        help: "Runs whose recovery took longer than the runbook's RTO, by runbook and mode.",
         samples: breaches.map((b) => ({ labels: { runbook: b.runbookId, mode: b.mode }, value: b.count })),
       },
       {
-        name: 'lifeboat_approvals_waiting', type: 'gauge', help: 'Approval steps running runs are waiting on, by runbook (from their live state; runs that do not answer within 1.5 s are left out).',
+        name: 'lifeboat_approvals_waiting',
+        type: 'gauge',
+        help: 'Approval steps running runs are waiting on, by runbook (from their live state; runs that do not answer within 1.5 s are left out).',
         samples: [...waiting].map(([runbook, value]) => ({ labels: { runbook }, value })),
       },
       {
-        name: 'lifeboat_step_duration_seconds', type: 'histogram', buckets: STEP_BUCKETS, samples: [],
+        name: 'lifeboat_step_duration_seconds',
+        type: 'histogram',
+        buckets: STEP_BUCKETS,
+        samples: [],
         help: `Time from a step attempt's start to its success or failure, over the last ${STEP_SAMPLE_RUNS} finished runs' timelines.`,
         observations: steps,
       },
@@ -70,9 +75,7 @@ export class RunMetrics {
     // A run whose worker is gone never answers a query: a deadline keeps the scrape bounded.
     await inBatches(running, 16, async ({ runId, runbookId }) => {
       try {
-        const state = await this.deps.client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
-          this.deps.client.workflow.getHandle(runId).query(runStateQuery),
-        );
+        const state = await this.deps.client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => this.deps.client.workflow.getHandle(runId).query(runStateQuery));
         const n = state.waitingFor.filter((w) => w.kind === 'approval').length;
         if (n > 0) waiting.set(runbookId, (waiting.get(runbookId) ?? 0) + n);
       } catch {
@@ -86,10 +89,14 @@ export class RunMetrics {
     const finished = await newestRuns(this.deps.db, ['completed', 'failed', 'aborted'], STEP_SAMPLE_RUNS);
     const keep = new Set(finished.map((r) => r.runId));
     for (const id of this.stepCache.keys()) if (!keep.has(id)) this.stepCache.delete(id);
-    await inBatches(finished.filter((r) => !this.stepCache.has(r.runId)), 8, async ({ runId }) => {
-      const { events } = await readTimeline(this.deps.db, runId);
-      this.stepCache.set(runId, stepTimes(events));
-    });
+    await inBatches(
+      finished.filter((r) => !this.stepCache.has(r.runId)),
+      8,
+      async ({ runId }) => {
+        const { events } = await readTimeline(this.deps.db, runId);
+        this.stepCache.set(runId, stepTimes(events));
+      },
+    );
     const series = new Map<string, { labels: Record<string, string>; values: number[] }>();
     for (const run of finished) {
       for (const o of this.stepCache.get(run.runId) ?? []) {

@@ -59,7 +59,8 @@ export class RunService {
       throw new DomainError('not-found', `${what} is not registered; list runbooks with GET /runbooks`);
     }
     const params = resolveParameters(pinned.runbook, req.parameters ?? {});
-    if (!params.ok) throw new DomainError('invalid', `parameters do not fit runbook ${req.runbook}: ${params.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, params.issues);
+    if (!params.ok)
+      throw new DomainError('invalid', `parameters do not fit runbook ${req.runbook}: ${params.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, params.issues);
     return {
       runId: runId ?? newRunId(pinned.runbook.id),
       runbook: pinned.runbook,
@@ -152,8 +153,15 @@ function isNotFound(err: unknown): boolean {
 
 function recordFromState(s: RunState): RunRecord {
   return {
-    runId: s.runId, runbookId: s.runbookId, version: s.version, hash: s.hash, mode: s.mode,
-    status: s.status === 'paused' ? 'running' : s.status, requester: 'unknown', trigger: { kind: 'api', by: 'unknown' },
-    parameters: {}, startedAt: s.startedAt,
+    runId: s.runId,
+    runbookId: s.runbookId,
+    version: s.version,
+    hash: s.hash,
+    mode: s.mode,
+    status: s.status === 'paused' ? 'running' : s.status,
+    requester: 'unknown',
+    trigger: { kind: 'api', by: 'unknown' },
+    parameters: {},
+    startedAt: s.startedAt,
   };
 }

@@ -3,6 +3,23 @@
 // this file for REJECTION, so its only runtime export comes from the zod-free contract/names.
 export { REJECTION } from '../contract/names';
 export type {
-  AbortRequest, Actor, ApprovalDecision, ControlResult, ManualOutcome, PinnedRun, RecoveryClock, ResumeState, RunbookRef,
-  RunControl, RunInput, RunState, RunStatus as RunPhase, RunTrigger, StepControl, StepDecision, StepState, StepStatus, WaitingFor,
+  AbortRequest,
+  Actor,
+  ApprovalDecision,
+  ControlResult,
+  ManualOutcome,
+  PinnedRun,
+  RecoveryClock,
+  ResumeState,
+  RunbookRef,
+  RunControl,
+  RunInput,
+  RunState,
+  RunStatus as RunPhase,
+  RunTrigger,
+  StepControl,
+  StepDecision,
+  StepState,
+  StepStatus,
+  WaitingFor,
 } from '../contract/run';

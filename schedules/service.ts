@@ -1,6 +1,11 @@
 import {
-  ScheduleAlreadyRunning, ScheduleNotFoundError, type Client, type ScheduleDescription, type ScheduleExecutionResult,
-  type ScheduleHandle, type ScheduleSummary as TemporalSummary,
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
+  type Client,
+  type ScheduleDescription,
+  type ScheduleExecutionResult,
+  type ScheduleHandle,
+  type ScheduleSummary as TemporalSummary,
 } from '@temporalio/client';
 import { DomainError } from '../runs/errors';
 import { resolveParameters } from '../runs/parameters';

@@ -18,13 +18,17 @@ const Every = z.string().superRefine((text, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
-const TimeZone = z.string().min(1).max(100).superRefine((tz, ctx) => {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-  } catch {
-    ctx.addIssue({ code: 'custom', message: `unknown time zone '${tz}'; use an IANA name such as UTC or Europe/Paris` });
-  }
-});
+const TimeZone = z
+  .string()
+  .min(1)
+  .max(100)
+  .superRefine((tz, ctx) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `unknown time zone '${tz}'; use an IANA name such as UTC or Europe/Paris` });
+    }
+  });
 
 /** How a schedule's times are written, as its creator gave them (kept in the schedule's memo). */
 export const ScheduleTiming = z.object({

@@ -12,10 +12,7 @@ function cacheDir(): string {
 
 /** Path of a locally built server binary, or an error telling how to build it. */
 export function serverBinary(which: 'temporal' | 'ferretdb'): string {
-  const file =
-    which === 'temporal'
-      ? path.join(cacheDir(), `temporal-${TEMPORAL_VERSION}`, 'temporal')
-      : path.join(cacheDir(), `ferretdb-${FERRETDB_VERSION}`, 'ferretdb');
+  const file = which === 'temporal' ? path.join(cacheDir(), `temporal-${TEMPORAL_VERSION}`, 'temporal') : path.join(cacheDir(), `ferretdb-${FERRETDB_VERSION}`, 'ferretdb');
   if (!existsSync(file)) {
     const env = which === 'temporal' ? 'TEMPORAL_ADDRESS' : 'MONGODB_URI';
     throw new Error(`${file} is missing: run 'npm run servers' to build it, or set ${env} to a server you run`);

@@ -59,7 +59,14 @@ export async function startLifeboat(o: {
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const workerDone = worker.run();
   const runs = new RunService({ client, db: store.db, taskQueue });
-  const app = createApp({ client, db: store.db, namespace: config.TEMPORAL_NAMESPACE, runs, adminToken: config.LIFEBOAT_ADMIN_TOKEN, metricsPublic: config.LIFEBOAT_METRICS_PUBLIC });
+  const app = createApp({
+    client,
+    db: store.db,
+    namespace: config.TEMPORAL_NAMESPACE,
+    runs,
+    adminToken: config.LIFEBOAT_ADMIN_TOKEN,
+    metricsPublic: config.LIFEBOAT_METRICS_PUBLIC,
+  });
   const server = await listen(app, o.port ?? config.PORT, config.HOST).catch(async (err: unknown) => {
     worker.shutdown();
     await workerDone.catch(() => undefined);

@@ -30,15 +30,23 @@ export async function temporalAnswers(address: string, namespace: string): Promi
 export async function startTemporalDev(o: TemporalDevOptions): Promise<Started> {
   if (await portAnswers(o.port)) throw new Error(`port ${o.port} (Temporal) is already in use: stop what uses it or set TEMPORAL_PORT`);
   const args = [
-    'server', 'start-dev',
-    '--ip', '127.0.0.1',
-    '--port', String(o.port),
-    '--http-port', String(o.httpPort),
-    '--metrics-port', String(o.metricsPort),
-    '--namespace', o.namespace,
-    '--log-level', 'warn',
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(o.port),
+    '--http-port',
+    String(o.httpPort),
+    '--metrics-port',
+    String(o.metricsPort),
+    '--namespace',
+    o.namespace,
+    '--log-level',
+    'warn',
     // The dev server otherwise calls home to check for a newer version; this machine has no internet.
-    '--dynamic-config-value', 'frontend.enableServerVersionCheck=false',
+    '--dynamic-config-value',
+    'frontend.enableServerVersionCheck=false',
     ...Object.values(SEARCH_ATTRIBUTE).flatMap((key) => ['--search-attribute', `${key.name}=${TypedSearchAttributes.toMetadataType(key.type)}`]),
   ];
   if (o.uiPort === undefined) args.push('--headless');

@@ -18,7 +18,9 @@ type Doc = IdempotencyRecord & { _id: string };
 
 /** The stored id of a caller's key: keys are per principal, so two callers' equal keys never collide. */
 export function idempotencyId(subject: string, key: string): string {
-  return createHash('sha256').update(JSON.stringify([subject, key])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([subject, key]))
+    .digest('hex');
 }
 
 /**

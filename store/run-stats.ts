@@ -12,7 +12,10 @@ const IdAndRunbook = z.object({ _id: z.string(), runbookId: z.string() });
 
 /** How many runs there are of each status and mode. */
 export async function countRuns(db: Db): Promise<Array<{ status: RecordStatus; mode: Mode; count: number }>> {
-  const rows = await db.collection('runs').aggregate([{ $group: { _id: { status: '$status', mode: '$mode' }, count: { $sum: 1 } } }]).toArray();
+  const rows = await db
+    .collection('runs')
+    .aggregate([{ $group: { _id: { status: '$status', mode: '$mode' }, count: { $sum: 1 } } }])
+    .toArray();
   return rows.map((r) => Count.parse(r)).map((r) => ({ ...r._id, count: r.count }));
 }
 

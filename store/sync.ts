@@ -58,7 +58,10 @@ export async function syncRunbooks(db: Db, dir: string): Promise<SyncResult[]> {
       // is newer is unknown, so the registry's stands; the file counts as synced and its next change is stored.
       await remember(db, runbook.id, file, hash, latest.version);
       results.push({
-        file, id: runbook.id, version: latest.version, created: false,
+        file,
+        id: runbook.id,
+        version: latest.version,
+        created: false,
         warning: `runbook ${runbook.id}: ${file} differs from the registry's v${latest.version}, which did not come from it; kept v${latest.version} (upload the file to replace it)`,
       });
     } else {
@@ -66,11 +69,17 @@ export async function syncRunbooks(db: Db, dir: string): Promise<SyncResult[]> {
       await remember(db, runbook.id, file, hash, saved.version);
       const uploaded = latest && synced && latest.version > synced.version;
       results.push({
-        file, id: runbook.id, version: saved.version, created: saved.created,
-        ...(uploaded ? {
-          warning: `runbook ${runbook.id}: conflict: ${file} changed since it was synced as v${synced.version}, and v${latest.version} was uploaded through the API meanwhile; ` +
-            `the file is now v${saved.version}, the upload is kept as v${latest.version} (compare them with GET /runbooks/${runbook.id}?version=${latest.version})`,
-        } : {}),
+        file,
+        id: runbook.id,
+        version: saved.version,
+        created: saved.created,
+        ...(uploaded
+          ? {
+              warning:
+                `runbook ${runbook.id}: conflict: ${file} changed since it was synced as v${synced.version}, and v${latest.version} was uploaded through the API meanwhile; ` +
+                `the file is now v${saved.version}, the upload is kept as v${latest.version} (compare them with GET /runbooks/${runbook.id}?version=${latest.version})`,
+            }
+          : {}),
       });
     }
   }

@@ -131,7 +131,10 @@ export async function verifyTimeline(db: Db, runId: string): Promise<ChainVerifi
 }
 
 /** Reads batches from seq 1 on, parsing each event; stops at the first event that does not parse. */
-async function walkTimeline(db: Db, runId: string): Promise<{
+async function walkTimeline(
+  db: Db,
+  runId: string,
+): Promise<{
   events: StoredTimelineEvent[];
   malformed?: { seq: number; message: string };
   head?: { seq: number; hash: string };

@@ -40,7 +40,12 @@ export function verifyChain(runId: string, events: StoredTimelineEvent[], head?:
     prev = e.hash;
   }
   if (head && head.seq > events.length) {
-    return bad(events.length, events.length + 1, 'missing', `event ${events.length + 1} is missing: the timeline should end at event ${head.seq} but ends at event ${events.length}`);
+    return bad(
+      events.length,
+      events.length + 1,
+      'missing',
+      `event ${events.length + 1} is missing: the timeline should end at event ${head.seq} but ends at event ${events.length}`,
+    );
   }
   if (head && (head.seq !== events.length || head.hash !== prev)) {
     return bad(events.length, head.seq, 'edited', `the chain ending at event ${events.length} does not match the head recorded when it was written: events were rewritten`);

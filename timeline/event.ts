@@ -31,12 +31,16 @@ const Notification = { event: z.string(), channel: z.string(), target: z.string(
 
 /** The events of a timeline, each with the fields in `fields` (its place in the run, and for stored ones its chain). */
 function timelineEvents<F extends z.ZodRawShape>(fields: F) {
-  const event = <T extends string, D extends z.ZodRawShape>(type: T, detail: D) =>
-    z.object({ ...fields, type: z.literal(type), detail: loose(detail) });
+  const event = <T extends string, D extends z.ZodRawShape>(type: T, detail: D) => z.object({ ...fields, type: z.literal(type), detail: loose(detail) });
   return z.discriminatedUnion('type', [
     event('run.started', {
-      runbook: z.string(), version: z.number(), hash: z.string(), mode: RunMode,
-      trigger: loose({ kind: z.string(), by: z.string() }), parameters: z.record(z.string(), z.unknown()), declaredAt: z.string().optional(),
+      runbook: z.string(),
+      version: z.number(),
+      hash: z.string(),
+      mode: RunMode,
+      trigger: loose({ kind: z.string(), by: z.string() }),
+      parameters: z.record(z.string(), z.unknown()),
+      declaredAt: z.string().optional(),
     }),
     event('run.paused', { reason: z.string().optional() }),
     event('run.resumed', { reason: z.string().optional() }),
@@ -56,13 +60,20 @@ function timelineEvents<F extends z.ZodRawShape>(fields: F) {
     event('step.skipped', { reason: z.string(), when: z.string().optional(), error: z.string().optional(), by: z.string().optional() }),
     event('step.simulated', { action: z.string() }),
     event('approval.requested', {
-      approvers: z.array(z.string()), quorum: z.number(), instructions: z.string().optional(), timeoutMs: z.number().optional(),
+      approvers: z.array(z.string()),
+      quorum: z.number(),
+      instructions: z.string().optional(),
+      timeoutMs: z.number().optional(),
       allowSelfApproval: z.boolean().optional(),
     }),
     event('approval.granted', ApprovalAnswer),
     event('approval.rejected', ApprovalAnswer),
     event('approval.escalated', {
-      approvers: z.array(z.string()), quorum: z.number(), granted: z.number(), waitingMs: z.number(), notify: z.array(z.string()).optional(),
+      approvers: z.array(z.string()),
+      quorum: z.number(),
+      granted: z.number(),
+      waitingMs: z.number(),
+      notify: z.array(z.string()).optional(),
     }),
     event('approval.expired', { onTimeout: z.string(), granted: z.number(), quorum: z.number() }),
     event('manual.assigned', { instructions: z.string().optional(), assignee: z.string().optional(), timeoutMs: z.number().optional() }),
@@ -119,9 +130,7 @@ export const ChainVerification = z.object({
   ok: z.boolean(),
   events: z.number().int(),
   headHash: z.string().optional(),
-  firstBad: z
-    .object({ seq: z.number().int(), problem: z.enum(['edited', 'missing', 'reordered', 'malformed']), message: z.string() })
-    .optional(),
+  firstBad: z.object({ seq: z.number().int(), problem: z.enum(['edited', 'missing', 'reordered', 'malformed']), message: z.string() }).optional(),
 });
 export type ChainVerification = z.infer<typeof ChainVerification>;
 

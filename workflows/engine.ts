@@ -121,11 +121,16 @@ export class RunEngine {
           if (running.has(step.id)) continue;
           const scope = new CancellationScope();
           this.scopes.set(step.id, scope);
-          running.set(step.id, scope.run(() => this.runStep(step)).finally(() => {
-            running.delete(step.id);
-            this.scopes.delete(step.id);
-            this.store.patchRun({});
-          }));
+          running.set(
+            step.id,
+            scope
+              .run(() => this.runStep(step))
+              .finally(() => {
+                running.delete(step.id);
+                this.scopes.delete(step.id);
+                this.store.patchRun({});
+              }),
+          );
         }
       }
       // Paused with steps ready to start: wait for resume. Otherwise nothing running and nothing startable ends it.
@@ -146,7 +151,8 @@ export class RunEngine {
       } catch (err) {
         error = err instanceof Error ? err.message : String(err);
       }
-      if (!holds) return this.skip(step.id, error ? `when could not be evaluated: ${error}` : `when is false: ${step.when}`, 'lifeboat', { reason: 'when', when: step.when, error });
+      if (!holds)
+        return this.skip(step.id, error ? `when could not be evaluated: ${error}` : `when is false: ${step.when}`, 'lifeboat', { reason: 'when', when: step.when, error });
     }
     const drill = drillBehaviour(step, this.run.mode);
     if (drill === 'skip') return this.skip(step.id, 'drill: skip', 'lifeboat', { reason: 'drill' });
@@ -205,7 +211,8 @@ export class RunEngine {
       this.skip(step.id, decisionReason ?? 'skipped by an operator', 'operator');
       return 'stop';
     }
-    if (decision === 'abort' && !this.store.state.halt) this.stopRun({ status: 'aborted', reason: `step ${step.id} failed and the operator aborted the run`, actor: 'operator', rollback: false });
+    if (decision === 'abort' && !this.store.state.halt)
+      this.stopRun({ status: 'aborted', reason: `step ${step.id} failed and the operator aborted the run`, actor: 'operator', rollback: false });
     return 'stop';
   }
 

@@ -38,7 +38,10 @@ export async function runAttempts(engine: StepRunner, step: Step): Promise<Outco
   const maxBackoffMs = step.retry?.maxBackoff ? (parseDuration(step.retry.maxBackoff) ?? Infinity) : Infinity;
   for (let round = 1; ; round++) {
     const attempt = engine.store.slot(step.id)!.state.attempts + 1;
-    engine.store.patchStep(step.id, { waitingSince: undefined, state: { status: 'running', attempts: attempt, startedAt: new Date().toISOString(), finishedAt: undefined, error: undefined } });
+    engine.store.patchStep(step.id, {
+      waitingSince: undefined,
+      state: { status: 'running', attempts: attempt, startedAt: new Date().toISOString(), finishedAt: undefined, error: undefined },
+    });
     engine.timeline.emit('step.started', { stepId: step.id, attempt, detail: { action: step.action, title: step.title } });
     try {
       const rendered = renderStep(step, engine.templateContext());

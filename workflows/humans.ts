@@ -16,7 +16,8 @@ function waitingStep<A extends 'approval' | 'manual'>(engine: ControlPort, stepI
   const slot = engine.store.slot(stepId);
   if (!step || !slot) throw reject(REJECTION.invalid, `run ${engine.run.runId} has no step ${stepId}`);
   if (step.action !== action) throw reject(REJECTION.invalid, `step ${stepId} is a ${step.action} step, not ${action === 'approval' ? 'an approval' : 'a manual task'}`);
-  if (slot.state.status !== 'waiting') throw reject(REJECTION.conflict, `step ${stepId} is not awaiting ${action === 'approval' ? 'approval' : 'completion'} (it is ${slot.state.status})`);
+  if (slot.state.status !== 'waiting')
+    throw reject(REJECTION.conflict, `step ${stepId} is not awaiting ${action === 'approval' ? 'approval' : 'completion'} (it is ${slot.state.status})`);
   return { step: step as Extract<Step, { action: A }>, slot };
 }
 

@@ -55,15 +55,17 @@ export class Notifier {
     const targets = routeNotification(rules, await this.defaults, event, { emails: o.emails });
     const { run } = this;
     const message = notificationMessage(run, event, at, o.step, o.detail);
-    await Promise.all(targets.map(async (target) => {
-      const name = targetName(target);
-      try {
-        const res = await sendNotification({ key: `${run.runId}/n${n}/${name}`, target, message });
-        this.timeline.emit('notification.sent', { stepId: o.step?.id, detail: { event, channel: target.channel, target: name, duplicate: res.status === 'duplicate' } });
-      } catch (err) {
-        this.timeline.emit('notification.failed', { stepId: o.step?.id, detail: { event, channel: target.channel, target: name, error: describeError(err).message } });
-      }
-    }));
+    await Promise.all(
+      targets.map(async (target) => {
+        const name = targetName(target);
+        try {
+          const res = await sendNotification({ key: `${run.runId}/n${n}/${name}`, target, message });
+          this.timeline.emit('notification.sent', { stepId: o.step?.id, detail: { event, channel: target.channel, target: name, duplicate: res.status === 'duplicate' } });
+        } catch (err) {
+          this.timeline.emit('notification.failed', { stepId: o.step?.id, detail: { event, channel: target.channel, target: name, error: describeError(err).message } });
+        }
+      }),
+    );
   }
 }
 

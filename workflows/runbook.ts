@@ -8,8 +8,15 @@ import type { ControlPort } from './port';
 import { FAILURE } from '../contract/names';
 import { applyApproval, applyManual, validateApproval, validateManual } from './humans';
 import {
-  abortRunUpdate, approveStepUpdate, completeManualUpdate, decideStepUpdate, pauseRunUpdate, resumeRunUpdate,
-  retryStepUpdate, runStateQuery, skipStepUpdate,
+  abortRunUpdate,
+  approveStepUpdate,
+  completeManualUpdate,
+  decideStepUpdate,
+  pauseRunUpdate,
+  resumeRunUpdate,
+  retryStepUpdate,
+  runStateQuery,
+  skipStepUpdate,
 } from '../contract/messages';
 
 const { resolveRunbook } = proxyActivities<Activities>({

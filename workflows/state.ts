@@ -78,7 +78,12 @@ export class RunStore {
 }
 
 /** The state a run starts from: fresh, or where the previous workflow run of a continued-as-new run left off. */
-export function initialState(steps: Array<{ id: string; title?: string; action: string; expectedMs?: number }>, startedAt: string, clockStart: number, resume?: ResumeState): EngineState {
+export function initialState(
+  steps: Array<{ id: string; title?: string; action: string; expectedMs?: number }>,
+  startedAt: string,
+  clockStart: number,
+  resume?: ResumeState,
+): EngineState {
   const resumed = new Map((resume?.steps ?? []).map((s) => [s.id, s]));
   const slots: Record<string, StepSlot> = {};
   for (const step of steps) {

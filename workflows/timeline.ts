@@ -14,7 +14,6 @@ const { appendTimelineEvents } = proxyActivities<Activities>({
 
 const MAX_BATCH = 200;
 
-
 /**
  * Buffers the run's timeline events and writes them in order, one batch at a time. Sequence numbers and
  * timestamps come from the workflow (deterministic on replay), so a retried or replayed write is the same write.
@@ -24,7 +23,10 @@ export class TimelineWriter {
   private closed = false;
   private readonly loop: Promise<void>;
 
-  constructor(private readonly runId: string, private seq = 0) {
+  constructor(
+    private readonly runId: string,
+    private seq = 0,
+  ) {
     this.loop = this.flushLoop();
   }
 

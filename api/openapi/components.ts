@@ -19,7 +19,7 @@ export function mergeComponents(doc: JsonSchema, inPrefix: string, requests: Rec
   const plain = (n: string) => n.slice(inPrefix.length);
   const normal = (s: unknown) => JSON.stringify(mapRefs(s, (r) => r.replace(`${PREFIX}${inPrefix}`, PREFIX)));
   const same = new Set(inNames.filter((n) => outNames.has(plain(n)) && normal(all[n]) === normal(all[plain(n)])));
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const n of same) {
       if (refsOf(all[n]).some((r) => r.startsWith(inPrefix) && !same.has(r))) {

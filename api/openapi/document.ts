@@ -100,10 +100,12 @@ function globalIds(): Array<[string, z.ZodType]> {
 }
 
 function clean(schemas: Record<string, JsonSchema>, prefix: string): Record<string, JsonSchema> {
-  return Object.fromEntries(Object.entries(schemas).map(([id, s]) => {
-    const { $schema: _s, $id: _i, ...rest } = s;
-    return [`${prefix}${id}`, rest];
-  }));
+  return Object.fromEntries(
+    Object.entries(schemas).map(([id, s]) => {
+      const { $schema: _s, $id: _i, ...rest } = s;
+      return [`${prefix}${id}`, rest];
+    }),
+  );
 }
 
 function paramsOf(id: string | undefined, schemas: Record<string, JsonSchema>, where: 'path' | 'query'): Json[] {

@@ -13,9 +13,23 @@ export function docsHtml(doc: Json): string {
   const tags = [...new Set(ops.map((o) => o.tag))];
   const schemas = obj(obj(doc.components).schemas);
   const nav = tags
-    .map((t) => `<h3>${esc(t)}</h3><ul>${ops.filter((o) => o.tag === t).map((o) => `<li><a href="#${esc(o.id)}"><b class="m ${o.method}">${o.method.toUpperCase()}</b> ${esc(o.path)}</a></li>`).join('')}</ul>`)
+    .map(
+      (t) =>
+        `<h3>${esc(t)}</h3><ul>${ops
+          .filter((o) => o.tag === t)
+          .map((o) => `<li><a href="#${esc(o.id)}"><b class="m ${o.method}">${o.method.toUpperCase()}</b> ${esc(o.path)}</a></li>`)
+          .join('')}</ul>`,
+    )
     .join('');
-  const body = tags.map((t) => `<h2>${esc(t)}</h2>${ops.filter((o) => o.tag === t).map(operationHtml).join('')}`).join('');
+  const body = tags
+    .map(
+      (t) =>
+        `<h2>${esc(t)}</h2>${ops
+          .filter((o) => o.tag === t)
+          .map(operationHtml)
+          .join('')}`,
+    )
+    .join('');
   const schemaList = Object.entries(schemas)
     .map(([name, s]) => `<section id="schema-${esc(name)}"><h3>${esc(name)}</h3>${schemaBlock(obj(s))}</section>`)
     .join('');
@@ -46,7 +60,10 @@ function operations(doc: Json): Op[] {
 function operationHtml({ id, method, path, op }: Op): string {
   const params = Array.isArray(op.parameters) ? op.parameters.map(obj) : [];
   const paramRows = params
-    .map((p) => `<tr><td><code>${esc(str(p.name))}</code></td><td>${esc(str(p.in))}</td><td>${p.required ? 'yes' : 'no'}</td><td>${esc(str(p.description))}</td><td>${schemaBlock(obj(p.schema))}</td></tr>`)
+    .map(
+      (p) =>
+        `<tr><td><code>${esc(str(p.name))}</code></td><td>${esc(str(p.in))}</td><td>${p.required ? 'yes' : 'no'}</td><td>${esc(str(p.description))}</td><td>${schemaBlock(obj(p.schema))}</td></tr>`,
+    )
     .join('');
   const content = obj(obj(op.requestBody).content);
   const bodies = Object.entries(content)
@@ -58,7 +75,9 @@ function operationHtml({ id, method, path, op }: Op): string {
     .join('');
   const responses = Object.entries(obj(op.responses))
     .map(([status, r]) => {
-      const media = Object.entries(obj(obj(r).content)).map(([type, m]) => `<code>${esc(type)}</code> ${schemaBlock(obj(obj(m).schema))}`).join('');
+      const media = Object.entries(obj(obj(r).content))
+        .map(([type, m]) => `<code>${esc(type)}</code> ${schemaBlock(obj(obj(m).schema))}`)
+        .join('');
       return `<tr><td><b>${esc(status)}</b></td><td>${esc(str(obj(r).description))}</td><td>${media}</td></tr>`;
     })
     .join('');

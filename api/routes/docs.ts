@@ -23,22 +23,38 @@ export function docsRouter(): Router {
   // Routes are all registered before the server listens, so the first build is the final one.
   const documentOf = (app: Application) => (cached ??= openApiDocument(app, { version: API_VERSION, names: SCHEMA_NAMES }));
 
-  addRoute(router, {
-    method: 'get', path: '/openapi.json', operationId: 'getOpenApi', tag: 'docs', access: 'public',
-    summary: 'The OpenAPI 3.1 document of this API',
-    description: 'Generated from the same zod schemas that validate requests.',
-    responses: { 200: { description: 'The document.', schema: OpenApiDocument } },
-  }, ({ req, res }) => {
-    res.json(documentOf(req.app));
-  });
+  addRoute(
+    router,
+    {
+      method: 'get',
+      path: '/openapi.json',
+      operationId: 'getOpenApi',
+      tag: 'docs',
+      access: 'public',
+      summary: 'The OpenAPI 3.1 document of this API',
+      description: 'Generated from the same zod schemas that validate requests.',
+      responses: { 200: { description: 'The document.', schema: OpenApiDocument } },
+    },
+    ({ req, res }) => {
+      res.json(documentOf(req.app));
+    },
+  );
 
-  addRoute(router, {
-    method: 'get', path: '/docs', operationId: 'getDocs', tag: 'docs', access: 'public',
-    summary: 'Browsable API documentation (HTML, works offline)',
-    responses: { 200: { description: 'An HTML page listing every operation and schema.', schema: z.string(), contentType: 'text/html' } },
-  }, ({ req, res }) => {
-    res.type('html').send(docsHtml(documentOf(req.app)));
-  });
+  addRoute(
+    router,
+    {
+      method: 'get',
+      path: '/docs',
+      operationId: 'getDocs',
+      tag: 'docs',
+      access: 'public',
+      summary: 'Browsable API documentation (HTML, works offline)',
+      responses: { 200: { description: 'An HTML page listing every operation and schema.', schema: z.string(), contentType: 'text/html' } },
+    },
+    ({ req, res }) => {
+      res.type('html').send(docsHtml(documentOf(req.app)));
+    },
+  );
 
   return router;
 }

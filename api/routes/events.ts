@@ -7,7 +7,10 @@ import { parseOr400 } from '../errors';
 import { addRoute } from '../route';
 import { RunIdParams } from './runs';
 
-const LastEventId = z.string().regex(/^\d{1,10}$/, 'expected the seq of the last event received, e.g. 12').transform(Number);
+const LastEventId = z
+  .string()
+  .regex(/^\d{1,10}$/, 'expected the seq of the last event received, e.g. 12')
+  .transform(Number);
 
 /** One Server-Sent Events frame; data is one line of JSON, so it needs no splitting. */
 export function sseFrame(f: { id?: number; event?: string; data: unknown }): string {
@@ -20,39 +23,48 @@ export function eventsRouter(deps: { db: Db; client: Client }, o: { pollMs?: num
   const pollMs = o.pollMs ?? 500;
   const heartbeatMs = o.heartbeatMs ?? 15_000;
 
-  addRoute(router, {
-    method: 'get', path: '/runs/:id/events', operationId: 'streamRunEvents', tag: 'runs', access: 'viewer',
-    summary: 'The run\'s timeline as Server-Sent Events, live until the run ends',
-    description: 'Sends every stored event in order (`id` is its seq, `data` the event as JSON), then each new one as it is ' +
-      'stored, then `event: end` with the run\'s final status once the run has ended and its last event was sent. ' +
-      'Reconnect with `Last-Event-ID` to resume after an event. A comment line is sent every 15 s to keep proxies from ' +
-      'closing the stream.',
-    params: RunIdParams,
-    headers: [{ name: 'Last-Event-ID', description: 'Resume after this event seq.', schema: LastEventId }],
-    responses: {
-      200: { description: 'An event stream.', schema: z.string(), contentType: 'text/event-stream' },
-      404: { description: 'No such run.' },
+  addRoute(
+    router,
+    {
+      method: 'get',
+      path: '/runs/:id/events',
+      operationId: 'streamRunEvents',
+      tag: 'runs',
+      access: 'viewer',
+      summary: "The run's timeline as Server-Sent Events, live until the run ends",
+      description:
+        'Sends every stored event in order (`id` is its seq, `data` the event as JSON), then each new one as it is ' +
+        "stored, then `event: end` with the run's final status once the run has ended and its last event was sent. " +
+        'Reconnect with `Last-Event-ID` to resume after an event. A comment line is sent every 15 s to keep proxies from ' +
+        'closing the stream.',
+      params: RunIdParams,
+      headers: [{ name: 'Last-Event-ID', description: 'Resume after this event seq.', schema: LastEventId }],
+      responses: {
+        200: { description: 'An event stream.', schema: z.string(), contentType: 'text/event-stream' },
+        404: { description: 'No such run.' },
+      },
     },
-  }, async ({ params, req, res }) => {
-    const after = parseOr400(LastEventId.optional(), req.get('last-event-id'), 'headers.Last-Event-ID') ?? 0;
-    await assertRunExists(deps, params.id); // before the headers go out, so an unknown run is a plain 404
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' });
-    res.write('retry: 2000\n\n');
-    const gone = new AbortController();
-    res.on('close', () => gone.abort());
-    const heartbeat = setInterval(() => gone.signal.aborted || res.write(': heartbeat\n\n'), heartbeatMs);
-    try {
-      for await (const item of followTimeline(deps, params.id, { afterSeq: after, pollMs, signal: gone.signal })) {
-        if (item.kind === 'event') res.write(sseFrame({ id: item.event.seq, data: item.event }));
-        else res.write(sseFrame({ event: 'end', data: { runId: params.id, status: item.status } }));
+    async ({ params, req, res }) => {
+      const after = parseOr400(LastEventId.optional(), req.get('last-event-id'), 'headers.Last-Event-ID') ?? 0;
+      await assertRunExists(deps, params.id); // before the headers go out, so an unknown run is a plain 404
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' });
+      res.write('retry: 2000\n\n');
+      const gone = new AbortController();
+      res.on('close', () => gone.abort());
+      const heartbeat = setInterval(() => gone.signal.aborted || res.write(': heartbeat\n\n'), heartbeatMs);
+      try {
+        for await (const item of followTimeline(deps, params.id, { afterSeq: after, pollMs, signal: gone.signal })) {
+          if (item.kind === 'event') res.write(sseFrame({ id: item.event.seq, data: item.event }));
+          else res.write(sseFrame({ event: 'end', data: { runId: params.id, status: item.status } }));
+        }
+      } catch (err) {
+        streamFailed(res, params.id, err);
+      } finally {
+        clearInterval(heartbeat);
+        res.end();
       }
-    } catch (err) {
-      streamFailed(res, params.id, err);
-    } finally {
-      clearInterval(heartbeat);
-      res.end();
-    }
-  });
+    },
+  );
 
   return router;
 }

@@ -1,8 +1,16 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import {
-  RunbookDetail, RunbookSummary, UploadResult, ValidationResult,
-  runbookDetail, runbookPlan, runbookSummaries, uploadRunbook, validateSource, type SourceFormat,
+  RunbookDetail,
+  RunbookSummary,
+  UploadResult,
+  ValidationResult,
+  runbookDetail,
+  runbookPlan,
+  runbookSummaries,
+  uploadRunbook,
+  validateSource,
+  type SourceFormat,
 } from '../../catalog/service';
 import { Plan } from '../../model/plan';
 import { Mode, Runbook, RunbookId } from '../../model/runbook';
@@ -25,7 +33,8 @@ const RunbookList = z.object({ runbooks: z.array(RunbookSummary) }).meta({ id: '
 const PlanAnswer = Plan.extend({ id: z.string(), version: z.int() }).meta({ id: 'RunbookPlan' });
 
 const EXAMPLE = {
-  id: 'hello-drill', title: 'Hello drill',
+  id: 'hello-drill',
+  title: 'Hello drill',
   steps: [{ id: 'pause', action: 'wait', with: { duration: '2s' } }],
 };
 
@@ -37,58 +46,108 @@ function formatOf(contentType: string | undefined): SourceFormat {
 export function runbooksRouter(db: Db): Router {
   const router = Router();
 
-  addRoute(router, {
-    method: 'get', path: '/runbooks', operationId: 'listRunbooks', tag: 'runbooks', access: 'viewer',
-    summary: 'Every registered runbook with its latest version',
-    responses: { 200: { description: 'The runbooks, by id.', schema: RunbookList } },
-  }, async ({ res }) => {
-    res.json({ runbooks: await runbookSummaries(db) });
-  });
-
-  addRoute(router, {
-    method: 'post', path: '/runbooks', operationId: 'uploadRunbook', tag: 'runbooks', access: 'author',
-    summary: 'Upload a runbook (YAML or JSON)',
-    description: 'Validates the runbook and stores it as a new immutable version; identical content is not stored again (200). ' +
-      'An invalid runbook is 400 with every problem in `issues`, each with its path and source line.',
-    body: Source, bodyContent: sourceContent, bodyExample: EXAMPLE,
-    responses: {
-      201: { description: 'Stored as a new version.', schema: UploadResult },
-      200: { description: 'Unchanged: the latest version has the same content.', schema: UploadResult },
+  addRoute(
+    router,
+    {
+      method: 'get',
+      path: '/runbooks',
+      operationId: 'listRunbooks',
+      tag: 'runbooks',
+      access: 'viewer',
+      summary: 'Every registered runbook with its latest version',
+      responses: { 200: { description: 'The runbooks, by id.', schema: RunbookList } },
     },
-  }, async ({ body, req, res }) => {
-    const result = await uploadRunbook(db, body, formatOf(req.headers['content-type']));
-    const location = `/runbooks/${encodeURIComponent(result.id)}?version=${result.version}`;
-    res.status(result.created ? 201 : 200).location(location).json(result);
-  });
+    async ({ res }) => {
+      res.json({ runbooks: await runbookSummaries(db) });
+    },
+  );
 
-  addRoute(router, {
-    method: 'post', path: '/runbooks/validate', operationId: 'validateRunbook', tag: 'runbooks', access: 'viewer',
-    summary: 'Check a runbook without storing it',
-    description: 'A dry run of the upload: answers 200 with `ok`, every error and every warning.',
-    body: Source, bodyContent: sourceContent, bodyExample: EXAMPLE,
-    responses: { 200: { description: 'The outcome, valid or not.', schema: ValidationResult } },
-  }, ({ body, req, res }) => {
-    res.json(validateSource(body, formatOf(req.headers['content-type'])));
-  });
+  addRoute(
+    router,
+    {
+      method: 'post',
+      path: '/runbooks',
+      operationId: 'uploadRunbook',
+      tag: 'runbooks',
+      access: 'author',
+      summary: 'Upload a runbook (YAML or JSON)',
+      description:
+        'Validates the runbook and stores it as a new immutable version; identical content is not stored again (200). ' +
+        'An invalid runbook is 400 with every problem in `issues`, each with its path and source line.',
+      body: Source,
+      bodyContent: sourceContent,
+      bodyExample: EXAMPLE,
+      responses: {
+        201: { description: 'Stored as a new version.', schema: UploadResult },
+        200: { description: 'Unchanged: the latest version has the same content.', schema: UploadResult },
+      },
+    },
+    async ({ body, req, res }) => {
+      const result = await uploadRunbook(db, body, formatOf(req.headers['content-type']));
+      const location = `/runbooks/${encodeURIComponent(result.id)}?version=${result.version}`;
+      res
+        .status(result.created ? 201 : 200)
+        .location(location)
+        .json(result);
+    },
+  );
 
-  addRoute(router, {
-    method: 'get', path: '/runbooks/:id', operationId: 'getRunbook', tag: 'runbooks', access: 'viewer',
-    summary: 'A runbook version (the latest, or ?version=N) with its plan in both modes',
-    params: IdParams, query: VersionQuery,
-    responses: { 200: { description: 'The version.', schema: RunbookDetail }, 404: { description: 'No such runbook or version.' } },
-  }, async ({ params, query, res }) => {
-    res.json(await runbookDetail(db, params.id, query.version));
-  });
+  addRoute(
+    router,
+    {
+      method: 'post',
+      path: '/runbooks/validate',
+      operationId: 'validateRunbook',
+      tag: 'runbooks',
+      access: 'viewer',
+      summary: 'Check a runbook without storing it',
+      description: 'A dry run of the upload: answers 200 with `ok`, every error and every warning.',
+      body: Source,
+      bodyContent: sourceContent,
+      bodyExample: EXAMPLE,
+      responses: { 200: { description: 'The outcome, valid or not.', schema: ValidationResult } },
+    },
+    ({ body, req, res }) => {
+      res.json(validateSource(body, formatOf(req.headers['content-type'])));
+    },
+  );
 
-  addRoute(router, {
-    method: 'get', path: '/runbooks/:id/plan', operationId: 'planRunbook', tag: 'runbooks', access: 'viewer',
-    summary: 'The plan of a runbook version in one mode',
-    description: 'Parallel stages, the critical path and the predicted recovery time against the RTO (mode defaults to recovery).',
-    params: IdParams, query: PlanQuery,
-    responses: { 200: { description: 'The plan.', schema: PlanAnswer }, 404: { description: 'No such runbook or version.' } },
-  }, async ({ params, query, res }) => {
-    res.json(await runbookPlan(db, params.id, query.mode, query.version));
-  });
+  addRoute(
+    router,
+    {
+      method: 'get',
+      path: '/runbooks/:id',
+      operationId: 'getRunbook',
+      tag: 'runbooks',
+      access: 'viewer',
+      summary: 'A runbook version (the latest, or ?version=N) with its plan in both modes',
+      params: IdParams,
+      query: VersionQuery,
+      responses: { 200: { description: 'The version.', schema: RunbookDetail }, 404: { description: 'No such runbook or version.' } },
+    },
+    async ({ params, query, res }) => {
+      res.json(await runbookDetail(db, params.id, query.version));
+    },
+  );
+
+  addRoute(
+    router,
+    {
+      method: 'get',
+      path: '/runbooks/:id/plan',
+      operationId: 'planRunbook',
+      tag: 'runbooks',
+      access: 'viewer',
+      summary: 'The plan of a runbook version in one mode',
+      description: 'Parallel stages, the critical path and the predicted recovery time against the RTO (mode defaults to recovery).',
+      params: IdParams,
+      query: PlanQuery,
+      responses: { 200: { description: 'The plan.', schema: PlanAnswer }, 404: { description: 'No such runbook or version.' } },
+    },
+    async ({ params, query, res }) => {
+      res.json(await runbookPlan(db, params.id, query.mode, query.version));
+    },
+  );
 
   return router;
 }

@@ -36,71 +36,117 @@ const Verification = ChainVerification.extend({ runId: z.string() }).meta({ id: 
 export function runsRouter(runs: RunService, db: Db): Router {
   const router = Router();
 
-  addRoute(router, {
-    method: 'post', path: '/runs', operationId: 'triggerRun', tag: 'runs', access: 'operator',
-    summary: 'Start a run of a runbook',
-    description: 'Pins the runbook version (the latest unless given) and starts its workflow. With an `Idempotency-Key` ' +
-      'header, a retry with the same key and body answers 200 with the same run instead of starting another; the same ' +
-      'key with a different body is 409.',
-    body: TriggerRunBody,
-    bodyExample: { runbook: 'hello-drill', mode: 'drill' },
-    headers: [{ name: 'Idempotency-Key', description: 'Makes the request safe to retry: one run per key and caller.', schema: IdempotencyKey }],
-    responses: {
-      201: { description: 'Started; Location is the run.', schema: StartedRun },
-      200: { description: 'A retry: the run this Idempotency-Key started before.', schema: StartedRun },
-      404: { description: 'No such runbook or version.' },
-      409: { description: 'The Idempotency-Key was used with a different request.' },
-      503: { description: 'Temporal refused to start the run (unreachable, credentials refused, search attributes not registered): `detail` names the cause. Retrying with the same Idempotency-Key is safe.' },
+  addRoute(
+    router,
+    {
+      method: 'post',
+      path: '/runs',
+      operationId: 'triggerRun',
+      tag: 'runs',
+      access: 'operator',
+      summary: 'Start a run of a runbook',
+      description:
+        'Pins the runbook version (the latest unless given) and starts its workflow. With an `Idempotency-Key` ' +
+        'header, a retry with the same key and body answers 200 with the same run instead of starting another; the same ' +
+        'key with a different body is 409.',
+      body: TriggerRunBody,
+      bodyExample: { runbook: 'hello-drill', mode: 'drill' },
+      headers: [{ name: 'Idempotency-Key', description: 'Makes the request safe to retry: one run per key and caller.', schema: IdempotencyKey }],
+      responses: {
+        201: { description: 'Started; Location is the run.', schema: StartedRun },
+        200: { description: 'A retry: the run this Idempotency-Key started before.', schema: StartedRun },
+        404: { description: 'No such runbook or version.' },
+        409: { description: 'The Idempotency-Key was used with a different request.' },
+        503: {
+          description:
+            'Temporal refused to start the run (unreachable, credentials refused, search attributes not registered): `detail` names the cause. Retrying with the same Idempotency-Key is safe.',
+        },
+      },
     },
-  }, async ({ body, req, res }) => {
-    const key = parseOr400(IdempotencyKey.optional(), req.get('idempotency-key'), 'headers.Idempotency-Key');
-    const who = principal(req).subject;
-    const trigger = { kind: 'api', by: who } as const;
-    const { run, replayed } = key === undefined
-      ? { run: await runs.trigger(body, who, trigger), replayed: false }
-      : await triggerOnce(runs, db, { subject: who, key, request: body, trigger });
-    res.status(replayed ? 200 : 201).location(`/runs/${encodeURIComponent(run.runId)}`).json(run);
-  });
+    async ({ body, req, res }) => {
+      const key = parseOr400(IdempotencyKey.optional(), req.get('idempotency-key'), 'headers.Idempotency-Key');
+      const who = principal(req).subject;
+      const trigger = { kind: 'api', by: who } as const;
+      const { run, replayed } =
+        key === undefined ? { run: await runs.trigger(body, who, trigger), replayed: false } : await triggerOnce(runs, db, { subject: who, key, request: body, trigger });
+      res
+        .status(replayed ? 200 : 201)
+        .location(`/runs/${encodeURIComponent(run.runId)}`)
+        .json(run);
+    },
+  );
 
-  addRoute(router, {
-    method: 'get', path: '/runs', operationId: 'listRuns', tag: 'runs', access: 'viewer',
-    summary: 'Runs, newest first, filtered and paginated',
-    description: 'Filters combine; `from`/`to` bound the start time. Pages hold `limit` runs (default 50, at most 200); ' +
-      'pass the answer\'s `next` as `cursor` for the next page.',
-    query: RunListQuery,
-    responses: { 200: { description: 'One page of runs.', schema: RunPage } },
-  }, async ({ query, res }) => {
-    res.json(await listRuns(db, query));
-  });
+  addRoute(
+    router,
+    {
+      method: 'get',
+      path: '/runs',
+      operationId: 'listRuns',
+      tag: 'runs',
+      access: 'viewer',
+      summary: 'Runs, newest first, filtered and paginated',
+      description:
+        'Filters combine; `from`/`to` bound the start time. Pages hold `limit` runs (default 50, at most 200); ' + "pass the answer's `next` as `cursor` for the next page.",
+      query: RunListQuery,
+      responses: { 200: { description: 'One page of runs.', schema: RunPage } },
+    },
+    async ({ query, res }) => {
+      res.json(await listRuns(db, query));
+    },
+  );
 
-  addRoute(router, {
-    method: 'get', path: '/runs/:id', operationId: 'getRun', tag: 'runs', access: 'viewer',
-    summary: 'A run: its record and live state (steps, what it waits for, the recovery clock)',
-    params: RunIdParams,
-    responses: { 200: { description: 'The run; `state` is null once the workflow history is gone.', schema: RunDetail }, 404: { description: 'No such run.' } },
-  }, async ({ params, res }) => {
-    const { record, state } = await runs.get(params.id);
-    res.json({ ...record, state: state ?? null });
-  });
+  addRoute(
+    router,
+    {
+      method: 'get',
+      path: '/runs/:id',
+      operationId: 'getRun',
+      tag: 'runs',
+      access: 'viewer',
+      summary: 'A run: its record and live state (steps, what it waits for, the recovery clock)',
+      params: RunIdParams,
+      responses: { 200: { description: 'The run; `state` is null once the workflow history is gone.', schema: RunDetail }, 404: { description: 'No such run.' } },
+    },
+    async ({ params, res }) => {
+      const { record, state } = await runs.get(params.id);
+      res.json({ ...record, state: state ?? null });
+    },
+  );
 
-  addRoute(router, {
-    method: 'get', path: '/runs/:id/timeline', operationId: 'getRunTimeline', tag: 'runs', access: 'viewer',
-    summary: 'The run\'s hash-chained timeline, in order',
-    params: RunIdParams,
-    responses: { 200: { description: 'Every event so far.', schema: Timeline }, 404: { description: 'No such run.' } },
-  }, async ({ params, res }) => {
-    res.json({ runId: params.id, events: await runs.timeline(params.id) });
-  });
+  addRoute(
+    router,
+    {
+      method: 'get',
+      path: '/runs/:id/timeline',
+      operationId: 'getRunTimeline',
+      tag: 'runs',
+      access: 'viewer',
+      summary: "The run's hash-chained timeline, in order",
+      params: RunIdParams,
+      responses: { 200: { description: 'Every event so far.', schema: Timeline }, 404: { description: 'No such run.' } },
+    },
+    async ({ params, res }) => {
+      res.json({ runId: params.id, events: await runs.timeline(params.id) });
+    },
+  );
 
-  addRoute(router, {
-    method: 'get', path: '/runs/:id/verify', operationId: 'verifyRunTimeline', tag: 'runs', access: 'viewer',
-    summary: 'Recompute the timeline\'s hash chain',
-    description: 'Reports the first edited, deleted or reordered event, if any.',
-    params: RunIdParams,
-    responses: { 200: { description: 'The verification.', schema: Verification }, 404: { description: 'No such run.' } },
-  }, async ({ params, res }) => {
-    res.json({ runId: params.id, ...(await runs.verify(params.id)) });
-  });
+  addRoute(
+    router,
+    {
+      method: 'get',
+      path: '/runs/:id/verify',
+      operationId: 'verifyRunTimeline',
+      tag: 'runs',
+      access: 'viewer',
+      summary: "Recompute the timeline's hash chain",
+      description: 'Reports the first edited, deleted or reordered event, if any.',
+      params: RunIdParams,
+      responses: { 200: { description: 'The verification.', schema: Verification }, 404: { description: 'No such run.' } },
+    },
+    async ({ params, res }) => {
+      res.json({ runId: params.id, ...(await runs.verify(params.id)) });
+    },
+  );
 
   return router;
 }

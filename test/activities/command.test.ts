@@ -82,7 +82,12 @@ describe('the command action', () => {
     expect((await run.events()).filter((e) => e.type === 'step.timed-out')).toHaveLength(1);
     const pid = Number(readFileSync(pidFile, 'utf8'));
     // Once the process is gone it can write nothing more, so the late file's absence then is final.
-    await waitFor('the program to be gone', async () => alive(pid), (up) => !up, 10_000);
+    await waitFor(
+      'the program to be gone',
+      async () => alive(pid),
+      (up) => !up,
+      10_000,
+    );
     expect(existsSync(lateFile)).toBe(false);
   });
 

@@ -47,10 +47,20 @@ async function start(definition: Record<string, unknown>): Promise<string> {
 const stepOf = (run: Json, id: string) => run.state?.steps.find((s: { id: string }) => s.id === id);
 
 function untilStep(runId: string, stepId: string, done: (step: Json) => boolean): Promise<Json> {
-  return waitFor(`step ${stepId} of ${runId}`, async () => (await alice.get(`/runs/${runId}`)).body, (run) => Boolean(stepOf(run, stepId) && done(stepOf(run, stepId))));
+  return waitFor(
+    `step ${stepId} of ${runId}`,
+    async () => (await alice.get(`/runs/${runId}`)).body,
+    (run) => Boolean(stepOf(run, stepId) && done(stepOf(run, stepId))),
+  );
 }
 
-const untilEnded = (runId: string) => waitFor(`run ${runId} to end`, async () => (await alice.get(`/runs/${runId}`)).body, (run) => run.status !== 'running', 30_000);
+const untilEnded = (runId: string) =>
+  waitFor(
+    `run ${runId} to end`,
+    async () => (await alice.get(`/runs/${runId}`)).body,
+    (run) => run.status !== 'running',
+    30_000,
+  );
 
 describe('approve and reject', () => {
   it('accepts an approval from a holder of the approver role and answers the new state', async () => {
@@ -190,7 +200,11 @@ describe('pause, resume and abort', () => {
     const res = await alice.post(`/runs/${runId}/abort`, { reason: 'false alarm', rollback: false });
     expect(res.status).toBe(200);
     expect((await untilEnded(runId)).status).toBe('aborted');
-    await waitFor('the workflow to close', () => lb.client.workflow.getHandle(runId).describe(), (d) => d.status.name !== 'RUNNING');
+    await waitFor(
+      'the workflow to close',
+      () => lb.client.workflow.getHandle(runId).describe(),
+      (d) => d.status.name !== 'RUNNING',
+    );
     expect((await alice.post(`/runs/${runId}/abort`, { reason: 'again' })).status).toBe(409);
   });
 });

@@ -78,7 +78,11 @@ describe('GET /runs/:id/events', () => {
     });
     try {
       const { port } = server.address() as AddressInfo;
-      const stream = await readSse(`http://127.0.0.1:${port}/runs/${run.runId}/events`, {}, (m, raw) => m.some((x) => x.data.includes('approval.requested')) && raw.includes('\n: heartbeat\n'));
+      const stream = await readSse(
+        `http://127.0.0.1:${port}/runs/${run.runId}/events`,
+        {},
+        (m, raw) => m.some((x) => x.data.includes('approval.requested')) && raw.includes('\n: heartbeat\n'),
+      );
       expect(stream.closedByServer).toBe(false);
       expect(stream.messages.map((m) => JSON.parse(m.data).type)).toContain('approval.requested');
     } finally {

@@ -54,7 +54,9 @@ describe('GET /openapi.json', () => {
     const undocumented = routes.filter((r) => !r.operation).map((r) => `${r.method.toUpperCase()} ${r.path}`);
     expect(undocumented).toEqual([]);
     const registered = routes.map((r) => `${r.method} ${openApiPath(r.path)}`).sort();
-    const documented = Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item as object).map((m) => `${m} ${path}`)).sort();
+    const documented = Object.entries(doc.paths)
+      .flatMap(([path, item]) => Object.keys(item as object).map((m) => `${m} ${path}`))
+      .sort();
     expect(documented).toEqual(registered);
     expect(openApiDocument(app, { version: API_VERSION, names: SCHEMA_NAMES }).paths).toEqual(doc.paths);
   });
@@ -68,7 +70,7 @@ describe('GET /openapi.json', () => {
     }
   });
 
-  it('gives each request example that validates against the operation\'s own body schema', () => {
+  it("gives each request example that validates against the operation's own body schema", () => {
     const routes = registeredRoutes(app).flatMap((r) => (r.operation ? [r.operation] : []));
     const withExamples = routes.filter((op) => op.bodyExample !== undefined && op.body !== undefined && op.bodyContent === undefined);
     expect(withExamples.length).toBeGreaterThan(5);

@@ -93,11 +93,15 @@ describe('GET /metrics', () => {
     const { body: started } = await operator.post('/runs', { runbook, mode: 'drill' });
     await lb.client.workflow.getHandle(started.runId).result();
     const viewer = await clientWith(lb, ['viewer']);
-    const text = await waitFor('the finished run in /metrics', async () => {
-      const res = await viewer.raw('GET', '/metrics');
-      expect(res.headers.get('content-type')).toContain('text/plain; version=0.0.4');
-      return String(res.body);
-    }, (t) => t.includes(`lifeboat_rto_breaches_total{runbook="${runbook}",mode="drill"} 1`));
+    const text = await waitFor(
+      'the finished run in /metrics',
+      async () => {
+        const res = await viewer.raw('GET', '/metrics');
+        expect(res.headers.get('content-type')).toContain('text/plain; version=0.0.4');
+        return String(res.body);
+      },
+      (t) => t.includes(`lifeboat_rto_breaches_total{runbook="${runbook}",mode="drill"} 1`),
+    );
     expect(text).toMatch(/^lifeboat_runs\{status="completed",mode="drill"\} [1-9]\d*$/m);
     expect(text).toMatch(/^lifeboat_runs\{status="aborted",mode="recovery"\} \d+$/m);
     expect(text).toContain('# TYPE lifeboat_approvals_waiting gauge');

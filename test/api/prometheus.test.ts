@@ -5,7 +5,17 @@ import { exampleStored } from '../timeline/examples';
 
 describe('prometheusText', () => {
   it('writes HELP and TYPE lines and escapes label values', () => {
-    const text = prometheusText([{ name: 'm', help: 'a\\b\nc', type: 'gauge', samples: [{ labels: { runbook: 'x"y\\z\nw' }, value: 2 }, { labels: {}, value: Infinity }] }]);
+    const text = prometheusText([
+      {
+        name: 'm',
+        help: 'a\\b\nc',
+        type: 'gauge',
+        samples: [
+          { labels: { runbook: 'x"y\\z\nw' }, value: 2 },
+          { labels: {}, value: Infinity },
+        ],
+      },
+    ]);
     expect(text).toBe('# HELP m a\\\\b\\nc\n# TYPE m gauge\nm{runbook="x\\"y\\\\z\\nw"} 2\nm +Inf\n');
   });
 

@@ -110,10 +110,15 @@ describe('route × role matrix', () => {
     const documented = Object.entries<Record<string, Json>>(doc.paths)
       .flatMap(([path, item]) => Object.entries(item).map(([method, op]) => `${method.toUpperCase()} ${path} ${op['x-lifeboat-access']}`))
       .sort();
-    const template = (path: string) => path.replace(/\?.*$/, '')
-      .replace(`/runs/${run}/steps/approve/`, '/runs/{id}/steps/{stepId}/').replace(`/runs/${run}/steps/task/`, '/runs/{id}/steps/{stepId}/')
-      .replace(`/runs/${run}`, '/runs/{id}').replace('/runbooks/hello-drill', '/runbooks/{id}').replace('/tokens/no-such-token', '/tokens/{name}')
-      .replace(`/schedules/${schedule}`, '/schedules/{id}');
+    const template = (path: string) =>
+      path
+        .replace(/\?.*$/, '')
+        .replace(`/runs/${run}/steps/approve/`, '/runs/{id}/steps/{stepId}/')
+        .replace(`/runs/${run}/steps/task/`, '/runs/{id}/steps/{stepId}/')
+        .replace(`/runs/${run}`, '/runs/{id}')
+        .replace('/runbooks/hello-drill', '/runbooks/{id}')
+        .replace('/tokens/no-such-token', '/tokens/{name}')
+        .replace(`/schedules/${schedule}`, '/schedules/{id}');
     expect(ROUTES.map((r) => `${r.method} ${template(r.path)} ${r.access}`).sort()).toEqual(documented);
   });
 

@@ -75,12 +75,31 @@ describe('POST /runbooks', () => {
   });
 
   it('answers 400 problem+json listing every issue with its path and line', async () => {
-    const text = ['id: Bad_Id', 'title: Broken', 'steps:', '  - id: a', '    action: wait', '    with:', '      duration: soon', '  - id: b', '    needs: [nope]', '    action: wait', '    with: { duration: 1s }', ''].join('\n');
+    const text = [
+      'id: Bad_Id',
+      'title: Broken',
+      'steps:',
+      '  - id: a',
+      '    action: wait',
+      '    with:',
+      '      duration: soon',
+      '  - id: b',
+      '    needs: [nope]',
+      '    action: wait',
+      '    with: { duration: 1s }',
+      '',
+    ].join('\n');
     const res = await author.raw('POST', '/runbooks', text, yaml);
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
     const issues: Array<{ path: string; line?: number; message: string }> = res.body.issues;
-    expect(issues.map((i) => [i.path, i.line])).toEqual(expect.arrayContaining([['id', 1], ['steps[0].with.duration', 7], ['steps[1].needs[0]', 9]]));
+    expect(issues.map((i) => [i.path, i.line])).toEqual(
+      expect.arrayContaining([
+        ['id', 1],
+        ['steps[0].with.duration', 7],
+        ['steps[1].needs[0]', 9],
+      ]),
+    );
     expect(issues.every((i) => i.message.length > 0)).toBe(true);
   });
 

@@ -14,9 +14,17 @@ const other = `${runbook}-other`;
 // Run records written directly: listing reads only the runs collection, so no workflows are needed.
 function record(i: number, o: Partial<RunRecord> = {}): RunRecord {
   return {
-    runId: `${runbook}-run-${String(i).padStart(2, '0')}`, runbookId: runbook, version: 1, hash: 'h', mode: 'drill', status: 'completed',
-    requester: 'alice', trigger: { kind: 'api', by: 'alice' }, parameters: { 'odd.key': 1 },
-    startedAt: new Date(Date.UTC(2030, 0, 1, 0, i)).toISOString(), ...o,
+    runId: `${runbook}-run-${String(i).padStart(2, '0')}`,
+    runbookId: runbook,
+    version: 1,
+    hash: 'h',
+    mode: 'drill',
+    status: 'completed',
+    requester: 'alice',
+    trigger: { kind: 'api', by: 'alice' },
+    parameters: { 'odd.key': 1 },
+    startedAt: new Date(Date.UTC(2030, 0, 1, 0, i)).toISOString(),
+    ...o,
   };
 }
 
@@ -51,12 +59,19 @@ async function allPages(query: string, limit: number): Promise<{ pages: string[]
 }
 
 describe('GET /runs', () => {
-  it('lists a runbook\'s runs newest first, with parameters and no other runbook\'s runs', async () => {
+  it("lists a runbook's runs newest first, with parameters and no other runbook's runs", async () => {
     const res = await viewer.get(`/runs?runbook=${runbook}`);
     expect(res.status).toBe(200);
     expect(ids(res.body)).toEqual([
-      `${runbook}-run-06`, `${runbook}-run-05`, `${runbook}-run-04`,
-      `${runbook}-tie-b`, `${runbook}-tie-a`, `${runbook}-run-03`, `${runbook}-run-02`, `${runbook}-run-01`, `${runbook}-run-00`,
+      `${runbook}-run-06`,
+      `${runbook}-run-05`,
+      `${runbook}-run-04`,
+      `${runbook}-tie-b`,
+      `${runbook}-tie-a`,
+      `${runbook}-run-03`,
+      `${runbook}-run-02`,
+      `${runbook}-run-01`,
+      `${runbook}-run-00`,
     ]);
     expect(res.body.runs[0]).toMatchObject({ runbookId: runbook, parameters: { 'odd.key': 1 }, status: 'running' });
     expect(res.body.next).toBeNull();

@@ -47,7 +47,11 @@ describe('lifeboat run with an approval', () => {
     const bob = { LIFEBOAT_URL: lb.url, LIFEBOAT_TOKEN: token.stdout.trim() };
 
     const run = lifeboat(admin, 'run', runbook, '--mode', 'drill', '--param', 'replicas=3', '--param', 'dryRun=true');
-    const seen = await waitFor('the CLI to say what the run waits for', async () => ({ ...run.out }), (o) => o.stdout.includes('waiting for dba'));
+    const seen = await waitFor(
+      'the CLI to say what the run waits for',
+      async () => ({ ...run.out }),
+      (o) => o.stdout.includes('waiting for dba'),
+    );
     const runId = /started run (\S+):/.exec(seen.stdout)?.[1];
     expect(runId).toBeDefined();
 
@@ -125,7 +129,7 @@ describe('lifeboat run exit codes', () => {
   it('exits 2 for a usage error and 3 when the API cannot be reached', async () => {
     expect((await lifeboat(admin, 'run').result()).code).toBe(2);
     expect((await lifeboat(admin, 'run', 'x', '--mode', 'prod').result()).stderr).toContain("--mode must be drill or recovery, not 'prod'");
-    expect((await lifeboat(admin, 'skip', 'r1', 's1').result())).toMatchObject({ code: 2, stderr: expect.stringContaining('--reason is required') });
+    expect(await lifeboat(admin, 'skip', 'r1', 's1').result()).toMatchObject({ code: 2, stderr: expect.stringContaining('--reason is required') });
     expect((await lifeboat(admin, 'decide', 'r1', 's1', 'maybe').result()).code).toBe(2);
     const down = await lifeboat({ LIFEBOAT_URL: 'http://127.0.0.1:1', LIFEBOAT_TOKEN: 'x' }, 'status', 'r1').result();
     expect(down.code).toBe(3);

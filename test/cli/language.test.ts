@@ -24,7 +24,9 @@ describe('lifeboat validate', () => {
     const { code, stdout, stderr } = await lifeboat('validate', 'runbooks/hello-drill.yaml', 'runbooks/orders-db-failover.yaml');
     expect(code).toBe(0);
     expect(stderr).toBe('');
-    expect(stdout).toMatch(/^runbooks\/hello-drill\.yaml: ok — id hello-drill, 2 steps, hash [0-9a-f]{12}…\nrunbooks\/orders-db-failover\.yaml: ok — id orders-db-failover, 9 steps, hash [0-9a-f]{12}…\n$/);
+    expect(stdout).toMatch(
+      /^runbooks\/hello-drill\.yaml: ok — id hello-drill, 2 steps, hash [0-9a-f]{12}…\nrunbooks\/orders-db-failover\.yaml: ok — id orders-db-failover, 9 steps, hash [0-9a-f]{12}…\n$/,
+    );
   });
 
   it('prints every error as file:line path: message and exits 1', async () => {

@@ -14,7 +14,14 @@ beforeAll(async () => {
   env = { LIFEBOAT_URL: lb.url, LIFEBOAT_TOKEN: lb.adminToken };
 });
 afterAll(async () => {
-  await Promise.all(created.map((id) => lb.client.schedule.getHandle(id).delete().catch(() => undefined)));
+  await Promise.all(
+    created.map((id) =>
+      lb.client.schedule
+        .getHandle(id)
+        .delete()
+        .catch(() => undefined),
+    ),
+  );
   await lb?.stop();
 });
 
@@ -27,11 +34,30 @@ async function lifeboat(...args: string[]): Promise<{ code: number; stdout: stri
 
 describe('lifeboat schedule', () => {
   it('creates, shows, lists, pauses, resumes, triggers and deletes a scheduled drill', async () => {
-    const runbook = await registerRunbook(lb, { id: 'cli-sched', parameters: { replicas: { type: 'number', default: 1 } }, steps: [{ id: 'a', action: 'wait', with: { duration: '10ms' } }] });
+    const runbook = await registerRunbook(lb, {
+      id: 'cli-sched',
+      parameters: { replicas: { type: 'number', default: 1 } },
+      steps: [{ id: 'a', action: 'wait', with: { duration: '10ms' } }],
+    });
     const id = `cli-${randomUUID().slice(0, 8)}`;
     created.push(id);
 
-    const create = await lifeboat('schedule', 'create', id, '--runbook', runbook, '--cron', '0 3 * * MON', '--timezone', 'UTC', '--param', 'replicas=2', '--overlap', 'skip', '--paused');
+    const create = await lifeboat(
+      'schedule',
+      'create',
+      id,
+      '--runbook',
+      runbook,
+      '--cron',
+      '0 3 * * MON',
+      '--timezone',
+      'UTC',
+      '--param',
+      'replicas=2',
+      '--overlap',
+      'skip',
+      '--paused',
+    );
     expect(create).toMatchObject({ code: 0, stderr: '' });
     expect(create.stdout).toMatch(new RegExp(`^created schedule ${id}: drills of ${runbook}; next \\S+T03:00:00.000Z \\(paused\\)\\n$`));
     expect((await lb.client.schedule.getHandle(id).describe()).action.args?.[0]).toMatchObject({ parameters: { replicas: 2 } });
@@ -40,7 +66,11 @@ describe('lifeboat schedule', () => {
     expect(show.stdout).toContain(`${id}: drills of ${runbook} (latest version) cron '0 3 * * MON' UTC; paused`);
     expect(show.stdout).toContain('overlap: skip; parameters: {"replicas":2}; drills started: 0');
 
-    const listed = await waitFor('the schedule to be listed', () => lifeboat('schedule', 'list'), (r) => r.stdout.includes(id));
+    const listed = await waitFor(
+      'the schedule to be listed',
+      () => lifeboat('schedule', 'list'),
+      (r) => r.stdout.includes(id),
+    );
     expect(listed.stdout).toMatch(new RegExp(`${id} +${runbook} +cron '0 3 \\* \\* MON' UTC +paused`));
 
     expect((await lifeboat('schedule', 'resume', id)).stdout).toBe(`schedule ${id} is active\n`);
@@ -48,7 +78,11 @@ describe('lifeboat schedule', () => {
 
     const trigger = await lifeboat('schedule', 'trigger', id);
     expect(trigger.code).toBe(0);
-    const shown = await waitFor('the triggered drill to complete', () => lifeboat('schedule', 'show', id, '--json'), (r) => JSON.parse(r.stdout).recentRuns[0]?.status === 'completed');
+    const shown = await waitFor(
+      'the triggered drill to complete',
+      () => lifeboat('schedule', 'show', id, '--json'),
+      (r) => JSON.parse(r.stdout).recentRuns[0]?.status === 'completed',
+    );
     const runId: string = JSON.parse(shown.stdout).recentRuns[0].runId;
     expect((await lifeboat('status', runId)).stdout).toContain(`by schedule:${id}`);
 

@@ -29,18 +29,27 @@ describe('SseParser', () => {
 
 describe('terminal lines', () => {
   it('formats an event with its time, seq and meaning', () => {
-    expect(eventLine({ seq: 4, at: '2026-11-24T10:15:02.123Z', type: 'approval.granted', actor: 'bob', stepId: 'go', detail: { comment: 'lag is 0', granted: 1 } }))
-      .toBe('10:15:02  #4  ✔ bob approved go: lag is 0');
-    expect(eventLine({ seq: 9, at: '2026-11-24T10:15:03.000Z', type: 'rollback.started', actor: 'lifeboat', detail: { reason: 'drill cleanup', steps: [] } })).toBe('10:15:03  #9  rollback.started');
+    expect(eventLine({ seq: 4, at: '2026-11-24T10:15:02.123Z', type: 'approval.granted', actor: 'bob', stepId: 'go', detail: { comment: 'lag is 0', granted: 1 } })).toBe(
+      '10:15:02  #4  ✔ bob approved go: lag is 0',
+    );
+    expect(eventLine({ seq: 9, at: '2026-11-24T10:15:03.000Z', type: 'rollback.started', actor: 'lifeboat', detail: { reason: 'drill cleanup', steps: [] } })).toBe(
+      '10:15:03  #9  rollback.started',
+    );
   });
 
   it('says what the run waits for and the command that answers it', () => {
     const state: RunState = {
-      runId: 'r1', runbookId: 'rb', version: 1, hash: 'h', mode: 'drill', status: 'running', startedAt: '', steps: [],
+      runId: 'r1',
+      runbookId: 'rb',
+      version: 1,
+      hash: 'h',
+      mode: 'drill',
+      status: 'running',
+      startedAt: '',
+      steps: [],
       waitingFor: [{ stepId: 'go', kind: 'approval', from: ['dba'], message: 'approval of go: 0 of 1 from dba', since: '' }],
       recovery: { startedAt: '', elapsedMs: 0, breached: false },
     };
-    expect(waitingLines(state))
-      .toEqual(['waiting for dba: approval of go: 0 of 1 from dba — lifeboat approve r1 go']);
+    expect(waitingLines(state)).toEqual(['waiting for dba: approval of go: 0 of 1 from dba — lifeboat approve r1 go']);
   });
 });

@@ -26,7 +26,12 @@ describe('hello-drill end to end', () => {
     const runId: string = res.body.runId;
     expect(res.headers.get('location')).toBe(`/runs/${runId}`);
 
-    const run = await waitFor(`run ${runId} to end`, async () => (await api.get(`/runs/${runId}`)).body, (r) => r.status !== 'running', 30_000);
+    const run = await waitFor(
+      `run ${runId} to end`,
+      async () => (await api.get(`/runs/${runId}`)).body,
+      (r) => r.status !== 'running',
+      30_000,
+    );
     expect(run.status).toBe('completed');
     expect(run.state.steps.map((s: { id: string; status: string }) => [s.id, s.status])).toEqual([
       ['pause', 'succeeded'],

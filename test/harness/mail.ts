@@ -12,12 +12,24 @@ export async function receivedMail(): Promise<Array<ParsedMail & { envelopeTo: s
     const raw = readFileSync(path.join(dir, name));
     const mail = await simpleParser(raw);
     const header = mail.headers.get('x-envelope-to');
-    out.push(Object.assign(mail, { envelopeTo: String(header ?? '').split(',').map((s) => s.trim()).filter(Boolean) }));
+    out.push(
+      Object.assign(mail, {
+        envelopeTo: String(header ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      }),
+    );
   }
   return out;
 }
 
 /** Waits for mail matching `match`, failing with what did arrive. */
 export async function waitForMail(match: (m: ParsedMail & { envelopeTo: string[] }) => boolean, timeoutMs = 20_000) {
-  return waitFor(`mail`, async () => (await receivedMail()).filter(match), (found) => found.length > 0, timeoutMs);
+  return waitFor(
+    `mail`,
+    async () => (await receivedMail()).filter(match),
+    (found) => found.length > 0,
+    timeoutMs,
+  );
 }

@@ -24,10 +24,15 @@ process.stdout.write(JSON.stringify({ valid: result.valid, errors: result.errors
 /** Validates an OpenAPI document against the official schema, and compiles its component schemas. */
 export function validateOpenApi(doc: unknown): Promise<{ valid: boolean; errors: unknown[]; schemaErrors: string[] }> {
   return new Promise((resolve, reject) => {
-    const child = execFile(process.execPath, ['--input-type=module', '-e', SCRIPT], { cwd: path.resolve(__dirname, '../..'), maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`the OpenAPI validator failed: ${stderr || err.message}`));
-      else resolve(JSON.parse(stdout));
-    });
+    const child = execFile(
+      process.execPath,
+      ['--input-type=module', '-e', SCRIPT],
+      { cwd: path.resolve(__dirname, '../..'), maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`the OpenAPI validator failed: ${stderr || err.message}`));
+        else resolve(JSON.parse(stdout));
+      },
+    );
     child.stdin?.end(JSON.stringify(doc));
   });
 }

@@ -79,7 +79,7 @@ type Answer = Parameters<typeof startTarget>[0];
  * Read `env.lb` and `env.target` inside tests (they exist once beforeAll has run).
  */
 export function useLifeboat(answer?: Answer) {
-  let lb: TestLifeboat & { adminToken: string } | undefined;
+  let lb: (TestLifeboat & { adminToken: string }) | undefined;
   let target: Awaited<ReturnType<typeof startTarget>> | undefined;
   beforeAll(async () => {
     lb = await startTestLifeboat();

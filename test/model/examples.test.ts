@@ -5,7 +5,9 @@ import { planRunbook } from '../../model/plan';
 import { Runbook } from '../../model/runbook';
 
 const dir = path.join(__dirname, '../../runbooks');
-const files = readdirSync(dir).filter((file) => /\.(ya?ml|json)$/.test(file)).sort();
+const files = readdirSync(dir)
+  .filter((file) => /\.(ya?ml|json)$/.test(file))
+  .sort();
 
 function load(file: string): Runbook {
   const result = loadRunbook(readFileSync(path.join(dir, file), 'utf8'), { file });

@@ -1,7 +1,10 @@
 /** Removes the common indentation of a template literal, so YAML fixtures can sit indented in test code. */
 export function yaml(strings: TemplateStringsArray, ...values: unknown[]): string {
   const text = strings.reduce((out, part, i) => out + part + (i < values.length ? String(values[i]) : ''), '');
-  const lines = text.replace(/^\n/, '').replace(/\n\s*$/, '\n').split('\n');
+  const lines = text
+    .replace(/^\n/, '')
+    .replace(/\n\s*$/, '\n')
+    .split('\n');
   const indent = Math.min(...lines.filter((line) => line.trim() !== '').map((line) => /^ */.exec(line)?.[0].length ?? 0));
   return lines.map((line) => line.slice(indent)).join('\n');
 }

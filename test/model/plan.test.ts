@@ -32,7 +32,14 @@ describe('planRunbook', () => {
     expect(plan.criticalPath).toEqual(['a', 'c', 'd']);
     expect(plan.predictedMs).toBe(45 * 60_000);
     expect(plan.steps.find((s) => s.id === 'd')).toEqual({
-      id: 'd', action: 'http', stage: 2, expectedMs: 5 * 60_000, basis: 'expected', drill: 'run', earliestStartMs: 40 * 60_000, earliestFinishMs: 45 * 60_000,
+      id: 'd',
+      action: 'http',
+      stage: 2,
+      expectedMs: 5 * 60_000,
+      basis: 'expected',
+      drill: 'run',
+      earliestStartMs: 40 * 60_000,
+      earliestFinishMs: 45 * 60_000,
     });
   });
 
@@ -42,7 +49,10 @@ describe('planRunbook', () => {
   });
 
   it('falls back from expected to timeout to the action default', () => {
-    const plan = planRunbook(runbook([{ id: 'e', expected: '1m', timeout: '9m' }, { id: 't', timeout: '9m' }, { id: 'd' }, { id: 'w', action: 'wait', timeout: '1h' }, { id: 'm', action: 'manual' }]), { mode: 'recovery' });
+    const plan = planRunbook(
+      runbook([{ id: 'e', expected: '1m', timeout: '9m' }, { id: 't', timeout: '9m' }, { id: 'd' }, { id: 'w', action: 'wait', timeout: '1h' }, { id: 'm', action: 'manual' }]),
+      { mode: 'recovery' },
+    );
     expect(plan.steps.map((s) => [s.id, s.basis, s.expectedMs])).toEqual([
       ['e', 'expected', 60_000],
       ['t', 'timeout', 540_000],
@@ -74,7 +84,11 @@ describe('planRunbook', () => {
   });
 
   it('counts skipped and simulated steps as instant in drills only', () => {
-    const steps: StepSpec[] = [{ id: 'a', expected: '10m' }, { id: 'b', needs: ['a'], expected: '20m', drill: 'simulate' }, { id: 'c', needs: ['b'], expected: '5m', drill: 'skip' }];
+    const steps: StepSpec[] = [
+      { id: 'a', expected: '10m' },
+      { id: 'b', needs: ['a'], expected: '20m', drill: 'simulate' },
+      { id: 'c', needs: ['b'], expected: '5m', drill: 'skip' },
+    ];
     expect(planRunbook(runbook(steps), { mode: 'recovery' }).predictedMs).toBe(35 * 60_000);
     const drill = planRunbook(runbook(steps), { mode: 'drill' });
     expect(drill.predictedMs).toBe(10 * 60_000);

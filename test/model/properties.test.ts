@@ -24,7 +24,16 @@ const ids = fc.constantFrom('a', 'b', 'check-lag', 'promote', 'Bad Id', '', 'x'.
 const actions = fc.constantFrom('http', 'check', 'command', 'wait', 'approval', 'manual', 'notify', 'runbook', 'htp', '');
 const durations = fc.constantFrom('1s', '5m', '0s', '31d', '1h30m', 'soon', '');
 const snippets = fc.constantFrom(
-  '{{ params.x }}', '{{ steps.a.outputs.y }}', '{{ steps.b.status }}', '{{ run.id }}', '{{ secrets.T }}', '{{ nope }}', '{{', '}}', 'http://localhost', 'text',
+  '{{ params.x }}',
+  '{{ steps.a.outputs.y }}',
+  '{{ steps.b.status }}',
+  '{{ run.id }}',
+  '{{ secrets.T }}',
+  '{{ nope }}',
+  '{{',
+  '}}',
+  'http://localhost',
+  'text',
 );
 const templated = fc.array(snippets, { maxLength: 4 }).map((parts) => parts.join(''));
 const conditions = fc.constantFrom("params.x == 'a'", 'steps.a.status == "succeeded"', 'secrets.T == 1', 'params.x =', '(((', 'true');
@@ -33,7 +42,10 @@ const withValues = fc.oneof(
   fc.record({ url: templated, method: fc.constantFrom('GET', 'POST', 'BREW'), json: fc.jsonValue({ maxDepth: 2 }), body: templated }, { requiredKeys: [] }),
   fc.record({ approvers: fc.array(ids, { maxLength: 3 }), quorum: fc.oneof(fc.integer({ min: -2, max: 30 }), fc.double()) }, { requiredKeys: [] }),
   fc.record({ argv: fc.array(templated, { maxLength: 3 }), env: fc.dictionary(fc.string(), templated, { maxKeys: 2 }) }, { requiredKeys: [] }),
-  fc.record({ channel: fc.constantFrom('email', 'webhook', 'sms'), recipients: fc.array(fc.constantFrom('a@example.com', 'nope'), { maxLength: 2 }), body: templated }, { requiredKeys: [] }),
+  fc.record(
+    { channel: fc.constantFrom('email', 'webhook', 'sms'), recipients: fc.array(fc.constantFrom('a@example.com', 'nope'), { maxLength: 2 }), body: templated },
+    { requiredKeys: [] },
+  ),
   fc.anything({ maxDepth: 2 }),
 );
 const step = fc.record(
@@ -57,7 +69,13 @@ const runbookShaped = fc.record(
   {
     id: fc.constantFrom('ok-id', 'Bad_Id', ''),
     title: fc.string(),
-    parameters: fc.dictionary(fc.constantFrom('x', 'y', 'bad-name'), fc.record({ type: fc.constantFrom('string', 'number', 'enum', 'int'), values: fc.array(fc.string(), { maxLength: 2 }), default: fc.jsonValue({ maxDepth: 1 }) }, { requiredKeys: ['type'] })),
+    parameters: fc.dictionary(
+      fc.constantFrom('x', 'y', 'bad-name'),
+      fc.record(
+        { type: fc.constantFrom('string', 'number', 'enum', 'int'), values: fc.array(fc.string(), { maxLength: 2 }), default: fc.jsonValue({ maxDepth: 1 }) },
+        { requiredKeys: ['type'] },
+      ),
+    ),
     recovery: fc.record({ endsAt: ids }),
     objectives: fc.record({ rto: durations }, { requiredKeys: [] }),
     steps: fc.array(step, { maxLength: 6 }),
@@ -92,40 +110,106 @@ describe('the validator, on any input', () => {
   });
 
   it('never throws on YAML-like token soup', () => {
-    const token = fc.constantFrom('- ', ': ', '&a ', '*a', '[', ']', '{', '}', ',', '!!binary ', '!x ', '\n', '  ', 'steps', 'id', '"', "'", '|\n', '>\n', '---\n', '# c', '? ', '<<: ', 'action: wait', '{{', '1e9', '.inf', '~', '\t');
+    const token = fc.constantFrom(
+      '- ',
+      ': ',
+      '&a ',
+      '*a',
+      '[',
+      ']',
+      '{',
+      '}',
+      ',',
+      '!!binary ',
+      '!x ',
+      '\n',
+      '  ',
+      'steps',
+      'id',
+      '"',
+      "'",
+      '|\n',
+      '>\n',
+      '---\n',
+      '# c',
+      '? ',
+      '<<: ',
+      'action: wait',
+      '{{',
+      '1e9',
+      '.inf',
+      '~',
+      '\t',
+    );
     fc.assert(fc.property(fc.array(token, { maxLength: 60 }), (tokens) => wellFormed(loadRunbook(tokens.join('')))));
   });
 });
 
 describe('conditions and templates, on any input', () => {
   it('parseCondition never throws, and evaluation only throws Errors', () => {
-    const token = fc.constantFrom('params.x', 'steps.a.status', 'run.mode', '==', '!=', '<', '>=', 'in', '&&', '||', '!', '(', ')', '[', ']', ',', "'s'", '"t"', '1', '-2.5', 'true', 'null', ' ', '=', '&', '$');
+    const token = fc.constantFrom(
+      'params.x',
+      'steps.a.status',
+      'run.mode',
+      '==',
+      '!=',
+      '<',
+      '>=',
+      'in',
+      '&&',
+      '||',
+      '!',
+      '(',
+      ')',
+      '[',
+      ']',
+      ',',
+      "'s'",
+      '"t"',
+      '1',
+      '-2.5',
+      'true',
+      'null',
+      ' ',
+      '=',
+      '&',
+      '$',
+    );
     const ctx = { params: { x: 1 }, steps: { a: { status: 'succeeded' } }, run: { mode: 'drill' } };
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.array(token, { maxLength: 30 }).map((t) => t.join(' '))), (src) => {
-        const parsed = parseCondition(src);
-        if (!parsed.ok) return parsed.error.column >= 1 && parsed.error.message.length > 0;
-        try {
-          return typeof evaluateCondition(parsed.ast, ctx) === 'boolean';
-        } catch (err) {
-          return err instanceof Error;
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.array(token, { maxLength: 30 }).map((t) => t.join(' ')),
+        ),
+        (src) => {
+          const parsed = parseCondition(src);
+          if (!parsed.ok) return parsed.error.column >= 1 && parsed.error.message.length > 0;
+          try {
+            return typeof evaluateCondition(parsed.ast, ctx) === 'boolean';
+          } catch (err) {
+            return err instanceof Error;
+          }
+        },
+      ),
     );
   });
 
   it('templateRefs never throws and rendering only throws Errors', () => {
     const piece = fc.oneof(fc.string({ maxLength: 5 }), fc.constantFrom('{{', '}}', ' params.x ', "'", '"', 'run.id', 'secrets.K'));
     fc.assert(
-      fc.property(fc.array(piece, { maxLength: 12 }).map((p) => p.join('')), (text) => {
-        templateRefs(text);
-        try {
-          renderTemplate(text, { params: { x: 1 }, run: { id: 'r' }, secrets: { K: 'k' } }, { keepSecrets: true });
-          return true;
-        } catch (err) {
-          return err instanceof Error;
-        }
-      }),
+      fc.property(
+        fc.array(piece, { maxLength: 12 }).map((p) => p.join('')),
+        (text) => {
+          templateRefs(text);
+          try {
+            renderTemplate(text, { params: { x: 1 }, run: { id: 'r' }, secrets: { K: 'k' } }, { keepSecrets: true });
+            return true;
+          } catch (err) {
+            return err instanceof Error;
+          }
+        },
+      ),
     );
   });
 });

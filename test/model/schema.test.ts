@@ -19,7 +19,9 @@ describe('runbookJsonSchema', () => {
   });
 
   it('names the shared definitions', () => {
-    expect(Object.keys(Reflect.get(runbookJsonSchema(), '$defs') ?? {})).toEqual(expect.arrayContaining(['RunbookStep', 'RunbookDuration', 'RunbookHttpWith', 'RunbookApprovalWith', 'RunbookUndo', 'RunbookParameter']));
+    expect(Object.keys(Reflect.get(runbookJsonSchema(), '$defs') ?? {})).toEqual(
+      expect.arrayContaining(['RunbookStep', 'RunbookDuration', 'RunbookHttpWith', 'RunbookApprovalWith', 'RunbookUndo', 'RunbookParameter']),
+    );
   });
 });
 

@@ -36,7 +36,9 @@ describe('loadRunbook warns, without rejecting,', () => {
   });
 
   it('when maxBackoff is shorter than backoff', () => {
-    expect(warningsOf(withSteps('  - { id: a, action: wait, retry: { attempts: 3, backoff: 1m, maxBackoff: 10s }, with: { duration: 1s } }\n'))[0]?.path).toBe('steps[0].retry.maxBackoff');
+    expect(warningsOf(withSteps('  - { id: a, action: wait, retry: { attempts: 3, backoff: 1m, maxBackoff: 10s }, with: { duration: 1s } }\n'))[0]?.path).toBe(
+      'steps[0].retry.maxBackoff',
+    );
   });
 
   it('when escalation comes after the approval window', () => {
@@ -45,7 +47,9 @@ describe('loadRunbook warns, without rejecting,', () => {
   });
 
   it('when an approval lists a role twice', () => {
-    expect(warningsOf(withSteps('  - { id: a, action: approval, with: { approvers: [dba, dba] } }\n'))[0]?.message).toBe('lists dba more than once; listing a role again has no effect');
+    expect(warningsOf(withSteps('  - { id: a, action: approval, with: { approvers: [dba, dba] } }\n'))[0]?.message).toBe(
+      'lists dba more than once; listing a role again has no effect',
+    );
   });
 
   it('when a notification would send a secret', () => {

@@ -26,7 +26,12 @@ describe('loadRunbook refuses YAML hazards', () => {
 
   it('rejects an alias bomb quickly, without expanding it', () => {
     const levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
-    for (let i = 1; i < 9; i++) levels.push(`${'abcdefghi'[i]}: &${'abcdefghi'[i]} [${Array(9).fill(`*${'abcdefghi'[i - 1]}`).join(',')}]`);
+    for (let i = 1; i < 9; i++)
+      levels.push(
+        `${'abcdefghi'[i]}: &${'abcdefghi'[i]} [${Array(9)
+          .fill(`*${'abcdefghi'[i - 1]}`)
+          .join(',')}]`,
+      );
     const errors = errorsOf(levels.join('\n'));
     expect(errors.length).toBeGreaterThan(0);
     expect(errors.every((e) => e.message.startsWith('YAML aliases'))).toBe(true);
@@ -51,9 +56,7 @@ describe('loadRunbook refuses YAML hazards', () => {
   });
 
   it('rejects binary values', () => {
-    expect(errorsOf(withSteps(WAIT) + 'description: !!binary aGVsbG8=\n')).toEqual([
-      { path: 'description', line: 7, message: expect.stringContaining('not plain data') },
-    ]);
+    expect(errorsOf(withSteps(WAIT) + 'description: !!binary aGVsbG8=\n')).toEqual([{ path: 'description', line: 7, message: expect.stringContaining('not plain data') }]);
   });
 
   it('rejects infinite numbers', () => {
@@ -139,7 +142,10 @@ describe('validateRunbookObject', () => {
     const cyclic: Record<string, unknown> = { id: 't', title: 'T', steps: [] };
     cyclic.self = cyclic;
     expect(validateRunbookObject(cyclic).ok).toBe(false);
-    expect(validateRunbookObject({ id: 't', title: () => 'T', steps: [] })).toMatchObject({ ok: false, errors: [{ path: 'title', message: expect.stringContaining('holds a function') }] });
+    expect(validateRunbookObject({ id: 't', title: () => 'T', steps: [] })).toMatchObject({
+      ok: false,
+      errors: [{ path: 'title', message: expect.stringContaining('holds a function') }],
+    });
     expect(validateRunbookObject({ id: 't', title: new Date(0), steps: [] })).toMatchObject({ ok: false, errors: [{ path: 'title' }] });
   });
 });

@@ -8,8 +8,11 @@ describe('checkNotificationConfig', () => {
   it('accepts the defaults and a well-formed production setup', () => {
     expect(checkNotificationConfig(base).errors).toEqual([]);
     const prod = loadConfig({
-      SMTP_URL: 'smtps://lifeboat:p%40ss@smtp.example.com:465', MAIL_FROM: 'Lifeboat <lifeboat@example.com>',
-      LIFEBOAT_NOTIFY_WEBHOOK: 'https://hooks.example.com/dr', LIFEBOAT_WEBHOOK_SECRET: 'x'.repeat(32), LIFEBOAT_PUBLIC_URL: 'https://lifeboat.example.com',
+      SMTP_URL: 'smtps://lifeboat:p%40ss@smtp.example.com:465',
+      MAIL_FROM: 'Lifeboat <lifeboat@example.com>',
+      LIFEBOAT_NOTIFY_WEBHOOK: 'https://hooks.example.com/dr',
+      LIFEBOAT_WEBHOOK_SECRET: 'x'.repeat(32),
+      LIFEBOAT_PUBLIC_URL: 'https://lifeboat.example.com',
     });
     expect(checkNotificationConfig(prod)).toEqual({ errors: [], warnings: [] });
   });

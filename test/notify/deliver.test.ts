@@ -46,8 +46,16 @@ function delivery(target: NotificationTarget, event: MessageKind, o: Partial<Not
     key: `${runId}/1/${randomUUID()}`,
     target,
     message: {
-      event, runId, runbookId: 'orders-db-failover', runbookTitle: 'Orders DB failover', mode: 'recovery',
-      at: '2026-11-24T10:15:00.000Z', stepId: 'promote', stepTitle: 'Promote the replica', detail: {}, ...o,
+      event,
+      runId,
+      runbookId: 'orders-db-failover',
+      runbookTitle: 'Orders DB failover',
+      mode: 'recovery',
+      at: '2026-11-24T10:15:00.000Z',
+      stepId: 'promote',
+      stepTitle: 'Promote the replica',
+      detail: {},
+      ...o,
     },
   };
 }
@@ -55,22 +63,79 @@ function delivery(target: NotificationTarget, event: MessageKind, o: Partial<Not
 const uniqueAddress = (label: string) => `${label}-${randomUUID().slice(0, 8)}@example.com`;
 
 async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   if (!(err instanceof ApplicationFailure)) throw new Error(`expected an ApplicationFailure, got ${String(err)}`);
   return err;
 }
 
 describe('sendNotification by email', () => {
   const kinds: Array<{ event: MessageKind; detail: Record<string, unknown>; subject: string; facts: string[]; html: string[] }> = [
-    { event: 'run.started', detail: { trigger: { kind: 'api', by: 'alice' }, parameters: { region: 'eu-west-1' } }, subject: 'Run started: Orders DB failover', facts: ['Started by: alice (api)', 'region: "eu-west-1"'], html: ['alice (api)', 'eu-west-1'] },
-    { event: 'run.completed', detail: { status: 'completed', recovery: { targetMs: 900_000, achievedMs: 600_000, breached: false } }, subject: 'Run completed: Orders DB failover', facts: ['Recovery time: 10m', 'RTO target:    15m (met)'], html: ['10m', '15m (met)'] },
-    { event: 'run.failed', detail: { status: 'failed', error: 'step promote failed', recovery: { targetMs: 60_000, achievedMs: 120_000, breached: true } }, subject: 'Run failed: Orders DB failover (RTO breached)', facts: ['Error: step promote failed', '(BREACHED)'], html: ['step promote failed', 'BREACHED'] },
-    { event: 'approval.requested', detail: { approvers: ['dba'], quorum: 1, instructions: 'Lag under 5s', timeoutMs: 600_000 }, subject: 'Approval needed: Promote the replica (promote) in Orders DB failover', facts: ['Why: Lag under 5s', 'Who may approve: dba (1 approval needed)', 'lifeboat approve ', `${PUBLIC}/runs/`], html: ['Why: Lag under 5s', 'dba (1 approval needed)', 'lifeboat approve ', `href="${PUBLIC}/runs/`] },
-    { event: 'approval.escalated', detail: { approvers: ['dba'], waitingMs: 300_000 }, subject: 'Escalation: approval of Promote the replica (promote) in Orders DB failover is still pending', facts: ['waiting for 5m', 'lifeboat approve '], html: ['5m', 'lifeboat approve '] },
-    { event: 'manual.assigned', detail: { instructions: 'Flip the breaker in rack 4', assignee: 'facilities' }, subject: 'Manual task: Promote the replica (promote) in Orders DB failover', facts: ['Flip the breaker in rack 4', 'Assigned to: facilities', 'lifeboat complete '], html: ['Flip the breaker in rack 4', 'Assigned to: facilities', 'lifeboat complete '] },
-    { event: 'step.failed', detail: { error: 'POST /promote answered 503', attempts: 3 }, subject: 'Step failed: Promote the replica (promote) in Orders DB failover', facts: ['Error: POST /promote answered 503', 'after 3 attempts'], html: ['POST /promote answered 503', 'after 3 attempts'] },
-    { event: 'decision.needed', detail: { error: 'exit code 2', options: ['retry', 'skip', 'abort'] }, subject: 'Decision needed: Promote the replica (promote) failed in Orders DB failover', facts: ['Choices: retry, skip, abort', 'lifeboat decide '], html: ['Choices: retry, skip, abort', 'lifeboat decide '] },
-    { event: 'step.notify', detail: { subject: 'Failover complete', body: 'Orders run on the replica now.' }, subject: 'Failover complete', facts: ['Orders run on the replica now.'], html: ['Orders run on the replica now.'] },
+    {
+      event: 'run.started',
+      detail: { trigger: { kind: 'api', by: 'alice' }, parameters: { region: 'eu-west-1' } },
+      subject: 'Run started: Orders DB failover',
+      facts: ['Started by: alice (api)', 'region: "eu-west-1"'],
+      html: ['alice (api)', 'eu-west-1'],
+    },
+    {
+      event: 'run.completed',
+      detail: { status: 'completed', recovery: { targetMs: 900_000, achievedMs: 600_000, breached: false } },
+      subject: 'Run completed: Orders DB failover',
+      facts: ['Recovery time: 10m', 'RTO target:    15m (met)'],
+      html: ['10m', '15m (met)'],
+    },
+    {
+      event: 'run.failed',
+      detail: { status: 'failed', error: 'step promote failed', recovery: { targetMs: 60_000, achievedMs: 120_000, breached: true } },
+      subject: 'Run failed: Orders DB failover (RTO breached)',
+      facts: ['Error: step promote failed', '(BREACHED)'],
+      html: ['step promote failed', 'BREACHED'],
+    },
+    {
+      event: 'approval.requested',
+      detail: { approvers: ['dba'], quorum: 1, instructions: 'Lag under 5s', timeoutMs: 600_000 },
+      subject: 'Approval needed: Promote the replica (promote) in Orders DB failover',
+      facts: ['Why: Lag under 5s', 'Who may approve: dba (1 approval needed)', 'lifeboat approve ', `${PUBLIC}/runs/`],
+      html: ['Why: Lag under 5s', 'dba (1 approval needed)', 'lifeboat approve ', `href="${PUBLIC}/runs/`],
+    },
+    {
+      event: 'approval.escalated',
+      detail: { approvers: ['dba'], waitingMs: 300_000 },
+      subject: 'Escalation: approval of Promote the replica (promote) in Orders DB failover is still pending',
+      facts: ['waiting for 5m', 'lifeboat approve '],
+      html: ['5m', 'lifeboat approve '],
+    },
+    {
+      event: 'manual.assigned',
+      detail: { instructions: 'Flip the breaker in rack 4', assignee: 'facilities' },
+      subject: 'Manual task: Promote the replica (promote) in Orders DB failover',
+      facts: ['Flip the breaker in rack 4', 'Assigned to: facilities', 'lifeboat complete '],
+      html: ['Flip the breaker in rack 4', 'Assigned to: facilities', 'lifeboat complete '],
+    },
+    {
+      event: 'step.failed',
+      detail: { error: 'POST /promote answered 503', attempts: 3 },
+      subject: 'Step failed: Promote the replica (promote) in Orders DB failover',
+      facts: ['Error: POST /promote answered 503', 'after 3 attempts'],
+      html: ['POST /promote answered 503', 'after 3 attempts'],
+    },
+    {
+      event: 'decision.needed',
+      detail: { error: 'exit code 2', options: ['retry', 'skip', 'abort'] },
+      subject: 'Decision needed: Promote the replica (promote) failed in Orders DB failover',
+      facts: ['Choices: retry, skip, abort', 'lifeboat decide '],
+      html: ['Choices: retry, skip, abort', 'lifeboat decide '],
+    },
+    {
+      event: 'step.notify',
+      detail: { subject: 'Failover complete', body: 'Orders run on the replica now.' },
+      subject: 'Failover complete',
+      facts: ['Orders run on the replica now.'],
+      html: ['Orders run on the replica now.'],
+    },
   ];
 
   it.each(kinds)('emails $event to its recipient with its facts in text and HTML', async ({ event, detail, subject, facts, html }) => {
@@ -140,7 +205,9 @@ describe('sendNotification by email', () => {
 
   it('does not retry a message the SMTP server refuses permanently', async () => {
     const server = new SMTPServer({
-      authOptional: true, disabledCommands: ['STARTTLS'], logger: false,
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
       onRcptTo(address, _session, callback) {
         callback(Object.assign(new Error(`mailbox ${address.address} unavailable`), { responseCode: 550 }));
       },
@@ -172,9 +239,15 @@ describe('sendNotification by webhook', () => {
       expect(hook!.path).toBe('/hooks/dr');
       expect(hook!.headers['content-type']).toBe('application/json');
       expect(hook!.json).toEqual({
-        event: 'step.failed', runId: d.message.runId, runbook: { id: 'orders-db-failover', title: 'Orders DB failover' }, mode: 'drill',
-        at: d.message.at, step: { id: 'promote', title: 'Promote the replica' }, url: `${PUBLIC}/runs/${d.message.runId}`,
-        detail: { error: 'boom', attempts: 2 }, subject: '[DRILL] Step failed: Promote the replica (promote) in Orders DB failover',
+        event: 'step.failed',
+        runId: d.message.runId,
+        runbook: { id: 'orders-db-failover', title: 'Orders DB failover' },
+        mode: 'drill',
+        at: d.message.at,
+        step: { id: 'promote', title: 'Promote the replica' },
+        url: `${PUBLIC}/runs/${d.message.runId}`,
+        detail: { error: 'boom', attempts: 2 },
+        subject: '[DRILL] Step failed: Promote the replica (promote) in Orders DB failover',
         text: expect.stringContaining('Error: boom'),
       });
       await expect(findDelivery(store.db, d.key)).resolves.toMatchObject({ channel: 'webhook', status: 200, target: result.target });
@@ -209,7 +282,10 @@ describe('sendNotification by webhook', () => {
       await expect(findDelivery(store.db, d.key)).resolves.toBeUndefined();
       await expect(send(acts, d)).resolves.toMatchObject({ status: 'sent' });
       await expect(send(acts, d)).resolves.toMatchObject({ status: 'duplicate' });
-      expect(receiver.received.map((r) => [r.answered, r.signatureValid])).toEqual([[500, true], [200, true]]);
+      expect(receiver.received.map((r) => [r.answered, r.signatureValid])).toEqual([
+        [500, true],
+        [200, true],
+      ]);
       expect(receiver.received[0]!.headers['x-lifeboat-delivery']).toBe(receiver.received[1]!.headers['x-lifeboat-delivery']);
       await expect(findDelivery(store.db, d.key)).resolves.toMatchObject({ status: 200 });
     } finally {

@@ -11,11 +11,20 @@ const RUN = 'orders-db-failover-20261124-101500-3fa2c1';
 
 function message(o: Partial<NotificationMessage> = {}): NotificationMessage {
   return {
-    event: 'step.failed', runId: RUN, runbookId: 'orders-db-failover', runbookTitle: 'Orders DB failover', mode: 'recovery',
-    at: '2026-11-24T10:16:02.000Z', stepId: 'promote', stepTitle: 'Promote the replica', detail: { error: 'POST /promote answered 503', attempts: 3 }, ...o,
+    event: 'step.failed',
+    runId: RUN,
+    runbookId: 'orders-db-failover',
+    runbookTitle: 'Orders DB failover',
+    mode: 'recovery',
+    at: '2026-11-24T10:16:02.000Z',
+    stepId: 'promote',
+    stepTitle: 'Promote the replica',
+    detail: { error: 'POST /promote answered 503', attempts: 3 },
+    ...o,
   };
 }
-const trigger = (m: NotificationMessage, o: { publicUrl?: string } = { publicUrl: PUBLIC }) => triggerEvent({ message: m, rendered: renderNotification(m, o), publicUrl: o.publicUrl }, KEY);
+const trigger = (m: NotificationMessage, o: { publicUrl?: string } = { publicUrl: PUBLIC }) =>
+  triggerEvent({ message: m, rendered: renderNotification(m, o), publicUrl: o.publicUrl }, KEY);
 
 describe('triggerEvent', () => {
   it('builds an Events API v2 trigger keyed by run and step, with every fact and a link to the run', () => {
@@ -33,8 +42,13 @@ describe('triggerEvent', () => {
         group: 'orders-db-failover',
         class: 'step.failed',
         custom_details: {
-          run: RUN, runbook: 'Orders DB failover', mode: 'recovery', step: 'Promote the replica (promote)',
-          error: 'POST /promote answered 503', attempts: 3, text: expect.stringContaining('Error: POST /promote answered 503'),
+          run: RUN,
+          runbook: 'Orders DB failover',
+          mode: 'recovery',
+          step: 'Promote the replica (promote)',
+          error: 'POST /promote answered 503',
+          attempts: 3,
+          text: expect.stringContaining('Error: POST /promote answered 503'),
         },
       },
       links: [{ href: `${PUBLIC}/runs/${RUN}`, text: 'Open the run in Lifeboat' }],
@@ -94,12 +108,15 @@ describe('pagerduty rules', () => {
   });
 
   it('takes the routing key only from a secret, and listens to the four trigger events by default', () => {
-    const src = (key: string, events = '') => `id: t\ntitle: T\nnotifications:\n  - { channel: pagerduty, routingKey: "${key}"${events} }\nsteps:\n  - { id: a, action: wait, with: { duration: 1s } }\n`;
+    const src = (key: string, events = '') =>
+      `id: t\ntitle: T\nnotifications:\n  - { channel: pagerduty, routingKey: "${key}"${events} }\nsteps:\n  - { id: a, action: wait, with: { duration: 1s } }\n`;
     const literal = loadRunbook(src(KEY));
     expect(literal.ok ? [] : literal.errors).toEqual([{ path: 'notifications[0].routingKey', line: 4, message: expect.stringContaining('expected {{ secrets.NAME }}') }]);
     const ok = loadRunbook(src('{{ secrets.PD_ROUTING_KEY }}'));
     if (!ok.ok) throw new Error(JSON.stringify(ok.errors));
-    expect(ok.runbook.notifications).toEqual([{ channel: 'pagerduty', routingKey: '{{ secrets.PD_ROUTING_KEY }}', events: ['step.failed', 'run.failed', 'approval.escalated', 'decision.needed'] }]);
+    expect(ok.runbook.notifications).toEqual([
+      { channel: 'pagerduty', routingKey: '{{ secrets.PD_ROUTING_KEY }}', events: ['step.failed', 'run.failed', 'approval.escalated', 'decision.needed'] },
+    ]);
     const started = loadRunbook(src('{{ secrets.PD_ROUTING_KEY }}', ', events: [run.started]'));
     expect(started.ok).toBe(false);
   });

@@ -17,8 +17,13 @@ const Payload = z.strictObject({
 const common = { routing_key: z.string().length(32), dedup_key: z.string().min(1).max(255) };
 export const PagerDutyEvent = z.discriminatedUnion('event_action', [
   z.strictObject({
-    ...common, event_action: z.literal('trigger'), payload: Payload,
-    links: z.array(Link).optional(), images: z.array(z.unknown()).optional(), client: z.string().optional(), client_url: z.url().optional(),
+    ...common,
+    event_action: z.literal('trigger'),
+    payload: Payload,
+    links: z.array(Link).optional(),
+    images: z.array(z.unknown()).optional(),
+    client: z.string().optional(),
+    client_url: z.url().optional(),
   }),
   z.strictObject({ ...common, event_action: z.enum(['acknowledge', 'resolve']) }),
 ]);
@@ -53,9 +58,12 @@ export async function startPagerDuty() {
       const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
       const answered = statuses.shift() ?? (parsed.success ? 202 : 400);
       received.push({ path: req.url ?? '', event: parsed.success ? parsed.data : undefined, problems, answered });
-      const body = answered === 202
-        ? { status: 'success', message: 'Event processed', dedup_key: parsed.success ? parsed.data.dedup_key : '' }
-        : answered === 400 ? { status: 'invalid event', message: 'Event object is invalid', errors: problems } : { status: 'error' };
+      const body =
+        answered === 202
+          ? { status: 'success', message: 'Event processed', dedup_key: parsed.success ? parsed.data.dedup_key : '' }
+          : answered === 400
+            ? { status: 'invalid event', message: 'Event object is invalid', errors: problems }
+            : { status: 'error' };
       res.writeHead(answered, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     });
   });

@@ -50,20 +50,26 @@ describe('pagerduty notifications of a run', () => {
     { mode: 'recovery' as const, summary: 'Step failed: boom in Paging run', severity: 'error' },
     { mode: 'drill' as const, summary: '[DRILL] Step failed: boom in Paging run', severity: 'info' },
   ])('in $mode mode, triggers on a failing step with a dedup key and resolves it when the run completes', async ({ mode, summary, severity }) => {
-    const run = await startRun(lb, {
-      title: 'Paging run',
-      notifications: [{ ...RULE, events: ['step.failed'] }],
-      steps: [
-        { id: 'boom', action: 'http', with: { url: 'http://127.0.0.1:1/down' }, onFailure: 'continue' },
-        { id: 'after', action: 'wait', needs: ['boom'], with: { duration: '10ms' } },
-      ],
-    }, { mode });
+    const run = await startRun(
+      lb,
+      {
+        title: 'Paging run',
+        notifications: [{ ...RULE, events: ['step.failed'] }],
+        steps: [
+          { id: 'boom', action: 'http', with: { url: 'http://127.0.0.1:1/down' }, onFailure: 'continue' },
+          { id: 'after', action: 'wait', needs: ['boom'], with: { duration: '10ms' } },
+        ],
+      },
+      { mode },
+    );
     expect((await run.result()).status).toBe('completed');
 
     const events = pd.eventsOf(run.runId);
     expect(events).toEqual([
       expect.objectContaining({
-        routing_key: ROUTING_KEY, event_action: 'trigger', dedup_key: `${run.runId}/boom`,
+        routing_key: ROUTING_KEY,
+        event_action: 'trigger',
+        dedup_key: `${run.runId}/boom`,
         payload: expect.objectContaining({ summary, severity, source: `lifeboat/${run.runbook}`, class: 'step.failed', component: 'boom' }),
         links: [{ href: `${PUBLIC}/runs/${run.runId}`, text: 'Open the run in Lifeboat' }],
       }),
@@ -92,16 +98,25 @@ describe('pagerduty notifications of a run', () => {
     });
     expect((await run.result()).status).toBe('failed');
     const events = pd.eventsOf(run.runId);
-    expect(events.map((e) => [e.event_action, e.dedup_key])).toEqual(expect.arrayContaining([['trigger', `${run.runId}/boom`], ['trigger', run.runId]]));
+    expect(events.map((e) => [e.event_action, e.dedup_key])).toEqual(
+      expect.arrayContaining([
+        ['trigger', `${run.runId}/boom`],
+        ['trigger', run.runId],
+      ]),
+    );
     expect(events).toHaveLength(2);
     expect(events.find((e) => e.dedup_key === run.runId)).toMatchObject({ payload: { severity: 'critical', summary: 'Run failed: Failing run' } });
   });
 });
 
 describe('sendNotification to pagerduty', () => {
-  const acts = () => createActivities({
-    store: lb.store, config: loadConfig({ ...process.env, LIFEBOAT_PAGERDUTY_URL: pd.url }), smtpUrl: process.env.SMTP_URL ?? '', env: process.env,
-  });
+  const acts = () =>
+    createActivities({
+      store: lb.store,
+      config: loadConfig({ ...process.env, LIFEBOAT_PAGERDUTY_URL: pd.url }),
+      smtpUrl: process.env.SMTP_URL ?? '',
+      env: process.env,
+    });
   const send = (delivery: NotificationDelivery): Promise<DeliveryOutcome> => {
     const a = acts();
     return new MockActivityEnvironment().run<[NotificationDelivery], DeliveryOutcome, typeof a.sendNotification>(a.sendNotification, delivery);
@@ -112,7 +127,10 @@ describe('sendNotification to pagerduty', () => {
     message: { event, runId, runbookId: 'orders-db-failover', runbookTitle: 'Orders DB failover', mode: 'recovery', at: new Date().toISOString(), stepId, detail: {} },
   });
   const failureOf = async (promise: Promise<unknown>): Promise<ApplicationFailure> => {
-    const err = await promise.then(() => undefined, (e: unknown) => e);
+    const err = await promise.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     if (!(err instanceof ApplicationFailure)) throw new Error(`expected an ApplicationFailure, got ${String(err)}`);
     return err;
   };
@@ -128,7 +146,9 @@ describe('sendNotification to pagerduty', () => {
     await expect(send(d)).resolves.toEqual({ status: 'sent', target: 'pagerduty:PD_ROUTING_KEY' });
     await expect(send(d)).resolves.toEqual({ status: 'duplicate', target: 'pagerduty:PD_ROUTING_KEY' });
     expect(pd.received.filter((r) => r.event?.dedup_key === `${d.message.runId}/promote`).map((r) => [r.event?.event_action, r.answered])).toEqual([
-      ['trigger', 429], ['trigger', 502], ['trigger', 202],
+      ['trigger', 429],
+      ['trigger', 502],
+      ['trigger', 202],
     ]);
     await expect(findDelivery(lb.store.db, d.key)).resolves.toMatchObject({ channel: 'pagerduty', status: 202 });
   });
@@ -149,6 +169,9 @@ describe('sendNotification to pagerduty', () => {
     await expect(send(delivery(runId, 'run.completed'))).resolves.toMatchObject({ status: 'sent' });
     expect(pd.eventsOf(runId)).toEqual([]);
     await send(delivery(runId, 'decision.needed', 'promote'));
-    expect(pd.eventsOf(runId).map((e) => [e.event_action, e.dedup_key])).toEqual([['trigger', `${runId}/promote`], ['resolve', `${runId}/promote`]]);
+    expect(pd.eventsOf(runId).map((e) => [e.event_action, e.dedup_key])).toEqual([
+      ['trigger', `${runId}/promote`],
+      ['resolve', `${runId}/promote`],
+    ]);
   });
 });

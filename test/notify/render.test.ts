@@ -7,8 +7,16 @@ const PUBLIC = 'https://lifeboat.example.com';
 
 function message(event: MessageKind, detail: Record<string, unknown> = {}, more: Partial<NotificationMessage> = {}): NotificationMessage {
   return {
-    event, runId: 'orders-db-failover-20261124-101500-3fa2c1', runbookId: 'orders-db-failover', runbookTitle: 'Orders DB failover',
-    mode: 'recovery', at: '2026-11-24T10:15:00.000Z', stepId: 'promote', stepTitle: 'Promote the replica', detail, ...more,
+    event,
+    runId: 'orders-db-failover-20261124-101500-3fa2c1',
+    runbookId: 'orders-db-failover',
+    runbookTitle: 'Orders DB failover',
+    mode: 'recovery',
+    at: '2026-11-24T10:15:00.000Z',
+    stepId: 'promote',
+    stepTitle: 'Promote the replica',
+    detail,
+    ...more,
   };
 }
 const render = (m: NotificationMessage) => renderNotification(m, { publicUrl: PUBLIC });
@@ -49,7 +57,9 @@ describe('renderNotification', () => {
     expect(met.subject).toBe('Run completed: Orders DB failover');
     expect(met.text).toContain('Recovery time: 12m3s');
     expect(met.text).toContain('RTO target:    15m (met)');
-    const breached = render(message('run.failed', { status: 'failed', error: 'step promote failed: timed out', recovery: { targetMs: 900_000, achievedMs: 1_200_000, breached: true } }));
+    const breached = render(
+      message('run.failed', { status: 'failed', error: 'step promote failed: timed out', recovery: { targetMs: 900_000, achievedMs: 1_200_000, breached: true } }),
+    );
     expect(breached.subject).toBe('Run failed: Orders DB failover (RTO breached)');
     expect(breached.text).toContain('Error: step promote failed: timed out');
     expect(breached.text).toContain('(BREACHED)');
@@ -129,9 +139,16 @@ describe('webhookPayload', () => {
     const m = message('step.failed', { error: 'boom', attempts: 2 }, { mode: 'drill' });
     const payload = webhookPayload(m, render(m), 'json', { publicUrl: PUBLIC });
     expect(payload).toEqual({
-      event: 'step.failed', runId: m.runId, runbook: { id: 'orders-db-failover', title: 'Orders DB failover' }, mode: 'drill', at: m.at,
-      step: { id: 'promote', title: 'Promote the replica' }, url: runUrl, detail: { error: 'boom', attempts: 2 },
-      subject: '[DRILL] Step failed: Promote the replica (promote) in Orders DB failover', text: expect.stringContaining('Error: boom'),
+      event: 'step.failed',
+      runId: m.runId,
+      runbook: { id: 'orders-db-failover', title: 'Orders DB failover' },
+      mode: 'drill',
+      at: m.at,
+      step: { id: 'promote', title: 'Promote the replica' },
+      url: runUrl,
+      detail: { error: 'boom', attempts: 2 },
+      subject: '[DRILL] Step failed: Promote the replica (promote) in Orders DB failover',
+      text: expect.stringContaining('Error: boom'),
     });
   });
 

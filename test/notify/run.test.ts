@@ -28,11 +28,15 @@ const sentTo = (to: string) => async () => (await receivedMail()).filter((m) => 
 describe('notifications of a run', () => {
   it('emails the start of a drill with a [DRILL] subject and records each delivery on the timeline', async () => {
     const to = address('drill-start');
-    const run = await startRun(lb, {
-      title: 'Notify drill',
-      notifications: [{ channel: 'email', recipients: [to], events: ['run.started', 'run.finished'] }],
-      steps: [{ id: 'pause', action: 'wait', with: { duration: '1s' } }],
-    }, { mode: 'drill' });
+    const run = await startRun(
+      lb,
+      {
+        title: 'Notify drill',
+        notifications: [{ channel: 'email', recipients: [to], events: ['run.started', 'run.finished'] }],
+        steps: [{ id: 'pause', action: 'wait', with: { duration: '1s' } }],
+      },
+      { mode: 'drill' },
+    );
     expect((await run.result()).status).toBe('completed');
 
     const [started] = await waitForMail((m) => m.envelopeTo.includes(to) && (m.subject ?? '').includes('started'));
@@ -42,10 +46,7 @@ describe('notifications of a run', () => {
     expect(finished!.subject).toBe('[DRILL] Run completed: Notify drill');
 
     const sent = of(await run.events(), 'notification.sent').map((e) => e.detail);
-    expect(sent).toEqual([
-      expect.objectContaining({ event: 'run.started', channel: 'email' }),
-      expect.objectContaining({ event: 'run.completed', channel: 'email' }),
-    ]);
+    expect(sent).toEqual([expect.objectContaining({ event: 'run.started', channel: 'email' }), expect.objectContaining({ event: 'run.completed', channel: 'email' })]);
   });
 
   it('escalates a pending approval after the configured delay, to the escalation targets', async () => {

@@ -7,7 +7,9 @@ import { chainEvents, GENESIS_HASH, verifyChain } from '../../timeline/chain';
 import type { TimelineEvent } from '../../timeline/event';
 
 const loaded = validateRunbookObject({
-  id: 'unit', title: 'Unit <drill>', objectives: { rto: '1m' },
+  id: 'unit',
+  title: 'Unit <drill>',
+  objectives: { rto: '1m' },
   steps: [
     { id: 'a', action: 'wait', with: { duration: '1s' }, expected: '2s' },
     { id: 'b', action: 'http', with: { url: 'http://x.invalid/' }, needs: ['a'], retry: { attempts: 2 } },
@@ -18,9 +20,19 @@ if (!loaded.ok) throw new Error('fixture runbook is invalid');
 const runbook = loaded.runbook;
 
 const record: RunRecord = {
-  runId: 'r1', runbookId: 'unit', version: 3, hash: 'abc', mode: 'recovery', status: 'failed', requester: 'alice', trigger: { kind: 'cli', by: 'alice' },
-  parameters: { region: 'eu', SECRET_KEY: 'xyz', accessToken: 't' }, startedAt: '2026-11-24T10:00:00.000Z', finishedAt: '2026-11-24T10:00:20.000Z',
-  error: 'step b failed: 500', recovery: { targetMs: 60_000 },
+  runId: 'r1',
+  runbookId: 'unit',
+  version: 3,
+  hash: 'abc',
+  mode: 'recovery',
+  status: 'failed',
+  requester: 'alice',
+  trigger: { kind: 'cli', by: 'alice' },
+  parameters: { region: 'eu', SECRET_KEY: 'xyz', accessToken: 't' },
+  startedAt: '2026-11-24T10:00:00.000Z',
+  finishedAt: '2026-11-24T10:00:20.000Z',
+  error: 'step b failed: 500',
+  recovery: { targetMs: 60_000 },
 };
 
 const at = (s: number) => new Date(Date.parse('2026-11-24T10:00:00.000Z') + s * 1000).toISOString();
@@ -37,10 +49,20 @@ const raw: Array<Unsequenced<TimelineEvent>> = [
   { at: at(6), type: 'notification.failed', actor: 'lifeboat', detail: { event: 'run.failed', channel: 'webhook', target: 'ops', error: 'connection refused' } },
   { at: at(6), type: 'run.failed', actor: 'lifeboat', detail: { error: 'step b failed: 500', recovery: { startedAt: at(0), targetMs: 60_000, elapsedMs: 6000, breached: false } } },
 ];
-const events = chainEvents('r1', raw.map((e, i) => ({ ...e, seq: i + 1 })), GENESIS_HASH);
+const events = chainEvents(
+  'r1',
+  raw.map((e, i) => ({ ...e, seq: i + 1 })),
+  GENESIS_HASH,
+);
 
 const input = (over: Partial<ReportInput> = {}): ReportInput => ({
-  record, runbook, events, verification: verifyChain('r1', events), trend: [record], now: '2026-11-24T11:00:00.000Z', ...over,
+  record,
+  runbook,
+  events,
+  verification: verifyChain('r1', events),
+  trend: [record],
+  now: '2026-11-24T11:00:00.000Z',
+  ...over,
 });
 
 describe('buildReport', () => {
@@ -64,7 +86,9 @@ describe('buildReport', () => {
   it('collects failures and failed notifications and judges the RTO not achieved', () => {
     const report = buildReport(input());
     expect(report.failures.map((f) => [f.type, f.stepId, f.attempt, f.error])).toEqual([
-      ['step.failed', 'b', 1, 'HTTP 500'], ['step.failed', 'b', 2, 'HTTP 500'], ['run.failed', undefined, undefined, 'step b failed: 500'],
+      ['step.failed', 'b', 1, 'HTTP 500'],
+      ['step.failed', 'b', 2, 'HTTP 500'],
+      ['run.failed', undefined, undefined, 'step b failed: 500'],
     ]);
     expect(report.notifications).toEqual([{ at: at(6), event: 'run.failed', channel: 'webhook', target: 'ops', sent: false, error: 'connection refused' }]);
     expect(report.recovery).toEqual({ targetMs: 60_000, achievedMs: undefined, breached: false });

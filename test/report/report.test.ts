@@ -35,25 +35,45 @@ async function runDrill(): Promise<string> {
   const started = await api.post('/runs', { runbook, mode: 'drill', parameters: { region: 'us', dbPassword: SECRET } });
   expect(started.status).toBe(201);
   const id: string = started.body.runId;
-  const waitingAt = (stepId: string) => waitFor(`${id} to wait at ${stepId}`, async () => (await api.get(`/runs/${id}`)).body,
-    (r: Json) => r.state?.waitingFor?.some((w: Json) => w.stepId === stepId));
+  const waitingAt = (stepId: string) =>
+    waitFor(
+      `${id} to wait at ${stepId}`,
+      async () => (await api.get(`/runs/${id}`)).body,
+      (r: Json) => r.state?.waitingFor?.some((w: Json) => w.stepId === stepId),
+    );
   await waitingAt('approve');
   const dba = await clientWith(lb, ['dba'], 'bob');
   expect((await dba.post(`/runs/${id}/steps/approve/approve`, { comment: 'probe is red <script>alert(1)</script>' })).status).toBe(200);
   await waitingAt('confirm');
   const operator = await clientWith(lb, ['operator'], 'carol');
   expect((await operator.post(`/runs/${id}/steps/confirm/complete`, { outcome: 'done', note: 'dashboard green', evidence: ['https://grafana.example.com/d/1'] })).status).toBe(200);
-  await waitFor(`${id} to end`, async () => (await api.get(`/runs/${id}`)).body, (r: Json) => r.status !== 'running');
+  await waitFor(
+    `${id} to end`,
+    async () => (await api.get(`/runs/${id}`)).body,
+    (r: Json) => r.status !== 'running',
+  );
   return id;
 }
 
 /** Earlier drills (and one recovery) of the same runbook, older than the real one, for the trend. */
 async function seedHistory(): Promise<void> {
   const base: Omit<RunRecord, 'runId' | 'startedAt' | 'mode' | 'recovery'> = {
-    runbookId: runbook, version: 1, hash: 'h', status: 'completed', requester: 'schedule:weekly', trigger: { kind: 'schedule', by: 'weekly' }, parameters: {},
+    runbookId: runbook,
+    version: 1,
+    hash: 'h',
+    status: 'completed',
+    requester: 'schedule:weekly',
+    trigger: { kind: 'schedule', by: 'weekly' },
+    parameters: {},
   };
   for (let i = 1; i <= 11; i++) {
-    await saveRun(lb.store.db, { ...base, runId: `${runbook}-past-${i}`, mode: 'drill', startedAt: `2026-01-${String(i).padStart(2, '0')}T03:00:00.000Z`, recovery: { targetMs: 300_000, achievedMs: 60_000 * i, breached: 60_000 * i > 300_000 } });
+    await saveRun(lb.store.db, {
+      ...base,
+      runId: `${runbook}-past-${i}`,
+      mode: 'drill',
+      startedAt: `2026-01-${String(i).padStart(2, '0')}T03:00:00.000Z`,
+      recovery: { targetMs: 300_000, achievedMs: 60_000 * i, breached: 60_000 * i > 300_000 },
+    });
   }
   await saveRun(lb.store.db, { ...base, runId: `${runbook}-recovery`, mode: 'recovery', startedAt: '2026-01-20T03:00:00.000Z', recovery: { achievedMs: 1 } });
 }
@@ -81,7 +101,14 @@ describe('GET /runs/:id/report as JSON', () => {
 
   it('names the runbook version, mode, trigger and outcome', async () => {
     const run = (await api.get(`/runs/${runId}`)).body;
-    expect(report).toMatchObject({ runId, runbook: { id: runbook, version: 1, hash: run.hash }, mode: 'drill', status: 'completed', requester: 'admin', trigger: { kind: 'api', by: 'admin' } });
+    expect(report).toMatchObject({
+      runId,
+      runbook: { id: runbook, version: 1, hash: run.hash },
+      mode: 'drill',
+      status: 'completed',
+      requester: 'admin',
+      trigger: { kind: 'api', by: 'admin' },
+    });
   });
 
   it('redacts parameters whose names look secret and never shows their values', () => {
@@ -101,7 +128,12 @@ describe('GET /runs/:id/report as JSON', () => {
   it('lists each step with its expected and actual duration and attempts', () => {
     const steps = Object.fromEntries(report.steps.map((s) => [s.id, s]));
     expect(report.steps.map((s) => [s.id, s.status])).toEqual([
-      ['probe', 'failed'], ['approve', 'succeeded'], ['fence', 'simulated'], ['dns', 'skipped'], ['confirm', 'succeeded'], ['verify', 'succeeded'],
+      ['probe', 'failed'],
+      ['approve', 'succeeded'],
+      ['fence', 'simulated'],
+      ['dns', 'skipped'],
+      ['confirm', 'succeeded'],
+      ['verify', 'succeeded'],
     ]);
     expect(steps.probe).toMatchObject({ attempts: 2, expectedMs: 10_000, expectedBasis: 'expected', error: expect.stringContaining('503') });
     expect(steps.verify).toMatchObject({ attempts: 1, expectedMs: 60_000, actualMs: expect.any(Number) });
@@ -124,8 +156,14 @@ describe('GET /runs/:id/report as JSON', () => {
   });
 
   it('lists the notifications sent and the failures', () => {
-    expect(report.notifications.map((n) => [n.event, n.channel, n.sent])).toEqual([['approval.requested', 'email', true], ['run.completed', 'email', true]]);
-    expect(report.failures.map((f) => [f.type, f.stepId, f.attempt])).toEqual([['step.failed', 'probe', 1], ['step.failed', 'probe', 2]]);
+    expect(report.notifications.map((n) => [n.event, n.channel, n.sent])).toEqual([
+      ['approval.requested', 'email', true],
+      ['run.completed', 'email', true],
+    ]);
+    expect(report.failures.map((f) => [f.type, f.stepId, f.attempt])).toEqual([
+      ['step.failed', 'probe', 1],
+      ['step.failed', 'probe', 2],
+    ]);
   });
 
   it('reports the timeline chain as verified', async () => {
@@ -136,9 +174,7 @@ describe('GET /runs/:id/report as JSON', () => {
   it('shows the recovery-time trend of the newest ten drills of the runbook', () => {
     expect(report.trend).toHaveLength(10);
     expect(report.trend[0]).toMatchObject({ runId, status: 'completed', targetMs: 300_000 });
-    expect(report.trend.slice(1).map((p) => [p.runId, p.achievedMs])).toEqual(
-      [11, 10, 9, 8, 7, 6, 5, 4, 3].map((i) => [`${runbook}-past-${i}`, 60_000 * i]),
-    );
+    expect(report.trend.slice(1).map((p) => [p.runId, p.achievedMs])).toEqual([11, 10, 9, 8, 7, 6, 5, 4, 3].map((i) => [`${runbook}-past-${i}`, 60_000 * i]));
   });
 });
 
@@ -161,8 +197,18 @@ describe('GET /runs/:id/report as HTML', () => {
   });
 
   it('contains every section', () => {
-    for (const title of ['Run', 'Recovery time objective', 'Parameters', 'Steps: planned against actual', 'Skipped and simulated steps',
-      'Approvals and sign-offs', 'Notifications', 'Failures and re-dispatches', 'Timeline integrity', 'Recovery time of recent drills']) {
+    for (const title of [
+      'Run',
+      'Recovery time objective',
+      'Parameters',
+      'Steps: planned against actual',
+      'Skipped and simulated steps',
+      'Approvals and sign-offs',
+      'Notifications',
+      'Failures and re-dispatches',
+      'Timeline integrity',
+      'Recovery time of recent drills',
+    ]) {
       expect(html).toContain(`<h2>${title}</h2>`);
     }
     expect(html).toContain(`${runbook} version 1`);

@@ -26,7 +26,14 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   // The suite's Temporal server outlives this file: schedules left behind would go on starting drills.
-  await Promise.all(created.map((id) => lb.client.schedule.getHandle(id).delete().catch(() => undefined)));
+  await Promise.all(
+    created.map((id) =>
+      lb.client.schedule
+        .getHandle(id)
+        .delete()
+        .catch(() => undefined),
+    ),
+  );
   await lb?.stop();
 });
 
@@ -40,10 +47,27 @@ async function createSchedule(body: Record<string, unknown>) {
 
 describe('POST /schedules', () => {
   it('creates a Temporal schedule whose action starts a drill of the runbook by reference', async () => {
-    const { id, res } = await createSchedule({ cron: '0 3 * * MON', timezone: 'Europe/Paris', parameters: { region: 'us' }, overlap: 'buffer_one', paused: true, note: 'quarterly' });
+    const { id, res } = await createSchedule({
+      cron: '0 3 * * MON',
+      timezone: 'Europe/Paris',
+      parameters: { region: 'us' },
+      overlap: 'buffer_one',
+      paused: true,
+      note: 'quarterly',
+    });
     expect(res.status).toBe(201);
     expect(res.headers.get('location')).toBe(`/schedules/${id}`);
-    expect(res.body).toMatchObject({ id, runbook, cron: '0 3 * * MON', timezone: 'Europe/Paris', paused: true, note: 'quarterly', overlap: 'buffer_one', parameters: { region: 'us' }, recentRuns: [] });
+    expect(res.body).toMatchObject({
+      id,
+      runbook,
+      cron: '0 3 * * MON',
+      timezone: 'Europe/Paris',
+      paused: true,
+      note: 'quarterly',
+      overlap: 'buffer_one',
+      parameters: { region: 'us' },
+      recentRuns: [],
+    });
     expect(res.body.nextActionTimes).toHaveLength(10);
     // Mondays at 03:00 in Paris, which is UTC+1 in winter and UTC+2 in summer.
     for (const t of res.body.nextActionTimes as string[]) {
@@ -106,8 +130,12 @@ describe('running scheduled drills', () => {
     expect(trigger.status).toBe(202);
     expect(trigger.body).toMatchObject({ scheduleId: id });
 
-    const schedule = await waitFor(`schedule ${id} to start a drill that completes`, async () => (await api.get(`/schedules/${id}`)).body,
-      (s: Json) => s.recentRuns?.[0]?.status === 'completed', 30_000);
+    const schedule = await waitFor(
+      `schedule ${id} to start a drill that completes`,
+      async () => (await api.get(`/schedules/${id}`)).body,
+      (s: Json) => s.recentRuns?.[0]?.status === 'completed',
+      30_000,
+    );
     expect(schedule.recentRuns).toHaveLength(1);
     expect(schedule.actionsTaken).toBe(1);
     const runId: string = schedule.recentRuns[0].runId;
@@ -115,10 +143,19 @@ describe('running scheduled drills', () => {
 
     const run = (await api.get(`/runs/${encodeURIComponent(runId)}`)).body;
     expect(run).toMatchObject({
-      runId, runbookId: runbook, version: 1, mode: 'drill', status: 'completed',
-      trigger: { kind: 'schedule', by: id }, requester: `schedule:${id}`, parameters: { region: 'us', replicas: 1 },
+      runId,
+      runbookId: runbook,
+      version: 1,
+      mode: 'drill',
+      status: 'completed',
+      trigger: { kind: 'schedule', by: id },
+      requester: `schedule:${id}`,
+      parameters: { region: 'us', replicas: 1 },
     });
-    expect(run.state.steps.map((s: Json) => [s.id, s.status])).toEqual([['pause', 'succeeded'], ['switch', 'simulated']]);
+    expect(run.state.steps.map((s: Json) => [s.id, s.status])).toEqual([
+      ['pause', 'succeeded'],
+      ['switch', 'simulated'],
+    ]);
     const listed = (await api.get(`/runs?runbook=${runbook}&mode=drill`)).body.runs.map((r: Json) => r.runId);
     expect(listed).toContain(runId);
   });
@@ -127,7 +164,11 @@ describe('running scheduled drills', () => {
 describe('managing schedules', () => {
   it('lists, pauses, resumes and deletes a schedule', async () => {
     const { id } = await createSchedule({ cron: '30 2 1 * *' });
-    const listed = await waitFor('the schedule to be listed', async () => (await api.get('/schedules')).body.schedules as Json[], (all) => all.some((s) => s.id === id));
+    const listed = await waitFor(
+      'the schedule to be listed',
+      async () => (await api.get('/schedules')).body.schedules as Json[],
+      (all) => all.some((s) => s.id === id),
+    );
     expect(listed.find((s) => s.id === id)).toMatchObject({ id, runbook, cron: '30 2 1 * *', paused: false, recentRuns: [] });
 
     const paused = await api.post(`/schedules/${id}/pause`, { note: 'change freeze' });
@@ -148,7 +189,9 @@ describe('managing schedules', () => {
     const id = `foreign-${randomUUID().slice(0, 8)}`;
     created.push(id);
     await lb.client.schedule.create({
-      scheduleId: id, spec: { intervals: [{ every: '1h' }] }, state: { paused: true },
+      scheduleId: id,
+      spec: { intervals: [{ every: '1h' }] },
+      state: { paused: true },
       action: { type: 'startWorkflow', workflowType: 'somethingElse', taskQueue: 'elsewhere', args: [] },
     });
     expect((await api.get(`/schedules/${id}`)).status).toBe(404);

@@ -49,8 +49,9 @@ describe('a port already in use', () => {
   it('is named when Temporal cannot start', async () => {
     const home = mkdtempSync(path.join(os.tmpdir(), 'lifeboat-port-'));
     await withBusyPort(async (port) => {
-      await expect(startTemporalDev({ port, httpPort: 0, metricsPort: 0, namespace: 'default', logFile: path.join(home, 't.log') }))
-        .rejects.toThrow(`port ${port} (Temporal) is already in use: stop what uses it or set TEMPORAL_PORT`);
+      await expect(startTemporalDev({ port, httpPort: 0, metricsPort: 0, namespace: 'default', logFile: path.join(home, 't.log') })).rejects.toThrow(
+        `port ${port} (Temporal) is already in use: stop what uses it or set TEMPORAL_PORT`,
+      );
     });
   });
 
@@ -66,8 +67,9 @@ describe('a port already in use', () => {
     await withBusyPort(async (port) => {
       await expect(startMailCatcher({ port, dir: home })).rejects.toThrow(`port ${port} (SMTP) is already in use: stop what uses it or set SMTP_PORT`);
       const config = loadConfig({ ...process.env, PORT: String(port) });
-      await expect(startLifeboat({ config, temporalAddress: process.env.TEMPORAL_ADDRESS!, mongoUri: process.env.MONGODB_URI!, smtpUrl: process.env.SMTP_URL!, taskQueue: `port-${port}` }))
-        .rejects.toThrow(`port ${port} (API) is already in use: stop what uses it or set PORT`);
+      await expect(
+        startLifeboat({ config, temporalAddress: process.env.TEMPORAL_ADDRESS!, mongoUri: process.env.MONGODB_URI!, smtpUrl: process.env.SMTP_URL!, taskQueue: `port-${port}` }),
+      ).rejects.toThrow(`port ${port} (API) is already in use: stop what uses it or set PORT`);
     });
   });
 });

@@ -80,8 +80,11 @@ async function startHeldRun(t: Awaited<ReturnType<typeof holdingTarget>>) {
     ],
   });
   const db = lb!.store.db;
-  await waitFor('s1 stored and s2 in flight', async () => ({ calls: [...t.calls], events: (await readTimeline(db, run.runId)).events.map((e) => `${e.type} ${e.stepId ?? ''}`) }),
-    (v) => v.calls.includes('/hold') && v.events.includes('step.succeeded s1'));
+  await waitFor(
+    's1 stored and s2 in flight',
+    async () => ({ calls: [...t.calls], events: (await readTimeline(db, run.runId)).events.map((e) => `${e.type} ${e.stepId ?? ''}`) }),
+    (v) => v.calls.includes('/hold') && v.events.includes('step.succeeded s1'),
+  );
   return run;
 }
 
@@ -90,10 +93,15 @@ async function runsOnWithoutStore(run: Awaited<ReturnType<typeof startHeldRun>>,
   const live = await run.until('every step done while the store is down', (s) => s.steps.every((st) => st.status === 'succeeded'), 60_000);
   expect(live.steps.map((s) => s.id)).toEqual(['s1', 's2', 's3', 's4', 's5', 's6']);
   expect(t.calls).toEqual(['/s1', '/hold', '/s3', '/s5', '/s6']);
-  await waitFor('a timeline write retried while the store is down', async () => {
-    const { raw } = await run.handle.describe();
-    return (raw.pendingActivities ?? []).map((a) => ({ type: a.activityType?.name, attempt: a.attempt ?? 0 }));
-  }, (pending) => pending.some((a) => a.type === 'appendTimelineEvents' && a.attempt >= 2), 30_000);
+  await waitFor(
+    'a timeline write retried while the store is down',
+    async () => {
+      const { raw } = await run.handle.describe();
+      return (raw.pendingActivities ?? []).map((a) => ({ type: a.activityType?.name, attempt: a.attempt ?? 0 }));
+    },
+    (pending) => pending.some((a) => a.type === 'appendTimelineEvents' && a.attempt >= 2),
+    30_000,
+  );
   expect((await run.handle.describe()).status.name).toBe('RUNNING');
 }
 

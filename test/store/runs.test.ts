@@ -13,11 +13,22 @@ afterAll(async () => {
 });
 
 const running = (runId: string): RunRecord => ({
-  runId, runbookId: 'fenced', version: 1, hash: 'h', mode: 'drill', status: 'running', requester: 'alice',
-  trigger: { kind: 'api', by: 'alice' }, parameters: { 'a.b': 1 }, startedAt: '2026-01-01T00:00:00.000Z',
+  runId,
+  runbookId: 'fenced',
+  version: 1,
+  hash: 'h',
+  mode: 'drill',
+  status: 'running',
+  requester: 'alice',
+  trigger: { kind: 'api', by: 'alice' },
+  parameters: { 'a.b': 1 },
+  startedAt: '2026-01-01T00:00:00.000Z',
 });
 const final = (runId: string, status: 'completed' | 'failed' | 'aborted'): RunRecord => ({
-  ...running(runId), status, finishedAt: '2026-01-01T00:05:00.000Z', ...(status === 'completed' ? {} : { error: 'step s1 failed' }),
+  ...running(runId),
+  status,
+  finishedAt: '2026-01-01T00:05:00.000Z',
+  ...(status === 'completed' ? {} : { error: 'step s1 failed' }),
 });
 
 describe('saving a run record', () => {

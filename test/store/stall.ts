@@ -36,7 +36,6 @@ export function stallBefore(db: Db, n: number) {
     db: stalling,
     release,
     /** Resolves once `write` reaches the stall point; rejects if it finishes without reaching it. */
-    reached: (write: Promise<unknown>) =>
-      Promise.race([stalled, write.then(() => Promise.reject(new Error(`the write finished before its operation ${n}`)))]),
+    reached: (write: Promise<unknown>) => Promise.race([stalled, write.then(() => Promise.reject(new Error(`the write finished before its operation ${n}`)))]),
   };
 }

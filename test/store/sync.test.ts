@@ -51,7 +51,11 @@ describe('syncing the runbooks folder', () => {
     f.write('edited file');
     const conflict = await sync(f.dir);
     expect(conflict).toMatchObject({ id: f.id, version: 3, created: true });
-    expect(conflict.warning).toMatch(new RegExp(`runbook ${f.id}: conflict: .*${path.basename(f.file)} changed since it was synced as v1, and v2 was uploaded through the API meanwhile; the file is now v3, the upload is kept as v2`));
+    expect(conflict.warning).toMatch(
+      new RegExp(
+        `runbook ${f.id}: conflict: .*${path.basename(f.file)} changed since it was synced as v1, and v2 was uploaded through the API meanwhile; the file is now v3, the upload is kept as v2`,
+      ),
+    );
     expect(await latestTitle(f.id)).toBe('edited file');
     expect((await getRunbook(store.db, f.id, 2))?.runbook.title).toBe('uploaded');
     const settled = await sync(f.dir);

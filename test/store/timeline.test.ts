@@ -9,7 +9,7 @@ import { stallBefore } from './stall';
 let store: Store;
 beforeAll(async () => {
   const uri = process.env.MONGODB_URI;
-  if (!uri) throw new Error('MONGODB_URI is not set: the suite\'s globalSetup should have set it');
+  if (!uri) throw new Error("MONGODB_URI is not set: the suite's globalSetup should have set it");
   store = await connectStore(uri);
 });
 afterAll(() => store.close());
@@ -41,24 +41,34 @@ describe('stored timelines', () => {
   it('refuse to read an event whose detail has the wrong shape, naming the run, the event and the field', async () => {
     const { runId } = await runWithEveryEvent();
     const seq = TimelineEventType.options.indexOf('step.failed') + 1;
-    await tamper(runId, seq, (e) => { e.detail = JSON.stringify({ error: 500, final: true }); });
-    await expect(readTimeline(store.db, runId)).rejects.toThrow(`timeline of run ${runId}: stored event ${seq} (step.failed) does not match its type: detail.error: Invalid input: expected string, received number`);
+    await tamper(runId, seq, (e) => {
+      e.detail = JSON.stringify({ error: 500, final: true });
+    });
+    await expect(readTimeline(store.db, runId)).rejects.toThrow(
+      `timeline of run ${runId}: stored event ${seq} (step.failed) does not match its type: detail.error: Invalid input: expected string, received number`,
+    );
     expect(await verifyTimeline(store.db, runId)).toEqual({
-      ok: false, events: seq - 1, firstBad: { seq, problem: 'malformed', message: expect.stringContaining(`stored event ${seq} (step.failed)`) },
+      ok: false,
+      events: seq - 1,
+      firstBad: { seq, problem: 'malformed', message: expect.stringContaining(`stored event ${seq} (step.failed)`) },
     });
   });
 
   it('report an edit that keeps the shape as an edit', async () => {
     const { runId } = await runWithEveryEvent();
     const seq = TimelineEventType.options.indexOf('step.failed') + 1;
-    await tamper(runId, seq, (e) => { e.detail = JSON.stringify({ error: 'all fine', final: true }); });
+    await tamper(runId, seq, (e) => {
+      e.detail = JSON.stringify({ error: 'all fine', final: true });
+    });
     expect((await verifyTimeline(store.db, runId)).firstBad).toMatchObject({ seq, problem: 'edited' });
   });
 });
 
 /** Events first..last as the workflow emits them (deterministic: a retry sends exactly these again). */
 const events = (first: number, last: number): TimelineEvent[] =>
-  Array.from({ length: last - first + 1 }, (_, i) => exampleEvent('step.started', first + i, { at: `2026-01-01T00:00:${String(first + i).padStart(2, '0')}Z`, stepId: `s${first + i}` }));
+  Array.from({ length: last - first + 1 }, (_, i) =>
+    exampleEvent('step.started', first + i, { at: `2026-01-01T00:00:${String(first + i).padStart(2, '0')}Z`, stepId: `s${first + i}` }),
+  );
 
 const newRun = () => `fenced-${randomUUID()}`;
 const headSeq = async (runId: string) => (await readTimeline(store.db, runId)).head?.seq ?? 0;
@@ -107,7 +117,12 @@ describe('appending to a run timeline', () => {
 
   it('writes each event once when a retry races its first attempt', async () => {
     const runId = newRun();
-    const batches: Array<[number, number]> = [[1, 3], [4, 4], [5, 9], [10, 12]];
+    const batches: Array<[number, number]> = [
+      [1, 3],
+      [4, 4],
+      [5, 9],
+      [10, 12],
+    ];
     let previous = 0;
     for (const [first, last] of batches) {
       const results = await Promise.all([0, 1, 2].map(() => appendTimelineEvents(store.db, runId, events(first, last))));

@@ -44,8 +44,9 @@ describe('timeline event schemas', () => {
 
   it('reject a detail field of the wrong type, naming its path', () => {
     expect(problems(raw('step.failed', { error: 500, final: true }))).toEqual(['detail.error: Invalid input: expected string, received number']);
-    expect(problems(raw('run.completed', { recovery: { startedAt: at, elapsedMs: '1s', breached: false } })))
-      .toEqual(['detail.recovery.elapsedMs: Invalid input: expected number, received string']);
+    expect(problems(raw('run.completed', { recovery: { startedAt: at, elapsedMs: '1s', breached: false } }))).toEqual([
+      'detail.recovery.elapsedMs: Invalid input: expected number, received string',
+    ]);
   });
 
   it('reject a missing detail field, a missing detail and an unknown type', () => {

@@ -5,8 +5,13 @@ const recovery = { startedAt: '2026-11-24T10:00:00.000Z', targetMs: 60_000, elap
 /** A detail for every type of event, with its optional fields filled in; a type missing here does not compile. */
 export const EXAMPLE_DETAILS: { [T in TimelineEventType]: TimelineDetail<T> } = {
   'run.started': {
-    runbook: 'orders-db-failover', version: 3, hash: 'abc', mode: 'drill', trigger: { kind: 'cli', by: 'alice' },
-    parameters: { region: 'eu', replicas: 2 }, declaredAt: '2026-11-24T09:59:00.000Z',
+    runbook: 'orders-db-failover',
+    version: 3,
+    hash: 'abc',
+    mode: 'drill',
+    trigger: { kind: 'cli', by: 'alice' },
+    parameters: { region: 'eu', replicas: 2 },
+    declaredAt: '2026-11-24T09:59:00.000Z',
   },
   'run.paused': { reason: 'waiting for the vendor' },
   'run.resumed': { reason: 'vendor answered' },
@@ -19,7 +24,12 @@ export const EXAMPLE_DETAILS: { [T in TimelineEventType]: TimelineDetail<T> } = 
   'step.failed': { error: 'HTTP 500', final: false },
   'step.retrying': { afterMs: 2000, error: 'HTTP 500' },
   'step.timed-out': { error: 'POST https://db.example/promote timed out after 1m', final: true },
-  'step.redispatched': { redispatches: 1, reason: 'worker-lost', message: 'the worker running this attempt was lost (no heartbeat for 15 s); the same attempt was dispatched again under the same key', key: 'orders-db-failover-1/promote' },
+  'step.redispatched': {
+    redispatches: 1,
+    reason: 'worker-lost',
+    message: 'the worker running this attempt was lost (no heartbeat for 15 s); the same attempt was dispatched again under the same key',
+    key: 'orders-db-failover-1/promote',
+  },
   'step.skipped': { reason: 'when is false: params.region == "us"', when: 'params.region == "us"', error: 'unknown name', by: 'operator' },
   'step.simulated': { action: 'command' },
   'approval.requested': { approvers: ['dba', 'incident-commander'], quorum: 2, instructions: 'Check the lag first', timeoutMs: 900_000, allowSelfApproval: false },

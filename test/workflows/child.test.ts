@@ -11,12 +11,16 @@ describe('sub-runbooks and search attributes', () => {
       parameters: { service: { type: 'string', required: true } },
       steps: [{ id: 'restart', action: 'http', with: { method: 'POST', url: `${env.target.url}/restart/{{ params.service }}` } }],
     });
-    const run = await startRun(env.lb, {
-      steps: [
-        { id: 'prep', action: 'http', with: { url: `${env.target.url}/prep` }, outputs: { region: 'body.region' } },
-        { id: 'sub', action: 'runbook', needs: ['prep'], with: { runbook: child, parameters: { service: 'orders' } }, outputs: { childRun: 'runId', childStatus: 'status' } },
-      ],
-    }, { mode: 'drill' });
+    const run = await startRun(
+      env.lb,
+      {
+        steps: [
+          { id: 'prep', action: 'http', with: { url: `${env.target.url}/prep` }, outputs: { region: 'body.region' } },
+          { id: 'sub', action: 'runbook', needs: ['prep'], with: { runbook: child, parameters: { service: 'orders' } }, outputs: { childRun: 'runId', childStatus: 'status' } },
+        ],
+      },
+      { mode: 'drill' },
+    );
     const final = await run.result();
     expect(final.status).toBe('completed');
     const childRunId = `${run.runId}.sub.1`;
@@ -41,11 +45,16 @@ describe('sub-runbooks and search attributes', () => {
     const run = await startRun(env.lb, { steps: [{ id: 'w', action: 'wait', with: { duration: '10ms' } }] }, { mode: 'drill' });
     await run.result();
     const query = `${SEARCH_ATTRIBUTE.runbookId.name} = '${run.runbook}' AND ${SEARCH_ATTRIBUTE.mode.name} = 'drill' AND ${SEARCH_ATTRIBUTE.status.name} = 'completed'`;
-    const found = await waitFor('visibility to index the run', async () => {
-      const ids: string[] = [];
-      for await (const w of env.lb.client.workflow.list({ query })) ids.push(w.workflowId);
-      return ids;
-    }, (ids) => ids.length > 0, 20_000);
+    const found = await waitFor(
+      'visibility to index the run',
+      async () => {
+        const ids: string[] = [];
+        for await (const w of env.lb.client.workflow.list({ query })) ids.push(w.workflowId);
+        return ids;
+      },
+      (ids) => ids.length > 0,
+      20_000,
+    );
     expect(found).toEqual([run.runId]);
   });
 });

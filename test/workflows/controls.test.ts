@@ -38,12 +38,21 @@ describe('operator controls', () => {
     const final = await run.result();
     expect(final.status).toBe('completed');
     expect(env.target.count(second)).toBe(1);
-    expect((await run.events()).filter((e) => e.type.startsWith('run.p') || e.type === 'run.resumed').map((e) => [e.type, e.actor])).toEqual([['run.paused', 'olga'], ['run.resumed', 'olga']]);
+    expect((await run.events()).filter((e) => e.type.startsWith('run.p') || e.type === 'run.resumed').map((e) => [e.type, e.actor])).toEqual([
+      ['run.paused', 'olga'],
+      ['run.resumed', 'olga'],
+    ]);
   });
 
   it('skips a pending step with a reason, and refuses a skip without one', async () => {
     const skipped = unique('/skipped');
-    const run = await startRun(env.lb, { steps: [{ id: 'first', action: 'wait', with: { duration: '1s' } }, call('second', skipped, { needs: ['first'] }), { id: 'third', action: 'wait', with: { duration: '10ms' }, needs: ['second'] }] });
+    const run = await startRun(env.lb, {
+      steps: [
+        { id: 'first', action: 'wait', with: { duration: '1s' } },
+        call('second', skipped, { needs: ['first'] }),
+        { id: 'third', action: 'wait', with: { duration: '10ms' }, needs: ['second'] },
+      ],
+    });
     await run.until('first running', (s) => s.steps[0]!.status === 'running');
     expect(await rejectionType(run.handle.executeUpdate(skipStepUpdate, { args: [{ ...op, stepId: 'second' }] }))).toBe('Invalid');
     expect(await rejectionType(run.handle.executeUpdate(skipStepUpdate, { args: [{ ...op, stepId: 'first', reason: 'x' }] }))).toBe('Conflict');
@@ -112,12 +121,22 @@ describe('rollback', () => {
     const undos = env.target.calls.filter((c) => c.path.startsWith(`/${id}/undo-`)).map((c) => c.path.split('/').pop());
     expect(undos).toEqual(['undo-c', 'undo-b', 'undo-a']);
     const events = (await run.events()).map((e) => [e.type, e.stepId ?? null]).filter(([t]) => String(t).startsWith('rollback'));
-    expect(events).toEqual([['rollback.started', null], ['rollback.step-undone', 'c'], ['rollback.step-undone', 'b'], ['rollback.step-undone', 'a'], ['rollback.completed', null]]);
+    expect(events).toEqual([
+      ['rollback.started', null],
+      ['rollback.step-undone', 'c'],
+      ['rollback.step-undone', 'b'],
+      ['rollback.step-undone', 'a'],
+      ['rollback.completed', null],
+    ]);
   });
 
   it('runs undo actions as cleanup at the end of a drill', async () => {
     const id = unique('cleanup');
-    const run = await startRun(env.lb, { steps: [{ ...call('promote', `/${id}/promote`), undo: { action: 'http', with: { method: 'POST', url: `${env.target.url}/${id}/demote` } } }] }, { mode: 'drill' });
+    const run = await startRun(
+      env.lb,
+      { steps: [{ ...call('promote', `/${id}/promote`), undo: { action: 'http', with: { method: 'POST', url: `${env.target.url}/${id}/demote` } } }] },
+      { mode: 'drill' },
+    );
     expect((await run.result()).status).toBe('completed');
     expect(env.target.count(`/${id}/demote`)).toBe(1);
     expect((await run.events()).find((e) => e.type === 'rollback.started')?.detail).toMatchObject({ reason: 'drill cleanup' });

@@ -49,7 +49,12 @@ describe('crash recovery', () => {
     const runs = new RunService({ client: env.lb.client, db: env.lb.store.db, taskQueue });
     const { runId } = await runs.trigger({ runbook, mode: 'recovery' }, 'alice', { kind: 'api', by: 'alice' });
     const handle = env.lb.client.workflow.getHandle(runId);
-    await waitFor('pause1 to run', () => handle.query(runStateQuery), (s) => s.steps[1]!.status === 'running', 30_000);
+    await waitFor(
+      'pause1 to run',
+      () => handle.query(runStateQuery),
+      (s) => s.steps[1]!.status === 'running',
+      30_000,
+    );
 
     worker.kill('SIGKILL');
     await new Promise((r) => worker.once('exit', r));

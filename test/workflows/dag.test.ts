@@ -34,12 +34,17 @@ describe('the runbook engine', () => {
     expect(final.status).toBe('completed');
     expect(final.steps[0]).toMatchObject({ status: 'succeeded', attempts: 3 });
     const events = await run.events();
-    expect(events.filter((e) => e.type === 'step.retrying').map((e) => [e.attempt, e.detail?.afterMs])).toEqual([[2, 200], [3, 400]]);
+    expect(events.filter((e) => e.type === 'step.retrying').map((e) => [e.attempt, e.detail?.afterMs])).toEqual([
+      [2, 200],
+      [3, 400],
+    ]);
     expect(events.filter((e) => e.type === 'step.failed').map((e) => e.attempt)).toEqual([1, 2]);
   });
 
   it('fails a step whose attempt outlives its timeout, and the run with it', async () => {
-    const run = await startRun(env.lb, { steps: [{ id: 'slow', action: 'check', timeout: '2s', with: { url: `${env.target.url}/slow`, every: '200ms', until: { status: 201, op: 'eq', value: 201 } } }] });
+    const run = await startRun(env.lb, {
+      steps: [{ id: 'slow', action: 'check', timeout: '2s', with: { url: `${env.target.url}/slow`, every: '200ms', until: { status: 201, op: 'eq', value: 201 } } }],
+    });
     const final = await run.result();
     expect(final.status).toBe('failed');
     expect(final.steps[0]).toMatchObject({ status: 'failed', attempts: 1 });
@@ -51,9 +56,17 @@ describe('the runbook engine', () => {
     const lag = `/lag-${Date.now()}`;
     const run = await startRun(env.lb, {
       steps: [
-        { id: 'lag', action: 'check', with: { url: `${env.target.url}${lag}`, every: '100ms', until: { path: 'replica.lag', op: 'lt', value: 5 } }, outputs: { lag: 'body.replica.lag' } },
+        {
+          id: 'lag',
+          action: 'check',
+          with: { url: `${env.target.url}${lag}`, every: '100ms', until: { path: 'replica.lag', op: 'lt', value: 5 } },
+          outputs: { lag: 'body.replica.lag' },
+        },
         get('info', '/info', { needs: ['lag'], outputs: { region: 'body.region' } }),
-        { ...get('use', '/use', { needs: ['info'] }), with: { url: `${env.target.url}/use/{{ steps.info.outputs.region }}`, method: 'POST', json: { lag: '{{ steps.lag.outputs.lag }}' } } },
+        {
+          ...get('use', '/use', { needs: ['info'] }),
+          with: { url: `${env.target.url}/use/{{ steps.info.outputs.region }}`, method: 'POST', json: { lag: '{{ steps.lag.outputs.lag }}' } },
+        },
       ],
     });
     const final = await run.result();
@@ -95,7 +108,11 @@ describe('the runbook engine', () => {
 
   it('causes no side effect for drill skip and simulate steps', async () => {
     const stamp = Date.now();
-    const run = await startRun(env.lb, { steps: [get('skipped', `/skip-${stamp}`, { drill: 'skip' }), get('simulated', `/sim-${stamp}`, { drill: 'simulate' }), get('real', `/real-${stamp}`)] }, { mode: 'drill' });
+    const run = await startRun(
+      env.lb,
+      { steps: [get('skipped', `/skip-${stamp}`, { drill: 'skip' }), get('simulated', `/sim-${stamp}`, { drill: 'simulate' }), get('real', `/real-${stamp}`)] },
+      { mode: 'drill' },
+    );
     const final = await run.result();
     expect(final.steps.map((s) => s.status)).toEqual(['skipped', 'simulated', 'succeeded']);
     expect([env.target.count(`/skip-${stamp}`), env.target.count(`/sim-${stamp}`), env.target.count(`/real-${stamp}`)]).toEqual([0, 0, 1]);
@@ -106,11 +123,18 @@ describe('the runbook engine', () => {
 
   it('measures recovery time from declaredAt to the step that ends recovery', async () => {
     const declaredAt = new Date(Date.now() - 60_000).toISOString();
-    const run = await startRun(env.lb, {
-      objectives: { rto: '30s' },
-      recovery: { endsAt: 'restore' },
-      steps: [{ id: 'restore', action: 'wait', with: { duration: '10ms' } }, { id: 'tidy', action: 'wait', with: { duration: '1s' }, needs: ['restore'] }],
-    }, { declaredAt });
+    const run = await startRun(
+      env.lb,
+      {
+        objectives: { rto: '30s' },
+        recovery: { endsAt: 'restore' },
+        steps: [
+          { id: 'restore', action: 'wait', with: { duration: '10ms' } },
+          { id: 'tidy', action: 'wait', with: { duration: '1s' }, needs: ['restore'] },
+        ],
+      },
+      { declaredAt },
+    );
     const final = await run.result();
     const sinceDeclared = (at: string | undefined) => Date.parse(at!) - Date.parse(declaredAt);
     expect(final.recovery.achievedMs).toBeGreaterThanOrEqual(60_000);

@@ -45,7 +45,10 @@ describe('approvals', () => {
     const final = await run.result();
     expect(final.status).toBe('completed');
     expect(final.steps[0]!.outputs).toEqual({});
-    expect(final.steps[0]!.approvals!.map((a) => [a.actor, a.decision, a.comment])).toEqual([['bob', 'approve', 'lag ok'], ['carol', 'approve', undefined]]);
+    expect(final.steps[0]!.approvals!.map((a) => [a.actor, a.decision, a.comment])).toEqual([
+      ['bob', 'approve', 'lag ok'],
+      ['carol', 'approve', undefined],
+    ]);
     const events = await run.events();
     expect(events.filter((e) => e.type.startsWith('approval.')).map((e) => [e.type, e.actor])).toEqual([
       ['approval.requested', 'lifeboat'],
@@ -139,7 +142,9 @@ describe('manual tasks', () => {
     await run.until('task assigned', (s) => s.waitingFor.some((w) => w.kind === 'manual'));
     const wrong = await rejection(run.handle.executeUpdate(completeManualUpdate, { args: [{ stepId: 'forensics', outcome: 'done', actor: 'eve', roles: ['viewer'] }] }));
     expect(wrong.type).toBe('Forbidden');
-    await run.handle.executeUpdate(completeManualUpdate, { args: [{ stepId: 'forensics', outcome: 'done', actor: 'sam', roles: ['security'], note: 'hashes match', evidence: ['https://tickets.example.com/SEC-1'] }] });
+    await run.handle.executeUpdate(completeManualUpdate, {
+      args: [{ stepId: 'forensics', outcome: 'done', actor: 'sam', roles: ['security'], note: 'hashes match', evidence: ['https://tickets.example.com/SEC-1'] }],
+    });
     const final = await run.result();
     expect(final.steps[0]).toMatchObject({ status: 'succeeded' });
     const done = (await run.events()).find((e) => e.type === 'manual.completed');

@@ -9,7 +9,12 @@ describe('long runs', () => {
     // continuations happen while steps of other lanes have just finished (the drain must not lose or repeat any).
     const LANES = 5;
     const STEPS = 200;
-    const steps = Array.from({ length: STEPS }, (_, i) => ({ id: `s${i}`, action: 'http', with: { url: `${env.target.url}/step/${i}` }, ...(i >= LANES ? { needs: [`s${i - LANES}`] } : {}) }));
+    const steps = Array.from({ length: STEPS }, (_, i) => ({
+      id: `s${i}`,
+      action: 'http',
+      with: { url: `${env.target.url}/step/${i}` },
+      ...(i >= LANES ? { needs: [`s${i - LANES}`] } : {}),
+    }));
     const run = await startRun(env.lb, { steps }, { limits: { historyEvents: 200 } });
     const final = await run.result();
     expect(final.status).toBe('completed');
@@ -20,7 +25,12 @@ describe('long runs', () => {
     const continued = events.filter((e) => e.type === 'run.continued');
     expect(continued.length).toBeGreaterThanOrEqual(2);
     // Every step started and succeeded exactly once across all workflow runs, with no gap in the sequence.
-    expect(events.filter((e) => e.type === 'step.succeeded').map((e) => e.stepId).sort()).toEqual(steps.map((s) => s.id).sort());
+    expect(
+      events
+        .filter((e) => e.type === 'step.succeeded')
+        .map((e) => e.stepId)
+        .sort(),
+    ).toEqual(steps.map((s) => s.id).sort());
     expect(events.filter((e) => e.type === 'step.started')).toHaveLength(STEPS);
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
     expect(await verifyTimeline(env.lb.store.db, run.runId)).toMatchObject({ ok: true, events: events.length });

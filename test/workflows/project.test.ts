@@ -15,7 +15,11 @@ function pinned(definition: Record<string, unknown>): PinnedRun {
 }
 
 function stateOf(run: PinnedRun): EngineState {
-  return initialState(run.runbook.steps.map((s) => ({ id: s.id, title: s.title, action: s.action })), iso(0), T0);
+  return initialState(
+    run.runbook.steps.map((s) => ({ id: s.id, title: s.title, action: s.action })),
+    iso(0),
+    T0,
+  );
 }
 
 const http = (id: string, extra: Record<string, unknown> = {}) => ({ id, action: 'http', with: { url: 'http://x.test/' + id }, ...extra });
@@ -81,12 +85,20 @@ describe('RunStore', () => {
 });
 
 describe('waitingFor and snapshot', () => {
-  const run = pinned({ steps: [{ id: 'ok', title: 'Go ahead', action: 'approval', with: { approvers: ['dba', 'sre'], quorum: 2 } }, { id: 'm', action: 'manual', with: { instructions: 'do it', assignee: 'dba' } }, http('h', { onFailure: 'ask' })] });
+  const run = pinned({
+    steps: [
+      { id: 'ok', title: 'Go ahead', action: 'approval', with: { approvers: ['dba', 'sre'], quorum: 2 } },
+      { id: 'm', action: 'manual', with: { instructions: 'do it', assignee: 'dba' } },
+      http('h', { onFailure: 'ask' }),
+    ],
+  });
 
   it('says who an approval waits for and how many have approved', () => {
     const store = new RunStore(stateOf(run));
     store.patchStep('ok', { waitingSince: iso(5), state: { status: 'waiting', approvals: [{ actor: 'bob', decision: 'approve', at: iso(6) }] } });
-    expect(waitingFor(run, store.state)).toEqual([{ stepId: 'ok', kind: 'approval', from: ['dba', 'sre'], message: 'approval of Go ahead: 1 of 2 from dba or sre', since: iso(5) }]);
+    expect(waitingFor(run, store.state)).toEqual([
+      { stepId: 'ok', kind: 'approval', from: ['dba', 'sre'], message: 'approval of Go ahead: 1 of 2 from dba or sre', since: iso(5) },
+    ]);
   });
 
   it('lists a manual task, an operator decision and a paused run', () => {
@@ -104,7 +116,11 @@ describe('waitingFor and snapshot', () => {
 
   it('answers with every step in runbook order', () => {
     const s = snapshot(run, stateOf(run), T0);
-    expect(s.steps.map((x) => [x.id, x.status])).toEqual([['ok', 'pending'], ['m', 'pending'], ['h', 'pending']]);
+    expect(s.steps.map((x) => [x.id, x.status])).toEqual([
+      ['ok', 'pending'],
+      ['m', 'pending'],
+      ['h', 'pending'],
+    ]);
     expect(s).toMatchObject({ runId: 'run-1', runbookId: 'rb', status: 'running', waitingFor: [] });
   });
 });
@@ -138,7 +154,12 @@ describe('recoveryClock and runRecord', () => {
   it('records the run with its status and recovery figures', () => {
     const store = new RunStore(stateOf(run));
     store.patchRun({ achievedMs: 700_000, status: 'completed', finishedAt: iso(700_000) });
-    expect(runRecord(run, store.state, T0)).toMatchObject({ runId: 'run-1', status: 'completed', requester: 'alice', recovery: { targetMs: 600_000, achievedMs: 700_000, breached: true, endsAt: 'a' } });
+    expect(runRecord(run, store.state, T0)).toMatchObject({
+      runId: 'run-1',
+      status: 'completed',
+      requester: 'alice',
+      recovery: { targetMs: 600_000, achievedMs: 700_000, breached: true, endsAt: 'a' },
+    });
   });
 });
 
@@ -149,7 +170,11 @@ describe('templateContext and resumeState', () => {
     const store = new RunStore(stateOf(run));
     store.patchStep('a', { state: { status: 'succeeded', outputs: { n: 3 } } });
     store.patchStep('b', { state: { status: 'running' } });
-    expect(templateContext(run, store.state)).toEqual({ params: { region: 'eu' }, steps: { a: { status: 'succeeded', outputs: { n: 3 } } }, run: { id: 'run-1', mode: 'recovery', requester: 'alice' } });
+    expect(templateContext(run, store.state)).toEqual({
+      params: { region: 'eu' },
+      steps: { a: { status: 'succeeded', outputs: { n: 3 } } },
+      run: { id: 'run-1', mode: 'recovery', requester: 'alice' },
+    });
   });
 
   it('carries every step and counter across continue-as-new and restores them', () => {
@@ -158,7 +183,12 @@ describe('templateContext and resumeState', () => {
     store.patchStep('a', { doneOrder: 1, state: { status: 'succeeded', attempts: 2, execution: 2, outputs: { n: 3 } } }); // execution: its idempotency key
     const resume = resumeState(store.state, { timelineSeq: 42, notifications: 7 });
     expect(JSON.parse(JSON.stringify(resume))).toEqual(resume); // plain JSON
-    const restored = initialState(run.runbook.steps.map((s) => ({ id: s.id, action: s.action })), iso(999), T0 + 999, resume);
+    const restored = initialState(
+      run.runbook.steps.map((s) => ({ id: s.id, action: s.action })),
+      iso(999),
+      T0 + 999,
+      resume,
+    );
     expect(restored).toMatchObject({ startedAt: iso(0), clockStart: T0, paused: true, pausedSince: iso(3), achievedMs: 5, completions: 1, continued: 1 });
     expect(restored.steps.a).toEqual({ doneOrder: 1, state: store.state.steps.a!.state });
     expect(restored.steps.b!.state.status).toBe('pending');
