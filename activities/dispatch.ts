@@ -21,7 +21,7 @@ export async function runDispatch<T>(timeoutMs: number, what: string | (() => st
   const dispatch = ctx.info.attempt;
   const deadline = AbortSignal.timeout(timeoutMs);
   const signal = AbortSignal.any([ctx.cancellationSignal, deadline]);
-  heartbeat();
+  // No heartbeat at the start: each one is a call to the server, and most steps are over before the first beat.
   const beat = setInterval(() => heartbeat(), HEARTBEAT_EVERY_MS);
   try {
     return { result: await work(signal), dispatch };

@@ -49,7 +49,7 @@ export function notifyActivities({ store, config, smtpUrl, env }: ActivityDeps) 
       };
       const deliveryId = createHash('sha256').update(key).digest('hex').slice(0, 32);
       // Heartbeats let a lost worker be noticed in seconds (the workflow sets a heartbeat timeout) and carry cancellation.
-      heartbeat();
+      // None at the start: each one is a call to the server, and most deliveries are over well before the first beat.
       const beat = setInterval(() => heartbeat(), 3_000);
       try {
         const receipt = await channel.deliver({ key, deliveryId, target, name, message: clean, rendered, publicUrl: options.publicUrl, scrub }, config, io);
