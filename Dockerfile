@@ -3,7 +3,7 @@
 #   worker: node dist/worker/main.js
 #   setup:  node bin/lifeboat.js setup
 # Node 24 LTS on Debian (glibc), not Alpine: @temporalio/core-bridge ships prebuilt glibc binaries only.
-# Pinned to a release so a rebuild gets the same Node; raise it (both stages) to take security fixes.
+# Pinned to a release so a rebuild gets the same Node; raise it (one ARG for both stages) for security fixes.
 ARG NODE_IMAGE=node:24.22.3-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
