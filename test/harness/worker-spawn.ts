@@ -12,12 +12,20 @@ export async function writeWorkflowBundle(): Promise<string> {
   return bundlePath;
 }
 
-/** Starts a worker process on `taskQueue` and resolves once it polls. */
-export function startWorkerProcess(taskQueue: string, bundlePath: string): Promise<ChildProcess> {
+/**
+ * Starts a worker process on `taskQueue` and resolves once it polls. `o.env` overrides the suite's servers (e.g. its
+ * TEMPORAL_ADDRESS); `o.spawned` is told of the child at once, so a test can stop one that never became ready.
+ */
+export function startWorkerProcess(
+  taskQueue: string,
+  bundlePath: string,
+  o: { env?: Record<string, string>; spawned?: (child: ChildProcess) => void } = {},
+): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--require', path.join(__dirname, 'ts-register.js'), path.join(__dirname, 'worker-process.ts')], {
-    env: { ...process.env, LIFEBOAT_TEST_TASK_QUEUE: taskQueue, LIFEBOAT_TEST_BUNDLE: bundlePath },
+    env: { ...process.env, ...o.env, LIFEBOAT_TEST_TASK_QUEUE: taskQueue, LIFEBOAT_TEST_BUNDLE: bundlePath },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  o.spawned?.(child);
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('worker ready')) resolve(child);
@@ -26,10 +34,12 @@ export function startWorkerProcess(taskQueue: string, bundlePath: string): Promi
   });
 }
 
-/** Sends `signal` to a worker process and resolves once it has exited. */
-export async function stopWorkerProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+/** Sends `signal` to a worker process and resolves once it has exited; SIGKILLs it after `killAfterMs` if given. */
+export async function stopWorkerProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', killAfterMs?: number): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
   child.kill(signal);
+  const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
   await exited;
+  clearTimeout(timer);
 }

@@ -1,0 +1,35 @@
+// Starting the standalone API (api/main.ts) in a process of its own, as a cluster runs it next to its workers.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from '../../servers/process';
+
+export interface ApiProcess {
+  child: ChildProcess;
+  url: string;
+}
+
+/**
+ * Starts api/main.ts on a free port with `env` over the suite's environment (TEMPORAL_ADDRESS, MONGODB_URI,
+ * LIFEBOAT_ADMIN_TOKEN, TEMPORAL_TASK_QUEUE, ...) and an empty runbooks folder; resolves once it listens.
+ * `spawned` is told of the child at once, so a test can stop one that never became ready.
+ */
+export async function startApiProcess(env: Record<string, string>, spawned?: (child: ChildProcess) => void): Promise<ApiProcess> {
+  const port = await freePort();
+  const runbooks = mkdtempSync(path.join(os.tmpdir(), 'lifeboat-api-runbooks-'));
+  const child = spawn(process.execPath, ['--require', path.join(__dirname, 'ts-register.js'), path.resolve(__dirname, '../../api/main.ts')], {
+    env: { ...process.env, LIFEBOAT_RUNBOOKS: runbooks, ...env, HOST: '127.0.0.1', PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  spawned?.(child);
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('lifeboat api: listening on')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`API process exited with ${code} before it listened; its output: ${out}`)));
+  });
+  return { child, url: `http://127.0.0.1:${port}` };
+}
