@@ -16,11 +16,12 @@ export interface SuperviseOptions {
   stableMs?: number;
 }
 
-const defaultBackoff = (attempt: number) => Math.min(30_000, 1000 * 2 ** (attempt - 1));
+/** The default wait before restart attempt `n`: 1 s, 2 s, 4 s… capped at 30 s. */
+export const restartBackoffMs = (attempt: number) => Math.min(30_000, 1000 * 2 ** (attempt - 1));
 
 /** Starts the server with `start` and restarts it with backoff when it exits while we are not stopping it. */
 export async function supervise(name: string, start: () => Promise<Started>, o: SuperviseOptions): Promise<Supervised> {
-  const backoff = o.backoffMs ?? defaultBackoff;
+  const backoff = o.backoffMs ?? restartBackoffMs;
   const stableMs = o.stableMs ?? 60_000;
   let current = await start();
   let status: LocalServer['status'] = 'up';
