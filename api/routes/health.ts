@@ -54,7 +54,10 @@ export function healthRouter(deps: { client: Client; db: Db; namespace: string; 
       tag: 'operations',
       access: 'public',
       summary: 'Whether Temporal and MongoDB answer',
-      responses: { 200: { description: 'Both are up.', schema: Health }, 503: { description: 'Temporal or MongoDB is down, or a local server is restarting; the body says which.', schema: Health } },
+      responses: {
+        200: { description: 'Both are up.', schema: Health },
+        503: { description: 'Temporal or MongoDB is down, or a local server is restarting; the body says which.', schema: Health },
+      },
     },
     async ({ res }) => {
       const servers = deps.localServers?.(); // as they were when asked, before the probes wait

@@ -41,7 +41,12 @@ describe('supervise', () => {
     });
     for (let i = 1; i <= 3; i++) {
       child.starts.at(-1)!.child.kill('SIGKILL');
-      await waitFor(`restart ${i}`, async () => sup.state(), (s) => s.status === 'up' && s.restarts === i, 5_000);
+      await waitFor(
+        `restart ${i}`,
+        async () => sup.state(),
+        (s) => s.status === 'up' && s.restarts === i,
+        5_000,
+      );
     }
     expect(lines).toEqual([
       'Sleep exited (signal SIGKILL); restarting it in 0.01s (attempt 1)',
@@ -55,7 +60,12 @@ describe('supervise', () => {
     await new Promise((r) => setTimeout(r, 600));
     child.failNext(1);
     child.starts.at(-1)!.child.kill('SIGTERM');
-    await waitFor('restart 4', async () => sup.state(), (s) => s.status === 'up' && s.restarts === 4, 5_000);
+    await waitFor(
+      'restart 4',
+      async () => sup.state(),
+      (s) => s.status === 'up' && s.restarts === 4,
+      5_000,
+    );
     expect(lines.slice(6)).toEqual([
       'Sleep exited (signal SIGTERM); restarting it in 0.01s (attempt 1)',
       'Sleep did not restart: port 1 (Sleep) is already in use; restarting it in 0.02s (attempt 2)',
@@ -77,7 +87,12 @@ describe('supervise', () => {
     const child = sleeper();
     const sup = await supervise('Sleep', child.start, { log: (l) => lines.push(l) });
     child.starts[0]!.child.kill('SIGKILL');
-    await waitFor('the exit to be noticed', async () => sup.state(), (s) => s.status === 'restarting', 5_000);
+    await waitFor(
+      'the exit to be noticed',
+      async () => sup.state(),
+      (s) => s.status === 'restarting',
+      5_000,
+    );
     expect(lines).toEqual(['Sleep exited (signal SIGKILL); restarting it in 1s (attempt 1)']);
     // Stopping while a restart is pending cancels it: past the 1 s it would have waited, nothing was started again.
     await sup.stop();

@@ -78,7 +78,12 @@ async function killAndAwaitRestart(name: string, restartsBefore: number, timeout
   const { pid } = server(name);
   expect(pid).toEqual(expect.any(Number));
   process.kill(pid!, 'SIGKILL');
-  await waitFor(`${name} to be noticed as exited`, async () => server(name), (s) => s.status === 'restarting', 5_000);
+  await waitFor(
+    `${name} to be noticed as exited`,
+    async () => server(name),
+    (s) => s.status === 'restarting',
+    5_000,
+  );
   // The first restart waits 1 s before starting the child again: /health answers inside that window.
   const down = await health();
   expect(down.status).toBe(503);
