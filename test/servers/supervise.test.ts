@@ -3,6 +3,7 @@
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Health, LocalServer } from '../../api/routes/health';
@@ -73,8 +74,17 @@ const server = (name: string): LocalServer => {
   return s;
 };
 
-/** SIGKILLs the child, checks /health says it is restarting, then waits until it is back and /health is 200. */
-async function killAndAwaitRestart(name: string, restartsBefore: number, timeoutMs: number): Promise<Health> {
+/**
+ * SIGKILLs the child, runs `afterKill` once it has exited (which may keep it down), checks /health says it is restarting, runs
+ * `whileDown`, then waits until it is back and /health is 200; `attempt` is the attempt expected to bring it back.
+ */
+async function killAndAwaitRestart(
+  name: string,
+  timeoutMs: number,
+  o: { afterKill?: () => Promise<void>; whileDown?: () => Promise<void>; attempt?: number } = {},
+): Promise<Health> {
+  const restartsBefore = 0;
+  const attempt = o.attempt ?? 1;
   const { pid } = server(name);
   expect(pid).toEqual(expect.any(Number));
   process.kill(pid!, 'SIGKILL');
@@ -84,11 +94,13 @@ async function killAndAwaitRestart(name: string, restartsBefore: number, timeout
     (s) => s.status === 'restarting',
     5_000,
   );
-  // The first restart waits 1 s before starting the child again: /health answers inside that window.
+  await o.afterKill?.();
+  // The first restart waits 1 s before starting the child again: /health is asked inside that window.
   const down = await health();
   expect(down.status).toBe(503);
   expect(down.body.status).toBe('down');
   expect(down.body.servers).toContainEqual({ name, status: 'restarting', restarts: restartsBefore, lastExit: 'signal SIGKILL' });
+  await o.whileDown?.();
 
   const up = await waitFor(
     `${name} to be restarted and /health to be 200`,
@@ -101,7 +113,7 @@ async function killAndAwaitRestart(name: string, restartsBefore: number, timeout
   expect(after).toMatchObject({ status: 'up', lastExit: 'signal SIGKILL' });
   expect(after.pid).not.toBe(pid);
   expect(lines).toContain(`${name} exited (signal SIGKILL); restarting it in 1s (attempt 1)`);
-  expect(lines).toContain(`${name} restarted (attempt 1)`);
+  expect(lines).toContain(`${name} restarted (attempt ${attempt})`);
   return up.body;
 }
 
@@ -129,7 +141,25 @@ describe('the embedded default supervises its servers', () => {
     firstRunId = run.runId;
     await run.until('step a to run', (s) => s.steps.some((x) => x.id === 'a' && x.status === 'running'));
 
-    await killAndAwaitRestart('FerretDB', 0, 60_000);
+    // Its port is held (every connection dropped) until the run has moved on without the store, so the run's
+    // timeline and record writes meet FerretDB down and must be retried; the first restart attempt fails on it.
+    const port = Number(new URL(servers.mongoUri).port);
+    const holder = net.createServer((socket) => socket.destroy());
+    await killAndAwaitRestart('FerretDB', 60_000, {
+      attempt: 2,
+      afterKill: () => new Promise<void>((resolve, reject) => holder.once('error', reject).listen(port, '127.0.0.1', () => resolve())),
+      whileDown: async () => {
+        await run.until('both steps to succeed in the workflow while FerretDB is down', (s) => s.steps.every((x) => x.status === 'succeeded'));
+        await waitFor(
+          'the first restart attempt to fail on the held port',
+          async () => lines,
+          (l) => l.includes(`FerretDB did not restart: port ${port} (FerretDB) is already in use: stop what uses it or set FERRETDB_PORT; restarting it in 2s (attempt 2)`),
+          10_000,
+        );
+        expect(server('FerretDB').status).toBe('restarting');
+        await new Promise<void>((resolve) => holder.close(() => resolve()));
+      },
+    });
 
     // The data written before the kill is still there: the registered runbook and the run's timeline.
     expect(await getRunbook(lb.store.db, run.runbook)).toMatchObject({ runbook: { id: run.runbook }, version: 1 });
@@ -142,7 +172,7 @@ describe('the embedded default supervises its servers', () => {
   });
 
   it('restarts a SIGKILLed Temporal on its persisted db file: runs are still there and new ones complete', async () => {
-    await killAndAwaitRestart('Temporal', 0, 120_000);
+    await killAndAwaitRestart('Temporal', 120_000);
 
     // The namespace and the run finished before the kill survived the restart.
     const described = await lb.client.workflow.getHandle(firstRunId).describe();
