@@ -18,7 +18,7 @@ export interface Servers {
   notes: string[];
   /** The state of each server started here that is supervised (Temporal, FerretDB): restarted when it exits. */
   states(): LocalServer[];
-  /** Stops supervision first, then the servers started here. */
+  /** Stops the servers started here, each one's supervision ended first so it is not restarted. */
   stop(): Promise<void>;
 }
 
