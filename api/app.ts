@@ -8,7 +8,7 @@ import { bodyParsers } from './body';
 import { notFoundHandler, problemHandler } from './errors';
 import { controlRouter } from './routes/control';
 import { docsRouter } from './routes/docs';
-import { healthRouter } from './routes/health';
+import { healthRouter, type LocalServer } from './routes/health';
 import { metricsRouter } from './routes/metrics';
 import { RUNBOOK_SOURCE_ROUTES, runbooksRouter } from './routes/runbooks';
 import { runsRouter } from './routes/runs';
@@ -26,6 +26,8 @@ export interface ApiDeps {
   adminToken?: string;
   /** LIFEBOAT_METRICS_PUBLIC: serve /metrics without a token. */
   metricsPublic?: boolean;
+  /** The embedded default's supervised servers, shown by /health. */
+  localServers?: () => LocalServer[];
 }
 
 /** The HTTP API: thin routes over the services, problem+json for every error. */

@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker, type WorkerOptions } from '@temporalio/worker';
 import { createApp } from '../api/app';
 import { listen } from '../api/listen';
+import type { LocalServer } from '../api/routes/health';
 import type { Config } from '../config';
 import { RunService } from '../runs/service';
 import { connectStore, type Store } from '../store/connection';
@@ -28,6 +29,8 @@ export async function startLifeboat(o: {
   port?: number;
   workflowBundle?: WorkerOptions['workflowBundle'];
   log?: (line: string) => void;
+  /** The embedded default's supervised servers, shown by /health. */
+  localServers?: () => LocalServer[];
 }): Promise<Lifeboat> {
   const { config } = o;
   const taskQueue = o.taskQueue ?? config.TEMPORAL_TASK_QUEUE;
@@ -66,6 +69,7 @@ export async function startLifeboat(o: {
     runs,
     adminToken: config.LIFEBOAT_ADMIN_TOKEN,
     metricsPublic: config.LIFEBOAT_METRICS_PUBLIC,
+    localServers: o.localServers,
   });
   const server = await listen(app, o.port ?? config.PORT, config.HOST).catch(async (err: unknown) => {
     worker.shutdown();

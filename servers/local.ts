@@ -1,8 +1,10 @@
 import path from 'node:path';
+import type { LocalServer } from '../api/routes/health';
 import type { Config } from '../config';
 import { startFerretDb, mongoAnswers } from './ferretdb';
 import { startMailCatcher } from './mailcatcher';
 import { freePort, portAnswers, type Started } from './process';
+import { supervise, type Supervised } from './supervise';
 import { startTemporalDev, temporalAnswers } from './temporal';
 
 /** Where Lifeboat's servers are, and how to stop the ones started here. */
@@ -14,6 +16,9 @@ export interface Servers {
   /** Where the embedded mail catcher stores messages, when it is the SMTP server. */
   mailDir?: string;
   notes: string[];
+  /** The state of each server started here that is supervised (Temporal, FerretDB): restarted when it exits. */
+  states(): LocalServer[];
+  /** Stops the servers started here, each one's supervision ended first so it is not restarted. */
   stop(): Promise<void>;
 }
 
@@ -25,15 +30,21 @@ export interface Servers {
 export async function startServers(config: Config, o: { home: string; ephemeral?: boolean; log: (line: string) => void }): Promise<Servers> {
   const stops: Array<() => Promise<void>> = [];
   const notes: string[] = [];
+  const supervised: Supervised[] = [];
   const stop = async () => {
     for (const s of stops.reverse()) await s().catch(() => undefined);
   };
   const own = (s: Started | { stop(): Promise<void> }) => stops.push(() => s.stop());
+  const keep: Keep = async (name, start) => {
+    const s = await supervise(name, start, { log: o.log });
+    supervised.push(s);
+    own(s);
+  };
   try {
-    const temporal = await useTemporal(config, o, own, notes);
-    const mongo = await useMongo(config, o, own, notes);
+    const temporal = await useTemporal(config, o, keep, notes);
+    const mongo = await useMongo(config, o, keep, notes);
     const mail = await useMail(config, o, own, notes);
-    return { ...temporal, mongoUri: mongo, ...mail, notes, stop };
+    return { ...temporal, mongoUri: mongo, ...mail, notes, states: () => supervised.map((s) => s.state()), stop };
   } catch (err) {
     await stop();
     throw err;
@@ -41,9 +52,11 @@ export async function startServers(config: Config, o: { home: string; ephemeral?
 }
 
 type Own = (s: { stop(): Promise<void> }) => void;
+/** Starts a server under supervision (restarted on the same ports and data when it exits) and owns it. */
+type Keep = (name: string, start: () => Promise<Started>) => Promise<void>;
 type Opts = { home: string; ephemeral?: boolean; log: (line: string) => void };
 
-async function useTemporal(config: Config, o: Opts, own: Own, notes: string[]): Promise<{ temporalAddress: string; temporalUiUrl?: string }> {
+async function useTemporal(config: Config, o: Opts, keep: Keep, notes: string[]): Promise<{ temporalAddress: string; temporalUiUrl?: string }> {
   if (config.TEMPORAL_ADDRESS) {
     notes.push(`Temporal: ${config.TEMPORAL_ADDRESS} (TEMPORAL_ADDRESS)`);
     return { temporalAddress: config.TEMPORAL_ADDRESS };
@@ -56,7 +69,7 @@ async function useTemporal(config: Config, o: Opts, own: Own, notes: string[]): 
     return { temporalAddress: address, temporalUiUrl: uiUrl };
   }
   o.log(`starting Temporal dev server on ${address}${o.ephemeral ? '' : ` (data: ${path.join(o.home, 'temporal.db')})`}...`);
-  const started = await startTemporalDev({
+  const options = {
     port,
     uiPort: o.ephemeral ? undefined : config.TEMPORAL_UI_PORT,
     httpPort: await freePort(),
@@ -64,13 +77,13 @@ async function useTemporal(config: Config, o: Opts, own: Own, notes: string[]): 
     dbFile: o.ephemeral ? undefined : path.join(o.home, 'temporal.db'),
     namespace: config.TEMPORAL_NAMESPACE,
     logFile: path.join(o.home, 'logs', 'temporal.log'),
-  });
-  own(started);
+  };
+  await keep('Temporal', () => startTemporalDev(options));
   notes.push(`Temporal: started at ${address}`);
   return { temporalAddress: address, temporalUiUrl: uiUrl };
 }
 
-async function useMongo(config: Config, o: Opts, own: Own, notes: string[]): Promise<string> {
+async function useMongo(config: Config, o: Opts, keep: Keep, notes: string[]): Promise<string> {
   if (config.MONGODB_URI) {
     notes.push('MongoDB: MONGODB_URI');
     return config.MONGODB_URI;
@@ -83,7 +96,7 @@ async function useMongo(config: Config, o: Opts, own: Own, notes: string[]): Pro
   }
   const dataDir = path.join(o.home, 'ferretdb');
   o.log(`starting FerretDB on 127.0.0.1:${port} (data: ${dataDir})...`);
-  own(await startFerretDb({ port, dataDir, logFile: path.join(o.home, 'logs', 'ferretdb.log') }));
+  await keep('FerretDB', () => startFerretDb({ port, dataDir, logFile: path.join(o.home, 'logs', 'ferretdb.log') }));
   notes.push(`MongoDB: FerretDB started at 127.0.0.1:${port}`);
   return uri;
 }

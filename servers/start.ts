@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   const servers = await startServers(config, { home, log });
   let lifeboat;
   try {
-    lifeboat = await startLifeboat({ config, temporalAddress: servers.temporalAddress, mongoUri: servers.mongoUri, smtpUrl: servers.smtpUrl, log });
+    lifeboat = await startLifeboat({ config, temporalAddress: servers.temporalAddress, mongoUri: servers.mongoUri, smtpUrl: servers.smtpUrl, log, localServers: servers.states });
   } catch (err) {
     await servers.stop();
     throw err;

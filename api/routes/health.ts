@@ -7,7 +7,19 @@ import { addRoute } from '../route';
 const Probe = z.object({ status: z.enum(['up', 'down']), error: z.string().optional() });
 type Probe = z.infer<typeof Probe>;
 
-export const Health = z.object({ status: z.enum(['up', 'down']), temporal: Probe, mongodb: Probe }).meta({ id: 'Health' });
+/** A server the embedded default (`npm start`) started and supervises: `restarting` from its exit until it answers again. */
+export const LocalServer = z.object({
+  name: z.string(),
+  status: z.enum(['up', 'restarting', 'stopped']),
+  pid: z.number().int().optional(),
+  restarts: z.number().int(),
+  lastExit: z.string().optional().describe('How it last exited, e.g. "signal SIGKILL" or "code 1".'),
+});
+export type LocalServer = z.infer<typeof LocalServer>;
+
+export const Health = z
+  .object({ status: z.enum(['up', 'down']), temporal: Probe, mongodb: Probe, servers: z.array(LocalServer).optional().describe('Local servers the embedded default supervises.') })
+  .meta({ id: 'Health' });
 export type Health = z.infer<typeof Health>;
 
 async function probe(check: () => Promise<unknown>, timeoutMs = 2000): Promise<Probe> {
@@ -27,8 +39,11 @@ async function probe(check: () => Promise<unknown>, timeoutMs = 2000): Promise<P
   }
 }
 
-/** GET /health: Temporal and MongoDB separately; 503 when either is down. Unauthenticated, for load balancers. */
-export function healthRouter(deps: { client: Client; db: Db; namespace: string }): Router {
+/**
+ * GET /health: Temporal and MongoDB separately, and the local servers the embedded default supervises; 503 when
+ * either is down or a local server is restarting. Unauthenticated, for load balancers.
+ */
+export function healthRouter(deps: { client: Client; db: Db; namespace: string; localServers?: () => LocalServer[] }): Router {
   const router = Router();
   addRoute(
     router,
@@ -39,15 +54,19 @@ export function healthRouter(deps: { client: Client; db: Db; namespace: string }
       tag: 'operations',
       access: 'public',
       summary: 'Whether Temporal and MongoDB answer',
-      responses: { 200: { description: 'Both are up.', schema: Health }, 503: { description: 'Temporal or MongoDB is down; the body says which.', schema: Health } },
+      responses: {
+        200: { description: 'Both are up.', schema: Health },
+        503: { description: 'Temporal or MongoDB is down, or a local server is restarting; the body says which.', schema: Health },
+      },
     },
     async ({ res }) => {
+      const servers = deps.localServers?.(); // as they were when asked, before the probes wait
       const [temporal, mongodb] = await Promise.all([
         probe(() => deps.client.workflowService.describeNamespace({ namespace: deps.namespace })),
         probe(() => deps.db.command({ ping: 1 })),
       ]);
-      const up = temporal.status === 'up' && mongodb.status === 'up';
-      const answer: Health = { status: up ? 'up' : 'down', temporal, mongodb };
+      const up = temporal.status === 'up' && mongodb.status === 'up' && (servers ?? []).every((s) => s.status === 'up');
+      const answer: Health = { status: up ? 'up' : 'down', temporal, mongodb, ...(servers ? { servers } : {}) };
       res.status(up ? 200 : 503).json(answer);
     },
   );
