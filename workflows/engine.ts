@@ -13,7 +13,7 @@ import { runAttempts } from './execute';
 import { Notifier } from './notifications';
 import { readySteps, resumeState, runRecord, snapshot, targetMs, templateContext } from './project';
 import { rollBack } from './rollback';
-import { initialState, RunStore, type Halt, type SlotPatch } from './state';
+import { initialState, RunStore, type EngineState, type Halt, type SlotPatch } from './state';
 import { TimelineWriter } from './timeline';
 
 const { recordRun } = proxyActivities<Activities>({
@@ -246,16 +246,19 @@ export class RunEngine {
     else if (!halt && this.run.mode === 'drill') await rollBack(this, 'drill cleanup');
     const status = halt ? halt.status : 'completed';
     if (status === 'completed') this.recoveryAchieved();
-    this.store.patchRun({ status, finishedAt: new Date().toISOString() });
+    // The query keeps answering `running` until the final record and timeline are stored: a client that sees the
+    // run ended can read its whole timeline and its final record (the store is where reports and lists read from).
+    const final: EngineState = { ...this.store.state, status, finishedAt: new Date().toISOString() };
     upsertSearchAttributes([{ key: SEARCH_ATTRIBUTE.status, value: status }]);
-    const state = this.snapshot();
+    const state = snapshot(this.run, final, Date.now());
     const type = status === 'completed' ? 'run.completed' : status === 'aborted' ? 'run.aborted' : 'run.failed';
     this.timeline.emit(type, { actor: halt?.actor ?? 'lifeboat', detail: { error: halt?.reason, recovery: state.recovery } });
     this.notifier.notify(status === 'completed' ? 'run.completed' : 'run.failed', { detail: { status, error: halt?.reason, recovery: state.recovery } });
     await this.notifier.settled();
     await this.timeline.close();
     await this.recorded;
-    await recordRun(runRecord(this.run, this.store.state, Date.now()));
+    await recordRun(runRecord(this.run, final, Date.now()));
+    this.store.patchRun({ status, finishedAt: final.finishedAt });
     return state;
   }
 }
