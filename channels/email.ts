@@ -17,16 +17,7 @@ const schemas = (k: SchemaKit) => {
         .refine((v) => v === undefined || v.startsWith('smtp://') || v.startsWith('smtps://'), { message: 'SMTP_URL must start with smtp:// or smtps://' }),
       MAIL_FROM: z.string().trim().min(1).default('Lifeboat <lifeboat@localhost>'),
       /** Comma-separated emails told of every failure (run.failed, step.failed, decision.needed), whatever the runbook says. */
-      LIFEBOAT_NOTIFY_EMAIL: z
-        .string()
-        .default('')
-        .transform((s) =>
-          s
-            .split(',')
-            .map((x) => x.trim())
-            .filter((x) => x.length > 0),
-        )
-        .pipe(z.array(z.email({ error: 'LIFEBOAT_NOTIFY_EMAIL must be a comma-separated list of email addresses' }))),
+      LIFEBOAT_NOTIFY_EMAIL: k.commaList().pipe(z.array(z.email({ error: 'LIFEBOAT_NOTIFY_EMAIL must be a comma-separated list of email addresses' }))),
     },
   };
 };

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from '../contract/names';
 import { CHANNELS, type ChannelConfigShape } from '../channels';
-import { schemaKit } from '../model/kit';
+import { commaList, schemaKit } from '../model/kit';
 
 const optionalUrl = (what: string, protocols: string[]) =>
   z
@@ -56,15 +56,7 @@ export const ConfigVariables = z.object({
   /** Serve GET /metrics without a token (for Prometheus scrapers that cannot send one); otherwise it needs viewer. */
   LIFEBOAT_METRICS_PUBLIC: z.stringbool().default(false),
   /** Comma-separated executables that `command` steps may run. Empty means no command may run. */
-  LIFEBOAT_COMMAND_ALLOWLIST: z
-    .string()
-    .default('')
-    .transform((s) =>
-      s
-        .split(',')
-        .map((x) => x.trim())
-        .filter((x) => x.length > 0),
-    ),
+  LIFEBOAT_COMMAND_ALLOWLIST: commaList(),
   TEMPORAL_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
   TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
   FERRETDB_PORT: z.coerce.number().int().min(1).max(65535).default(27017),

@@ -62,6 +62,19 @@ export const CheckUntil = z
   })
   .meta({ id: 'RunbookCheckUntil' });
 
+/** A comma-separated environment variable as a list of its non-empty, trimmed items (empty when unset). */
+export function commaList() {
+  return z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter((x) => x.length > 0),
+    );
+}
+
 /** What a run is: a rehearsal (drill-safe steps) or the real thing. */
 export const Mode = z.enum(['drill', 'recovery']);
 export type Mode = z.infer<typeof Mode>;
@@ -89,5 +102,6 @@ export const schemaKit = {
   wholeNumber,
   staticOr,
   HTTP_URL,
+  commaList,
 } as const;
 export type SchemaKit = typeof schemaKit;

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { RecoveryClock } from '../contract/step';
+import { Mode } from '../model/kit';
 
 // Each type of event declares the shape of its `detail`, as the workflow writes it today.
 //
@@ -11,17 +13,8 @@ import { z } from 'zod';
 // keys, so a misspelt, missing or wrongly typed field in the workflow does not compile.
 
 const loose = z.looseObject;
-const RunMode = z.enum(['drill', 'recovery']);
-/** The run's recovery clock when it ended (RecoveryClock in contract/run.ts). */
-const Recovery = loose({
-  startedAt: z.string(),
-  endsAt: z.string().optional(),
-  targetMs: z.number().optional(),
-  elapsedMs: z.number(),
-  remainingMs: z.number().optional(),
-  achievedMs: z.number().optional(),
-  breached: z.boolean(),
-});
+/** The run's recovery clock when it ended: the contract's RecoveryClock, lenient on read like every detail. */
+const Recovery = RecoveryClock.loose();
 const RunEnd = { error: z.string().optional(), recovery: Recovery };
 const StepFailure = { error: z.string(), final: z.boolean() };
 const ApprovalAnswer = { comment: z.string().optional(), granted: z.number() };
@@ -37,7 +30,7 @@ function timelineEvents<F extends z.ZodRawShape>(fields: F) {
       runbook: z.string(),
       version: z.number(),
       hash: z.string(),
-      mode: RunMode,
+      mode: Mode,
       trigger: loose({ kind: z.string(), by: z.string() }),
       parameters: z.record(z.string(), z.unknown()),
       declaredAt: z.string().optional(),

@@ -9,11 +9,11 @@ import { renderDeep } from '../model/template';
 import type { StepRunner } from './port';
 import { describeError } from './failures';
 
-/** What running an action needs of a step; an `undo` with the step's id is one too. */
-export type ActionStep = { id: string; title?: string; timeout?: string } & (Pick<Step, 'action' | 'with'> | Undo);
+/** What running an action needs of a step; an `undo` with the step's id is one too (actions see it as an ActionStep). */
+export type RunnableStep = { id: string; title?: string; timeout?: string } & (Pick<Step, 'action' | 'with'> | Undo);
 
 /** The timeout of one attempt of a step: its own, else the action's default. */
-export function stepTimeoutMs(step: ActionStep): number {
+export function stepTimeoutMs(step: RunnableStep): number {
   const own = step.timeout ? parseDuration(step.timeout) : undefined;
   return own ?? actionOf(step.action).timeoutMs;
 }
@@ -22,7 +22,7 @@ export function stepTimeoutMs(step: ActionStep): number {
  * The step with its `with` templates rendered against the run so far. `{{ secrets.X }}` stays as written: secrets
  * are resolved only inside activities, so they never enter workflow history.
  */
-export function renderStep<T extends ActionStep>(step: T, ctx: ReferenceContext): T {
+export function renderStep<T extends RunnableStep>(step: T, ctx: ReferenceContext): T {
   // Rendering replaces template strings inside `with` and keeps its shape, which the runbook's validation checked.
   return { ...step, with: renderDeep(step.with, ctx, { keepSecrets: true }) } as T;
 }
