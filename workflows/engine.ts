@@ -11,7 +11,7 @@ import type { PinnedRun, RunState } from '../contract/run';
 import { valueAt } from '../runs/values';
 import { runAttempts } from './execute';
 import { Notifier } from './notifications';
-import { readySteps, resumeState, runRecord, snapshot, targetMs, templateContext } from './project';
+import { readySteps, resumeState, runRecord, snapshot, stepsById, targetMs, templateContext } from './project';
 import { rollBack } from './rollback';
 import { initialState, RunStore, type EngineState, type Halt, type SlotPatch } from './state';
 import { TimelineWriter } from './timeline';
@@ -43,7 +43,7 @@ export class RunEngine {
     const startedAt = new Date().toISOString();
     const steps = run.runbook.steps.map((s) => ({ id: s.id, title: s.title, action: s.action, expectedMs: s.expected ? parseDuration(s.expected) : undefined }));
     this.store = new RunStore(initialState(steps, startedAt, Date.parse(run.declaredAt ?? run.resume?.startedAt ?? startedAt), run.resume));
-    this.stepsById = new Map(run.runbook.steps.map((s) => [s.id, s]));
+    this.stepsById = stepsById(run);
     this.timeline = new TimelineWriter(run.runId, run.resume?.timelineSeq ?? 0);
     this.notifier = new Notifier(run, this.timeline, () => this.templateContext(), run.resume?.notifications ?? 0);
   }

@@ -26,8 +26,11 @@ export function readySteps(run: PinnedRun, state: Readonly<EngineState>): Step[]
   });
 }
 
+// Built once per runbook and shared by the engine and its message handlers (the runbook never changes in a run).
 const byIdCache = new WeakMap<PinnedRun['runbook'], Map<string, Step>>();
-function stepsById(run: PinnedRun): Map<string, Step> {
+
+/** The run's steps by id. */
+export function stepsById(run: PinnedRun): ReadonlyMap<string, Step> {
   let m = byIdCache.get(run.runbook);
   if (!m) byIdCache.set(run.runbook, (m = new Map(run.runbook.steps.map((s) => [s.id, s]))));
   return m;
