@@ -40,7 +40,7 @@ export async function saveRunbook(db: Db, runbook: Runbook, hash: string, source
   const heads = db.collection<HeadDoc>('runbooks');
   const versions = db.collection<VersionDoc>('runbook_versions');
   for (let tries = 0; tries < 20; tries++) {
-    const head = await heads.findOne({ _id: runbook.id });
+    const head = await currentHead(db, runbook.id);
     if (head?.hash === hash) return { version: head.latest, created: false };
     const version = (head?.latest ?? 0) + 1;
     const createdAt = new Date().toISOString();
@@ -86,11 +86,26 @@ function titleOf(version: VersionDoc): string | undefined {
   return typeof title === 'string' ? title : undefined;
 }
 
+// The head is a lower bound, not the truth: FerretDB evaluates a filter other than `{_id}` outside the write, so two
+// conditional head moves can both pass `latest < v` and the older one can land last. Version documents are inserted
+// under a unique _id and never change, so the real latest is found by walking forward from the head; a head found
+// behind (or missing, when its writer died after storing version 1) is moved forward on the way.
+async function currentHead(db: Db, id: string): Promise<HeadDoc | undefined> {
+  const heads = db.collection<HeadDoc>('runbooks');
+  const versions = db.collection<VersionDoc>('runbook_versions');
+  const head = await heads.findOne({ _id: id });
+  let newest: VersionDoc | undefined;
+  for (let next = await versions.findOne({ _id: `${id}@${(head?.latest ?? 0) + 1}` }); next; next = await versions.findOne({ _id: `${id}@${next.version + 1}` })) newest = next;
+  if (!newest) return head ?? undefined;
+  await moveHead(heads, { id, title: titleOf(newest) }, newest.version, newest.hash);
+  return { _id: id, latest: newest.version, hash: newest.hash, title: titleOf(newest) ?? id, updatedAt: newest.createdAt };
+}
+
 /** The latest version, or a given one; undefined when there is no such runbook or version. */
 export async function getRunbook(db: Db, id: string, version?: number): Promise<RunbookVersion | undefined> {
   let v = version;
   if (v === undefined) {
-    const head = await db.collection<HeadDoc>('runbooks').findOne({ _id: id });
+    const head = await currentHead(db, id);
     if (!head) return undefined;
     v = head.latest;
   }
@@ -101,6 +116,7 @@ export async function getRunbook(db: Db, id: string, version?: number): Promise<
 
 /** Every runbook's latest version number and title. */
 export async function listRunbooks(db: Db): Promise<Array<{ id: string; latest: number; hash: string; title: string; updatedAt: string }>> {
-  const heads = await db.collection<HeadDoc>('runbooks').find({}).toArray();
+  const stored = await db.collection<HeadDoc>('runbooks').find({}).toArray();
+  const heads = await Promise.all(stored.map(async (h) => (await currentHead(db, h._id)) ?? h));
   return heads.map(({ _id, ...h }) => ({ id: _id, ...h })).sort((a, b) => a.id.localeCompare(b.id));
 }

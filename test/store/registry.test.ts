@@ -88,4 +88,25 @@ describe('saveRunbook with concurrent writers', () => {
     expect(await saveRunbook(store.db, next.runbook, next.hash)).toEqual({ version: N + 1, created: true });
     expect(await saveRunbook(store.db, next.runbook, next.hash)).toEqual({ version: N + 1, created: false });
   });
+
+  // What a lost race leaves behind on FerretDB, set up deterministically: a late writer moved the head back, or a
+  // writer died between storing version 1 and creating the head.
+  it('reads past a head that a late writer moved back, and does not take an older definition for the latest', async () => {
+    const id = newId();
+    const defs = [0, 1, 2].map((i) => definition(id, i));
+    for (const d of defs) await saveRunbook(store.db, d.runbook, d.hash);
+    await store.db.collection<{ _id: string; latest: number; hash: string }>('runbooks').updateOne({ _id: id }, { $set: { latest: 1, hash: defs[0]!.hash } });
+    expect(await getRunbook(store.db, id)).toMatchObject({ version: 3, hash: defs[2]!.hash });
+    expect((await listRunbooks(store.db)).find((r) => r.id === id)).toMatchObject({ latest: 3, hash: defs[2]!.hash, title: 'Variant 2' });
+    expect(await saveRunbook(store.db, defs[0]!.runbook, defs[0]!.hash)).toEqual({ version: 4, created: true });
+  });
+
+  it('finds a runbook whose head was never written', async () => {
+    const id = newId();
+    const d = definition(id, 0);
+    await saveRunbook(store.db, d.runbook, d.hash);
+    await store.db.collection<{ _id: string }>('runbooks').deleteOne({ _id: id });
+    expect(await getRunbook(store.db, id)).toMatchObject({ version: 1, hash: d.hash });
+    expect(await saveRunbook(store.db, d.runbook, d.hash)).toEqual({ version: 1, created: false });
+  });
 });
