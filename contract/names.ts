@@ -24,6 +24,10 @@ export const FAILURE = {
   manualFailed: 'ManualFailed',
   childRunFailed: 'ChildRunFailed',
   secretMissing: 'SecretMissing',
+  /** A secret would go to a host that neither the runbook's text nor LIFEBOAT_SECRET_<NAME>_HOSTS names. */
+  secretHostDenied: 'SecretHostDenied',
+  /** The egress policy refuses the address a request would go to (LIFEBOAT_EGRESS_ALLOW/_DENY). */
+  egressDenied: 'EgressDenied',
   httpError: 'HttpError',
   unexpectedStatus: 'UnexpectedStatus',
   badCommand: 'BadCommand',

@@ -11,6 +11,7 @@ import { startLifeboat } from './lifeboat';
 import { startServers } from './local';
 
 const log = (line: string) => console.log(`lifeboat: ${line}`);
+const LOOPBACK = '127.0.0.0/8,::1';
 
 async function main(): Promise<void> {
   // LIFEBOAT_HOME is read ahead of the rest: the admin token the full configuration needs may be kept there.
@@ -18,6 +19,11 @@ async function main(): Promise<void> {
   mkdirSync(home, { recursive: true });
   const tokenFile = path.join(home, 'admin-token');
   if (!process.env.LIFEBOAT_ADMIN_TOKEN) process.env.LIFEBOAT_ADMIN_TOKEN = adminToken(tokenFile);
+  // The embedded default runs next to what it manages, so it may reach this machine; a deployment says so itself.
+  if (process.env.LIFEBOAT_EGRESS_ALLOW === undefined) {
+    process.env.LIFEBOAT_EGRESS_ALLOW = LOOPBACK;
+    log(`egress: loopback (${LOOPBACK}) is allowed for the embedded default; set LIFEBOAT_EGRESS_ALLOW to change that`);
+  }
   const config = loadConfig();
   assertNotificationConfig(config, (w) => log(`warning: ${w}`));
   // We own shutdown: Ctrl-C stops the API and worker first, then the servers we started.
