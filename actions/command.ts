@@ -26,7 +26,14 @@ export const command = defineAction({
   secrets: { in: ['argv', 'env'] },
   async run(step, ctx): Promise<Outcome> {
     const w = step.with;
-    const call = attemptActivities(ctx.timeoutMs).runCommand({ argv: w.argv, cwd: w.cwd, env: w.env, idempotencyKey: ctx.key, timeoutMs: ctx.timeoutMs, secrets: step.secrets ?? [] });
+    const call = attemptActivities(ctx.timeoutMs).runCommand({
+      argv: w.argv,
+      cwd: w.cwd,
+      env: w.env,
+      idempotencyKey: ctx.key,
+      timeoutMs: ctx.timeoutMs,
+      secrets: step.secrets ?? [],
+    });
     const result = await dispatched(ctx, call);
     return { kind: 'succeeded', result };
   },

@@ -66,10 +66,12 @@ function allowedExecutable(exe: string, allowlist: readonly string[]): string {
 function allowedCwd(cwd: string | undefined, roots: readonly string[]): string | undefined {
   if (cwd === undefined) return undefined;
   const real = path.isAbsolute(cwd) ? realpath(cwd) : undefined;
-  const inside = real !== undefined && roots.some((root) => {
-    const r = realpath(root);
-    return r !== undefined && (real === r || real.startsWith(r.endsWith(path.sep) ? r : r + path.sep));
-  });
+  const inside =
+    real !== undefined &&
+    roots.some((root) => {
+      const r = realpath(root);
+      return r !== undefined && (real === r || real.startsWith(r.endsWith(path.sep) ? r : r + path.sep));
+    });
   if (!inside) {
     throw refuse(
       `cwd ${cwd} is not ${path.isAbsolute(cwd) ? 'an existing directory ' : 'an absolute path '}under LIFEBOAT_COMMAND_ROOTS (${roots.length ? roots.join(', ') : 'none: steps may not set cwd'})`,

@@ -99,10 +99,7 @@ export async function sendOutbound(req: OutboundRequest, o: OutboundOptions): Pr
     const keepsBody = res.status === 307 || res.status === 308;
     const sameOrigin = next.origin === url.origin;
     if (!sameOrigin && keepsBody && current.body !== undefined && o.secretBody) {
-      throw ApplicationFailure.nonRetryable(
-        `was redirected to ${next.origin}, another origin, with a body that carries a secret; not followed`,
-        FAILURE.secretHostDenied,
-      );
+      throw ApplicationFailure.nonRetryable(`was redirected to ${next.origin}, another origin, with a body that carries a secret; not followed`, FAILURE.secretHostDenied);
     }
     const headers = { ...current.headers };
     if (!sameOrigin) {
@@ -164,7 +161,9 @@ function exchange(req: OutboundRequest, url: URL, o: OutboundOptions, signal: Ab
         (text) => resolve({ status: res.statusCode ?? 0, headers: flatHeaders(res.headers), text, url: url.toString() }),
         (err: unknown) => {
           res.destroy();
-          fail(err instanceof TooLarge ? ApplicationFailure.retryable(`the answer's body is larger than ${o.maxBodyBytes} bytes (LIFEBOAT_HTTP_MAX_BODY)`, FAILURE.httpError) : err);
+          fail(
+            err instanceof TooLarge ? ApplicationFailure.retryable(`the answer's body is larger than ${o.maxBodyBytes} bytes (LIFEBOAT_HTTP_MAX_BODY)`, FAILURE.httpError) : err,
+          );
         },
       );
     });
@@ -178,7 +177,14 @@ class TooLarge extends Error {}
 function decoded(res: http.IncomingMessage): Readable {
   const encoding = String(res.headers['content-encoding'] ?? '').toLowerCase();
   // The cap applies to the decoded body, so a small compressed answer cannot inflate past it.
-  const inflate = encoding === 'gzip' || encoding === 'x-gzip' ? zlib.createGunzip() : encoding === 'deflate' ? zlib.createInflate() : encoding === 'br' ? zlib.createBrotliDecompress() : undefined;
+  const inflate =
+    encoding === 'gzip' || encoding === 'x-gzip'
+      ? zlib.createGunzip()
+      : encoding === 'deflate'
+        ? zlib.createInflate()
+        : encoding === 'br'
+          ? zlib.createBrotliDecompress()
+          : undefined;
   if (inflate === undefined) return res;
   res.on('error', (err) => inflate.destroy(err));
   return res.pipe(inflate);

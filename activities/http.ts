@@ -62,7 +62,9 @@ async function send(req: HttpRequest, sealed: Unsealed<HttpRequest>, s: Sender, 
     body = JSON.stringify(r.json);
     if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
   }
-  const secretHeaders = new Set((r.secrets ?? []).filter((slot) => slot.path[0] === 'headers' && slot.parts.some((p) => 'secret' in p)).map((slot) => String(slot.path[1]).toLowerCase()));
+  const secretHeaders = new Set(
+    (r.secrets ?? []).filter((slot) => slot.path[0] === 'headers' && slot.parts.some((p) => 'secret' in p)).map((slot) => String(slot.path[1]).toLowerCase()),
+  );
   const secretBody = (r.secrets ?? []).some((slot) => (slot.path[0] === 'json' || slot.path[0] === 'body') && slot.parts.some((p) => 'secret' in p));
   let res;
   try {

@@ -85,7 +85,11 @@ export const ConfigVariables = z.object({
   /** CIDRs outbound HTTP may never reach, in addition to link-local and cloud metadata addresses. */
   LIFEBOAT_EGRESS_DENY: cidrList('LIFEBOAT_EGRESS_DENY'),
   /** The largest response body (after decompression) an http or check step reads, in bytes. */
-  LIFEBOAT_HTTP_MAX_BODY: z.coerce.number().int().min(1024, 'LIFEBOAT_HTTP_MAX_BODY must be at least 1024 bytes').default(1024 * 1024),
+  LIFEBOAT_HTTP_MAX_BODY: z.coerce
+    .number()
+    .int()
+    .min(1024, 'LIFEBOAT_HTTP_MAX_BODY must be at least 1024 bytes')
+    .default(1024 * 1024),
   /** How long one outbound request (headers and body) may take, at most; the step's own timeout may end it sooner. */
   LIFEBOAT_HTTP_TIMEOUT: z
     .string()

@@ -397,7 +397,7 @@ const cases: Case[] = [
     src: withSteps('  - id: a\n    action: notify\n    with: { channel: email, recipients: [x@example.com], body: "token {{ secrets.TOKEN }}" }\n'),
     path: 'steps[0].with.body',
     line: 6,
-    message: "{{ secrets.TOKEN }} is not allowed here: a notify step never sends a secret in its message",
+    message: '{{ secrets.TOKEN }} is not allowed here: a notify step never sends a secret in its message',
   },
   {
     name: 'a secret where its action never puts one in',
@@ -408,7 +408,9 @@ const cases: Case[] = [
   },
   {
     name: "a secret in a notification rule's recipients",
-    src: withSteps('  - id: a\n    action: wait\n    with: { duration: 1s }\n') + 'notifications:\n  - { channel: email, recipients: ["{{ secrets.TOKEN }}"], events: [run.failed] }\n',
+    src:
+      withSteps('  - id: a\n    action: wait\n    with: { duration: 1s }\n') +
+      'notifications:\n  - { channel: email, recipients: ["{{ secrets.TOKEN }}"], events: [run.failed] }\n',
     path: 'notifications[0].recipients[0]',
     line: 8,
     message: "a notification rule may use a secret only as a webhook's url or a PagerDuty routingKey",

@@ -84,7 +84,9 @@ describe('the command policy', () => {
     await expect(runCommand({ argv: ['node', '-e', '0'], cwd: '/etc' })).rejects.toThrow('cwd /etc is not an existing directory under LIFEBOAT_COMMAND_ROOTS (none');
     const inside = await runCommand({ argv: ['node', '-e', 'process.stdout.write(process.cwd())'], cwd: dir }, { LIFEBOAT_COMMAND_ROOTS: tmpdir() });
     expect(inside.result.stdout).toBe(realpathSync(dir));
-    await expect(runCommand({ argv: ['node', '-e', '0'], cwd: `${dir}/../../etc` }, { LIFEBOAT_COMMAND_ROOTS: dir })).rejects.toThrow('is not an existing directory under LIFEBOAT_COMMAND_ROOTS');
+    await expect(runCommand({ argv: ['node', '-e', '0'], cwd: `${dir}/../../etc` }, { LIFEBOAT_COMMAND_ROOTS: dir })).rejects.toThrow(
+      'is not an existing directory under LIFEBOAT_COMMAND_ROOTS',
+    );
   });
 
   it("kills the program's whole process group at the step timeout, children included", async () => {
@@ -96,7 +98,12 @@ describe('the command policy', () => {
     expect(final.steps[0]!.error).toMatch(/timed out after 2s/);
     const pid = Number(readFileSync(pidFile, 'utf8'));
     try {
-      await waitFor('the child to be gone', async () => alive(pid), (up) => !up, 10_000);
+      await waitFor(
+        'the child to be gone',
+        async () => alive(pid),
+        (up) => !up,
+        10_000,
+      );
     } finally {
       if (alive(pid)) process.kill(pid, 'SIGKILL');
     }

@@ -64,7 +64,10 @@ describe('the egress policy', () => {
     const run = await startRun(lb, oneStep({ url: 'http://169.254.169.254/latest/meta-data/iam/security-credentials/' }));
     const final = await run.result();
     expect(final.status).toBe('failed');
-    expect(final.steps[0]).toMatchObject({ attempts: 1, error: expect.stringContaining('http://169.254.169.254 is refused by the egress policy: 169.254.169.254 is a cloud metadata address') });
+    expect(final.steps[0]).toMatchObject({
+      attempts: 1,
+      error: expect.stringContaining('http://169.254.169.254 is refused by the egress policy: 169.254.169.254 is a cloud metadata address'),
+    });
   });
 
   it('checks every redirect: one to the metadata address is refused', async () => {
@@ -93,7 +96,9 @@ describe('the egress policy', () => {
   it('checks the addresses a name resolves to, not the name', async () => {
     const policy = egressPolicy({ LIFEBOAT_EGRESS_ALLOW: [], LIFEBOAT_EGRESS_DENY: [] });
     const o = { policy, signal: new AbortController().signal, maxBodyBytes: 1024, timeoutMs: 5_000, maxRedirects: 0 };
-    await expect(sendOutbound({ method: 'GET', url: `http://localhost:${target.port}/`, headers: {} }, o)).rejects.toThrow(/refused by the egress policy: localhost resolves to (127\.0\.0\.1|::1) is a link-local, loopback/);
+    await expect(sendOutbound({ method: 'GET', url: `http://localhost:${target.port}/`, headers: {} }, o)).rejects.toThrow(
+      /refused by the egress policy: localhost resolves to (127\.0\.0\.1|::1) is a link-local, loopback/,
+    );
     await expect(sendOutbound({ method: 'GET', url: `http://[::ffff:127.0.0.1]:${target.port}/`, headers: {} }, o)).rejects.toThrow(/refused by the egress policy/);
     expect(target.calls.filter((c) => c.path === '/').length).toBe(0);
   });

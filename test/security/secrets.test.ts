@@ -15,7 +15,14 @@ import { waitFor } from '../harness/wait';
 const SECRET = `sk-${randomUUID()}`;
 const OTHER = `ok-${randomUUID()}`;
 // The value, and the middle of its base64 at each byte alignment (as it appears inside a longer encoded text).
-const forms = (value: string) => [value, ...[0, 1, 2].map((k) => Buffer.from('\0'.repeat(k) + value).toString('base64').slice(4, -4))];
+const forms = (value: string) => [
+  value,
+  ...[0, 1, 2].map((k) =>
+    Buffer.from('\0'.repeat(k) + value)
+      .toString('base64')
+      .slice(4, -4),
+  ),
+];
 
 type Call = { path: string; headers: http.IncomingHttpHeaders; body: string };
 
@@ -117,7 +124,10 @@ describe('secrets by structure', () => {
   it('sends a secret to a host a parameter chose when LIFEBOAT_SECRET_<NAME>_HOSTS lists it', async () => {
     const run = await startRun(
       lb,
-      { parameters: { api: { type: 'string' } }, steps: [{ id: 'zone', action: 'http', with: { url: '{{ params.api }}/listed', headers: { 'X-Key': '{{ secrets.SEC_LISTED }}' } } }] },
+      {
+        parameters: { api: { type: 'string' } },
+        steps: [{ id: 'zone', action: 'http', with: { url: '{{ params.api }}/listed', headers: { 'X-Key': '{{ secrets.SEC_LISTED }}' } } }],
+      },
       { parameters: { api: `http://localhost:${thief.port}` } },
     );
     expect((await run.result()).status).toBe('completed');
@@ -129,7 +139,10 @@ describe('secrets by structure', () => {
     for (const tail of [`@127.0.0.1:${thief.port}/x`, `.nip.io/x`]) {
       const run = await startRun(
         lb,
-        { parameters: { p: { type: 'string' } }, steps: [{ id: 'z', action: 'http', timeout: '5s', with: { url: `http://127.0.0.1{{ params.p }}`, headers: { 'X-Key': '{{ secrets.SEC_TOKEN }}' } } }] },
+        {
+          parameters: { p: { type: 'string' } },
+          steps: [{ id: 'z', action: 'http', timeout: '5s', with: { url: `http://127.0.0.1{{ params.p }}`, headers: { 'X-Key': '{{ secrets.SEC_TOKEN }}' } } }],
+        },
         { parameters: { p: tail } },
       );
       const final = await run.result();
@@ -143,7 +156,12 @@ describe('secrets masked everywhere', () => {
   it('masks a secret a target echoes in its headers, body and error, in every encoding', async () => {
     const run = await startRun(lb, {
       steps: [
-        { id: 'echo', action: 'http', with: { url: `${echo.url}/echo`, headers: { Authorization: 'Bearer {{ secrets.SEC_TOKEN }}' } }, outputs: { said: 'body', header: 'headers' } },
+        {
+          id: 'echo',
+          action: 'http',
+          with: { url: `${echo.url}/echo`, headers: { Authorization: 'Bearer {{ secrets.SEC_TOKEN }}' } },
+          outputs: { said: 'body', header: 'headers' },
+        },
         { id: 'fail', action: 'http', needs: ['echo'], onFailure: 'continue', with: { url: `${echo.url}/fail`, headers: { Authorization: 'Bearer {{ secrets.SEC_TOKEN }}' } } },
       ],
     });
@@ -175,16 +193,32 @@ describe('secrets masked everywhere', () => {
           {
             id: 'echo',
             action: 'http',
-            with: { method: 'POST', url: `${echo.url}/all?k={{ secrets.SEC_TOKEN }}`, headers: { Authorization: 'Bearer {{ secrets.SEC_TOKEN }}', 'X-Smuggle': '{{ params.a }}{{ params.b }}' }, json: { token: '{{ secrets.SEC_TOKEN }}' } },
+            with: {
+              method: 'POST',
+              url: `${echo.url}/all?k={{ secrets.SEC_TOKEN }}`,
+              headers: { Authorization: 'Bearer {{ secrets.SEC_TOKEN }}', 'X-Smuggle': '{{ params.a }}{{ params.b }}' },
+              json: { token: '{{ secrets.SEC_TOKEN }}' },
+            },
             outputs: { said: 'body', headers: 'headers' },
           },
-          { id: 'cmd', action: 'command', needs: ['echo'], with: { argv: [process.execPath, '-e', script], env: { TOKEN: '{{ secrets.SEC_TOKEN }}' } }, outputs: { out: 'stdout', err: 'stderr' } },
+          {
+            id: 'cmd',
+            action: 'command',
+            needs: ['echo'],
+            with: { argv: [process.execPath, '-e', script], env: { TOKEN: '{{ secrets.SEC_TOKEN }}' } },
+            outputs: { out: 'stdout', err: 'stderr' },
+          },
           { id: 'fail', action: 'http', needs: ['cmd'], onFailure: 'continue', with: { url: `${echo.url}/fail`, headers: { Authorization: 'Bearer {{ secrets.SEC_TOKEN }}' } } },
           {
             id: 'tell',
             action: 'notify',
             needs: ['fail'],
-            with: { channel: 'email', recipients: [inbox], subject: 'echo {{ steps.echo.outputs.headers }}', body: 'said {{ steps.echo.outputs.said }} / {{ steps.cmd.outputs.out }} {{ steps.cmd.outputs.err }} {{ params.a }}{{ params.b }}' },
+            with: {
+              channel: 'email',
+              recipients: [inbox],
+              subject: 'echo {{ steps.echo.outputs.headers }}',
+              body: 'said {{ steps.echo.outputs.said }} / {{ steps.cmd.outputs.out }} {{ steps.cmd.outputs.err }} {{ params.a }}{{ params.b }}',
+            },
           },
         ],
         notifications: [{ channel: 'email', recipients: [inbox], events: ['step.failed', 'run.finished'] }],
