@@ -5,6 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { literalHost } from '../../activities/secrets';
+import type { SealedPart } from '../../model/template';
+import { masker } from '../../notify/scrub';
 import { readTimeline } from '../../store/timeline';
 import { apiClient } from '../harness/http';
 import { startTestLifeboat } from '../harness/lifeboat';
@@ -257,5 +260,40 @@ describe('secrets masked everywhere', () => {
         if (text.includes(form)) throw new Error(`the secret (as ${form === SECRET ? 'itself' : 'an encoded form'}) is in the ${place}`);
       }
     }
+  });
+});
+
+describe('the mask', () => {
+  it('masks a value as itself, in base64 at any alignment, base64url, URL-encoded and JSON-escaped', () => {
+    const value = 'p@ss/w+rd"\\ü-0123';
+    const mask = masker([value]);
+    const texts = [
+      `x ${value} y`,
+      Buffer.from(`user:${value}`).toString('base64'),
+      Buffer.from(`ab${value}cd`).toString('base64'),
+      Buffer.from(value).toString('base64url'),
+      `q=${encodeURIComponent(value)}&`,
+      JSON.stringify({ v: value }),
+    ];
+    for (const text of texts) {
+      const masked = mask(text);
+      expect(masked).toContain('***');
+      for (const form of forms(value)) expect(masked).not.toContain(form);
+    }
+  });
+});
+
+describe('a host the runbook writes', () => {
+  const url = (parts: SealedPart[]) => literalHost(parts, new URL(parts.map((p) => ('text' in p ? p.text : 'value' in p ? p.value : 'secret')).join('')), {});
+  it('is one whose scheme and host come before any run value', () => {
+    expect(url([{ text: 'https://api.example.com/zones/' }, { value: 'x' }])).toBe('api.example.com');
+    expect(url([{ text: 'https://api.example.com?zone=' }, { value: 'x' }])).toBe('api.example.com');
+    expect(url([{ text: 'https://api.example.com:8443/a' }])).toBe('api.example.com:8443');
+  });
+  it('is not one a run value could continue or replace', () => {
+    expect(url([{ value: 'https://evil.example' }, { text: '/zones' }])).toBeUndefined();
+    expect(url([{ text: 'https://api.example.com' }, { value: '.evil.example/x' }])).toBeUndefined();
+    expect(url([{ text: 'https://api.example.com' }, { value: '@evil.example/x' }])).toBeUndefined();
+    expect(url([{ text: 'https://' }, { value: 'evil.example' }, { text: '/x' }])).toBeUndefined();
   });
 });
