@@ -127,3 +127,50 @@ export function registeredRoutes(app: Application): RegisteredRoute[] {
   visit(Reflect.get(app.router, 'stack'));
   return found;
 }
+
+// Express answers a known path with an unknown method 404, as if the path did not exist; the document says which
+// methods each path has, so the app says so too. Paths use `:param` segments only (see Operation.path).
+const allowCache = new WeakMap<Application, Array<{ pattern: RegExp; params: number; methods: Set<string> }>>();
+
+/**
+ * The methods the app serves on `path` (GET implies HEAD), or none when no route has this path. As in OpenAPI, a
+ * concrete path wins over a templated one: `/runbooks/validate` is not `/runbooks/{id}`.
+ */
+export function allowedMethods(app: Application, path: string): string[] {
+  let table = allowCache.get(app);
+  if (!table) {
+    const byPath = new Map<string, Set<string>>();
+    for (const r of registeredRoutes(app)) {
+      const methods = byPath.get(r.path) ?? new Set<string>();
+      methods.add(r.method.toUpperCase());
+      if (r.method === 'get') methods.add('HEAD');
+      byPath.set(r.path, methods);
+    }
+    table = [...byPath].map(([p, methods]) => ({ pattern: routePattern(p), params: (p.match(/:/g) ?? []).length, methods }));
+    allowCache.set(app, table);
+  }
+  const matches = table.filter((t) => t.pattern.test(path));
+  const fewest = Math.min(...matches.map((m) => m.params));
+  return [...new Set(matches.filter((m) => m.params === fewest).flatMap((m) => [...m.methods]))];
+}
+
+function routePattern(path: string): RegExp {
+  const source = path
+    .split(/(:[A-Za-z0-9_]+)/)
+    .map((part) => (part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('');
+  // Like express: case-insensitive, one trailing slash ignored.
+  return new RegExp(`^${source}/?$`, 'i');
+}
+
+/**
+ * First in the app, before authentication (the document is public): OPTIONS on a known path answers its methods in
+ * `Allow`; any other method it does not serve is 405 problem+json with `Allow`.
+ */
+export const methodNotAllowed: RequestHandler = (req, res, next) => {
+  const allowed = allowedMethods(req.app, req.path);
+  if (allowed.length === 0 || allowed.includes(req.method)) return next();
+  res.set('Allow', [...allowed, 'OPTIONS'].join(', '));
+  if (req.method === 'OPTIONS') return void res.status(204).end();
+  next(new HttpError(405, 'method-not-allowed', `${req.path} does not answer ${req.method}; it answers ${allowed.join(', ')}`));
+};
