@@ -15,6 +15,8 @@ export interface ResponseDoc {
   schema?: z.ZodType;
   /** Defaults to application/json when a schema is given. */
   contentType?: string;
+  /** A text/event-stream answer: each event type (`message` when a frame names none) with the schema of its JSON `data`. */
+  events?: Record<string, { description: string; data: z.ZodType; id?: boolean }>;
 }
 
 /**
@@ -69,14 +71,30 @@ export function addRoute<P extends Schema = undefined, Q extends Schema = undefi
     await handler({
       params: parsePart(op.params, req.params, 'path'),
       query: parsePart(op.query, req.query, 'query'),
-      // JSON bodies are objects (no body reads as {}); source bodies arrive as text (no body reads as '').
-      body: parsePart(op.body, req.body ?? (op.bodyContent ? '' : {}), 'body'),
+      body: parsePart(op.body, bodyOf(op, req), 'body'),
       req,
       res,
     });
   };
   route[op.method](accessCheck(op.access), run);
   operations.set(route, op);
+}
+
+/**
+ * Whether the operation needs a request body, as the document says: always for source (runbook) bodies, and for a
+ * JSON body when an empty object does not satisfy its schema. An optional JSON body that is missing reads as {}.
+ */
+export function bodyRequired(op: Operation): boolean {
+  if (op.bodyContent) return true;
+  return op.body !== undefined && !op.body.safeParse({}).success;
+}
+
+function bodyOf(op: Operation, req: Request): unknown {
+  const body: unknown = req.body;
+  if (!op.bodyContent) return body ?? {};
+  // Source bodies arrive as text; an empty one is no runbook at all, not an invalid one.
+  if (body === undefined || body === '') throw new HttpError(400, 'missing-body', 'send the runbook as the request body (YAML or JSON)', [{ path: 'body', message: 'required' }]);
+  return body;
 }
 
 function parsePart<S extends Schema>(schema: S | undefined, value: unknown, where: string): Parsed<S> {

@@ -8,6 +8,7 @@ import { apiClient, type Json } from '../harness/http';
 import { startTestLifeboat } from '../harness/lifeboat';
 import { registerRunbook, startRun } from '../harness/runs';
 import { readSse } from '../harness/sse';
+import { waitFor } from '../harness/wait';
 
 let lb: Awaited<ReturnType<typeof startTestLifeboat>>;
 let api: ReturnType<typeof apiClient>;
@@ -154,6 +155,11 @@ describe('rules the document states', () => {
     const runbook = await registerRunbook(lb, { steps: [{ id: 'pause', action: 'wait', with: { duration: '10ms' } }] });
     const service = new RunService({ client: lb.client, db: lb.store.db, taskQueue: lb.taskQueue });
     for (let i = 0; i < 2; i++) await service.trigger({ runbook, mode: 'drill' }, 'alice', { kind: 'api', by: 'alice' });
+    await waitFor(
+      'both runs listed',
+      () => api.get(`/runs?runbook=${runbook}`),
+      (r) => r.body.runs.length === 2,
+    );
     const first = await api.get(`/runs?runbook=${runbook}&limit=1`);
     expect(first.body.next).toMatch(pattern);
     const second = await api.get(`/runs?runbook=${runbook}&limit=1&cursor=${encodeURIComponent(first.body.next)}`);
