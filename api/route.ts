@@ -93,7 +93,8 @@ function bodyOf(op: Operation, req: Request): unknown {
   const body: unknown = req.body;
   if (!op.bodyContent) return body ?? {};
   // Source bodies arrive as text; an empty one is no runbook at all, not an invalid one.
-  if (body === undefined || body === '') throw new HttpError(400, 'missing-body', 'send the runbook as the request body (YAML or JSON)', [{ path: 'body', message: 'required' }]);
+  if (body === undefined || body === '')
+    throw new HttpError(400, 'missing-body', 'send the runbook as the request body (YAML or JSON)', [{ path: 'body', message: 'the body is empty' }]);
   return body;
 }
 

@@ -25,7 +25,11 @@ export const RUNBOOK_SOURCE_ROUTES: SourceRoute[] = [
 ];
 
 const Source = z.string();
-const sourceContent = { 'application/yaml': z.string().meta({ id: 'RunbookYaml', description: 'The runbook as YAML (also text/yaml).' }), 'application/json': Runbook };
+// A media type's schema describes the document's data, YAML as JSON: either way the body is a Runbook.
+const sourceContent = { 'application/yaml': Runbook, 'application/json': Runbook };
+// Validation takes what an upload would refuse, and answers 200 with its problems: any document is a valid request.
+const RunbookCandidate = z.unknown().meta({ id: 'RunbookCandidate', description: 'A runbook (the Runbook schema), or anything else: the answer lists its problems.' });
+const candidateContent = { 'application/yaml': RunbookCandidate, 'application/json': RunbookCandidate };
 const IdParams = z.object({ id: RunbookId });
 const VersionQuery = z.strictObject({ version: z.coerce.number().int().positive().optional() });
 const PlanQuery = VersionQuery.extend({ mode: Mode.default('recovery') });
@@ -111,7 +115,7 @@ export function runbooksRouter(db: Db): Router {
       summary: 'Check a runbook without storing it',
       description: `A dry run of the upload: answers 200 with \`ok\`, every error and every warning. ${LIMITS}`,
       body: Source,
-      bodyContent: sourceContent,
+      bodyContent: candidateContent,
       bodyExample: EXAMPLE,
       responses: {
         200: { description: 'The outcome, valid or not.', schema: ValidationResult },
