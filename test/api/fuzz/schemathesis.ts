@@ -182,7 +182,8 @@ function printSummary(s: Summary, code: number | null, reports: string): void {
   }
   for (const line of s.gating) out(`lifeboat fuzz: FAILED ${line}`);
   for (const line of s.errors) out(`lifeboat fuzz: ERROR ${line}`);
-  out(`lifeboat fuzz: ${s.gating.length === 0 && s.errors.length === 0 && s.finished ? 'passed' : 'failed'}; reports in ${reports}`);
+  const passed = s.gating.length === 0 && s.errors.length === 0 && s.finished;
+  out(`lifeboat fuzz: ${passed ? 'passed' : `failed; Schemathesis's log and reports are in ${reports}, the server's log beside them`}`);
 }
 
 function client(base: string, token: string): Call {
