@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     const config = path.join(home, 'schemathesis.toml');
     writeFileSync(config, configToml(targets));
     const stLog = path.join(reports, 'schemathesis.log');
-    const code = await run(stLog, st, [
+    const code = await run(stLog, home, st, [
       '--config-file',
       config,
       'run',
@@ -263,10 +263,11 @@ function ready(child: ChildProcess, log: NodeJS.WritableStream, timeoutMs: numbe
 }
 
 /** Runs `command` with its output in `logFile`: Schemathesis prints whole request bodies, megabytes of them. */
-function run(logFile: string, command: string, args: string[]): Promise<number | null> {
+function run(logFile: string, cwd: string, command: string, args: string[]): Promise<number | null> {
   return new Promise((resolve, reject) => {
     const log = createWriteStream(logFile);
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // In the temporary folder: Schemathesis keeps a cache of its findings (.schemathesis/) where it runs.
+    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.pipe(log);
     child.stderr!.pipe(log);
     child.once('error', reject);
