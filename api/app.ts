@@ -6,6 +6,7 @@ import { authenticate } from './auth';
 import { RunMetrics } from '../runs/metrics';
 import { bodyParsers } from './body';
 import { notFoundHandler, problemHandler } from './errors';
+import { methodNotAllowed } from './route';
 import { controlRouter } from './routes/control';
 import { docsRouter } from './routes/docs';
 import { healthRouter, type LocalServer } from './routes/health';
@@ -34,6 +35,7 @@ export interface ApiDeps {
 export function createApp(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use(methodNotAllowed); // first: an undeclared method is 405 whatever the token or body
   app.use(bodyParsers(RUNBOOK_SOURCE_ROUTES));
   app.use(healthRouter(deps)); // unauthenticated: load balancers and compose healthchecks probe it
   app.use(docsRouter()); // unauthenticated: GET /openapi.json and GET /docs

@@ -13,6 +13,7 @@ import { getRun } from '../store/runs';
 import { readTimeline, verifyTimeline } from '../store/timeline';
 import type { ChainVerification, StoredTimelineEvent } from '../timeline/event';
 import { DomainError } from './errors';
+import { assertRunExists } from './follow';
 import { resolveParameters } from './parameters';
 
 /** What starting a run answers. */
@@ -130,7 +131,8 @@ export class RunService {
 
   async timeline(runId: string, afterSeq = 0): Promise<StoredTimelineEvent[]> {
     const { events, head } = await readTimeline(this.deps.db, runId, afterSeq);
-    if (!head && !(await getRun(this.deps.db, runId))) throw new DomainError('not-found', `run ${runId} does not exist`);
+    // A run exists from the moment Temporal accepted its start, before its workflow stores anything.
+    if (!head) await assertRunExists(this.deps, runId);
     return events;
   }
 

@@ -13,7 +13,7 @@ import {
   type SourceFormat,
 } from '../../catalog/service';
 import { Plan } from '../../model/plan';
-import { Mode, Runbook, RunbookId } from '../../model/runbook';
+import { MAX_STEPS, Mode, Runbook, RunbookId } from '../../model/runbook';
 import type { Db } from '../../store/connection';
 import type { SourceRoute } from '../body';
 import { addRoute } from '../route';
@@ -25,12 +25,18 @@ export const RUNBOOK_SOURCE_ROUTES: SourceRoute[] = [
 ];
 
 const Source = z.string();
-const sourceContent = { 'application/yaml': z.string().meta({ id: 'RunbookYaml', description: 'The runbook as YAML (also text/yaml).' }), 'application/json': Runbook };
+// A media type's schema describes the document's data, YAML as JSON: either way the body is a Runbook.
+const sourceContent = { 'application/yaml': Runbook, 'application/json': Runbook };
+// Validation takes what an upload would refuse, and answers 200 with its problems: any document is a valid request.
+const RunbookCandidate = z.unknown().meta({ id: 'RunbookCandidate', description: 'A runbook (the Runbook schema), or anything else: the answer lists its problems.' });
+const candidateContent = { 'application/yaml': RunbookCandidate, 'application/json': RunbookCandidate };
 const IdParams = z.object({ id: RunbookId });
 const VersionQuery = z.strictObject({ version: z.coerce.number().int().positive().optional() });
 const PlanQuery = VersionQuery.extend({ mode: Mode.default('recovery') });
 const RunbookList = z.object({ runbooks: z.array(RunbookSummary) }).meta({ id: 'RunbookList' });
 const PlanAnswer = Plan.extend({ id: z.string(), version: z.int() }).meta({ id: 'RunbookPlan' });
+
+const LIMITS = `The body is at most 1 MiB (413 beyond), and a runbook has at most ${MAX_STEPS} steps.`;
 
 const EXAMPLE = {
   id: 'hello-drill',
@@ -73,12 +79,18 @@ export function runbooksRouter(db: Db): Router {
       summary: 'Upload a runbook (YAML or JSON)',
       description:
         'Validates the runbook and stores it as a new immutable version; identical content is not stored again (200). ' +
-        'An invalid runbook is 400 with every problem in `issues`, each with its path and source line.',
+        'An invalid runbook is 400 with every problem in `issues`, each with its path and source line. ' +
+        LIMITS,
       body: Source,
       bodyContent: sourceContent,
       bodyExample: EXAMPLE,
       responses: {
         201: { description: 'Stored as a new version.', schema: UploadResult },
+        400: {
+          description:
+            'No body (`urn:lifeboat:problem:missing-body`), or the runbook is invalid — references, cycles and templates are checked beyond ' +
+            'the schema (`urn:lifeboat:problem:invalid`): every problem is in `issues` with its path and source line.',
+        },
         200: { description: 'Unchanged: the latest version has the same content.', schema: UploadResult },
       },
     },
@@ -101,11 +113,14 @@ export function runbooksRouter(db: Db): Router {
       tag: 'runbooks',
       access: 'viewer',
       summary: 'Check a runbook without storing it',
-      description: 'A dry run of the upload: answers 200 with `ok`, every error and every warning.',
+      description: `A dry run of the upload: answers 200 with \`ok\`, every error and every warning. ${LIMITS}`,
       body: Source,
-      bodyContent: sourceContent,
+      bodyContent: candidateContent,
       bodyExample: EXAMPLE,
-      responses: { 200: { description: 'The outcome, valid or not.', schema: ValidationResult } },
+      responses: {
+        200: { description: 'The outcome, valid or not.', schema: ValidationResult },
+        400: { description: 'No body to validate (`urn:lifeboat:problem:missing-body`).' },
+      },
     },
     ({ body, req, res }) => {
       res.json(validateSource(body, formatOf(req.headers['content-type'])));
