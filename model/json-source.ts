@@ -44,7 +44,11 @@ export function scanJson(text: string): JsonSource {
         const raw = text.slice(i + 1, end);
         const key = raw.includes('\\') ? String(JSON.parse(`"${raw}"`)) : raw;
         if (top.keys.has(key) && duplicates.length < MAX_DUPLICATES) {
-          duplicates.push({ path: formatPath([...pathOf(top), key]), line: line(i), message: `duplicate key '${key}': each key may appear only once in a mapping; remove or rename one` });
+          duplicates.push({
+            path: formatPath([...pathOf(top), key]),
+            line: line(i),
+            message: `duplicate key '${key}': each key may appear only once in a mapping; remove or rename one`,
+          });
         }
         top.keys.add(key);
         top.pendingKey = key;
