@@ -4,6 +4,7 @@ import { loadRunbook } from '../model/load';
 
 const KEYS = Number(process.env.BENCH_KEYS ?? 40_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ONLY = process.env.BENCH_CASES?.split(',');
 
 const pad = 'x'.repeat(4);
 const keys = (repeat: boolean) => Array.from({ length: KEYS }, (_, i) => (repeat ? `k-${pad}` : `k${i}-${pad}`));
@@ -26,6 +27,7 @@ function yamlWith(names: string[]): string {
 function main(): void {
   loadRunbook(CASES['json-unique-keys']!.text(), { format: 'json' }); // warm up the JIT
   for (const [name, c] of Object.entries(CASES)) {
+    if (ONLY && !ONLY.includes(name)) continue;
     const text = c.text();
     const times: number[] = [];
     const cpu: number[] = [];

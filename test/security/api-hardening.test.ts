@@ -152,6 +152,20 @@ describe('token expiry', () => {
   });
 });
 
+describe('malformed requests', () => {
+  it('answers a path that is not valid percent-encoding with 400 problem+json, not 500 (found by fuzzing)', async () => {
+    const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const res = await bearer(lb.url, lb.adminToken).get('/runs/%ZZ');
+      expect(isProblem(res, 400)).toBe(true);
+      expect(res.body.type).toBe('urn:lifeboat:problem:malformed-path');
+      expect(errors).not.toHaveBeenCalled();
+    } finally {
+      errors.mockRestore();
+    }
+  });
+});
+
 describe('declaredAt', () => {
   it('refuses a disaster declared in the future, which would stretch the recovery clock', async () => {
     const runbook = await registerRunbook(lb, { steps: [{ id: 'a', action: 'wait', with: { duration: '1s' } }] });

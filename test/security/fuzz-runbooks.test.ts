@@ -103,6 +103,12 @@ const cases: fc.Arbitrary<Case> = fc.oneof(
       return { text: lines.join('\n'), format: 'yaml' as const };
     }),
   },
+  { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 400 }).map((text) => ({ text, format: 'yaml' as const })) },
+);
+
+// Large inputs cost tens to hundreds of milliseconds each, so they get runs of their own (LIFEBOAT_FUZZ_LARGE).
+const LARGE_RUNS = Number(process.env.LIFEBOAT_FUZZ_LARGE ?? 20);
+const largeCases: fc.Arbitrary<Case> = fc.oneof(
   // Huge strings, up to the 1 MiB limit and just past it.
   {
     weight: 1,
@@ -116,12 +122,11 @@ const cases: fc.Arbitrary<Case> = fc.oneof(
   // Many keys or items, repeated or not.
   {
     weight: 1,
-    arbitrary: fc.tuple(fc.integer({ min: 1000, max: 20_000 }), fc.boolean(), fc.constantFrom<'json' | 'yaml'>('json', 'yaml')).map(([n, repeat, format]) => {
+    arbitrary: fc.tuple(fc.integer({ min: 1000, max: 40_000 }), fc.boolean(), fc.constantFrom<'json' | 'yaml'>('json', 'yaml')).map(([n, repeat, format]) => {
       const keys = Array.from({ length: n }, (_, i) => `"${repeat ? 'k' : `k${i}`}":1`).join(',');
       return { text: `{"id":"wide","title":"T","steps":[{"id":"a","action":"http","with":{"url":"http://localhost/","json":{${keys}}}}]}`, format };
     }),
   },
-  { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 400 }).map((text) => ({ text, format: 'yaml' as const })) },
 );
 
 function verdict(result: RunbookResult): string | undefined {
@@ -134,20 +139,23 @@ function verdict(result: RunbookResult): string | undefined {
   return undefined;
 }
 
+function check(c: Case): void {
+  const results = c.text === undefined ? [validateRunbookObject(c.value)] : [loadRunbook(c.text, { format: c.format })];
+  if (c.value !== undefined) results.push(loadRunbook(JSON.stringify(c.value) ?? '', { format: 'json' }));
+  for (const result of results) {
+    const problem = verdict(result);
+    if (problem !== undefined) throw new Error(problem);
+  }
+  const probe: Record<string, unknown> = {};
+  if (Object.keys(Object.prototype).length > 0 || probe.n !== undefined || probe.polluted !== undefined) throw new Error('Object.prototype was modified');
+}
+
 describe('fuzzing the runbook loader and validator', () => {
   it(`survives ${RUNS} generated runbooks, hostile ones included: no crash, every rejection a structured issue with a path`, () => {
-    fc.assert(
-      fc.property(cases, (c) => {
-        const results = c.text === undefined ? [validateRunbookObject(c.value)] : [loadRunbook(c.text, { format: c.format })];
-        if (c.value !== undefined) results.push(loadRunbook(JSON.stringify(c.value) ?? '', { format: 'json' }));
-        for (const result of results) {
-          const problem = verdict(result);
-          if (problem !== undefined) throw new Error(problem);
-        }
-        const probe: Record<string, unknown> = {};
-        if (Object.keys(Object.prototype).length > 0 || probe.n !== undefined || probe.polluted !== undefined) throw new Error('Object.prototype was modified');
-      }),
-      { numRuns: RUNS, interruptAfterTimeLimit: 170_000 },
-    );
+    fc.assert(fc.property(cases, check), { numRuns: RUNS, interruptAfterTimeLimit: 150_000 });
   }, 180_000);
+
+  it(`survives ${LARGE_RUNS} large ones: strings up to and past 1 MiB, up to 40k keys, repeated or not`, () => {
+    fc.assert(fc.property(largeCases, check), { numRuns: LARGE_RUNS, interruptAfterTimeLimit: 100_000 });
+  }, 120_000);
 });
