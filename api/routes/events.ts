@@ -7,6 +7,7 @@ import { parseOr400 } from '../errors';
 import { addRoute } from '../route';
 import { StoredTimelineEvent } from '../../timeline/event';
 import { RunIdParams } from './runs';
+import type { StreamLimiter } from '../security';
 
 /** The last event of a stream: the run has ended, with this status. */
 const StreamEnd = z
@@ -26,7 +27,7 @@ export function sseFrame(f: { id?: number; event?: string; data: unknown }): str
 }
 
 /** GET /runs/:id/events: the live timeline as Server-Sent Events. */
-export function eventsRouter(deps: { db: Db; client: Client }, o: { pollMs?: number; heartbeatMs?: number } = {}): Router {
+export function eventsRouter(deps: { db: Db; client: Client }, o: { pollMs?: number; heartbeatMs?: number; limiter?: StreamLimiter } = {}): Router {
   const router = Router();
   const pollMs = o.pollMs ?? 500;
   const heartbeatMs = o.heartbeatMs ?? 15_000;
@@ -58,11 +59,16 @@ export function eventsRouter(deps: { db: Db; client: Client }, o: { pollMs?: num
           },
         },
         404: { description: 'No such run.' },
+        429: { description: 'This token has as many event streams open as LIFEBOAT_SSE_PER_TOKEN allows.' },
+        503: { description: 'The API has as many event streams open as LIFEBOAT_SSE_TOTAL allows.' },
       },
     },
     async ({ params, req, res }) => {
       const after = parseOr400(LastEventId.optional(), req.get('last-event-id'), 'headers.Last-Event-ID') ?? 0;
       await assertRunExists(deps, params.id); // before the headers go out, so an unknown run is a plain 404
+      // Counted from here until the connection closes: each open stream holds a poller, so their number is capped.
+      const release = o.limiter?.open(req.headers.authorization) ?? (() => undefined);
+      res.on('close', release);
       res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' });
       res.write('retry: 2000\n\n');
       const gone = new AbortController();

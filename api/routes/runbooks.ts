@@ -8,13 +8,16 @@ import {
   runbookDetail,
   runbookPlan,
   runbookSummaries,
+  reviewVersion,
   uploadRunbook,
+  type ReviewRule,
   validateSource,
   type SourceFormat,
 } from '../../catalog/service';
 import { Plan } from '../../model/plan';
 import { MAX_STEPS, Mode, Runbook, RunbookId } from '../../model/runbook';
 import type { Db } from '../../store/connection';
+import { principal } from '../auth';
 import type { SourceRoute } from '../body';
 import { addRoute } from '../route';
 
@@ -31,6 +34,7 @@ const sourceContent = { 'application/yaml': Runbook, 'application/json': Runbook
 const RunbookCandidate = z.unknown().meta({ id: 'RunbookCandidate', description: 'A runbook (the Runbook schema), or anything else: the answer lists its problems.' });
 const candidateContent = { 'application/yaml': RunbookCandidate, 'application/json': RunbookCandidate };
 const IdParams = z.object({ id: RunbookId });
+const VersionParams = z.object({ id: RunbookId, version: z.coerce.number().int().positive() });
 const VersionQuery = z.strictObject({ version: z.coerce.number().int().positive().optional() });
 const PlanQuery = VersionQuery.extend({ mode: Mode.default('recovery') });
 const RunbookList = z.object({ runbooks: z.array(RunbookSummary) }).meta({ id: 'RunbookList' });
@@ -49,7 +53,7 @@ function formatOf(contentType: string | undefined): SourceFormat {
 }
 
 /** Upload, validate, list, read and plan runbooks. */
-export function runbooksRouter(db: Db): Router {
+export function runbooksRouter(db: Db, reviewRule: ReviewRule = 'admin'): Router {
   const router = Router();
 
   addRoute(
@@ -79,7 +83,9 @@ export function runbooksRouter(db: Db): Router {
       summary: 'Upload a runbook (YAML or JSON)',
       description:
         'Validates the runbook and stores it as a new immutable version; identical content is not stored again (200). ' +
-        'An invalid runbook is 400 with every problem in `issues`, each with its path and source line. ' +
+        'An invalid runbook is 400 with every problem in `issues`, each with its path and source line. A version that adds or ' +
+        'changes `command` steps or secret references needs the admin role (403 otherwise), or, with ' +
+        '`LIFEBOAT_RUNBOOK_REVIEW=required`, is stored with `reviewNeeded` and runs in recovery mode only once reviewed. ' +
         LIMITS,
       body: Source,
       bodyContent: sourceContent,
@@ -92,10 +98,11 @@ export function runbooksRouter(db: Db): Router {
             'the schema (`urn:lifeboat:problem:invalid`): every problem is in `issues` with its path and source line.',
         },
         200: { description: 'Unchanged: the latest version has the same content.', schema: UploadResult },
+        403: { description: 'The version changes command steps or secret references and the uploader is not an admin (LIFEBOAT_RUNBOOK_REVIEW=admin).' },
       },
     },
     async ({ body, req, res }) => {
-      const result = await uploadRunbook(db, body, formatOf(req.headers['content-type']));
+      const result = await uploadRunbook(db, body, formatOf(req.headers['content-type']), principal(req), reviewRule);
       const location = `/runbooks/${encodeURIComponent(result.id)}?version=${result.version}`;
       res
         .status(result.created ? 201 : 200)
@@ -142,6 +149,32 @@ export function runbooksRouter(db: Db): Router {
     },
     async ({ params, query, res }) => {
       res.json(await runbookDetail(db, params.id, query.version));
+    },
+  );
+
+  addRoute(
+    router,
+    {
+      method: 'post',
+      path: '/runbooks/:id/versions/:version/review',
+      operationId: 'reviewRunbookVersion',
+      tag: 'runbooks',
+      access: 'author',
+      summary: "Review a version's command steps and secret references, so recovery mode may run it",
+      description:
+        'Four eyes on runbook changes (LIFEBOAT_RUNBOOK_REVIEW=required): a version an author uploaded that adds or changes ' +
+        '`command` steps or secret references runs in drills at once, in recovery mode only once someone other than its ' +
+        'uploader reviewed it. Answers the version with its review.',
+      params: VersionParams,
+      responses: {
+        200: { description: 'Reviewed (or already reviewed by this caller).', schema: RunbookDetail },
+        403: { description: 'The caller uploaded this version.' },
+        404: { description: 'No such runbook or version.' },
+        409: { description: 'The version needs no review, or someone else reviewed it already.' },
+      },
+    },
+    async ({ params, req, res }) => {
+      res.json(await reviewVersion(db, params.id, params.version, principal(req).subject));
     },
   );
 
