@@ -30,7 +30,7 @@ export async function startRun(
   o: { mode?: 'drill' | 'recovery'; parameters?: Record<string, unknown>; requester?: string; declaredAt?: string; limits?: { historyEvents: number } } = {},
 ) {
   const runbook = await registerRunbook(lb, definition);
-  const service = new RunService({ client: lb.client, db: lb.store.db, taskQueue: lb.taskQueue, limits: o.limits });
+  const service = new RunService({ client: lb.client, db: lb.store.db, taskQueue: lb.taskQueue, signer: lb.signer, limits: o.limits });
   const requester = o.requester ?? 'alice';
   const { runId } = await service.trigger({ runbook, mode: o.mode ?? 'recovery', parameters: o.parameters, declaredAt: o.declaredAt }, requester, { kind: 'api', by: requester });
   const handle = lb.client.workflow.getHandle(runId);
