@@ -33,8 +33,14 @@ const { verifyUpdate } = proxyLocalActivities<Activities>({
 
 /** Executes one pinned runbook version; its workflow id is the run id. */
 export async function runbookWorkflow(input: RunInput): Promise<RunState> {
+  // A start is checked before its first step (activities/identity.ts). An input that names its runbook by reference
+  // is checked before the runbook is resolved; a pinned one after the query is set, so the run answers at once.
   const checked = patched(PATCH.signedStart);
-  if (checked) await verifyStart(input);
+  let verified = !checked;
+  if (checked && !isPinned(input)) {
+    await verifyStart(input);
+    verified = true;
+  }
   const engine = new RunEngine(await pin(input));
   if (checked) engine.store.patchRun({ strictGates: true });
   setHandler(runStateQuery, () => engine.snapshot());
@@ -55,6 +61,7 @@ export async function runbookWorkflow(input: RunInput): Promise<RunState> {
       },
       {
         validator: (a: A) => {
+          if (!verified) throw refuse(REJECTION.conflict, RULE.signedIdentity, `run ${engine.run.runId} is still checking its start; send this again in a moment`);
           checkProof(engine, a.proof);
           c.validate(engine, a);
         },
@@ -68,6 +75,10 @@ export async function runbookWorkflow(input: RunInput): Promise<RunState> {
   handle(retryStepUpdate, controls.retry);
   handle(decideStepUpdate, controls.decide);
   handle(abortRunUpdate, controls.abort);
+  if (!verified) {
+    await verifyStart(input);
+    verified = true;
+  }
   return engine.execute();
 }
 
@@ -110,10 +121,14 @@ async function verifyStart(input: RunInput): Promise<void> {
   }
 }
 
+function isPinned(input: RunInput): input is RunInput & Pick<PinnedRun, 'runbook' | 'version' | 'hash'> {
+  return input.runbook !== undefined && input.version !== undefined && !!input.hash;
+}
+
 /** The run with its runbook version resolved: given by the caller, or looked up by `ref` (schedules, sub-runbooks). */
 async function pin(input: RunInput): Promise<PinnedRun> {
   const runId = input.runId ?? workflowInfo().workflowId;
-  if (input.runbook && input.version !== undefined && input.hash) {
+  if (isPinned(input)) {
     return { ...input, runId, runbook: input.runbook, version: input.version, hash: input.hash };
   }
   if (!input.ref) throw ApplicationFailure.nonRetryable('the run input names no runbook: give runbook, version and hash, or ref', FAILURE.badRunInput);
