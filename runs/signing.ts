@@ -7,7 +7,7 @@ import { ConfigError, type Config } from '../config';
 import type { Proof, RunInput } from '../contract/run';
 import { canonicalJson } from '../model/hash';
 
-type Signed = { proof?: Proof };
+type Signed = object & { proof?: Proof };
 
 /** Signs with the current key; verifies against it and any previous ones (a rotation does not strand schedules). */
 export class Signer {
@@ -18,14 +18,14 @@ export class Signer {
   }
 
   /** The update's payload with a fresh proof for this run and update. */
-  signUpdate<A extends Signed>(runId: string, update: string, payload: A, now = new Date()): A {
-    const { proof: _old, ...rest } = payload;
+  signUpdate<A extends object>(runId: string, update: string, payload: A, now = new Date()): A & { proof: Proof } {
+    const { proof: _old, ...rest } = payload as A & Signed;
     return { ...payload, proof: this.proof(now, (p) => ({ purpose: 'update', runId, update, payload: rest, ...p })) };
   }
 
   /** Whether the update's proof is this key's for this run, update and payload (its freshness is the workflow's check). */
-  verifyUpdate(runId: string, update: string, payload: Signed): boolean {
-    const { proof, ...rest } = payload;
+  verifyUpdate(runId: string, update: string, payload: object): boolean {
+    const { proof, ...rest } = payload as Signed;
     return proof !== undefined && this.matches(proof, { purpose: 'update', runId, update, payload: rest, issuedAt: proof.issuedAt, nonce: proof.nonce });
   }
 

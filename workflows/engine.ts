@@ -216,7 +216,12 @@ export class RunEngine {
     this.store.patchStep(step.id, { decision: undefined, waitingSince: new Date().toISOString(), state: { awaitingDecision: true } });
     this.timeline.emit('decision.needed', { stepId: step.id, detail: { error: message, options: ['retry', 'skip', 'abort'] } });
     this.notifier.notify('decision.needed', { step, detail: { error: message, options: ['retry', 'skip', 'abort'] } });
-    await condition(() => this.store.slot(step.id)!.decision !== undefined || this.store.state.halt !== undefined);
+    try {
+      await condition(() => this.store.slot(step.id)!.decision !== undefined || this.store.state.halt !== undefined);
+    } catch (err) {
+      // An abort (decide: abort, or the run's abort) cancels this step's scope while it waits: the halt says the rest.
+      if (!isCancellation(err)) throw err;
+    }
     this.store.patchStep(step.id, { state: { awaitingDecision: undefined } });
     const { decision, decisionReason } = this.store.slot(step.id)!;
     if (decision === 'retry') return 'again';
