@@ -186,7 +186,15 @@ function failure(e: StoredTimelineEvent, runError: string | undefined): ReportFa
     case 'approval.overridden': {
       const d = e.detail;
       const rejected = d.rejectedBy.length ? `, over the rejection of ${d.rejectedBy.join(', ')}` : '';
-      return [{ at: e.at, type: e.type, stepId: e.stepId, attempt: e.attempt, error: `approval overridden by ${e.actor} (${d.control}${rejected}; ${d.granted} of ${d.quorum} approvals): ${d.reason}` }];
+      return [
+        {
+          at: e.at,
+          type: e.type,
+          stepId: e.stepId,
+          attempt: e.attempt,
+          error: `approval overridden by ${e.actor} (${d.control}${rejected}; ${d.granted} of ${d.quorum} approvals): ${d.reason}`,
+        },
+      ];
     }
     default:
       return [];

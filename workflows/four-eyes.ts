@@ -41,7 +41,11 @@ export function checkOverride(engine: ControlPort, step: Step, who: { actor: str
   if (step.action !== 'approval') return;
   const what = `${control.replace('decide:', 'deciding ')} approval step ${step.id} overrides its approval`;
   if (!holdsApproverRole(step, who.roles)) {
-    throw refuse(REJECTION.forbidden, RULE.fourEyes, `four eyes: ${what}, which only a holder of its approver roles (${step.with.approvers.join(', ')}) may do; ${who.actor} holds none`);
+    throw refuse(
+      REJECTION.forbidden,
+      RULE.fourEyes,
+      `four eyes: ${what}, which only a holder of its approver roles (${step.with.approvers.join(', ')}) may do; ${who.actor} holds none`,
+    );
   }
   if (sameSubject(who.actor, engine.run.requester) && !step.with.allowSelfApproval) {
     throw refuse(REJECTION.forbidden, RULE.fourEyes, `four eyes: ${what}; ${who.actor} requested this run and may not override its approvals`);

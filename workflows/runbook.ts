@@ -88,7 +88,11 @@ function checkProof(engine: RunEngine, proof: Proof | undefined): void {
     throw refuse(REJECTION.forbidden, RULE.signedIdentity, 'signed identity: this update is not signed; operator actions go through the Lifeboat API, which signs who sends them');
   }
   if (!isFresh(proof, Date.now())) {
-    throw refuse(REJECTION.forbidden, RULE.signedIdentity, `signed identity: this update was signed at ${proof.issuedAt}, outside the ${SIGNATURE_WINDOW_MS / 60_000}-minute window; send it again`);
+    throw refuse(
+      REJECTION.forbidden,
+      RULE.signedIdentity,
+      `signed identity: this update was signed at ${proof.issuedAt}, outside the ${SIGNATURE_WINDOW_MS / 60_000}-minute window; send it again`,
+    );
   }
   if (engine.store.state.nonces[proof.nonce] !== undefined) {
     throw refuse(REJECTION.forbidden, RULE.signedIdentity, 'signed identity: this signed update was already taken: each one is used once');
@@ -105,7 +109,11 @@ async function verifiedUpdate(engine: RunEngine, update: string, a: { proof?: Pr
   try {
     ({ ok } = await verifyUpdate({ runId: engine.run.runId, update, payload: a }));
   } catch (err) {
-    throw refuse(REJECTION.forbidden, RULE.signedIdentity, `signed identity: the worker could not check this update's signature (${err instanceof Error ? err.message : String(err)})`);
+    throw refuse(
+      REJECTION.forbidden,
+      RULE.signedIdentity,
+      `signed identity: the worker could not check this update's signature (${err instanceof Error ? err.message : String(err)})`,
+    );
   }
   if (!ok) throw refuse(REJECTION.forbidden, RULE.signedIdentity, "signed identity: this update's signature does not match its content: it was forged or modified");
 }

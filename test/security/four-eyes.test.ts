@@ -124,7 +124,7 @@ describe('four eyes: no one gets past an approval alone', () => {
     expect(g.count()).toBe(0);
   });
 
-  it('keeps the gated step from running after a rejected approval with onFailure: continue, and refuses retrying it', async () => {
+  it('keeps the gated step from running after a rejected approval with onFailure: continue', async () => {
     const g = gatedRunbook({ onFailure: 'continue' });
     const runId = await start(g.definition);
     await untilStep(runId, 'go', (s) => s.status === 'waiting');

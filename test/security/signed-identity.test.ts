@@ -90,13 +90,21 @@ describe('updates sent straight to Temporal', () => {
     const pause = env.lb.signer.signUpdate(run.runId, pauseRunUpdate.name, { actor: 'olga', roles: ['operator'], reason: 'look' });
     expect((await raw.executeUpdate(pauseRunUpdate, { args: [pause] })).state.status).toBe('paused');
     await run.handle.executeUpdate(resumeRunUpdate, { args: [{ actor: 'olga', roles: ['operator'] }] });
-    expect(await refusal(raw.executeUpdate(pauseRunUpdate, { args: [pause] }))).toMatchObject({ type: 'Forbidden', rule: 'signed-identity', message: expect.stringContaining('used once') });
+    expect(await refusal(raw.executeUpdate(pauseRunUpdate, { args: [pause] }))).toMatchObject({
+      type: 'Forbidden',
+      rule: 'signed-identity',
+      message: expect.stringContaining('used once'),
+    });
     const elsewhere = env.lb.client.workflow.getHandle(other.runId);
     expect(await refusal(elsewhere.executeUpdate(pauseRunUpdate, { args: [pause] }))).toMatchObject({ type: 'Forbidden', rule: 'signed-identity' });
     const fresh = env.lb.signer.signUpdate(run.runId, pauseRunUpdate.name, { actor: 'vic', roles: ['viewer'] });
     expect(await refusal(raw.executeUpdate(pauseRunUpdate, { args: [{ ...fresh, roles: ['operator'] }] }))).toMatchObject({ type: 'Forbidden', rule: 'signed-identity' });
     const old = env.lb.signer.signUpdate(run.runId, pauseRunUpdate.name, { actor: 'olga', roles: ['operator'] }, new Date(Date.now() - 10 * 60_000));
-    expect(await refusal(raw.executeUpdate(pauseRunUpdate, { args: [old] }))).toMatchObject({ type: 'Forbidden', rule: 'signed-identity', message: expect.stringContaining('window') });
+    expect(await refusal(raw.executeUpdate(pauseRunUpdate, { args: [old] }))).toMatchObject({
+      type: 'Forbidden',
+      rule: 'signed-identity',
+      message: expect.stringContaining('window'),
+    });
     expect((await raw.query(runStateQuery)).status).toBe('running');
     for (const r of [run, other]) await r.handle.executeUpdate(pauseRunUpdate, { args: [{ actor: 'olga', roles: ['operator'] }] });
     for (const r of [run, other]) await r.handle.terminate('test over');
@@ -172,6 +180,10 @@ describe('runs started straight on Temporal', () => {
     const own = `${signed.trigger.by}-2026-01-02T00:00:00Z`;
     await startDirect(signed, own);
     expect((await env.lb.client.workflow.getHandle(own).result()).status).toBe('completed');
-    await waitFor('record', async () => (await env.lb.client.workflow.getHandle(own).describe()).status.name, (s) => s === 'COMPLETED');
+    await waitFor(
+      'record',
+      async () => (await env.lb.client.workflow.getHandle(own).describe()).status.name,
+      (s) => s === 'COMPLETED',
+    );
   });
 });
