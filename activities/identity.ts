@@ -1,6 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { FAILURE, RULE } from '../contract/names';
-import { isFresh } from '../contract/proof';
 import type { Proof, RunInput } from '../contract/run';
 import { runbookHash } from '../model/hash';
 import { signerFrom, type StartPurpose } from '../runs/signing';
@@ -51,9 +50,10 @@ export function identityActivities({ store, config }: ActivityDeps) {
       if (!run.proof) throw refuse(`${what} was started without the API's signature: start runs through the API (POST /runs) or a schedule`);
       const purpose = startPurpose(run, facts);
       if (!signer().verifyStart(run, purpose)) throw refuse(`${what}: the start input's signature does not match its content (forged or modified)`);
+      // No time window on starts: a run whose worker was down for a while must still start when it comes back. The
+      // proof names the run id, which one workflow at a time may hold, and a record shows the id has run.
       if (purpose === 'start') {
         if (run.runId !== facts.workflowId) throw refuse(`${what}: the signed input is for run ${run.runId ?? '(none)'}, not this workflow`);
-        if (!isFresh(run.proof, Date.now())) throw refuse(`${what}: the start's signature (issued ${run.proof.issuedAt}) has expired; a signed start is not reusable`);
         if (await getRun(store.db, facts.workflowId)) throw refuse(`${what} already ran: a signed start is not reusable`);
       } else if (purpose === 'schedule') {
         if (run.trigger.kind !== 'schedule' || !facts.workflowId.startsWith(`${run.trigger.by}-`))

@@ -60,7 +60,7 @@ export class Signer {
 }
 
 /**
- * `start`: the API's start of one run (short-lived, like an update); `schedule`: a schedule's drill, signed once when
+ * `start`: the API's start of one run (bound to its run id); `schedule`: a schedule's drill, signed once when
  * the schedule is made and valid for every start it makes; `continue`: the worker's hand-over at continue-as-new.
  */
 export type StartPurpose = 'start' | 'schedule' | 'continue';
