@@ -1,13 +1,13 @@
 import type { UpdateDefinition } from '@temporalio/common';
-import { ApplicationFailure, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ControlResult, PinnedRun, Proof, RunInput, RunState } from '../contract/run';
-import { isFresh } from '../contract/proof';
 import * as controls from './controls';
 import { RunEngine } from './engine';
 import type { ControlPort } from './port';
-import { FAILURE, PATCH, REJECTION, RULE, SIGNATURE_WINDOW_MS } from '../contract/names';
+import { FAILURE, PATCH, REJECTION, RULE } from '../contract/names';
 import { refuse } from './four-eyes';
+import { checkProof, verifiedUpdate, verifyStart } from './identity';
 import { applyApproval, applyManual, validateApproval, validateManual } from './humans';
 import {
   abortRunUpdate,
@@ -21,14 +21,9 @@ import {
   skipStepUpdate,
 } from '../contract/messages';
 
-const { resolveRunbook, verifyRunStart } = proxyActivities<Activities>({
+const { resolveRunbook } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
-});
-
-const { verifyUpdate } = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '200 milliseconds', maximumAttempts: 5 },
 });
 
 /** Executes one pinned runbook version; its workflow id is the run id. */
@@ -80,53 +75,6 @@ export async function runbookWorkflow(input: RunInput): Promise<RunState> {
     verified = true;
   }
   return engine.execute();
-}
-
-/** Validator: the update carries the API's proof, issued within the window, not used before in this run. */
-function checkProof(engine: RunEngine, proof: Proof | undefined): void {
-  if (!proof) {
-    throw refuse(REJECTION.forbidden, RULE.signedIdentity, 'signed identity: this update is not signed; operator actions go through the Lifeboat API, which signs who sends them');
-  }
-  if (!isFresh(proof, Date.now())) {
-    throw refuse(
-      REJECTION.forbidden,
-      RULE.signedIdentity,
-      `signed identity: this update was signed at ${proof.issuedAt}, outside the ${SIGNATURE_WINDOW_MS / 60_000}-minute window; send it again`,
-    );
-  }
-  if (engine.store.state.nonces[proof.nonce] !== undefined) {
-    throw refuse(REJECTION.forbidden, RULE.signedIdentity, 'signed identity: this signed update was already taken: each one is used once');
-  }
-}
-
-/** Handler: uses the update's nonce, then has the worker check its HMAC; throws (the update fails) unless it is the API's. */
-async function verifiedUpdate(engine: RunEngine, update: string, a: { proof?: Proof }): Promise<void> {
-  const { proof } = a;
-  if (!proof || !engine.store.useNonce(proof.nonce, Date.parse(proof.issuedAt), Date.now(), SIGNATURE_WINDOW_MS)) {
-    throw refuse(REJECTION.forbidden, RULE.signedIdentity, 'signed identity: this signed update was already taken: each one is used once');
-  }
-  let ok: boolean;
-  try {
-    ({ ok } = await verifyUpdate({ runId: engine.run.runId, update, payload: a }));
-  } catch (err) {
-    throw refuse(
-      REJECTION.forbidden,
-      RULE.signedIdentity,
-      `signed identity: the worker could not check this update's signature (${err instanceof Error ? err.message : String(err)})`,
-    );
-  }
-  if (!ok) throw refuse(REJECTION.forbidden, RULE.signedIdentity, "signed identity: this update's signature does not match its content: it was forged or modified");
-}
-
-/** The start check (activities/identity.ts): fails the run, without retries, unless the API or the worker signed it. */
-async function verifyStart(input: RunInput): Promise<void> {
-  const info = workflowInfo();
-  try {
-    await verifyRunStart({ run: input, facts: { workflowId: info.workflowId, child: info.parent !== undefined, continued: info.continuedFromExecutionRunId !== undefined } });
-  } catch (err) {
-    const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : err instanceof Error ? err.message : String(err);
-    throw ApplicationFailure.nonRetryable(`signed identity: ${cause}`, FAILURE.badSignature, RULE.signedIdentity);
-  }
 }
 
 function isPinned(input: RunInput): input is RunInput & Pick<PinnedRun, 'runbook' | 'version' | 'hash'> {
