@@ -55,7 +55,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(tokensRouter(deps.db));
   app.use(reportsRouter(deps));
   app.use(eventsRouter(deps, { limiter: new StreamLimiter(security.sse) }));
-  app.use(schedulesRouter(new ScheduleService({ client: deps.client, db: deps.db, taskQueue: deps.runs.taskQueue })));
+  app.use(schedulesRouter(new ScheduleService({ client: deps.client, db: deps.db, taskQueue: deps.runs.taskQueue, signer: deps.runs.signer })));
   app.use(notFoundHandler);
   app.use(problemHandler);
   return app;

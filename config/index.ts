@@ -74,6 +74,13 @@ export const ConfigVariables = z.object({
   LIFEBOAT_PUBLIC_URL: z.string().optional(),
   /** Bootstrap bearer token with the admin role (create further tokens with it). */
   LIFEBOAT_ADMIN_TOKEN: z.string().min(16, 'LIFEBOAT_ADMIN_TOKEN must be at least 16 characters').optional(),
+  /**
+   * The key the API signs identities and run starts with and the worker checks them against (runs/signing.ts,
+   * docs/security.md). Required by the standalone API and worker; `npm start` makes one under LIFEBOAT_HOME.
+   */
+  LIFEBOAT_SIGNING_KEY: optionalText().refine((v) => v === undefined || v.length >= 32, 'LIFEBOAT_SIGNING_KEY must be at least 32 characters (e.g. `openssl rand -base64 32`)'),
+  /** Comma-separated keys that signed before a rotation: still accepted, never used to sign. */
+  LIFEBOAT_SIGNING_KEY_PREVIOUS: commaList(),
   /** Serve GET /metrics without a token (for Prometheus scrapers that cannot send one); otherwise it needs viewer. */
   LIFEBOAT_METRICS_PUBLIC: z.stringbool().default(false),
   /** Comma-separated absolute paths of the executables `command` steps may run. Empty means no command may run. */

@@ -24,6 +24,8 @@ async function main(): Promise<void> {
     process.env.LIFEBOAT_EGRESS_ALLOW = LOOPBACK;
     log(`egress: loopback (${LOOPBACK}) is allowed for the embedded default; set LIFEBOAT_EGRESS_ALLOW to change that`);
   }
+  // The API and the worker run in this process and share the key that signs identities (docs/security.md).
+  if (!process.env.LIFEBOAT_SIGNING_KEY) process.env.LIFEBOAT_SIGNING_KEY = keptSecret(path.join(home, 'signing-key'), 'base64');
   const config = loadConfig();
   assertNotificationConfig(config, (w) => log(`warning: ${w}`));
   // We own shutdown: Ctrl-C stops the API and worker first, then the servers we started.
@@ -66,10 +68,15 @@ async function main(): Promise<void> {
 
 /** The embedded default's admin token: made once, kept (readable by this user only) under LIFEBOAT_HOME. */
 function adminToken(file: string): string {
+  return keptSecret(file, 'base64url', 'lb_');
+}
+
+/** A random secret made once and kept (readable by this user only) in `file`. */
+function keptSecret(file: string, encoding: 'base64' | 'base64url', prefix = ''): string {
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  const token = `lb_${randomBytes(32).toString('base64url')}`;
-  writeFileSync(file, `${token}\n`, { mode: 0o600 });
-  return token;
+  const secret = `${prefix}${randomBytes(32).toString(encoding)}`;
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
 }
 
 main().catch((err: unknown) => {

@@ -29,7 +29,7 @@ afterAll(async () => {
 
 /** An API whose runs start on a task queue no worker polls: a started run stays exactly as POST /runs left it. */
 async function apiWithoutWorker(): Promise<ReturnType<typeof apiClient>> {
-  const runs = new RunService({ client: lb.client, db: lb.store.db, taskQueue: `no-worker-${randomUUID()}` });
+  const runs = new RunService({ client: lb.client, db: lb.store.db, taskQueue: `no-worker-${randomUUID()}`, signer: lb.signer });
   const app = createApp({ client: lb.client, db: lb.store.db, namespace: 'default', runs, adminToken: lb.adminToken });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -153,7 +153,7 @@ describe('rules the document states', () => {
     const cursor = doc.paths['/runs'].get.parameters.find((p: Json) => p.name === 'cursor');
     const pattern = new RegExp(cursor.schema.pattern);
     const runbook = await registerRunbook(lb, { steps: [{ id: 'pause', action: 'wait', with: { duration: '10ms' } }] });
-    const service = new RunService({ client: lb.client, db: lb.store.db, taskQueue: lb.taskQueue });
+    const service = new RunService({ client: lb.client, db: lb.store.db, taskQueue: lb.taskQueue, signer: lb.signer });
     for (let i = 0; i < 2; i++) await service.trigger({ runbook, mode: 'drill' }, 'alice', { kind: 'api', by: 'alice' });
     await waitFor(
       'both runs listed',
