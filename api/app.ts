@@ -15,6 +15,7 @@ import { runsRouter } from './routes/runs';
 import { tokensRouter } from './routes/tokens';
 import { eventsRouter } from './routes/events';
 import { reportsRouter } from './routes/reports';
+import { evidenceRouter } from './routes/evidence';
 import { schedulesRouter } from './routes/schedules';
 import { ScheduleService } from '../schedules/service';
 
@@ -46,6 +47,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(runbooksRouter(deps.db));
   app.use(tokensRouter(deps.db));
   app.use(reportsRouter(deps));
+  app.use(evidenceRouter(deps));
   app.use(eventsRouter(deps));
   app.use(schedulesRouter(new ScheduleService({ client: deps.client, db: deps.db, taskQueue: deps.runs.taskQueue })));
   app.use(notFoundHandler);

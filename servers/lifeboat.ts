@@ -61,7 +61,7 @@ export async function startLifeboat(o: {
   })().catch(unwind);
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const workerDone = worker.run();
-  const runs = new RunService({ client, db: store.db, taskQueue });
+  const runs = new RunService({ client, db: store.db, taskQueue, evidenceKey: config.evidenceKey?.publicKey });
   const app = createApp({
     client,
     db: store.db,

@@ -1,7 +1,7 @@
 // `npm start`: the embedded default. Starts (or reuses) Temporal and FerretDB with their data under .lifeboat/,
 // a local mail catcher, the worker and the API; syncs runbooks/ into the registry; Ctrl-C stops what it started.
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, ConfigVariables, loadConfig } from '../config';
@@ -18,6 +18,8 @@ async function main(): Promise<void> {
   mkdirSync(home, { recursive: true });
   const tokenFile = path.join(home, 'admin-token');
   if (!process.env.LIFEBOAT_ADMIN_TOKEN) process.env.LIFEBOAT_ADMIN_TOKEN = adminToken(tokenFile);
+  const evidenceKeyFile = path.join(home, 'evidence-key.pem');
+  if (!process.env.LIFEBOAT_EVIDENCE_KEY) process.env.LIFEBOAT_EVIDENCE_KEY = evidenceKey(evidenceKeyFile);
   const config = loadConfig();
   assertNotificationConfig(config, (w) => log(`warning: ${w}`));
   // We own shutdown: Ctrl-C stops the API and worker first, then the servers we started.
@@ -64,6 +66,14 @@ function adminToken(file: string): string {
   const token = `lb_${randomBytes(32).toString('base64url')}`;
   writeFileSync(file, `${token}\n`, { mode: 0o600 });
   return token;
+}
+
+/** The embedded default's evidence key (Ed25519, PEM): made once, kept under LIFEBOAT_HOME, never in the database. */
+function evidenceKey(file: string): string {
+  if (existsSync(file)) return readFileSync(file, 'utf8');
+  const pem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  writeFileSync(file, pem, { mode: 0o600 });
+  return pem;
 }
 
 main().catch((err: unknown) => {

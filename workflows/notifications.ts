@@ -4,6 +4,7 @@ import type { Event, NotificationRule } from '../model/runbook';
 import type { ReferenceContext } from '../model/reference';
 import { renderDeep } from '../model/template';
 import { routeNotification, targetName } from '../notify/route';
+import { triesOf } from '../notify/tries';
 import type { PinnedRun } from '../contract/run';
 import { describeError } from './failures';
 import { notificationMessage } from './message';
@@ -60,9 +61,13 @@ export class Notifier {
         const name = targetName(target);
         try {
           const res = await sendNotification({ key: `${run.runId}/n${n}/${name}`, target, message });
-          this.timeline.emit('notification.sent', { stepId: o.step?.id, detail: { event, channel: target.channel, target: name, duplicate: res.status === 'duplicate' } });
+          this.timeline.emit('notification.sent', {
+            stepId: o.step?.id,
+            detail: { event, channel: target.channel, target: name, duplicate: res.status === 'duplicate', tries: res.tries },
+          });
         } catch (err) {
-          this.timeline.emit('notification.failed', { stepId: o.step?.id, detail: { event, channel: target.channel, target: name, error: describeError(err).message } });
+          const detail = { event, channel: target.channel, target: name, error: describeError(err).message, tries: triesOf(err) };
+          this.timeline.emit('notification.failed', { stepId: o.step?.id, detail });
         }
       }),
     );

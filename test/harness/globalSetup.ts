@@ -1,6 +1,7 @@
 // Starts one Temporal dev server, one FerretDB (throwaway data) and one SMTP mail catcher for the whole suite,
 // unless TEMPORAL_ADDRESS / MONGODB_URI / SMTP_URL name servers to use instead. Test files read where they are
 // from the environment, which jest's workers inherit.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,5 +19,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.SMTP_URL = servers.smtpUrl;
   if (servers.mailDir) process.env.LIFEBOAT_TEST_MAIL_DIR = servers.mailDir;
   process.env.LIFEBOAT_TEST_HOME = home;
+  // Every worker and API of the suite signs and checks timeline heads with the same evidence key.
+  process.env.LIFEBOAT_EVIDENCE_KEY ??= randomBytes(32).toString('base64');
   (globalThis as { __lifeboatServers?: typeof servers }).__lifeboatServers = servers;
 }
