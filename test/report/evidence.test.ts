@@ -58,7 +58,7 @@ async function rewriteAsDba(runId: string, edit: (events: StoredTimelineEvent[])
   const last = rechained[rechained.length - 1]!;
   await db.collection('timeline_batches').deleteMany({ runId });
   await db
-    .collection<{ _id: string }>('timeline_batches')
+    .collection<{ _id: string; runId: string; first: number; last: number; events: unknown[] }>('timeline_batches')
     .insertOne(
       { _id: `${runId}/00000001`, runId, first: 1, last: last.seq, events: rechained.map((e) => ({ ...e, detail: JSON.stringify(e.detail) })) },
       { ignoreUndefined: true },
@@ -141,6 +141,21 @@ describe('tamper evidence', () => {
     const offline = await lifeboat(dir, 'evidence', 'verify', 'run.json');
     expect(offline.code).toBe(1);
     expect(JSON.parse(offline.stdout)).toMatchObject({ ok: false, firstBad: { problem: 'missing' } });
+  });
+
+  it('checks a run that continued as new against the heads of every workflow execution, back to the first', async () => {
+    const steps = Array.from({ length: 24 }, (_, i) => ({ id: `s${i}`, action: 'http', with: { url: `${target.url}/step` }, ...(i > 0 ? { needs: [`s${i - 1}`] } : {}) }));
+    const run = await startRun(lb, { steps }, { mode: 'drill', limits: { historyEvents: 100 } });
+    expect((await run.result()).status).toBe('completed');
+    const { events } = await readTimeline(lb.store.db, run.runId);
+    expect(events.filter((e) => e.type === 'run.continued').length).toBeGreaterThanOrEqual(2);
+    expect((await api.get(`/runs/${run.runId}/verify`)).body).toMatchObject({ ok: true, anchor: { final: true, seq: events.length, signature: 'valid' } });
+
+    // An edit early in the run, signed only in the first execution's history, is still caught.
+    await rewriteAsDba(run.runId, (all) => all.map((e) => (e.seq === 2 ? { ...e, actor: 'someone-else' } : e)));
+    const verify = await api.get(`/runs/${run.runId}/verify`);
+    expect(verify.body).toMatchObject({ ok: false, firstBad: { problem: 'rewritten' } });
+    expect(verify.body.firstBad.seq).toBeLessThan(events.length / 2);
   });
 
   it('refuses an export whose heads were signed by another key than the one the auditor trusts', async () => {
