@@ -1,10 +1,17 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { patched, proxyActivities } from '@temporalio/workflow';
 import type { notifyActivities } from '../activities/notify';
-import { CHANNELS } from '../channels';
+import { CHANNELS, type ChannelTarget } from '../channels';
+import { templateRefs } from '../model/template';
 import { stepNotifyTargets, targetName } from '../notify/route';
+import { triesOf } from '../notify/tries';
+import { describeError } from '../workflows/failures';
 import { notificationMessage } from '../workflows/message';
 import { defineAction, type Outcome } from './kit';
 import { LOST_WORKER } from './proxy';
+
+// Recorded histories from before notify steps put their deliveries on the timeline waited differently (the first
+// failure failed the step); they replay down the old path.
+const RECORD_DELIVERIES = 'notify-step-deliveries-on-timeline';
 
 /** `notify`: the runbook's own message to email recipients or a webhook. */
 export const notify = defineAction({
@@ -38,13 +45,26 @@ export const notify = defineAction({
       retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
     });
     const message = notificationMessage(ctx.run, 'step.notify', new Date().toISOString(), step, { subject: step.with.subject, body: step.with.body });
-    const sent = await Promise.all(
-      stepNotifyTargets(step.with).map((target) => {
-        // The with's secrets are the target's, field for field (a webhook's url); an email target has none.
-        const secrets = (step.secrets ?? []).filter((slot) => slot.path.length === 1 && slot.path[0] === 'url' && 'url' in target);
-        return sendNotification({ key: `${ctx.key}/${targetName(target)}`, target, message, secrets });
-      }),
-    );
-    return { kind: 'succeeded', result: { sent: sent.map((d) => d.target) } };
+    const targets = stepNotifyTargets(step.with);
+    const deliver = (target: ChannelTarget) => {
+      // The with's secrets are the target's, field for field (a webhook's url); an email target has none.
+      const secrets = (step.secrets ?? []).filter((slot) => slot.path.length === 1 && slot.path[0] === 'url' && 'url' in target);
+      return sendNotification({ key: `${ctx.key}/${targetName(target)}`, target, message, secrets });
+    };
+    if (!patched(RECORD_DELIVERIES)) {
+      const sent = await Promise.all(targets.map(deliver));
+      return { kind: 'succeeded', result: { sent: sent.map((d) => d.target) } };
+    }
+    // Every delivery is evidence: each one, sent or failed, is on the timeline before the step's outcome.
+    const results = await Promise.allSettled(targets.map(deliver));
+    results.forEach((r, i) => {
+      const detail = { event: 'step.notify', channel: targets[i]!.channel, target: targetName(targets[i]!) };
+      if (r.status === 'fulfilled')
+        ctx.emit('notification.sent', { stepId: step.id, attempt: ctx.attempt, detail: { ...detail, duplicate: r.value.status === 'duplicate', tries: r.value.tries } });
+      else ctx.emit('notification.failed', { stepId: step.id, attempt: ctx.attempt, detail: { ...detail, error: describeError(r.reason).message, tries: triesOf(r.reason) } });
+    });
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return { kind: 'succeeded', result: { sent: results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.target] : [])) } };
   },
 });

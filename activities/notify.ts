@@ -79,11 +79,11 @@ export function notifyActivities({ store, config, smtpUrl, env }: ActivityDeps) 
           sentAt: new Date().toISOString(),
         });
       } catch (err) {
-        throw scrubFailure(err, scrubAll);
+        throw withTries(scrubFailure(err, scrubAll));
       } finally {
         clearInterval(beat);
       }
-      return { status: 'sent', target: name };
+      return { status: 'sent', target: name, tries: Context.current().info.attempt };
     },
   };
 }
@@ -96,4 +96,13 @@ function scrubRendered(r: RenderedNotification, scrub: Scrub): RenderedNotificat
 function scrubFailure(err: unknown, scrub: Scrub): unknown {
   if (!(err instanceof ApplicationFailure) || scrub(err.message) === err.message) return err;
   return new ApplicationFailure(scrub(err.message), err.type, err.nonRetryable, err.details);
+}
+
+// The timeline records how many times a failed delivery was tried ("failed after 3 tries"); the workflow reads it
+// from the last attempt's failure (notify/tries.ts), as actions/proxy.ts reads `{ dispatch }`.
+function withTries(err: unknown): ApplicationFailure {
+  const tries = { tries: Context.current().info.attempt };
+  if (err instanceof ApplicationFailure) return new ApplicationFailure(err.message, err.type, err.nonRetryable, [...(err.details ?? []), tries], err.cause);
+  const e = err instanceof Error ? err : new Error(String(err));
+  return ApplicationFailure.create({ message: e.message, type: e.name, nonRetryable: false, details: [tries], cause: e });
 }

@@ -7,13 +7,19 @@ import { getRunbook } from '../store/registry';
 import { appendTimelineEvents } from '../store/timeline';
 import { saveRun } from '../store/runs';
 import type { TimelineEvent } from '../timeline/event';
+import { signHead, type SignedHead } from '../timeline/evidence';
 import type { ActivityDeps } from './deps';
 
 /** Writes to the durable record: the run summary and its hash-chained timeline. Both are idempotent. */
-export function recordActivities({ store }: ActivityDeps) {
+export function recordActivities({ store, config }: ActivityDeps) {
   return {
-    async appendTimelineEvents(input: { runId: string; events: TimelineEvent[] }): Promise<{ seq: number; hash: string }> {
-      return appendTimelineEvents(store.db, input.runId, input.events);
+    /**
+     * Appends a batch and answers the new head signed with the evidence key (never stored in the database): the
+     * workflow keeps it, so Temporal's history holds a signed head at least every batch (docs/evidence.md).
+     */
+    async appendTimelineEvents(input: { runId: string; events: TimelineEvent[] }): Promise<{ seq: number; hash: string; anchor: SignedHead }> {
+      const head = await appendTimelineEvents(store.db, input.runId, input.events);
+      return { ...head, anchor: signHead(config.evidenceKey, { runId: input.runId, ...head }) };
     },
     async recordRun(record: RunRecord): Promise<void> {
       await saveRun(store.db, record);

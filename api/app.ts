@@ -16,6 +16,7 @@ import { runsRouter } from './routes/runs';
 import { tokensRouter } from './routes/tokens';
 import { eventsRouter } from './routes/events';
 import { reportsRouter } from './routes/reports';
+import { evidenceRouter } from './routes/evidence';
 import { schedulesRouter } from './routes/schedules';
 import { ScheduleService } from '../schedules/service';
 import { DEFAULT_SECURITY, rateLimit, securityHeaders, StreamLimiter, type ApiSecurity } from './security';
@@ -54,6 +55,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(runbooksRouter(deps.db, security.runbookReview));
   app.use(tokensRouter(deps.db));
   app.use(reportsRouter(deps));
+  app.use(evidenceRouter(deps));
   app.use(eventsRouter(deps, { limiter: new StreamLimiter(security.sse) }));
   app.use(schedulesRouter(new ScheduleService({ client: deps.client, db: deps.db, taskQueue: deps.runs.taskQueue, signer: deps.runs.signer })));
   app.use(notFoundHandler);

@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     else console.log(`lifeboat api: runbook ${r.id} v${r.version}`);
     if (r.warning) console.warn(`lifeboat api: warning: ${r.warning}`);
   }
-  const runs = new RunService({ client, db: store.db, taskQueue: config.TEMPORAL_TASK_QUEUE, signer });
+  const runs = new RunService({ client, db: store.db, taskQueue: config.TEMPORAL_TASK_QUEUE, signer, evidenceKey: config.evidenceKey?.publicKey });
   const app = createApp({
     client,
     db: store.db,

@@ -1,5 +1,6 @@
 import { ApiError } from './api';
 import { controlCommands } from './control';
+import { evidenceCommand } from './evidence';
 import { CliIo, Command, EXIT, UsageError } from './io';
 import { planCommand } from './plan';
 import { reportCommand } from './report';
@@ -22,6 +23,7 @@ export const commands: Readonly<Record<string, Command>> = {
   ...controlCommands,
   schedule: scheduleCommand,
   report: reportCommand,
+  evidence: evidenceCommand,
   token: tokenCommand,
   setup: setupCommand,
 };

@@ -5,6 +5,7 @@ import { DEFAULT_TASK_QUEUE } from '../contract/names';
 import { CHANNELS, type ChannelConfigShape } from '../channels';
 import { parseDuration } from '../model/duration';
 import { commaList, schemaKit } from '../model/kit';
+import { parseEvidenceKey, type EvidenceKey } from '../timeline/key';
 
 const optionalUrl = (what: string, protocols: string[]) =>
   z
@@ -118,6 +119,8 @@ export const ConfigVariables = z.object({
   /** Event streams (GET /runs/:id/events) open at once, per token and in all. */
   LIFEBOAT_SSE_PER_TOKEN: z.coerce.number().int().min(1).default(10),
   LIFEBOAT_SSE_TOTAL: z.coerce.number().int().min(1).default(200),
+  /** Ed25519 key the worker signs timeline heads with (PEM PKCS#8, or base64 of the 32-byte seed); see docs/evidence.md. */
+  LIFEBOAT_EVIDENCE_KEY: optionalText(),
   TEMPORAL_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
   TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
   FERRETDB_PORT: z.coerce.number().int().min(1).max(65535).default(27017),
@@ -161,7 +164,13 @@ export const Config = ConfigVariables.transform((env, ctx) => {
         ...(env.TEMPORAL_TLS_SERVER_NAME ? { serverNameOverride: env.TEMPORAL_TLS_SERVER_NAME } : {}),
       }
     : undefined;
-  return { ...env, temporalTls };
+  let evidenceKey: EvidenceKey | undefined;
+  try {
+    evidenceKey = env.LIFEBOAT_EVIDENCE_KEY === undefined ? undefined : parseEvidenceKey(env.LIFEBOAT_EVIDENCE_KEY);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', path: ['LIFEBOAT_EVIDENCE_KEY'], message: err instanceof Error ? err.message : String(err) });
+  }
+  return { ...env, temporalTls, evidenceKey };
 });
 export type Config = z.infer<typeof Config>;
 

@@ -61,6 +61,19 @@ export type RunStatus = z.infer<typeof RunStatus>;
 export const RecordStatus = RunStatus.exclude(['paused']);
 export type RecordStatus = z.infer<typeof RecordStatus>;
 
+/** A run's timeline head (last seq and hash), as a statement the worker signed with its evidence key (Ed25519). */
+export const SignedHead = z.object({
+  runId: z.string(),
+  seq: z.number().int().min(1),
+  hash: z.string(),
+  signedAt: z.string(),
+  /** The first 16 hex digits of the SHA-256 of the public key (SPKI DER); absent when the worker had no key. */
+  keyId: z.string().optional(),
+  /** Base64 Ed25519 signature over the canonical JSON of the fields above (`{hash, keyId, runId, seq, signedAt}`). */
+  signature: z.string().optional(),
+});
+export type SignedHead = z.infer<typeof SignedHead>;
+
 /** What the run-state query answers: each step's status and what the run waits for. */
 export const RunState = z.object({
   runId: z.string(),
@@ -75,6 +88,8 @@ export const RunState = z.object({
   steps: z.array(StepState),
   waitingFor: z.array(WaitingFor),
   recovery: RecoveryClock,
+  /** In the workflow's result only: the last timeline head the worker signed, kept in Temporal (docs/evidence.md). */
+  anchor: SignedHead.optional(),
 });
 export type RunState = z.infer<typeof RunState>;
 

@@ -28,6 +28,6 @@ export const NotificationDelivery = z.object({
 });
 export type NotificationDelivery = z.infer<typeof NotificationDelivery>;
 
-/** What sendNotification did: sent now, or found the key already delivered by an earlier attempt. */
-export const DeliveryOutcome = z.object({ status: z.enum(['sent', 'duplicate']), target: z.string() });
+/** What sendNotification did: sent now (on its `tries`th attempt), or found the key already delivered by an earlier attempt. */
+export const DeliveryOutcome = z.object({ status: z.enum(['sent', 'duplicate']), target: z.string(), tries: z.number().int().optional() });
 export type DeliveryOutcome = z.infer<typeof DeliveryOutcome>;

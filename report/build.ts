@@ -165,8 +165,10 @@ function signOff(e: StoredTimelineEvent): ReportSignOff[] {
 
 function notification(e: StoredTimelineEvent): ReportNotification[] {
   if (e.type !== 'notification.sent' && e.type !== 'notification.failed') return [];
-  const { event, channel, target } = e.detail;
-  return [{ at: e.at, stepId: e.stepId, event, channel, target, sent: e.type === 'notification.sent', error: e.type === 'notification.failed' ? e.detail.error : undefined }];
+  const { event, channel, target, tries } = e.detail;
+  const times = tries === undefined ? '' : ` after ${tries} ${tries === 1 ? 'try' : 'tries'}`;
+  if (e.type === 'notification.failed') return [{ at: e.at, stepId: e.stepId, event, channel, target, sent: false, tries, delivery: `failed${times}`, error: e.detail.error }];
+  return [{ at: e.at, stepId: e.stepId, event, channel, target, sent: true, tries, delivery: e.detail.duplicate ? 'sent (already delivered)' : 'sent' }];
 }
 
 function failure(e: StoredTimelineEvent, runError: string | undefined): ReportFailure[] {

@@ -102,12 +102,27 @@ function trend(r: RunReport): string {
   );
 }
 
+/** The signed head the chain was checked against, kept outside the database (docs/evidence.md). */
+function anchor(v: RunReport['verification']): string {
+  const a = v.anchor;
+  if (!a) return '';
+  if (a.heads === 0) return `<p>${badge('no signed head', 'neutral')} ${escapeHtml(a.source)} holds no signed head for this run</p>`;
+  const signature =
+    a.signature === 'valid'
+      ? badge('signature valid', 'ok')
+      : a.signature === 'unchecked'
+        ? badge('signature not checked', 'neutral')
+        : badge(`signature ${a.signature ?? 'absent'}`, 'bad');
+  const what = `${a.final ? 'final head' : 'latest head'} at event ${a.seq}, signed ${a.signedAt ?? ''} by key ${a.keyId ?? '(none)'}, kept in ${a.source}`;
+  return `<p>${signature} ${escapeHtml(what)}: <span class="mono">${escapeHtml(a.hash)}</span></p>`;
+}
+
 /** The report as a standalone HTML document. */
 export function renderReportHtml(r: RunReport): string {
   const v = r.verification;
   const integrity = v.ok
-    ? `<p>${badge('chain verified', 'ok')} ${v.events} events; head hash <span class="mono">${escapeHtml(v.headHash)}</span></p>`
-    : `<p>${badge('chain broken', 'bad')} ${escapeHtml(v.firstBad?.message ?? 'the timeline does not verify')}</p>`;
+    ? `<p>${badge('chain verified', 'ok')} ${v.events} events; head hash <span class="mono">${escapeHtml(v.headHash)}</span></p>${anchor(v)}`
+    : `<p>${badge(v.firstBad?.problem === 'rewritten' ? 'rewritten consistently' : 'chain broken', 'bad')} ${escapeHtml(v.firstBad?.message ?? 'the timeline does not verify')}</p>${anchor(v)}`;
   const sections = [
     ['Run', summary(r)],
     ['Recovery time objective', recovery(r)],
@@ -146,13 +161,14 @@ export function renderReportHtml(r: RunReport): string {
     [
       'Notifications',
       table(
-        ['When', 'Event', 'Channel', 'To', 'Result'],
+        ['When', 'Message', 'Step', 'Channel', 'To', 'Delivery'],
         r.notifications.map((n) => [
           td(time(n.at), 't'),
           td(n.event ?? ''),
+          td(n.stepId ?? ''),
           td(n.channel ?? ''),
           td(n.target ?? ''),
-          raw(n.sent ? badge('sent', 'ok') : `${badge('failed', 'bad')} ${escapeHtml(n.error ?? '')}`),
+          raw(n.sent ? badge(n.delivery, 'ok') : `${badge(n.delivery, 'bad')} ${escapeHtml(n.error ?? '')}`),
         ]),
         'No notifications were sent.',
       ),

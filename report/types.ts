@@ -33,6 +33,7 @@ export const ReportSignOff = z.object({
 });
 export type ReportSignOff = z.infer<typeof ReportSignOff>;
 
+/** One delivery of a message (run notifications, escalations, notify steps, PagerDuty), sent or failed. */
 export const ReportNotification = z.object({
   at: z.string(),
   stepId: z.string().optional(),
@@ -40,6 +41,8 @@ export const ReportNotification = z.object({
   channel: z.string().optional(),
   target: z.string().optional(),
   sent: z.boolean(),
+  tries: z.int().optional().meta({ description: 'How many times delivery was tried (absent for runs recorded before it was counted).' }),
+  delivery: z.string().meta({ description: 'The delivery status in words: "sent", "sent (already delivered)", "failed after 3 tries".' }),
   error: z.string().optional(),
 });
 export type ReportNotification = z.infer<typeof ReportNotification>;

@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { runStateQuery } from '../contract/messages';
 import { REJECTION, runSearchAttributes } from '../contract/names';
@@ -12,6 +12,8 @@ import { getRunbook, type RunbookVersion } from '../store/registry';
 import { getRun } from '../store/runs';
 import { readTimeline, verifyTimeline } from '../store/timeline';
 import type { ChainVerification, StoredTimelineEvent } from '../timeline/event';
+import type { Anchors } from '../timeline/evidence';
+import { temporalAnchors } from './anchors';
 import { DomainError } from './errors';
 import { assertRunExists } from './follow';
 import { resolveParameters } from './parameters';
@@ -36,7 +38,7 @@ export interface TriggerRequest {
 
 /** Starting runs and reading them: what the API and the schedules share. */
 export class RunService {
-  constructor(private readonly deps: { client: Client; db: Db; taskQueue: string; signer: Signer; limits?: PinnedRun['limits'] }) {}
+  constructor(private readonly deps: { client: Client; db: Db; taskQueue: string; signer: Signer; limits?: PinnedRun['limits']; evidenceKey?: KeyObject }) {}
 
   /** The task queue runs are started on (schedules start theirs on the same one). */
   get taskQueue(): string {
@@ -146,9 +148,20 @@ export class RunService {
     return events;
   }
 
+  /** Checks the run's stored chain, and that it passes through the signed heads Temporal keeps (docs/evidence.md). */
   async verify(runId: string): Promise<ChainVerification> {
     await this.timeline(runId);
-    return verifyTimeline(this.deps.db, runId);
+    return verifyTimeline(this.deps.db, runId, await this.anchors(runId), this.deps.evidenceKey);
+  }
+
+  /** The signed timeline heads Temporal keeps for the run, read from its workflow histories. */
+  anchors(runId: string): Promise<Anchors> {
+    return temporalAnchors(this.deps.client, runId);
+  }
+
+  /** The public key heads are verified with (the configured evidence key's), if any. */
+  get evidenceKey(): KeyObject | undefined {
+    return this.deps.evidenceKey;
   }
 }
 

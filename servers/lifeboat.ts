@@ -66,7 +66,7 @@ export async function startLifeboat(o: {
   })().catch(unwind);
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const workerDone = worker.run();
-  const runs = new RunService({ client, db: store.db, taskQueue, signer });
+  const runs = new RunService({ client, db: store.db, taskQueue, signer, evidenceKey: config.evidenceKey?.publicKey });
   const app = createApp({
     client,
     db: store.db,

@@ -1,7 +1,7 @@
 // `npm start`: the embedded default. Starts (or reuses) Temporal and FerretDB with their data under .lifeboat/,
 // a local mail catcher, the worker and the API; syncs runbooks/ into the registry; Ctrl-C stops what it started.
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, ConfigVariables, loadConfig } from '../config';
@@ -26,6 +26,8 @@ async function main(): Promise<void> {
   }
   // The API and the worker run in this process and share the key that signs identities (docs/security.md).
   if (!process.env.LIFEBOAT_SIGNING_KEY) process.env.LIFEBOAT_SIGNING_KEY = keptSecret(path.join(home, 'signing-key'), 'base64');
+  const evidenceKeyFile = path.join(home, 'evidence-key.pem');
+  if (!process.env.LIFEBOAT_EVIDENCE_KEY) process.env.LIFEBOAT_EVIDENCE_KEY = evidenceKey(evidenceKeyFile);
   const config = loadConfig();
   assertNotificationConfig(config, (w) => log(`warning: ${w}`));
   // We own shutdown: Ctrl-C stops the API and worker first, then the servers we started.
@@ -77,6 +79,14 @@ function keptSecret(file: string, encoding: 'base64' | 'base64url', prefix = '')
   const secret = `${prefix}${randomBytes(32).toString(encoding)}`;
   writeFileSync(file, `${secret}\n`, { mode: 0o600 });
   return secret;
+}
+
+/** The embedded default's evidence key (Ed25519, PEM): made once, kept under LIFEBOAT_HOME, never in the database. */
+function evidenceKey(file: string): string {
+  if (existsSync(file)) return readFileSync(file, 'utf8');
+  const pem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  writeFileSync(file, pem, { mode: 0o600 });
+  return pem;
 }
 
 main().catch((err: unknown) => {

@@ -1,6 +1,8 @@
 import type { Collection } from 'mongodb';
+import type { KeyObject } from 'node:crypto';
 import { chainEvents, GENESIS_HASH, verifyChain } from '../timeline/chain';
 import { StoredTimelineEvent, type ChainVerification, type TimelineEvent } from '../timeline/event';
+import { verifyEvidence, type Anchors } from '../timeline/evidence';
 import { isDuplicateKey, type Db } from './connection';
 
 // Layout, chosen for FerretDB v1 (its SQLite backend pushes down only a filter that is exactly `{_id: <string>}`):
@@ -122,9 +124,10 @@ export async function readTimeline(db: Db, runId: string, afterSeq = 0): Promise
  * Recomputes the run's hash chain and reports the first edited, deleted or reordered event, or the first event
  * that does not parse as its type (`malformed`) if the chain up to it holds.
  */
-export async function verifyTimeline(db: Db, runId: string): Promise<ChainVerification> {
+export async function verifyTimeline(db: Db, runId: string, anchors?: Anchors, publicKey?: KeyObject): Promise<ChainVerification> {
   const { events, malformed, head } = await walkTimeline(db, runId);
-  if (!malformed) return verifyChain(runId, events, head);
+  // With the heads kept outside the database, the chain must also pass through them (timeline/evidence.ts).
+  if (!malformed) return anchors ? verifyEvidence(runId, events, head, anchors, publicKey) : verifyChain(runId, events, head);
   const before = verifyChain(runId, events);
   if (!before.ok) return before;
   return { ok: false, events: events.length, firstBad: { seq: malformed.seq, problem: 'malformed', message: malformed.message } };

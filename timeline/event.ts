@@ -20,7 +20,9 @@ const StepFailure = { error: z.string(), final: z.boolean() };
 const ApprovalAnswer = { comment: z.string().optional(), granted: z.number() };
 const ManualAnswer = { note: z.string().optional(), evidence: z.array(z.string()).optional() };
 // `event` is the MessageKind (notify/types.ts) delivered; a plain string so the timeline does not depend on notify/.
-const Notification = { event: z.string(), channel: z.string(), target: z.string() };
+// `tries` counts the delivery attempts (absent in events recorded before it was). A notify step's own message has
+// event `step.notify` and its step's id.
+const Notification = { event: z.string(), channel: z.string(), target: z.string(), tries: z.number().optional() };
 
 /** The events of a timeline, each with the fields in `fields` (its place in the run, and for stored ones its chain). */
 function timelineEvents<F extends z.ZodRawShape>(fields: F) {
@@ -132,7 +134,27 @@ export const ChainVerification = z.object({
   ok: z.boolean(),
   events: z.number().int(),
   headHash: z.string().optional(),
-  firstBad: z.object({ seq: z.number().int(), problem: z.enum(['edited', 'missing', 'reordered', 'malformed']), message: z.string() }).optional(),
+  firstBad: z
+    .object({
+      seq: z.number().int(),
+      /** `rewritten`: the chain checks out but misses a head the worker signed; `signature`: a kept head's signature fails. */
+      problem: z.enum(['edited', 'missing', 'reordered', 'malformed', 'rewritten', 'signature']),
+      message: z.string(),
+    })
+    .optional(),
+  /** The signed head kept outside the database (in Temporal, or in an export) that the chain was checked against. */
+  anchor: z
+    .object({
+      source: z.string(),
+      heads: z.number().int().meta({ description: 'How many signed heads were found.' }),
+      final: z.boolean().meta({ description: "The last head is the run's end (the workflow's result)." }),
+      seq: z.number().int().optional(),
+      hash: z.string().optional(),
+      signedAt: z.string().optional(),
+      keyId: z.string().optional(),
+      signature: z.enum(['valid', 'invalid', 'unsigned', 'unchecked']).optional(),
+    })
+    .optional(),
 });
 export type ChainVerification = z.infer<typeof ChainVerification>;
 

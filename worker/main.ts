@@ -22,6 +22,7 @@ async function main(): Promise<void> {
     deps: { store, config, smtpUrl: config.SMTP_URL!, env: process.env },
     log: (line) => console.log(`lifeboat worker: ${line}`),
   });
+  if (!config.evidenceKey) console.warn('lifeboat worker: warning: LIFEBOAT_EVIDENCE_KEY is not set: timeline heads are kept in Temporal unsigned (docs/evidence.md)');
   console.log(`lifeboat worker: polling task queue ${config.TEMPORAL_TASK_QUEUE} on ${config.TEMPORAL_ADDRESS}`);
   await worker.run(); // resolves after SIGINT/SIGTERM: the SDK installs those handlers and shuts down cleanly
   await connection.close();

@@ -280,6 +280,7 @@ export class RunEngine {
     await this.recorded;
     await recordRun(runRecord(this.run, final, Date.now()));
     this.store.patchRun({ status, finishedAt: final.finishedAt });
-    return state;
+    // The signed final head goes into the workflow's result: Temporal keeps it apart from the database.
+    return { ...state, anchor: this.timeline.anchor };
   }
 }

@@ -5,6 +5,7 @@ import type { ReferenceContext } from '../model/reference';
 import { renderSealed, type SecretSlot } from '../model/template';
 import { routeNotification, targetName } from '../notify/route';
 import { channelOf, type ChannelTarget } from '../channels';
+import { triesOf } from '../notify/tries';
 import type { PinnedRun } from '../contract/run';
 import { describeError } from './failures';
 import { notificationMessage } from './message';
@@ -62,9 +63,13 @@ export class Notifier {
         const name = targetName(target);
         try {
           const res = await sendNotification({ key: `${run.runId}/n${n}/${name}`, target, message, secrets: targetSecrets(rules, sealed.secrets, target) });
-          this.timeline.emit('notification.sent', { stepId: o.step?.id, detail: { event, channel: target.channel, target: name, duplicate: res.status === 'duplicate' } });
+          this.timeline.emit('notification.sent', {
+            stepId: o.step?.id,
+            detail: { event, channel: target.channel, target: name, duplicate: res.status === 'duplicate', tries: res.tries },
+          });
         } catch (err) {
-          this.timeline.emit('notification.failed', { stepId: o.step?.id, detail: { event, channel: target.channel, target: name, error: describeError(err).message } });
+          const detail = { event, channel: target.channel, target: name, error: describeError(err).message, tries: triesOf(err) };
+          this.timeline.emit('notification.failed', { stepId: o.step?.id, detail });
         }
       }),
     );

@@ -1,5 +1,6 @@
 import { condition, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { SignedHead } from '../contract/run';
 import type { EventFields, TimelineEvent, TimelineEventType } from '../timeline/event';
 
 export type { EventFields };
@@ -21,6 +22,7 @@ const MAX_BATCH = 200;
 export class TimelineWriter {
   private pending: TimelineEvent[] = [];
   private closed = false;
+  private signed?: SignedHead;
   private readonly loop: Promise<void>;
 
   constructor(
@@ -32,6 +34,11 @@ export class TimelineWriter {
 
   get lastSeq(): number {
     return this.seq;
+  }
+
+  /** The newest head the worker signed, as its activity answered (so it is in this workflow's history too). */
+  get anchor(): SignedHead | undefined {
+    return this.signed;
   }
 
   emit<T extends TimelineEventType>(type: T, fields: EventFields<T>): void {
@@ -59,7 +66,9 @@ export class TimelineWriter {
       await condition(() => this.pending.length > 0 || this.closed);
       if (this.pending.length === 0) return;
       const batch = this.pending.slice(0, MAX_BATCH);
-      await appendTimelineEvents({ runId: this.runId, events: batch });
+      const head = await appendTimelineEvents({ runId: this.runId, events: batch });
+      // Histories recorded before heads were signed answer without one.
+      if (head.anchor) this.signed = head.anchor;
       this.pending.splice(0, batch.length);
     }
   }

@@ -143,8 +143,11 @@ export function runsRouter(runs: RunService, db: Db): Router {
       operationId: 'verifyRunTimeline',
       tag: 'runs',
       access: 'viewer',
-      summary: "Recompute the timeline's hash chain",
-      description: 'Reports the first edited, deleted or reordered event, if any.',
+      summary: "Recompute the timeline's hash chain and check it against the signed heads Temporal keeps",
+      description:
+        'Reports the first edited, deleted or reordered event, if any; and, when the chain checks out but does not pass ' +
+        'through the heads the worker signed (kept in Temporal, outside the database), that it was rewritten consistently ' +
+        '(`firstBad.problem: rewritten`, or `missing` for deleted newest events). `anchor` says which signed head was checked.',
       params: RunIdParams,
       responses: { 200: { description: 'The verification.', schema: Verification }, 404: { description: 'No such run.' } },
     },

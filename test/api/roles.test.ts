@@ -52,6 +52,7 @@ const ROUTES: Row[] = [
   { method: 'GET', path: `/runs/${run}/verify`, access: 'viewer' },
   { method: 'GET', path: `/runs/${run}/events`, access: 'viewer' },
   { method: 'GET', path: `/runs/${run}/report`, access: 'viewer' },
+  { method: 'GET', path: `/runs/${run}/evidence`, access: 'viewer' },
   { method: 'POST', path: `/runs/${run}/steps/approve/approve`, access: 'authenticated', body: () => ({}) },
   { method: 'POST', path: `/runs/${run}/steps/approve/reject`, access: 'authenticated', body: () => ({ comment: 'no' }) },
   { method: 'POST', path: `/runs/${run}/steps/task/complete`, access: 'operator', body: () => ({ outcome: 'done' }) },

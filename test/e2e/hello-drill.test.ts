@@ -47,13 +47,23 @@ describe('hello-drill end to end', () => {
       [2, 'step.started', 'pause'],
       [3, 'step.succeeded', 'pause'],
       [4, 'step.started', 'notify'],
-      [5, 'step.succeeded', 'notify'],
-      [6, 'recovery.achieved', null],
-      [7, 'run.completed', null],
+      [5, 'notification.sent', 'notify'],
+      [6, 'step.succeeded', 'notify'],
+      [7, 'recovery.achieved', null],
+      [8, 'run.completed', null],
     ]);
     expect(Date.parse(timeline.events[2].at) - Date.parse(timeline.events[1].at)).toBeGreaterThanOrEqual(2000);
 
-    expect((await api.get(`/runs/${runId}/verify`)).body).toMatchObject({ ok: true, events: 7 });
+    expect((await api.get(`/runs/${runId}/verify`)).body).toMatchObject({ ok: true, events: 8, anchor: { source: 'Temporal', final: true, seq: 8, signature: 'valid' } });
+
+    // The notify step's email is evidence: the report lists it, with its delivery status.
+    const report = await api.get(`/runs/${runId}/report`);
+    expect(report.body.notifications).toEqual([
+      expect.objectContaining({ event: 'step.notify', stepId: 'notify', channel: 'email', target: 'dr-team@example.com', sent: true, tries: 1, delivery: 'sent' }),
+    ]);
+    const html = await api.get(`/runs/${runId}/report`, { accept: 'text/html' });
+    expect(html.body).toContain('dr-team@example.com');
+    expect(html.body).not.toContain('No notifications were sent');
 
     const [mail] = await waitForMail((m) => (m.subject ?? '').includes(runId));
     expect(mail!.subject).toBe(`[DRILL] Hello drill ${runId}`);

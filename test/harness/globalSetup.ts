@@ -24,5 +24,7 @@ export default async function globalSetup(): Promise<void> {
   console.log(`[globalSetup] egress: loopback (${process.env.LIFEBOAT_EGRESS_ALLOW}) is allowed for the test suite`);
   // The API and the workers (in-process and spawned) share it, as a deployment's would (docs/security.md).
   process.env.LIFEBOAT_SIGNING_KEY ??= `test-signing-key-${randomBytes(24).toString('base64url')}`;
+  // Every worker and API of the suite signs and checks timeline heads with the same evidence key.
+  process.env.LIFEBOAT_EVIDENCE_KEY ??= randomBytes(32).toString('base64');
   (globalThis as { __lifeboatServers?: typeof servers }).__lifeboatServers = servers;
 }

@@ -141,7 +141,7 @@ describe('sendNotification by email', () => {
   it.each(kinds)('emails $event to its recipient with its facts in text and HTML', async ({ event, detail, subject, facts, html }) => {
     const to = uniqueAddress(event.replace('.', '-'));
     const d = delivery({ channel: 'email', to: [to] }, event, { detail });
-    await expect(send(activities(), d)).resolves.toEqual({ status: 'sent', target: to });
+    await expect(send(activities(), d)).resolves.toEqual({ status: 'sent', target: to, tries: 1 });
     const [mail] = await waitForMail((m) => m.envelopeTo.includes(to));
     expect(mail!.subject).toBe(subject);
     expect(mail!.from?.value).toEqual([{ name: 'Lifeboat Test', address: 'lifeboat@test.example' }]);
@@ -163,7 +163,7 @@ describe('sendNotification by email', () => {
     const to = uniqueAddress('retried');
     const d = delivery({ channel: 'email', to: [to] }, 'step.failed', { detail: { error: 'boom', attempts: 1 } });
     const acts = activities();
-    await expect(send(acts, d)).resolves.toEqual({ status: 'sent', target: to });
+    await expect(send(acts, d)).resolves.toEqual({ status: 'sent', target: to, tries: 1 });
     await expect(send(acts, d)).resolves.toEqual({ status: 'duplicate', target: to });
     // The catcher stores a message before it acknowledges it, so both sends are fully visible once they resolve.
     expect(await waitForMail((m) => m.envelopeTo.includes(to))).toHaveLength(1);
@@ -232,7 +232,7 @@ describe('sendNotification by webhook', () => {
     try {
       const d = delivery({ channel: 'webhook', url: `${receiver.url}/hooks/dr`, format: 'json' }, 'step.failed', { mode: 'drill', detail: { error: 'boom', attempts: 2 } });
       const result = await send(activities(), d);
-      expect(result).toEqual({ status: 'sent', target: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/…#[0-9a-f]{8}$/) });
+      expect(result).toEqual({ status: 'sent', target: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/…#[0-9a-f]{8}$/), tries: 1 });
       expect(receiver.received).toHaveLength(1);
       const [hook] = receiver.received;
       expect(hook!.signatureValid).toBe(true);

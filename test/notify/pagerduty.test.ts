@@ -144,7 +144,7 @@ describe('sendNotification to pagerduty', () => {
       expect([failure.nonRetryable, failure.type, failure.message]).toEqual([false, 'PagerDutyFailed', expect.stringContaining(`answered ${status}`)]);
       await expect(findDelivery(lb.store.db, d.key)).resolves.toBeUndefined();
     }
-    await expect(send(d)).resolves.toEqual({ status: 'sent', target: 'pagerduty:PD_ROUTING_KEY' });
+    await expect(send(d)).resolves.toEqual({ status: 'sent', target: 'pagerduty:PD_ROUTING_KEY', tries: 1 });
     await expect(send(d)).resolves.toEqual({ status: 'duplicate', target: 'pagerduty:PD_ROUTING_KEY' });
     expect(pd.received.filter((r) => r.event?.dedup_key === `${d.message.runId}/promote`).map((r) => [r.event?.event_action, r.answered])).toEqual([
       ['trigger', 429],

@@ -90,7 +90,7 @@ describe('buildReport', () => {
       ['step.failed', 'b', 2, 'HTTP 500'],
       ['run.failed', undefined, undefined, 'step b failed: 500'],
     ]);
-    expect(report.notifications).toEqual([{ at: at(6), event: 'run.failed', channel: 'webhook', target: 'ops', sent: false, error: 'connection refused' }]);
+    expect(report.notifications).toEqual([{ at: at(6), event: 'run.failed', channel: 'webhook', target: 'ops', sent: false, delivery: 'failed', error: 'connection refused' }]);
     expect(report.recovery).toEqual({ targetMs: 60_000, achievedMs: undefined, breached: false });
   });
 

@@ -168,7 +168,13 @@ describe('GET /runs/:id/report as JSON', () => {
 
   it('reports the timeline chain as verified', async () => {
     const timeline = (await api.get(`/runs/${runId}/timeline`)).body.events;
-    expect(report.verification).toEqual({ ok: true, events: timeline.length, headHash: timeline[timeline.length - 1].hash });
+    const headHash = timeline[timeline.length - 1].hash;
+    expect(report.verification).toEqual({
+      ok: true,
+      events: timeline.length,
+      headHash,
+      anchor: expect.objectContaining({ source: 'Temporal', final: true, seq: timeline.length, hash: headHash, signature: 'valid' }),
+    });
   });
 
   it('shows the recovery-time trend of the newest ten drills of the runbook', () => {

@@ -47,8 +47,8 @@ export const EXAMPLE_DETAILS: { [T in TimelineEventType]: TimelineDetail<T> } = 
   'rollback.step-undone': { action: 'http' },
   'rollback.step-failed': { action: 'command', error: 'exit code 1' },
   'rollback.completed': { reason: 'drill cleanup', undone: 1, failed: 1 },
-  'notification.sent': { event: 'run.started', channel: 'email', target: 'dr-team@example.com', duplicate: false },
-  'notification.failed': { event: 'step.failed', channel: 'webhook', target: 'https://hooks.example.com/x', error: 'connection refused' },
+  'notification.sent': { event: 'run.started', channel: 'email', target: 'dr-team@example.com', duplicate: false, tries: 1 },
+  'notification.failed': { event: 'step.failed', channel: 'webhook', target: 'https://hooks.example.com/x', error: 'connection refused', tries: 3 },
   'recovery.achieved': { achievedMs: 40_000, targetMs: 60_000, breached: false },
 };
 

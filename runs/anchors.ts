@@ -1,0 +1,63 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { temporal } from '@temporalio/proto';
+import { SignedHead } from '../contract/run';
+import type { Anchors } from '../timeline/evidence';
+
+type Payloads = temporal.api.common.v1.IPayloads | null | undefined;
+
+/**
+ * The signed timeline heads Temporal holds for a run, oldest first: every `appendTimelineEvents` result in the
+ * histories of its workflow executions (following continue-as-new back to the first), and the final head from the
+ * workflow's result once it completed. Read from Temporal, never from the database the chain is stored in.
+ */
+export async function temporalAnchors(client: Client, runId: string): Promise<Anchors> {
+  const heads: SignedHead[] = [];
+  let final = false;
+  let execution: string | undefined;
+  for (let latest = true; ; latest = false) {
+    const history = await fetchHistory(client, runId, execution);
+    if (!history) break;
+    const scheduled = new Map<string, string>();
+    const found: SignedHead[] = [];
+    let previous: string | undefined;
+    for (const e of history.events ?? []) {
+      const started = e.workflowExecutionStartedEventAttributes;
+      if (started) previous = started.continuedExecutionRunId || undefined;
+      const s = e.activityTaskScheduledEventAttributes;
+      if (s) scheduled.set(String(e.eventId), s.activityType?.name ?? '');
+      const done = e.activityTaskCompletedEventAttributes;
+      if (done && scheduled.get(String(done.scheduledEventId)) === 'appendTimelineEvents') found.push(...headIn(done.result));
+      const completed = e.workflowExecutionCompletedEventAttributes;
+      if (completed && latest) {
+        const head = headIn(completed.result);
+        found.push(...head);
+        final = head.length > 0;
+      }
+    }
+    heads.unshift(...found);
+    if (!previous) break;
+    execution = previous;
+  }
+  return { heads, final, source: 'Temporal' };
+}
+
+async function fetchHistory(client: Client, runId: string, execution: string | undefined) {
+  try {
+    return await client.workflow.getHandle(runId, execution).fetchHistory();
+  } catch (err) {
+    // Not in Temporal (never started there, or past the namespace's retention): no anchors to check against.
+    if (err instanceof WorkflowNotFoundError || (err as { code?: unknown }).code === 5) return undefined;
+    throw err;
+  }
+}
+
+/** The signed head in an activity's or the workflow's result (`{ anchor }`), if it carries one (verification checks its run). */
+function headIn(payloads: Payloads): SignedHead[] {
+  const payload = payloads?.payloads?.[0];
+  if (!payload) return [];
+  const value: unknown = defaultPayloadConverter.fromPayload(payload);
+  const anchor = typeof value === 'object' && value !== null ? (value as { anchor?: unknown }).anchor : undefined;
+  const parsed = SignedHead.safeParse(anchor);
+  return parsed.success ? [parsed.data] : [];
+}
