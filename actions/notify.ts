@@ -1,7 +1,6 @@
 import { patched, proxyActivities } from '@temporalio/workflow';
 import type { notifyActivities } from '../activities/notify';
 import { CHANNELS, type ChannelTarget } from '../channels';
-import { templateRefs } from '../model/template';
 import { stepNotifyTargets, targetName } from '../notify/route';
 import { triesOf } from '../notify/tries';
 import { describeError } from '../workflows/failures';
