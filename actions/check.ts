@@ -22,6 +22,7 @@ export const check = defineAction({
   mayHaveUndo: true,
   mayBeUndo: true,
   human: false,
+  secrets: { in: ['url', 'headers'], host: 'url' },
   async run(step, ctx): Promise<Outcome> {
     const w = step.with;
     const call = attemptActivities(ctx.timeoutMs).checkHttp({
@@ -31,6 +32,7 @@ export const check = defineAction({
       everyMs: durationMs(w.every),
       until: w.until,
       timeoutMs: ctx.timeoutMs,
+      secrets: step.secrets ?? [],
     });
     const result = await dispatched(ctx, call);
     return { kind: 'succeeded', result };

@@ -1,3 +1,4 @@
+import { loaderVariable, loaderVariableProblem } from '../model/command-env';
 import { attemptActivities, dispatched } from './proxy';
 import { defineAction, type Outcome } from './kit';
 
@@ -10,6 +11,9 @@ export const command = defineAction({
         cwd: k.z.string().min(1).optional(),
         env: k.z.record(k.Name, k.z.string()).optional(),
       })
+      .superRefine((w, ctx) => {
+        for (const name of Object.keys(w.env ?? {})) if (loaderVariable(name)) ctx.addIssue({ code: 'custom', path: ['env', name], message: loaderVariableProblem(name) });
+      })
       .meta({ id: 'RunbookCommandWith' }),
   resultFields: ['exitCode', 'stdout', 'stderr'],
   timeoutMs: 10 * 60_000,
@@ -19,8 +23,17 @@ export const command = defineAction({
   mayHaveUndo: true,
   mayBeUndo: true,
   human: false,
+  secrets: { in: ['argv', 'env'] },
   async run(step, ctx): Promise<Outcome> {
-    const call = attemptActivities(ctx.timeoutMs).runCommand({ argv: step.with.argv, cwd: step.with.cwd, env: step.with.env, idempotencyKey: ctx.key, timeoutMs: ctx.timeoutMs });
+    const w = step.with;
+    const call = attemptActivities(ctx.timeoutMs).runCommand({
+      argv: w.argv,
+      cwd: w.cwd,
+      env: w.env,
+      idempotencyKey: ctx.key,
+      timeoutMs: ctx.timeoutMs,
+      secrets: step.secrets ?? [],
+    });
     const result = await dispatched(ctx, call);
     return { kind: 'succeeded', result };
   },

@@ -23,6 +23,7 @@ export const http = defineAction({
   mayHaveUndo: true,
   mayBeUndo: true,
   human: false,
+  secrets: { in: ['url', 'headers', 'json', 'body'], host: 'url' },
   async run(step, ctx): Promise<Outcome> {
     const w = step.with;
     const expect = w.expect === undefined ? undefined : Array.isArray(w.expect) ? w.expect : [w.expect];
@@ -35,6 +36,7 @@ export const http = defineAction({
       expect,
       idempotencyKey: ctx.key,
       timeoutMs: ctx.timeoutMs,
+      secrets: step.secrets ?? [],
     });
     const result = await dispatched(ctx, call);
     return { kind: 'succeeded', result };

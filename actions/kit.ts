@@ -4,6 +4,7 @@ import type { output, ZodType } from 'zod';
 import type { StepState, WaitingFor } from '../contract/step';
 import type { Event, Mode, SchemaKit } from '../model/kit';
 import type { ReferenceContext } from '../model/reference';
+import type { SecretSlot } from '../model/template';
 import type { EventFields, TimelineEventType } from '../timeline/event';
 
 /** What the language requires of a step of any action, as an action's `run` sees it. */
@@ -12,6 +13,8 @@ export interface ActionStep<W> {
   title?: string;
   timeout?: string;
   with: W;
+  /** Where `with` holds secrets, from the runbook's text: the activity puts them in (see renderSealed). */
+  secrets?: SecretSlot[];
 }
 
 /** How one attempt (round) of a step ended, as the engine applies it. */
@@ -96,6 +99,11 @@ export interface ActionDefinition<S extends ZodType = ZodType, U extends boolean
   mayBeUndo: U;
   /** People act on it: one attempt per round, never retried automatically. */
   human: boolean;
+  /**
+   * The fields of `with` where `{{ secrets.NAME }}` may appear (anywhere else is a validation error), and the field
+   * whose URL decides where they may be sent. Without it the action takes no secrets.
+   */
+  secrets?: { in: readonly string[]; host?: string };
   /** Runs one attempt of a step whose `with` is already rendered against the run so far. */
   run(step: ActionStep<output<S>>, ctx: ActionContext): Promise<Outcome>;
   /** What the run waits for while this step waits on people (approval, manual task). */

@@ -1,7 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { notifyActivities } from '../activities/notify';
 import { CHANNELS } from '../channels';
-import { templateRefs } from '../model/template';
 import { stepNotifyTargets, targetName } from '../notify/route';
 import { notificationMessage } from '../workflows/message';
 import { defineAction, type Outcome } from './kit';
@@ -26,6 +25,8 @@ export const notify = defineAction({
   mayHaveUndo: true,
   mayBeUndo: true,
   human: false,
+  // A webhook's URL may be a secret (chat hooks are credentials); the message itself never carries one.
+  secrets: { in: ['url'], host: 'url' },
 
   async run(step, ctx): Promise<Outcome> {
     // Delivery retries through an outage for as long as the step's timeout allows; one message per target, keyed by
@@ -37,15 +38,13 @@ export const notify = defineAction({
       retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
     });
     const message = notificationMessage(ctx.run, 'step.notify', new Date().toISOString(), step, { subject: step.with.subject, body: step.with.body });
-    const sent = await Promise.all(stepNotifyTargets(step.with).map((target) => sendNotification({ key: `${ctx.key}/${targetName(target)}`, target, message })));
+    const sent = await Promise.all(
+      stepNotifyTargets(step.with).map((target) => {
+        // The with's secrets are the target's, field for field (a webhook's url); an email target has none.
+        const secrets = (step.secrets ?? []).filter((slot) => slot.path.length === 1 && slot.path[0] === 'url' && 'url' in target);
+        return sendNotification({ key: `${ctx.key}/${targetName(target)}`, target, message, secrets });
+      }),
+    );
     return { kind: 'succeeded', result: { sent: sent.map((d) => d.target) } };
-  },
-
-  warnings(step) {
-    const texts = [step.with.subject ?? '', step.with.body];
-    if (texts.some((text) => templateRefs(text).some((ref) => ref.ref?.kind === 'secret'))) {
-      return [{ at: ['with'], message: 'sends a secret in a notification, where it will be stored in mailboxes and chat logs' }];
-    }
-    return [];
   },
 });

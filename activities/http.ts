@@ -1,9 +1,11 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { setTimeout as delay } from 'node:timers/promises';
 import { FAILURE } from '../contract/names';
+import type { SecretSlot } from '../model/template';
 import type { ActivityDeps } from './deps';
 import { runDispatch, type Dispatched } from './dispatch';
-import { withSecrets } from './secrets';
+import { egressPolicy, sendOutbound, type EgressPolicy } from './egress';
+import { assertSecretHosts, unseal, type Unsealed } from './secrets';
 import { compareValues, type CompareOp } from '../model/compare';
 import { valueAt } from '../runs/values';
 
@@ -17,6 +19,8 @@ export interface HttpRequest {
   idempotencyKey?: string;
   /** The step's timeout: each dispatch stops there itself. */
   timeoutMs: number;
+  /** Where the step's secrets go in this request, from the runbook's text (see renderSealed); the url's pieces too. */
+  secrets?: SecretSlot[];
 }
 export interface HttpResult {
   status: number;
@@ -28,49 +32,88 @@ export interface CheckRequest extends HttpRequest {
   until: { status?: number; path?: string; op: CompareOp; value?: unknown };
 }
 
-const MAX_BODY = 1024 * 1024;
+interface Sender {
+  policy: EgressPolicy;
+  maxBodyBytes: number;
+  timeoutMs: number;
+  env: NodeJS.ProcessEnv;
+}
 
-async function send(req: HttpRequest, env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<HttpResult> {
-  const r = withSecrets(req, env);
+/** Puts the secrets in and checks where they may go, once per attempt (a check polls with the same request). */
+function prepare(req: HttpRequest, env: NodeJS.ProcessEnv): Unsealed<HttpRequest> {
+  const sealed = unseal(req, req.secrets, env);
+  let url: URL;
+  try {
+    url = new URL(sealed.request.url.trim());
+  } catch {
+    throw ApplicationFailure.nonRetryable(`${req.method} ${sealed.mask(req.url)}: not a valid URL`, FAILURE.httpError);
+  }
+  const urlSlot = req.secrets?.find((s) => s.path.length === 1 && s.path[0] === 'url');
+  assertSecretHosts(sealed.used, urlSlot?.parts, url, env);
+  return sealed;
+}
+
+async function send(req: HttpRequest, sealed: Unsealed<HttpRequest>, s: Sender, signal: AbortSignal): Promise<HttpResult> {
+  const r = sealed.request;
   const headers: Record<string, string> = { ...(r.headers ?? {}) };
   if (r.idempotencyKey) headers['Idempotency-Key'] = r.idempotencyKey;
   let body: string | undefined = r.body;
   if (r.json !== undefined) {
     body = JSON.stringify(r.json);
-    headers['content-type'] ??= 'application/json';
+    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
   }
-  let res: Response;
+  const secretHeaders = new Set(
+    (r.secrets ?? []).filter((slot) => slot.path[0] === 'headers' && slot.parts.some((p) => 'secret' in p)).map((slot) => String(slot.path[1]).toLowerCase()),
+  );
+  const secretBody = (r.secrets ?? []).some((slot) => (slot.path[0] === 'json' || slot.path[0] === 'body') && slot.parts.some((p) => 'secret' in p));
+  let res;
   try {
-    res = await fetch(r.url, { method: r.method, headers, body, signal });
+    res = await sendOutbound(
+      { method: r.method, url: r.url, headers, body },
+      { policy: s.policy, signal, maxBodyBytes: s.maxBodyBytes, timeoutMs: s.timeoutMs, maxRedirects: 5, secretHeaders, secretBody },
+    );
   } catch (err) {
-    if (signal.aborted) throw signal.reason;
-    const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
-    throw ApplicationFailure.retryable(`${r.method} ${req.url} failed${cause || `: ${String(err)}`}`, FAILURE.httpError);
+    if (signal.aborted || !(err instanceof ApplicationFailure)) throw err;
+    // Named by the url as the runbook wrote it: secrets show as {{ secrets.NAME }}, never as their values.
+    throw new ApplicationFailure(`${req.method} ${req.url} failed: ${err.message}`, err.type, err.nonRetryable);
   }
-  const text = (await res.text()).slice(0, MAX_BODY);
-  let parsed: unknown = text;
-  if ((res.headers.get('content-type') ?? '').includes('json')) {
+  let parsed: unknown = res.text;
+  if ((res.headers['content-type'] ?? '').includes('json')) {
     try {
-      parsed = JSON.parse(text);
+      parsed = JSON.parse(res.text);
     } catch {
-      parsed = text;
+      parsed = res.text;
     }
   }
-  return { status: res.status, headers: Object.fromEntries(res.headers.entries()), body: parsed };
+  // Masked here, before the result can reach history, outputs or the timeline: a target may echo what it was sent.
+  return sealed.maskDeep({ status: res.status, headers: res.headers, body: parsed });
+}
+
+/** Masks a failure's message and details: an error text can quote the request or the target's answer. */
+function masked(err: unknown, sealed: Unsealed<HttpRequest>): unknown {
+  if (!(err instanceof ApplicationFailure)) return err instanceof Error ? new Error(sealed.mask(err.message)) : err;
+  return new ApplicationFailure(sealed.mask(err.message), err.type, err.nonRetryable, sealed.maskDeep(err.details ?? []));
 }
 
 /** HTTP calls and health checks. */
-export function httpActivities({ env }: ActivityDeps) {
+export function httpActivities({ env, config }: ActivityDeps) {
+  const sender: Sender = { policy: egressPolicy(config), maxBodyBytes: config.LIFEBOAT_HTTP_MAX_BODY, timeoutMs: config.LIFEBOAT_HTTP_TIMEOUT, env };
   return {
     async httpRequest(input: HttpRequest & { expect?: number[] }): Promise<Dispatched<HttpResult>> {
       return runDispatch(input.timeoutMs, `${input.method} ${input.url}`, async (signal) => {
-        const res = await send(input, env, signal);
-        const ok = input.expect && input.expect.length > 0 ? input.expect.includes(res.status) : res.status >= 200 && res.status < 300;
-        if (!ok) {
-          const want = input.expect?.length ? input.expect.join(' or ') : '2xx';
-          throw ApplicationFailure.retryable(`${input.method} ${input.url} answered ${res.status}, expected ${want}`, FAILURE.unexpectedStatus, res);
+        const sealed = prepare(input, env);
+        try {
+          const res = await send(input, sealed, sender, signal);
+          const ok = input.expect && input.expect.length > 0 ? input.expect.includes(res.status) : res.status >= 200 && res.status < 300;
+          if (!ok) {
+            const want = input.expect?.length ? input.expect.join(' or ') : '2xx';
+            throw ApplicationFailure.retryable(`${input.method} ${input.url} answered ${res.status}, expected ${want}`, FAILURE.unexpectedStatus, res);
+          }
+          return res;
+        } catch (err) {
+          if (signal.aborted) throw err;
+          throw masked(err, sealed);
         }
-        return res;
       });
     },
 
@@ -82,10 +125,11 @@ export function httpActivities({ env }: ActivityDeps) {
         input.timeoutMs,
         () => `${input.method} ${input.url} (last: ${note})`,
         async (signal) => {
+          const sealed = prepare(input, env);
           for (;;) {
             polls++;
             try {
-              const res = await send(input, env, signal);
+              const res = await send(input, sealed, sender, signal);
               const { status, path, op, value } = input.until;
               const statusOk = status === undefined || res.status === status;
               // Without a path the condition is on the status code itself (`until: { op: in, value: [200, 204] }`).
@@ -94,7 +138,9 @@ export function httpActivities({ env }: ActivityDeps) {
               note = `status ${res.status}${path ? `, ${path} = ${JSON.stringify(valueAt(res.body, path))}` : ''}`;
             } catch (err) {
               if (signal.aborted) throw err;
-              note = err instanceof Error ? err.message : String(err);
+              // The policy will not change between polls: a refused address or host ends the step now.
+              if (err instanceof ApplicationFailure && err.nonRetryable) throw masked(err, sealed);
+              note = sealed.mask(err instanceof Error ? err.message : String(err));
             }
             await delay(input.everyMs, undefined, { signal }); // rejects at the step's timeout or on cancellation
           }

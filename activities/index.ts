@@ -4,6 +4,7 @@ import { recordActivities } from './record';
 import { commandActivities } from './command';
 import { notifyActivities } from './notify';
 import { routeActivities } from './routes';
+import { identityActivities } from './identity';
 
 export type { ActivityDeps } from './deps';
 
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     ...commandActivities(deps),
     ...notifyActivities(deps),
     ...routeActivities(deps),
+    ...identityActivities(deps),
   };
 }
 

@@ -9,7 +9,8 @@ import { DeliveryOutcome, NotificationDelivery } from '../notify/types';
 import { addDeliveryNote, deliveryNotes, findDelivery, recordDelivery } from '../store/deliveries';
 import type { ActivityDeps } from './deps';
 import { postJson } from './post';
-import { withSecrets } from './secrets';
+import { egressPolicy } from './egress';
+import { assertSecretHosts, unseal } from './secrets';
 import { mailTransport, messageIdFor, trySendMail } from './smtp';
 
 /** Notifications: one message to one target per call, at most once per idempotency key. */
@@ -18,6 +19,7 @@ export function notifyActivities({ store, config, smtpUrl, env }: ActivityDeps) 
   const configSecrets = allChannels().flatMap((channel) => channel.configSecrets(config));
   const scrub = secretScrubber(env, [...configSecrets, config.LIFEBOAT_ADMIN_TOKEN, smtpPassword(smtpUrl)]);
   const options = { publicUrl: config.LIFEBOAT_PUBLIC_URL };
+  const policy = egressPolicy(config);
   return {
     /**
      * Renders and sends `delivery` through its channel, unless its key was delivered before (a retried activity, a
@@ -30,16 +32,30 @@ export function notifyActivities({ store, config, smtpUrl, env }: ActivityDeps) 
       const name = targetName(parsed.data.target);
       // Checked before sending: the record is written only after the target accepted the message.
       if (await findDelivery(store.db, key)) return { status: 'duplicate', target: name };
-      // Targets may name secrets (`url: "{{ secrets.CHAT_HOOK }}"`); they are resolved only here, never recorded.
-      const target = withSecrets(parsed.data.target, env);
+      // Targets may name secrets (`url: "{{ secrets.CHAT_HOOK }}"`); they are put in only here, at the places the
+      // runbook's text wrote them, and never recorded.
+      const secrets = parsed.data.secrets;
+      const sealed = unseal(parsed.data.target, secrets, env);
+      const target = sealed.request;
+      if ('url' in target && sealed.used.length > 0) {
+        const urlSlot = secrets?.find((slot) => slot.path.length === 1 && slot.path[0] === 'url');
+        let url: URL;
+        try {
+          url = new URL(target.url.trim());
+        } catch {
+          throw ApplicationFailure.nonRetryable(`webhook ${name}: its url is not a valid URL`, 'WebhookRejected');
+        }
+        assertSecretHosts(sealed.used, urlSlot?.parts, url, env);
+      }
+      const scrubAll: Scrub = (text) => sealed.mask(scrub(text));
       const channel = channelOf(target.channel);
-      const clean = scrubMessage(message, scrub);
-      const rendered = scrubRendered(renderNotification(clean, options), scrub);
+      const clean = scrubMessage(message, scrubAll);
+      const rendered = scrubRendered(renderNotification(clean, options), scrubAll);
       const signal = Context.current().cancellationSignal;
       const about = { runId: message.runId, target: name, event: message.event };
       const io: DeliveryIO = {
         sendMail: (mail) => trySendMail(transport, { ...mail, messageId: messageIdFor(key, mail.from) }),
-        post: (request) => postJson({ ...request, signal }),
+        post: (request) => postJson({ ...request, signal }, policy),
         notes: async () => (await deliveryNotes(store.db, message.runId, name)).map((n) => ({ event: n.event, value: n.value })),
         note: (value) => addDeliveryNote(store.db, { key, ...about, value, at: new Date().toISOString() }),
         failure: (text, type, o) => {
@@ -52,7 +68,7 @@ export function notifyActivities({ store, config, smtpUrl, env }: ActivityDeps) 
       // None at the start: each one is a call to the server, and most deliveries are over well before the first beat.
       const beat = setInterval(() => heartbeat(), 3_000);
       try {
-        const receipt = await channel.deliver({ key, deliveryId, target, name, message: clean, rendered, publicUrl: options.publicUrl, scrub }, config, io);
+        const receipt = await channel.deliver({ key, deliveryId, target, name, message: clean, rendered, publicUrl: options.publicUrl, scrub: scrubAll }, config, io);
         await recordDelivery(store.db, {
           _id: key,
           channel: target.channel,
@@ -63,7 +79,7 @@ export function notifyActivities({ store, config, smtpUrl, env }: ActivityDeps) 
           sentAt: new Date().toISOString(),
         });
       } catch (err) {
-        throw scrubFailure(err, scrub);
+        throw scrubFailure(err, scrubAll);
       } finally {
         clearInterval(beat);
       }

@@ -6,6 +6,7 @@ import { authenticate } from './auth';
 import { RunMetrics } from '../runs/metrics';
 import { bodyParsers } from './body';
 import { notFoundHandler, problemHandler } from './errors';
+import { methodNotAllowed } from './route';
 import { controlRouter } from './routes/control';
 import { docsRouter } from './routes/docs';
 import { healthRouter, type LocalServer } from './routes/health';
@@ -38,7 +39,8 @@ export function createApp(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   const security = deps.security ?? DEFAULT_SECURITY;
-  app.use(securityHeaders(security));
+  app.use(securityHeaders(security)); // every answer carries them, a 405 included
+  app.use(methodNotAllowed); // before auth and body parsing: an undeclared method is 405 whatever the token or body
   app.use(bodyParsers(RUNBOOK_SOURCE_ROUTES));
   app.use(healthRouter(deps)); // unauthenticated: load balancers and compose healthchecks probe it
   app.use(docsRouter()); // unauthenticated: GET /openapi.json and GET /docs
@@ -53,7 +55,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(tokensRouter(deps.db));
   app.use(reportsRouter(deps));
   app.use(eventsRouter(deps, { limiter: new StreamLimiter(security.sse) }));
-  app.use(schedulesRouter(new ScheduleService({ client: deps.client, db: deps.db, taskQueue: deps.runs.taskQueue })));
+  app.use(schedulesRouter(new ScheduleService({ client: deps.client, db: deps.db, taskQueue: deps.runs.taskQueue, signer: deps.runs.signer })));
   app.use(notFoundHandler);
   app.use(problemHandler);
   return app;

@@ -16,6 +16,7 @@ export const Problem = z
     detail: z.string(),
     instance: z.string(),
     issues: z.array(ProblemIssue).optional(),
+    rule: z.string().optional().meta({ description: 'The rule that refused the request (four-eyes, distinct-approvers, signed-identity); see docs/security.md.' }),
   })
   .meta({ id: 'Problem' });
 export type Problem = z.infer<typeof Problem>;
@@ -28,6 +29,7 @@ export class HttpError extends Error {
     readonly code: string,
     readonly detail: string,
     readonly issues: ProblemIssue[] = [],
+    readonly rule?: string,
   ) {
     super(detail);
   }
@@ -38,6 +40,7 @@ const TITLES: Record<number, string> = {
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
+  405: 'Method Not Allowed',
   409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
@@ -68,7 +71,7 @@ export const problemHandler: ErrorRequestHandler = (err: unknown, req, res, _nex
   let problem: HttpError;
   const refusal = temporalRefusal(err);
   if (err instanceof HttpError) problem = err;
-  else if (err instanceof DomainError) problem = new HttpError(DOMAIN_STATUS[err.kind], err.kind, err.message, err.issues);
+  else if (err instanceof DomainError) problem = new HttpError(DOMAIN_STATUS[err.kind], err.kind, err.message, err.issues, err.rule);
   else if (isBodyParserError(err)) problem = bodyProblem(err);
   else if (err instanceof URIError) problem = new HttpError(400, 'malformed-path', `the request path is not valid percent-encoding: ${err.message}`);
   else if (refusal !== undefined) {
@@ -88,6 +91,7 @@ export const problemHandler: ErrorRequestHandler = (err: unknown, req, res, _nex
       detail: problem.detail,
       instance: req.originalUrl,
       ...(problem.issues.length ? { issues: problem.issues } : {}),
+      ...(problem.rule ? { rule: problem.rule } : {}),
     });
 };
 

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { loadConfig } from '../config';
 import { assertNotificationConfig } from '../notify/check';
 import { RunService } from '../runs/service';
+import { signerFrom } from '../runs/signing';
 import { connectStore } from '../store/connection';
 import { ensureRunIndexes } from '../store/runs';
 import { syncRunbooks } from '../store/sync';
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
   if (!config.TEMPORAL_ADDRESS || !config.MONGODB_URI) {
     throw new Error("the standalone API needs TEMPORAL_ADDRESS and MONGODB_URI; for a local setup run 'npm start' instead");
   }
+  const signer = signerFrom(config);
   const store = await connectStore(config.MONGODB_URI);
   await ensureRunIndexes(store.db);
   const connection = await Connection.connect(temporalConnectionOptions(config));
@@ -28,7 +30,7 @@ async function main(): Promise<void> {
     else console.log(`lifeboat api: runbook ${r.id} v${r.version}`);
     if (r.warning) console.warn(`lifeboat api: warning: ${r.warning}`);
   }
-  const runs = new RunService({ client, db: store.db, taskQueue: config.TEMPORAL_TASK_QUEUE });
+  const runs = new RunService({ client, db: store.db, taskQueue: config.TEMPORAL_TASK_QUEUE, signer });
   const app = createApp({
     client,
     db: store.db,

@@ -36,7 +36,7 @@ async function main(): Promise<void> {
     port: 0,
     workflowBundle,
   });
-  const runs = new RunService({ client: lb.client, db: lb.store.db, taskQueue: 'bench' });
+  const runs = new RunService({ client: lb.client, db: lb.store.db, taskQueue: 'bench', signer: lb.signer });
   try {
     for (const [scenario, n, parallel] of [
       ['sequential', N_SEQ, false],

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from '../contract/names';
 import { CHANNELS, type ChannelConfigShape } from '../channels';
+import { parseDuration } from '../model/duration';
 import { commaList, schemaKit } from '../model/kit';
 
 const optionalUrl = (what: string, protocols: string[]) =>
@@ -18,6 +20,25 @@ const optionalUrl = (what: string, protocols: string[]) =>
 function channelKeys(): ChannelConfigShape {
   return Object.assign({}, ...Object.values(CHANNELS).map((channel) => channel.schemas(schemaKit).config));
 }
+
+// A basename would run whatever a PATH lookup finds; only a full path names one file.
+const absolutePaths = (name: string, what: string, example: string) =>
+  commaList().superRefine((paths, ctx) => {
+    for (const p of paths) {
+      if (!p.startsWith('/')) ctx.addIssue({ code: 'custom', message: `${name}: '${p}' is not an absolute path; list the ${what}'s full path, such as ${example}` });
+    }
+  });
+
+const cidrList = (name: string) =>
+  commaList().superRefine((cidrs, ctx) => {
+    for (const cidr of cidrs) {
+      const [address = '', bits, extra] = cidr.split('/');
+      const family = isIP(address);
+      const max = family === 6 ? 128 : 32;
+      const ok = family !== 0 && extra === undefined && (bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= max));
+      if (!ok) ctx.addIssue({ code: 'custom', message: `${name}: '${cidr}' is not a CIDR such as 10.0.0.0/8 or fd00::/8` });
+    }
+  });
 
 // Compose files pass unset variables as empty strings: treat those as unset.
 const optionalText = () =>
@@ -53,8 +74,41 @@ export const ConfigVariables = z.object({
   LIFEBOAT_PUBLIC_URL: z.string().optional(),
   /** Bootstrap bearer token with the admin role (create further tokens with it). */
   LIFEBOAT_ADMIN_TOKEN: z.string().min(16, 'LIFEBOAT_ADMIN_TOKEN must be at least 16 characters').optional(),
+  /**
+   * The key the API signs identities and run starts with and the worker checks them against (runs/signing.ts,
+   * docs/security.md). Required by the standalone API and worker; `npm start` makes one under LIFEBOAT_HOME.
+   */
+  LIFEBOAT_SIGNING_KEY: optionalText().refine((v) => v === undefined || v.length >= 32, 'LIFEBOAT_SIGNING_KEY must be at least 32 characters (e.g. `openssl rand -base64 32`)'),
+  /** Comma-separated keys that signed before a rotation: still accepted, never used to sign. */
+  LIFEBOAT_SIGNING_KEY_PREVIOUS: commaList(),
   /** Serve GET /metrics without a token (for Prometheus scrapers that cannot send one); otherwise it needs viewer. */
   LIFEBOAT_METRICS_PUBLIC: z.stringbool().default(false),
+  /** Comma-separated absolute paths of the executables `command` steps may run. Empty means no command may run. */
+  LIFEBOAT_COMMAND_ALLOWLIST: absolutePaths('LIFEBOAT_COMMAND_ALLOWLIST', 'executable', '/usr/local/bin/kubectl'),
+  /** Comma-separated absolute directories a `command` step's `cwd` may be in (empty: steps may not set cwd). */
+  LIFEBOAT_COMMAND_ROOTS: absolutePaths('LIFEBOAT_COMMAND_ROOTS', 'directory', '/srv/runbooks'),
+  /** CIDRs outbound HTTP may reach even though the built-in list denies them (loopback, say: 127.0.0.0/8,::1). */
+  LIFEBOAT_EGRESS_ALLOW: cidrList('LIFEBOAT_EGRESS_ALLOW'),
+  /** CIDRs outbound HTTP may never reach, in addition to link-local and cloud metadata addresses. */
+  LIFEBOAT_EGRESS_DENY: cidrList('LIFEBOAT_EGRESS_DENY'),
+  /** The largest response body (after decompression) an http or check step reads, in bytes. */
+  LIFEBOAT_HTTP_MAX_BODY: z.coerce
+    .number()
+    .int()
+    .min(1024, 'LIFEBOAT_HTTP_MAX_BODY must be at least 1024 bytes')
+    .default(1024 * 1024),
+  /** How long one outbound request (headers and body) may take, at most; the step's own timeout may end it sooner. */
+  LIFEBOAT_HTTP_TIMEOUT: z
+    .string()
+    .default('5m')
+    .transform((text, ctx) => {
+      const ms = parseDuration(text);
+      if (ms === undefined || ms <= 0) {
+        ctx.addIssue({ code: 'custom', message: `LIFEBOAT_HTTP_TIMEOUT: '${text}' is not a duration such as 30s or 5m` });
+        return z.NEVER;
+      }
+      return ms;
+    }),
   /** Who may upload runbook versions that add or change command steps or secret references: `admin` only, or anyone with author, the version then running in recovery mode only after a second person's review (`required`). */
   LIFEBOAT_RUNBOOK_REVIEW: z.enum(['admin', 'required']).default('admin'),
   /** Mutating requests (POST, PUT, PATCH, DELETE) each token may make per minute, on average; 0 turns the limit off. */
@@ -64,8 +118,6 @@ export const ConfigVariables = z.object({
   /** Event streams (GET /runs/:id/events) open at once, per token and in all. */
   LIFEBOAT_SSE_PER_TOKEN: z.coerce.number().int().min(1).default(10),
   LIFEBOAT_SSE_TOTAL: z.coerce.number().int().min(1).default(200),
-  /** Comma-separated executables that `command` steps may run. Empty means no command may run. */
-  LIFEBOAT_COMMAND_ALLOWLIST: commaList(),
   TEMPORAL_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
   TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
   FERRETDB_PORT: z.coerce.number().int().min(1).max(65535).default(27017),

@@ -25,6 +25,10 @@ export const FAILURE = {
   manualFailed: 'ManualFailed',
   childRunFailed: 'ChildRunFailed',
   secretMissing: 'SecretMissing',
+  /** A secret would go to a host that neither the runbook's text nor LIFEBOAT_SECRET_<NAME>_HOSTS names. */
+  secretHostDenied: 'SecretHostDenied',
+  /** The egress policy refuses the address a request would go to (LIFEBOAT_EGRESS_ALLOW/_DENY). */
+  egressDenied: 'EgressDenied',
   httpError: 'HttpError',
   unexpectedStatus: 'UnexpectedStatus',
   badCommand: 'BadCommand',
@@ -38,12 +42,40 @@ export const FAILURE = {
   emailFailed: 'EmailFailed',
   webhookFailed: 'WebhookFailed',
   webhookRejected: 'WebhookRejected',
+  /** A start input that is unsigned, forged, replayed or names a runbook the registry does not hold (docs/security.md). */
+  badSignature: 'BadSignature',
 } as const;
 export type FailureType = (typeof FAILURE)[keyof typeof FAILURE];
 
 /** Failure types an update validator rejects with; the API maps them to HTTP 403, 409 and 422. */
 export const REJECTION = { forbidden: 'Forbidden', conflict: 'Conflict', invalid: 'Invalid' } as const;
 export type RejectionType = (typeof REJECTION)[keyof typeof REJECTION];
+
+/**
+ * The rules a rejection names (in its ApplicationFailure details, and as `rule` in the API's problem+json), so a caller
+ * can tell "you may not do this to an approval" from "this request is not signed". docs/security.md tabulates them.
+ */
+export const RULE = {
+  fourEyes: 'four-eyes',
+  distinctApprovers: 'distinct-approvers',
+  signedIdentity: 'signed-identity',
+} as const;
+export type Rule = (typeof RULE)[keyof typeof RULE];
+
+/**
+ * `patched()` ids of the workflow changes that issue new commands, so histories recorded before them still replay:
+ * the start check (an activity first), the HMAC check of each update (a local activity), the continuation's
+ * signature (a local activity before continue-as-new) and the override event of four eyes.
+ */
+export const PATCH = {
+  signedStart: 'lifeboat-signed-start',
+  signedUpdates: 'lifeboat-signed-updates',
+  signedContinuation: 'lifeboat-signed-continuation',
+  fourEyes: 'lifeboat-four-eyes',
+} as const;
+
+/** How long a signed update or API start stays valid after the API signed it: enough for clock skew and a retry. */
+export const SIGNATURE_WINDOW_MS = 5 * 60_000;
 
 /**
  * Custom search attributes every run carries, so `temporal workflow list` can filter runs. All are keywords;

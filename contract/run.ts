@@ -6,6 +6,14 @@ import { RecoveryClock, StepState, StepStatus, WaitingFor } from './step';
 
 export { RecoveryClock, StepState, StepStatus, WaitingFor };
 
+/**
+ * What the API vouches for, signed with LIFEBOAT_SIGNING_KEY (runs/signing.ts): when it signed, a one-time nonce, and
+ * the HMAC-SHA256 over both and the signed payload. The workflow cannot hold the key (it would be in history): its
+ * validators check that a proof is there, fresh and unused; the worker checks the HMAC (docs/security.md).
+ */
+export const Proof = z.object({ issuedAt: z.string(), nonce: z.string().min(16).max(64), mac: z.string().min(1).max(128) });
+export type Proof = z.infer<typeof Proof>;
+
 /** Who or what started a run. */
 export const RunTrigger = z.object({ kind: z.enum(['api', 'schedule', 'cli', 'parent']), by: z.string() });
 export type RunTrigger = z.infer<typeof RunTrigger>;
@@ -33,6 +41,8 @@ export const RunInput = z.object({
   limits: z.object({ historyEvents: z.number().int().min(100) }).optional(),
   /** Set by continue-as-new: where the previous run of this workflow left off. */
   resume: z.lazy(() => ResumeState).optional(),
+  /** The API's (or the worker's, for a continuation) signature over everything above (runs/signing.ts). */
+  proof: Proof.optional(),
 });
 export type RunInput = z.infer<typeof RunInput>;
 
@@ -80,6 +90,8 @@ export const ResumeState = z.object({
   completions: z.number().int(),
   notifications: z.number().int(),
   continued: z.number().int(),
+  /** Nonces of signed updates already applied, with when they were issued (ms): a replay of one is refused. */
+  nonces: z.record(z.string(), z.number()).optional(),
 });
 export type ResumeState = z.infer<typeof ResumeState>;
 
@@ -104,7 +116,7 @@ export const RunRecord = z.object({
 export type RunRecord = z.infer<typeof RunRecord>;
 
 /** Who is acting: the token's subject and roles, passed by the API into every operator message. */
-export const Actor = z.object({ actor: z.string().min(1), roles: z.array(z.string()) });
+export const Actor = z.object({ actor: z.string().min(1), roles: z.array(z.string()), proof: Proof.optional() });
 export type Actor = z.infer<typeof Actor>;
 
 export const ApprovalDecision = Actor.extend({

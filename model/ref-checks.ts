@@ -1,3 +1,5 @@
+import { ACTIONS } from '../actions';
+import type { ActionDefinition } from '../actions/kit';
 import { conditionRefs, parseCondition } from './condition';
 import { isUpstream, NeedsGraph } from './graph';
 import { DocPath, Problem } from './issue';
@@ -16,6 +18,9 @@ type Scope = {
   /** An undo runs after its own step, so it may read that step's outputs. */
   allowSelf: boolean;
   inWhen: boolean;
+  /** The action whose `with` this is, and the path of that `with`: secrets may appear only in its secret fields. */
+  action?: string;
+  withAt?: DocPath;
 };
 
 /** Reference errors in `when`, `with` and `undo.with`: unknown names, undeclared outputs, steps not upstream. */
@@ -28,10 +33,49 @@ export function referenceProblems(view: RunbookView, graph: NeedsGraph): Problem
   for (const step of view.steps) {
     const scope: Scope = { view, step, graph, outputsOf, suggestParam, suggestStep, allowSelf: false, inWhen: false };
     if (step.when !== undefined) problems.push(...whenProblems(step.when, ['steps', step.index, 'when'], { ...scope, inWhen: true }));
-    problems.push(...templateProblems(step.with, ['steps', step.index, 'with'], scope));
-    problems.push(...templateProblems(step.undoWith, ['steps', step.index, 'undo', 'with'], { ...scope, allowSelf: true }));
+    problems.push(...templateProblems(step.with, ['steps', step.index, 'with'], { ...scope, action: step.action, withAt: ['steps', step.index, 'with'] }));
+    const undoAt = ['steps', step.index, 'undo', 'with'];
+    problems.push(...templateProblems(step.undoWith, undoAt, { ...scope, allowSelf: true, action: step.undoAction, withAt: undoAt }));
   }
-  return [...problems, ...ruleUrlProblems(view)];
+  return [...problems, ...ruleUrlProblems(view), ...ruleSecretProblems(view)];
+}
+
+// A secret is put in only where an activity sends it: anywhere else it would be shown or sent as written.
+function secretPlaceProblem(ref: Reference, at: DocPath, scope: Scope): Problem[] {
+  if (scope.action === undefined || scope.withAt === undefined) return [];
+  const def = (ACTIONS as Record<string, ActionDefinition | undefined>)[scope.action];
+  if (def === undefined) return [];
+  const field = at[scope.withAt.length];
+  const allowed = def.secrets?.in ?? [];
+  if (typeof field === 'string' && allowed.includes(field)) return [];
+  const fields = allowed.map((f) => `with.${f}`).join(', ');
+  const why =
+    scope.action === 'notify'
+      ? "a notify step never sends a secret in its message; only a webhook's with.url may be one"
+      : allowed.length
+        ? `a ${scope.action} step takes secrets only in ${fields}`
+        : `a ${scope.action} step never uses secrets`;
+  return [{ at, message: `{{ ${referenceText(ref)} }} is not allowed here: ${why}` }];
+}
+
+// Rules may name a secret only as a webhook's url or a PagerDuty routing key, the places the activity puts one in.
+function ruleSecretProblems(view: RunbookView): Problem[] {
+  const problems: Problem[] = [];
+  view.rules.forEach((rule, index) => {
+    if (typeof rule !== 'object' || rule === null) return;
+    for (const [key, value] of Object.entries(rule)) {
+      if (key === 'url' || key === 'routingKey') continue;
+      const walk = (item: unknown, at: DocPath): void => {
+        if (typeof item === 'string') {
+          if (scanTemplate(item).parts.some((p) => p.kind === 'ref' && p.ref?.kind === 'secret')) {
+            problems.push({ at, message: "{{ secrets.… }} is not allowed here: a notification rule may use a secret only as a webhook's url or a PagerDuty routingKey" });
+          }
+        } else if (Array.isArray(item)) item.forEach((x, i) => walk(x, [...at, i]));
+      };
+      walk(value, ['notifications', index, key]);
+    }
+  });
+  return problems;
 }
 
 // Rules fire outside any step, from the engine, so the only thing their URL can draw on is a secret.
@@ -79,7 +123,7 @@ function refProblem(ref: Reference, at: DocPath, scope: Scope): Problem[] {
     case 'run':
       return [];
     case 'secret':
-      return scope.inWhen ? problem(`conditions cannot read secrets (${referenceText(ref)}); decide on a parameter or a step output instead`) : [];
+      return scope.inWhen ? problem(`conditions cannot read secrets (${referenceText(ref)}); decide on a parameter or a step output instead`) : secretPlaceProblem(ref, at, scope);
     case 'param':
       return view.params.includes(ref.name) ? [] : problem(`unknown parameter '${ref.name}'${scope.suggestParam(ref.name)}; declare it under parameters`);
     case 'status':

@@ -9,7 +9,6 @@ export type TemplatePart =
   { kind: 'text'; text: string } | { kind: 'ref'; source: string; ref: Reference | undefined; raw: string } | { kind: 'literal'; value: string; raw: string };
 
 export type TemplateRef = { source: string; ref: Reference | undefined };
-export type RenderOptions = { keepSecrets?: boolean };
 
 type Scan = { parts: TemplatePart[]; error?: string };
 
@@ -70,47 +69,76 @@ export function templateRefs(str: string): TemplateRef[] {
   return refs;
 }
 
-/**
- * Renders one string. A string that is exactly one `{{ ref }}` becomes the referenced value with its type.
- * With keepSecrets, `{{ secrets.X }}` and literals stay verbatim for a second pass inside an activity, and
- * substituted values have their own `{{` escaped so that pass cannot be tricked into revealing a secret.
- */
-export function renderTemplate(str: string, ctx: ReferenceContext, opts: RenderOptions = {}): unknown {
+/** Renders one string. A string that is exactly one `{{ ref }}` becomes the referenced value with its type. */
+export function renderTemplate(str: string, ctx: ReferenceContext): unknown {
   const { parts, error } = scanTemplate(str);
   if (error !== undefined) throw new Error(`template error in '${clip(str)}': ${error}`);
   const only = parts.length === 1 ? parts[0] : undefined;
-  if (only !== undefined && only.kind !== 'text') return renderPart(only, ctx, opts);
-  return parts.map((part) => (part.kind === 'text' ? part.text : asText(renderPart(part, ctx, opts)))).join('');
+  if (only !== undefined && only.kind !== 'text') return renderPart(only, ctx);
+  return parts.map((part) => (part.kind === 'text' ? part.text : asText(renderPart(part, ctx)))).join('');
 }
 
-function renderPart(part: Exclude<TemplatePart, { kind: 'text' }>, ctx: ReferenceContext, opts: RenderOptions): unknown {
-  if (part.kind === 'literal') return opts.keepSecrets ? part.raw : part.value;
+function renderPart(part: Exclude<TemplatePart, { kind: 'text' }>, ctx: ReferenceContext): unknown {
+  if (part.kind === 'literal') return part.value;
   if (part.ref === undefined) {
     throw new Error(`unknown reference '${clip(part.source)}' in template; use ${REFERENCE_FORMS}`);
   }
-  if (opts.keepSecrets && part.ref.kind === 'secret') return part.raw;
-  const value = resolveReference(part.ref, ctx);
-  return opts.keepSecrets ? escapeDeep(value) : value;
+  return resolveReference(part.ref, ctx);
 }
 
 function asText(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
-const ESCAPED_BRACES = "{{ '{{' }}";
+/**
+ * A piece of a string that carries secrets: text the runbook wrote, a value of the run (a parameter, an output)
+ * rendered as text, or a secret by name. An activity joins the pieces; it never reads a piece as a template.
+ */
+export type SealedPart = { text: string } | { value: string } | { secret: string };
+/** A string of a rendered value whose template names secrets, by its path in that value, as its pieces. */
+export type SecretSlot = { path: Array<string | number>; parts: SealedPart[] };
+/** A rendered value: strings naming secrets show them as written, and `secrets` says where they go. */
+export type Sealed = { value: unknown; secrets: SecretSlot[] };
 
-function escapeDeep(value: unknown): unknown {
-  if (typeof value === 'string') return value.split('{{').join(ESCAPED_BRACES);
-  if (Array.isArray(value)) return value.map(escapeDeep);
-  if (isPlainObject(value)) return mapValues(value, escapeDeep);
-  return value;
+/**
+ * Renders every string of a JSON-like value, except for its secrets. A string whose template (the runbook's own
+ * text) names a secret is listed in `secrets` by its path, in pieces, and shows `{{ secrets.NAME }}` in `value`.
+ * Secrets are therefore known from the runbook's text alone: a parameter or output that looks like a template, or
+ * two that form one side by side, stays text, because no one scans rendered text for secrets again.
+ */
+export function renderSealed(value: unknown, ctx: ReferenceContext): Sealed {
+  const secrets: SecretSlot[] = [];
+  const walk = (item: unknown, path: Array<string | number>): unknown => {
+    if (typeof item === 'string') {
+      if (!templateRefs(item).some((r) => r.ref?.kind === 'secret')) return renderTemplate(item, ctx);
+      const parts = sealTemplate(item, ctx);
+      secrets.push({ path, parts });
+      return parts.map((p) => ('secret' in p ? `{{ secrets.${p.secret} }}` : 'text' in p ? p.text : p.value)).join('');
+    }
+    if (Array.isArray(item)) return item.map((x, i) => walk(x, [...path, i]));
+    if (isPlainObject(item)) return mapEntries(item, (key, x) => walk(x, [...path, key]));
+    return item;
+  };
+  return { value: walk(value, []), secrets };
+}
+
+/** The pieces of one string: its text and literals, its references' values as text, and its secrets by name. */
+export function sealTemplate(str: string, ctx: ReferenceContext): SealedPart[] {
+  const { parts, error } = scanTemplate(str);
+  if (error !== undefined) throw new Error(`template error in '${clip(str)}': ${error}`);
+  return parts.map((part): SealedPart => {
+    if (part.kind === 'text') return { text: part.text };
+    if (part.kind === 'literal') return { text: part.value };
+    if (part.ref?.kind === 'secret') return { secret: part.ref.name };
+    return { value: asText(renderPart(part, ctx)) };
+  });
 }
 
 /** Renders every string inside a JSON-like value (object keys are left alone). */
-export function renderDeep(value: unknown, ctx: ReferenceContext, opts: RenderOptions = {}): unknown {
-  if (typeof value === 'string') return renderTemplate(value, ctx, opts);
-  if (Array.isArray(value)) return value.map((item) => renderDeep(item, ctx, opts));
-  if (isPlainObject(value)) return mapValues(value, (item) => renderDeep(item, ctx, opts));
+export function renderDeep(value: unknown, ctx: ReferenceContext): unknown {
+  if (typeof value === 'string') return renderTemplate(value, ctx);
+  if (Array.isArray(value)) return value.map((item) => renderDeep(item, ctx));
+  if (isPlainObject(value)) return mapEntries(value, (_key, item) => renderDeep(item, ctx));
   return value;
 }
 
@@ -121,11 +149,11 @@ function isPlainObject(value: unknown): value is object {
   return proto === null || (typeof proto === 'object' && Object.getPrototypeOf(proto) === null);
 }
 
-function mapValues(obj: object, fn: (value: unknown) => unknown): Record<string, unknown> {
+function mapEntries(obj: object, fn: (key: string, value: unknown) => unknown): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(obj)) {
     // defineProperty, not assignment: a key named __proto__ must stay data, never become a prototype.
-    Object.defineProperty(out, key, { value: fn(item), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, key, { value: fn(key, item), enumerable: true, writable: true, configurable: true });
   }
   return out;
 }

@@ -4,6 +4,8 @@
 export type StepView = {
   index: number;
   id: string | undefined;
+  action: string | undefined;
+  undoAction: string | undefined;
   needs: Array<{ id: string; index: number }>;
   when: string | undefined;
   with: unknown;
@@ -17,6 +19,8 @@ export type RunbookView = {
   endsAt: string | undefined;
   /** Webhook URLs of notification rules, by rule index. */
   ruleUrls: Array<{ index: number; url: string }>;
+  /** The notification rules as written. */
+  rules: unknown[];
 };
 
 /** Reads whatever step ids, needs, conditions and templates a (possibly invalid) document holds. */
@@ -27,6 +31,7 @@ export function viewOf(doc: unknown): RunbookView {
     steps: Array.isArray(steps) ? steps.map(stepView) : [],
     params: keysOf(field(doc, 'parameters')),
     endsAt: stringOrUndefined(field(field(doc, 'recovery'), 'endsAt')),
+    rules: Array.isArray(rules) ? rules : [],
     ruleUrls: Array.isArray(rules)
       ? rules.flatMap((rule: unknown, index) => {
           const url = field(rule, 'url');
@@ -41,6 +46,8 @@ function stepView(step: unknown, index: number): StepView {
   return {
     index,
     id: stringOrUndefined(field(step, 'id')),
+    action: stringOrUndefined(field(step, 'action')),
+    undoAction: stringOrUndefined(field(field(step, 'undo'), 'action')),
     needs: Array.isArray(needs) ? needs.flatMap((id: unknown, i) => (typeof id === 'string' ? [{ id, index: i }] : [])) : [],
     when: stringOrUndefined(field(step, 'when')),
     with: field(step, 'with'),

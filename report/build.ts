@@ -182,6 +182,20 @@ function failure(e: StoredTimelineEvent, runError: string | undefined): ReportFa
     // the attempt was lost and the same attempt was dispatched again under the same idempotency key.
     case 'step.redispatched':
       return [{ at: e.at, type: e.type, stepId: e.stepId, attempt: e.attempt, error: `${e.detail.message} (re-dispatched ${e.detail.redispatches}×, key ${e.detail.key})` }];
+    // Not a failure either: an approver got the run past an approval without its quorum (four eyes, docs/security.md).
+    case 'approval.overridden': {
+      const d = e.detail;
+      const rejected = d.rejectedBy.length ? `, over the rejection of ${d.rejectedBy.join(', ')}` : '';
+      return [
+        {
+          at: e.at,
+          type: e.type,
+          stepId: e.stepId,
+          attempt: e.attempt,
+          error: `approval overridden by ${e.actor} (${d.control}${rejected}; ${d.granted} of ${d.quorum} approvals): ${d.reason}`,
+        },
+      ];
+    }
     default:
       return [];
   }

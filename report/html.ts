@@ -158,11 +158,11 @@ export function renderReportHtml(r: RunReport): string {
       ),
     ],
     [
-      'Failures and re-dispatches',
+      'Failures and deviations',
       table(
         ['When', 'Event', 'Step', 'Attempt', 'Error or cause'],
         r.failures.map((f) => [td(time(f.at), 't'), td(f.type), td(f.stepId ?? ''), td(f.attempt ?? '', 'n'), td(f.error)]),
-        'No failures and no re-dispatches.',
+        'No failures and no deviations.',
       ),
     ],
     ['Timeline integrity', integrity],

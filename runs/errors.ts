@@ -5,6 +5,8 @@ export class DomainError extends Error {
     readonly kind: 'not-found' | 'invalid' | 'conflict' | 'forbidden' | 'unavailable',
     message: string,
     readonly issues: Array<{ path: string; message: string; line?: number }> = [],
+    /** The rule that refused it (contract/names RULE: four-eyes, signed-identity…), when one did. */
+    readonly rule?: string,
   ) {
     super(message);
   }

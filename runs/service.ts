@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { runStateQuery } from '../contract/messages';
 import { REJECTION, runSearchAttributes } from '../contract/names';
-import type { ControlResult, PinnedRun, RunRecord, RunState, RunTrigger } from '../contract/run';
+import type { Actor, ControlResult, PinnedRun, RunRecord, RunState, RunTrigger } from '../contract/run';
 import { Mode } from '../model/runbook';
 import type { Db } from '../store/connection';
 import { getRunbook, type RunbookVersion } from '../store/registry';
@@ -13,7 +13,9 @@ import { getRun } from '../store/runs';
 import { readTimeline, verifyTimeline } from '../store/timeline';
 import type { ChainVerification, StoredTimelineEvent } from '../timeline/event';
 import { DomainError } from './errors';
+import { assertRunExists } from './follow';
 import { resolveParameters } from './parameters';
+import type { Signer } from './signing';
 
 /** What starting a run answers. */
 export const StartedRun = z.object({ runId: z.string(), runbook: z.string(), version: z.int(), hash: z.string(), mode: Mode }).meta({ id: 'StartedRun' });
@@ -34,11 +36,16 @@ export interface TriggerRequest {
 
 /** Starting runs and reading them: what the API and the schedules share. */
 export class RunService {
-  constructor(private readonly deps: { client: Client; db: Db; taskQueue: string; limits?: PinnedRun['limits'] }) {}
+  constructor(private readonly deps: { client: Client; db: Db; taskQueue: string; signer: Signer; limits?: PinnedRun['limits'] }) {}
 
   /** The task queue runs are started on (schedules start theirs on the same one). */
   get taskQueue(): string {
     return this.deps.taskQueue;
+  }
+
+  /** What signs starts and updates (schedules sign theirs with it too). */
+  get signer(): Signer {
+    return this.deps.signer;
   }
 
   /** Validates the request against the pinned runbook version and starts its workflow. */
@@ -77,14 +84,15 @@ export class RunService {
   }
 
   /**
-   * Starts a prepared run. A run id is never reused, even after its run closed, so starting the same input twice
-   * starts one workflow (the second start throws WorkflowExecutionAlreadyStartedError).
+   * Starts a prepared run, signed: the run checks the signature and the runbook against the registry before its first
+   * step. A run id is never reused, even after its run closed, so starting the same input twice starts one workflow
+   * (the second start throws WorkflowExecutionAlreadyStartedError).
    */
   async start(input: PinnedRun): Promise<void> {
     await this.deps.client.workflow.start('runbookWorkflow', {
       workflowId: input.runId,
       taskQueue: this.deps.taskQueue,
-      args: [input],
+      args: [this.deps.signer.signStart(input)],
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       typedSearchAttributes: runSearchAttributes(input.runbook.id, input.mode),
     });
@@ -108,17 +116,19 @@ export class RunService {
   }
 
   /**
-   * Sends an operator message (approve, pause, skip, abort…) and answers at once: accepted with the new state, or a
-   * DomainError saying why not (forbidden for the wrong person or role, conflict when the run is not awaiting it).
+   * Sends an operator message (approve, pause, skip, abort…), signed with who sends it, and answers at once: accepted
+   * with the new state, or a DomainError saying why not and naming the rule (forbidden for the wrong person or role,
+   * four eyes, a bad signature; conflict when the run is not awaiting it).
    */
-  async control<A>(runId: string, update: UpdateDefinition<ControlResult, [A]>, arg: A): Promise<ControlResult> {
+  async control<A extends Actor>(runId: string, update: UpdateDefinition<ControlResult, [A]>, arg: A): Promise<ControlResult> {
     const handle: WorkflowHandle = this.deps.client.workflow.getHandle(runId);
     try {
-      return await handle.executeUpdate(update, { args: [arg] });
+      return await handle.executeUpdate(update, { args: [this.deps.signer.signUpdate(runId, update.name, arg)] });
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
         const kind = err.cause.type === REJECTION.forbidden ? 'forbidden' : err.cause.type === REJECTION.conflict ? 'conflict' : 'invalid';
-        throw new DomainError(kind, err.cause.message);
+        const rule = err.cause.details?.[0];
+        throw new DomainError(kind, err.cause.message, [], typeof rule === 'string' ? rule : undefined);
       }
       if (err instanceof WorkflowNotFoundError || isNotFound(err)) {
         const record = await getRun(this.deps.db, runId);
@@ -131,7 +141,8 @@ export class RunService {
 
   async timeline(runId: string, afterSeq = 0): Promise<StoredTimelineEvent[]> {
     const { events, head } = await readTimeline(this.deps.db, runId, afterSeq);
-    if (!head && !(await getRun(this.deps.db, runId))) throw new DomainError('not-found', `run ${runId} does not exist`);
+    // A run exists from the moment Temporal accepted its start, before its workflow stores anything.
+    if (!head) await assertRunExists(this.deps, runId);
     return events;
   }
 

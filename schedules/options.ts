@@ -2,6 +2,7 @@ import { ScheduleOverlapPolicy, type ScheduleOptions } from '@temporalio/client'
 import { durationMs } from '../model/duration';
 import { runSearchAttributes } from '../contract/names';
 import type { RunInput } from '../contract/run';
+import type { Signer } from '../runs/signing';
 import { OverlapPolicy, type CreateSchedule, type ScheduleMemo } from './types';
 
 /** The memo key under which a schedule carries its Lifeboat definition. */
@@ -35,8 +36,11 @@ export function scheduledRunInput(s: Pick<CreateSchedule, 'id' | 'runbook' | 've
   };
 }
 
-/** The Temporal schedule for a request: its spec, its action (start runbookWorkflow) and Lifeboat's memo. */
-export function scheduleOptions(s: CreateSchedule, taskQueue: string): ScheduleOptions {
+/**
+ * The Temporal schedule for a request: its spec, its action (start runbookWorkflow, with the input signed once for
+ * every start the schedule makes) and Lifeboat's memo.
+ */
+export function scheduleOptions(s: CreateSchedule, taskQueue: string, signer: Signer): ScheduleOptions {
   const memo: ScheduleMemo = { runbook: s.runbook, version: s.version, cron: s.cron, every: s.every, timezone: s.timezone, taskQueue };
   return {
     scheduleId: s.id,
@@ -51,7 +55,7 @@ export function scheduleOptions(s: CreateSchedule, taskQueue: string): ScheduleO
       taskQueue,
       // Temporal appends the scheduled time to this id: runs are named `<schedule id>-<time>`.
       workflowId: s.id,
-      args: [scheduledRunInput(s)],
+      args: [signer.signStart(scheduledRunInput(s), 'schedule')],
       typedSearchAttributes: runSearchAttributes(s.runbook, 'drill'),
     },
     policies: { overlap: OVERLAP[s.overlap] },

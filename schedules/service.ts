@@ -10,6 +10,7 @@ import {
 import { DomainError } from '../runs/errors';
 import { resolveParameters } from '../runs/parameters';
 import { RunInput } from '../contract/run';
+import type { Signer } from '../runs/signing';
 import type { Db } from '../store/connection';
 import { getRunbook } from '../store/registry';
 import { getRun } from '../store/runs';
@@ -18,7 +19,7 @@ import { ScheduleMemo, type CreateSchedule, type ScheduledRun, type ScheduleDeta
 
 /** Scheduled drills on Temporal Schedules: Temporal keeps the schedule and starts each drill; nothing here polls. */
 export class ScheduleService {
-  constructor(private readonly deps: { client: Client; db: Db; taskQueue: string }) {}
+  constructor(private readonly deps: { client: Client; db: Db; taskQueue: string; signer: Signer }) {}
 
   /** Checks the runbook and parameters, then creates the schedule; Temporal parses the cron expression. */
   async create(req: CreateSchedule): Promise<ScheduleDetail> {
@@ -33,7 +34,7 @@ export class ScheduleService {
       throw new DomainError('invalid', `parameters do not fit runbook ${req.runbook}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
     }
     try {
-      await this.deps.client.schedule.create(scheduleOptions(req, this.deps.taskQueue));
+      await this.deps.client.schedule.create(scheduleOptions(req, this.deps.taskQueue, this.deps.signer));
     } catch (err) {
       if (err instanceof ScheduleAlreadyRunning) {
         throw new DomainError('conflict', `schedule ${req.id} exists; delete it first (DELETE /schedules/${req.id}) or choose another id`);

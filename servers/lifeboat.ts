@@ -6,6 +6,7 @@ import { listen } from '../api/listen';
 import type { LocalServer } from '../api/routes/health';
 import type { Config } from '../config';
 import { RunService } from '../runs/service';
+import { signerFrom, type Signer } from '../runs/signing';
 import { connectStore, type Store } from '../store/connection';
 import { ensureRunIndexes } from '../store/runs';
 import { temporalConnectionOptions } from '../temporal/connection';
@@ -17,6 +18,8 @@ export interface Lifeboat {
   store: Store;
   client: Client;
   worker: Worker;
+  /** Signs what the API vouches for (LIFEBOAT_SIGNING_KEY). */
+  signer: Signer;
   stop(): Promise<void>;
 }
 
@@ -35,6 +38,7 @@ export async function startLifeboat(o: {
 }): Promise<Lifeboat> {
   const { config } = o;
   const taskQueue = o.taskQueue ?? config.TEMPORAL_TASK_QUEUE;
+  const signer = signerFrom(config);
   const store = await connectStore(o.mongoUri);
   // What is open so far, closed in reverse when a later step fails (a refused TLS handshake, a setup error).
   const opened: Array<() => Promise<void>> = [() => store.close()];
@@ -62,7 +66,7 @@ export async function startLifeboat(o: {
   })().catch(unwind);
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const workerDone = worker.run();
-  const runs = new RunService({ client, db: store.db, taskQueue });
+  const runs = new RunService({ client, db: store.db, taskQueue, signer });
   const app = createApp({
     client,
     db: store.db,
@@ -88,6 +92,7 @@ export async function startLifeboat(o: {
     store,
     client,
     worker,
+    signer,
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

@@ -11,6 +11,7 @@ import { startLifeboat } from './lifeboat';
 import { startServers } from './local';
 
 const log = (line: string) => console.log(`lifeboat: ${line}`);
+const LOOPBACK = '127.0.0.0/8,::1';
 
 async function main(): Promise<void> {
   // LIFEBOAT_HOME is read ahead of the rest: the admin token the full configuration needs may be kept there.
@@ -18,6 +19,13 @@ async function main(): Promise<void> {
   mkdirSync(home, { recursive: true });
   const tokenFile = path.join(home, 'admin-token');
   if (!process.env.LIFEBOAT_ADMIN_TOKEN) process.env.LIFEBOAT_ADMIN_TOKEN = adminToken(tokenFile);
+  // The embedded default runs next to what it manages, so it may reach this machine; a deployment says so itself.
+  if (process.env.LIFEBOAT_EGRESS_ALLOW === undefined) {
+    process.env.LIFEBOAT_EGRESS_ALLOW = LOOPBACK;
+    log(`egress: loopback (${LOOPBACK}) is allowed for the embedded default; set LIFEBOAT_EGRESS_ALLOW to change that`);
+  }
+  // The API and the worker run in this process and share the key that signs identities (docs/security.md).
+  if (!process.env.LIFEBOAT_SIGNING_KEY) process.env.LIFEBOAT_SIGNING_KEY = keptSecret(path.join(home, 'signing-key'), 'base64');
   const config = loadConfig();
   assertNotificationConfig(config, (w) => log(`warning: ${w}`));
   // We own shutdown: Ctrl-C stops the API and worker first, then the servers we started.
@@ -60,10 +68,15 @@ async function main(): Promise<void> {
 
 /** The embedded default's admin token: made once, kept (readable by this user only) under LIFEBOAT_HOME. */
 function adminToken(file: string): string {
+  return keptSecret(file, 'base64url', 'lb_');
+}
+
+/** A random secret made once and kept (readable by this user only) in `file`. */
+function keptSecret(file: string, encoding: 'base64' | 'base64url', prefix = ''): string {
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  const token = `lb_${randomBytes(32).toString('base64url')}`;
-  writeFileSync(file, `${token}\n`, { mode: 0o600 });
-  return token;
+  const secret = `${prefix}${randomBytes(32).toString(encoding)}`;
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
 }
 
 main().catch((err: unknown) => {

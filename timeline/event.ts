@@ -68,6 +68,15 @@ function timelineEvents<F extends z.ZodRawShape>(fields: F) {
       waitingMs: z.number(),
       notify: z.array(z.string()).optional(),
     }),
+    /** An operator got the run past an approval without its quorum (docs/security.md, four eyes): a deviation. */
+    event('approval.overridden', {
+      control: z.string(),
+      reason: z.string(),
+      approvers: z.array(z.string()),
+      quorum: z.number(),
+      granted: z.number(),
+      rejectedBy: z.array(z.string()),
+    }),
     event('approval.expired', { onTimeout: z.string(), granted: z.number(), quorum: z.number() }),
     event('manual.assigned', { instructions: z.string().optional(), assignee: z.string().optional(), timeoutMs: z.number().optional() }),
     event('manual.completed', ManualAnswer),

@@ -2,6 +2,7 @@
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../config';
 import { assertNotificationConfig } from '../notify/check';
+import { signerFrom } from '../runs/signing';
 import { connectStore } from '../store/connection';
 import { temporalConnectionOptions } from '../temporal/connection';
 import { createLifeboatWorker } from './worker';
@@ -11,6 +12,7 @@ async function main(): Promise<void> {
   assertNotificationConfig(config, (w) => console.warn(`lifeboat worker: warning: ${w}`));
   const missing = (['TEMPORAL_ADDRESS', 'MONGODB_URI', 'SMTP_URL'] as const).filter((k) => !config[k]);
   if (missing.length) throw new Error(`the standalone worker needs ${missing.join(', ')}; for a local setup run 'npm start' instead`);
+  signerFrom(config); // checks updates and starts with it: refuse to start without one
   const store = await connectStore(config.MONGODB_URI!);
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   const worker = await createLifeboatWorker({

@@ -4,6 +4,7 @@ import { REJECTION, SEARCH_ATTRIBUTE } from '../contract/names';
 import type { AbortRequest, Actor, RunControl, StepControl, StepDecision, StepRetry } from '../contract/run';
 import type { StepSlot } from '../actions/kit';
 import type { Step } from '../model/runbook';
+import { checkOverride, overrides, recordOverride } from './four-eyes';
 import type { ControlPort } from './port';
 
 // Operator controls. Validators are synchronous and throw to reject, so the caller learns at once; handlers change
@@ -68,10 +69,12 @@ export const skip = {
     if (status !== 'pending' && status !== 'waiting' && !openFailure(s)) {
       throw reject(REJECTION.conflict, `step ${c.stepId} is ${status}; only a pending, waiting or failed step can be skipped`);
     }
+    if (overrides(s.step, s.slot, 'skip')) checkOverride(engine, s.step, c, 'skip', c.reason);
   },
   apply(engine: ControlPort, c: StepControl): void {
-    const { slot } = stepOf(engine, c.stepId);
+    const { step, slot } = stepOf(engine, c.stepId);
     const reason = c.reason!.trim();
+    if (overrides(step, slot, 'skip')) recordOverride(engine, step, c.actor, 'skip', reason);
     if (slot.state.status === 'waiting') engine.store.patchStep(c.stepId, { skipRequested: { actor: c.actor, reason } });
     else if (slot.state.awaitingDecision) engine.store.patchStep(c.stepId, { decision: 'skip', decisionReason: reason });
     else engine.skip(c.stepId, reason, c.actor, { by: 'operator' });
@@ -89,9 +92,11 @@ export const retry = {
     requireLive(engine);
     const s = stepOf(engine, c.stepId);
     if (!openFailure(s)) throw reject(REJECTION.conflict, `step ${c.stepId} is ${s.slot.state.status}; only a failed step can be retried`);
+    if (overrides(s.step, s.slot, 'retry')) checkOverride(engine, s.step, c, 'retry', c.reason);
   },
   apply(engine: ControlPort, c: StepRetry): void {
-    const { slot } = stepOf(engine, c.stepId);
+    const { step, slot } = stepOf(engine, c.stepId);
+    if (overrides(step, slot, 'retry')) recordOverride(engine, step, c.actor, 'retry', c.reason!.trim());
     engine.timeline.emit('decision.made', { stepId: c.stepId, actor: c.actor, detail: { decision: 'retry', reason: c.reason, ...(c.fresh ? { fresh: true } : {}) } });
     const execution = nextExecution(slot, c.fresh);
     if (slot.state.awaitingDecision) engine.store.patchStep(c.stepId, { decision: 'retry', state: execution });
@@ -103,17 +108,25 @@ export const decide = {
   validate(engine: ControlPort, d: StepDecision): void {
     requireOperator(d);
     requireLive(engine);
-    const { slot } = stepOf(engine, d.stepId);
+    const { step, slot } = stepOf(engine, d.stepId);
     if (!slot.state.awaitingDecision) throw reject(REJECTION.conflict, `step ${d.stepId} is not waiting for a decision (it is ${slot.state.status})`);
+    const control = decisionOverride(d);
+    if (control && overrides(step, slot, control)) checkOverride(engine, step, d, control, d.reason);
   },
   apply(engine: ControlPort, d: StepDecision): void {
+    const control = decisionOverride(d);
+    const { step, slot } = stepOf(engine, d.stepId);
+    if (control && overrides(step, slot, control)) recordOverride(engine, step, d.actor, control, d.reason!.trim());
     engine.timeline.emit('decision.made', { stepId: d.stepId, actor: d.actor, detail: { decision: d.decision, reason: d.reason, ...(d.fresh ? { fresh: true } : {}) } });
-    const { slot } = stepOf(engine, d.stepId);
     engine.store.patchStep(d.stepId, { decisionReason: d.reason, state: d.decision === 'retry' ? nextExecution(slot, d.fresh) : {} });
     if (d.decision === 'abort') engine.stopRun({ status: 'aborted', reason: d.reason ?? `the operator aborted the run at step ${d.stepId}`, actor: d.actor, rollback: false });
     engine.store.patchStep(d.stepId, { decision: d.decision });
   },
 };
+
+function decisionOverride(d: StepDecision): 'decide:skip' | 'decide:retry' | undefined {
+  return d.decision === 'skip' ? 'decide:skip' : d.decision === 'retry' ? 'decide:retry' : undefined;
+}
 
 export const abort = {
   validate(engine: ControlPort, a: AbortRequest): void {

@@ -1,7 +1,18 @@
-import { allHandlersFinished, CancellationScope, condition, continueAsNew, isCancellation, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  isCancellation,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ActionContext, Outcome } from '../actions/kit';
-import { SEARCH_ATTRIBUTE } from '../contract/names';
+import { PATCH, SEARCH_ATTRIBUTE } from '../contract/names';
 import { evaluateCondition, parseCondition } from '../model/condition';
 import { drillBehaviour } from '../model/drill';
 import { parseDuration } from '../model/duration';
@@ -22,6 +33,8 @@ const { recordRun } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
+
+const { signContinuation } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 10 } });
 
 // Continue-as-new well before Temporal's history limits; the server also suggests it when history grows large.
 const HISTORY_EVENTS_LIMIT = 8000;
@@ -203,7 +216,12 @@ export class RunEngine {
     this.store.patchStep(step.id, { decision: undefined, waitingSince: new Date().toISOString(), state: { awaitingDecision: true } });
     this.timeline.emit('decision.needed', { stepId: step.id, detail: { error: message, options: ['retry', 'skip', 'abort'] } });
     this.notifier.notify('decision.needed', { step, detail: { error: message, options: ['retry', 'skip', 'abort'] } });
-    await condition(() => this.store.slot(step.id)!.decision !== undefined || this.store.state.halt !== undefined);
+    try {
+      await condition(() => this.store.slot(step.id)!.decision !== undefined || this.store.state.halt !== undefined);
+    } catch (err) {
+      // An abort (decide: abort, or the run's abort) cancels this step's scope while it waits: the halt says the rest.
+      if (!isCancellation(err)) throw err;
+    }
     this.store.patchStep(step.id, { state: { awaitingDecision: undefined } });
     const { decision, decisionReason } = this.store.slot(step.id)!;
     if (decision === 'retry') return 'again';
@@ -224,7 +242,10 @@ export class RunEngine {
     await condition(allHandlersFinished);
     const resume = resumeState(this.store.state, { timelineSeq: this.timeline.lastSeq, notifications: this.notifier.sent });
     const { runId, runbook, version, hash, mode, parameters, requester, trigger, declaredAt, limits } = this.run;
-    return continueAsNew<(input: PinnedRun) => Promise<RunState>>({ runId, runbook, version, hash, mode, parameters, requester, trigger, declaredAt, limits, resume });
+    const next: PinnedRun = { runId, runbook, version, hash, mode, parameters, requester, trigger, declaredAt, limits, resume };
+    // The next run checks its input like any start: the worker vouches for what it hands over (activities/identity.ts).
+    if (patched(PATCH.signedContinuation)) next.proof = await signContinuation(next);
+    return continueAsNew<(input: PinnedRun) => Promise<RunState>>(next);
   }
 
   private recoveryAchieved(): void {

@@ -5,7 +5,7 @@ import type { Outcome } from '../actions/kit';
 import { parseDuration } from '../model/duration';
 import type { ReferenceContext } from '../model/reference';
 import type { Step, Undo } from '../model/runbook';
-import { renderDeep } from '../model/template';
+import { renderSealed, sealTemplate, type SecretSlot } from '../model/template';
 import type { StepRunner } from './port';
 import { describeError } from './failures';
 
@@ -19,12 +19,22 @@ export function stepTimeoutMs(step: RunnableStep): number {
 }
 
 /**
- * The step with its `with` templates rendered against the run so far. `{{ secrets.X }}` stays as written: secrets
- * are resolved only inside activities, so they never enter workflow history.
+ * The step with its `with` templates rendered against the run so far. `{{ secrets.X }}` stays as written, and
+ * `secrets` says where each one goes (from the runbook's text, never from rendered values): secrets are put in only
+ * inside activities, so they never enter workflow history. When the step has secrets, the pieces of the field whose
+ * URL decides where they may go (`url`) are listed too, so the activity can tell a host the runbook wrote from one a
+ * parameter or output chose.
  */
-export function renderStep<T extends RunnableStep>(step: T, ctx: ReferenceContext): T {
+export function renderStep<T extends RunnableStep>(step: T, ctx: ReferenceContext): T & { secrets: SecretSlot[] } {
+  const sealed = renderSealed(step.with, ctx);
+  const host = actionOf(step.action).secrets?.host;
+  const source: unknown = host === undefined || typeof step.with !== 'object' || step.with === null ? undefined : Reflect.get(step.with, host);
+  if (host !== undefined && sealed.secrets.length > 0 && typeof source === 'string' && !sealed.secrets.some((s) => s.path.length === 1 && s.path[0] === host)) {
+    sealed.secrets.push({ path: [host], parts: sealTemplate(source, ctx) });
+  }
   // Rendering replaces template strings inside `with` and keeps its shape, which the runbook's validation checked.
-  return { ...step, with: renderDeep(step.with, ctx, { keepSecrets: true }) } as T;
+  const rendered: RunnableStep = { ...step, with: sealed.value as T['with'] };
+  return Object.assign(rendered, { secrets: sealed.secrets }) as T & { secrets: SecretSlot[] };
 }
 
 /**

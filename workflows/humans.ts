@@ -2,8 +2,9 @@ import { ApplicationFailure } from '@temporalio/workflow';
 import type { StepSlot } from '../actions/kit';
 import type { Step } from '../model/runbook';
 import { hasRole } from '../runs/roles';
-import { REJECTION } from '../contract/names';
+import { REJECTION, RULE } from '../contract/names';
 import type { ApprovalDecision, ManualOutcome } from '../contract/run';
+import { holdsApproverRole, refuse, sameSubject } from './four-eyes';
 import type { ControlPort } from './port';
 
 // People's answers to approval and manual steps. Validators are synchronous and throw to reject; handlers record the
@@ -21,18 +22,18 @@ function waitingStep<A extends 'approval' | 'manual'>(engine: ControlPort, stepI
   return { step: step as Extract<Step, { action: A }>, slot };
 }
 
-/** Update validator: only holders of the approver roles, once each, never the requester unless allowed. */
+/** Update validator: only holders of the approver roles, once each (one subject, however spelt), never the requester unless allowed. */
 export function validateApproval(engine: ControlPort, d: ApprovalDecision): void {
   const { step, slot } = waitingStep(engine, d.stepId, 'approval');
   const { approvers, allowSelfApproval } = step.with;
-  if (!approvers.some((role) => d.roles.includes(role))) {
-    throw reject(REJECTION.forbidden, `${d.actor} holds none of the roles that may decide step ${d.stepId} (${approvers.join(', ')})`);
+  if (!holdsApproverRole(step, d.roles)) {
+    throw refuse(REJECTION.forbidden, RULE.fourEyes, `${d.actor} holds none of the roles that may decide step ${d.stepId} (${approvers.join(', ')})`);
   }
-  if (d.decision === 'approve' && d.actor === engine.run.requester && !allowSelfApproval) {
-    throw reject(REJECTION.forbidden, `${d.actor} requested this run and may not approve it: the runbook does not allow self-approval`);
+  if (d.decision === 'approve' && sameSubject(d.actor, engine.run.requester) && !allowSelfApproval) {
+    throw refuse(REJECTION.forbidden, RULE.fourEyes, `${d.actor} requested this run and may not approve it: the runbook does not allow self-approval`);
   }
-  if ((slot.state.approvals ?? []).some((a) => a.actor === d.actor)) {
-    throw reject(REJECTION.conflict, `${d.actor} has already decided on step ${d.stepId}: one person counts once`);
+  if ((slot.state.approvals ?? []).some((a) => sameSubject(a.actor, d.actor))) {
+    throw refuse(REJECTION.conflict, RULE.distinctApprovers, `${d.actor} has already decided on step ${d.stepId}: one person counts once`);
   }
 }
 

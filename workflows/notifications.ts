@@ -2,8 +2,9 @@ import { CancellationScope, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { Event, NotificationRule } from '../model/runbook';
 import type { ReferenceContext } from '../model/reference';
-import { renderDeep } from '../model/template';
+import { renderSealed, type SecretSlot } from '../model/template';
 import { routeNotification, targetName } from '../notify/route';
+import { channelOf, type ChannelTarget } from '../channels';
 import type { PinnedRun } from '../contract/run';
 import { describeError } from './failures';
 import { notificationMessage } from './message';
@@ -51,7 +52,8 @@ export class Notifier {
   private async deliver(n: number, at: string, event: Event, o: { step?: { id: string; title?: string }; detail?: Record<string, unknown>; emails?: string[] }): Promise<void> {
     this.defaults ??= notificationDefaults();
     // Rules may name recipients by template (`{{ params.oncall }}`); secrets stay as written until the activity.
-    const rules = renderDeep(this.run.runbook.notifications ?? [], this.context(), { keepSecrets: true }) as NotificationRule[];
+    const sealed = renderSealed(this.run.runbook.notifications ?? [], this.context());
+    const rules = sealed.value as NotificationRule[];
     const targets = routeNotification(rules, await this.defaults, event, { emails: o.emails });
     const { run } = this;
     const message = notificationMessage(run, event, at, o.step, o.detail);
@@ -59,7 +61,7 @@ export class Notifier {
       targets.map(async (target) => {
         const name = targetName(target);
         try {
-          const res = await sendNotification({ key: `${run.runId}/n${n}/${name}`, target, message });
+          const res = await sendNotification({ key: `${run.runId}/n${n}/${name}`, target, message, secrets: targetSecrets(rules, sealed.secrets, target) });
           this.timeline.emit('notification.sent', { stepId: o.step?.id, detail: { event, channel: target.channel, target: name, duplicate: res.status === 'duplicate' } });
         } catch (err) {
           this.timeline.emit('notification.failed', { stepId: o.step?.id, detail: { event, channel: target.channel, target: name, error: describeError(err).message } });
@@ -67,6 +69,21 @@ export class Notifier {
       }),
     );
   }
+}
+
+/**
+ * The secrets of a target: those of the runbook rule it came from, by field (a webhook's url, a PagerDuty routing
+ * key, which validation keeps free of parameters and outputs). Targets of the worker's own rules have none.
+ */
+function targetSecrets(rules: NotificationRule[], slots: SecretSlot[], target: ChannelTarget): SecretSlot[] {
+  const key = channelOf(target.channel).targetKey(target);
+  for (const [index, rule] of rules.entries()) {
+    if (rule.channel !== target.channel) continue;
+    const channel = channelOf(rule.channel);
+    if (!channel.ruleTargets(rule).some((t) => channel.targetKey(t) === key)) continue;
+    return slots.filter((slot) => slot.path[0] === index && slot.path.length === 2).map((slot) => ({ path: slot.path.slice(1), parts: slot.parts }));
+  }
+  return [];
 }
 
 export { notificationMessage };

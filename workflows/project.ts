@@ -11,9 +11,13 @@ import type { EngineState } from './state';
 
 const FINAL: ReadonlySet<StepStatus> = new Set(['succeeded', 'failed', 'skipped', 'simulated', 'cancelled']);
 
-/** Whether a step that ended this way lets the steps that need it go on. */
-function letsDependentsGo(step: Step, slot: StepSlot): boolean {
+/**
+ * Whether a step that ended this way lets the steps that need it go on. A failed approval (rejected, expired with
+ * onTimeout: fail) never does: onFailure: continue lets the rest of the run go on, not the steps the approval gates.
+ */
+function letsDependentsGo(step: Step, slot: StepSlot, strictGates: boolean): boolean {
   const s = slot.state.status;
+  if (s === 'failed' && strictGates && step.action === 'approval') return false;
   return s === 'succeeded' || s === 'skipped' || s === 'simulated' || (s === 'failed' && step.onFailure === 'continue' && !slot.state.awaitingDecision);
 }
 
@@ -22,7 +26,7 @@ export function readySteps(run: PinnedRun, state: Readonly<EngineState>): Step[]
   const byId = stepsById(run);
   return run.runbook.steps.filter((step) => {
     if (state.steps[step.id]?.state.status !== 'pending') return false;
-    return (step.needs ?? []).every((id) => letsDependentsGo(byId.get(id)!, state.steps[id]!));
+    return (step.needs ?? []).every((id) => letsDependentsGo(byId.get(id)!, state.steps[id]!, state.strictGates === true));
   });
 }
 
@@ -139,5 +143,6 @@ export function resumeState(state: Readonly<EngineState>, counters: { timelineSe
     completions: state.completions,
     notifications: counters.notifications,
     continued: state.continued + 1,
+    ...(Object.keys(state.nonces).length > 0 ? { nonces: { ...state.nonces } } : {}),
   };
 }

@@ -1,11 +1,13 @@
 import type { UpdateDefinition } from '@temporalio/common';
-import { ApplicationFailure, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { ControlResult, PinnedRun, RunInput, RunState } from '../contract/run';
+import type { ControlResult, PinnedRun, Proof, RunInput, RunState } from '../contract/run';
 import * as controls from './controls';
 import { RunEngine } from './engine';
 import type { ControlPort } from './port';
-import { FAILURE } from '../contract/names';
+import { FAILURE, PATCH, REJECTION, RULE } from '../contract/names';
+import { refuse } from './four-eyes';
+import { checkProof, verifiedUpdate, verifyStart } from './identity';
 import { applyApproval, applyManual, validateApproval, validateManual } from './humans';
 import {
   abortRunUpdate,
@@ -26,12 +28,40 @@ const { resolveRunbook } = proxyActivities<Activities>({
 
 /** Executes one pinned runbook version; its workflow id is the run id. */
 export async function runbookWorkflow(input: RunInput): Promise<RunState> {
+  // A start is checked before its first step (activities/identity.ts). An input that names its runbook by reference
+  // is checked before the runbook is resolved; a pinned one after the query is set, so the run answers at once.
+  const checked = patched(PATCH.signedStart);
+  let verified = !checked;
+  if (checked && !isPinned(input)) {
+    await verifyStart(input);
+    verified = true;
+  }
   const engine = new RunEngine(await pin(input));
+  if (checked) engine.store.patchRun({ strictGates: true });
   setHandler(runStateQuery, () => engine.snapshot());
   const state = (): ControlResult => ({ accepted: true, state: engine.snapshot() });
-  // Validators run synchronously before the update is accepted: a rejection reaches the caller at once.
-  const handle = <A>(def: UpdateDefinition<ControlResult, [A]>, c: { validate(e: ControlPort, a: A): void; apply(e: ControlPort, a: A): void }) =>
-    setHandler(def, (a: A) => (c.apply(engine, a), state()), { validator: (a: A) => c.validate(engine, a) });
+  // Validators run synchronously before the update is accepted: a rejection reaches the caller at once. They cannot
+  // check the HMAC (the key would be in history), only that a fresh, unused proof is there; the handler has the
+  // worker check it (a local activity, recorded) and validates again, since the run may have moved on meanwhile.
+  const handle = <A extends { proof?: Proof }>(def: UpdateDefinition<ControlResult, [A]>, c: { validate(e: ControlPort, a: A): void; apply(e: ControlPort, a: A): void }) =>
+    setHandler(
+      def,
+      async (a: A) => {
+        if (patched(PATCH.signedUpdates)) {
+          await verifiedUpdate(engine, def.name, a);
+          c.validate(engine, a);
+        }
+        c.apply(engine, a);
+        return state();
+      },
+      {
+        validator: (a: A) => {
+          if (!verified) throw refuse(REJECTION.conflict, RULE.signedIdentity, `run ${engine.run.runId} is still checking its start; send this again in a moment`);
+          checkProof(engine, a.proof);
+          c.validate(engine, a);
+        },
+      },
+    );
   handle(approveStepUpdate, { validate: validateApproval, apply: applyApproval });
   handle(completeManualUpdate, { validate: validateManual, apply: applyManual });
   handle(pauseRunUpdate, controls.pause);
@@ -40,13 +70,21 @@ export async function runbookWorkflow(input: RunInput): Promise<RunState> {
   handle(retryStepUpdate, controls.retry);
   handle(decideStepUpdate, controls.decide);
   handle(abortRunUpdate, controls.abort);
+  if (!verified) {
+    await verifyStart(input);
+    verified = true;
+  }
   return engine.execute();
+}
+
+function isPinned(input: RunInput): input is RunInput & Pick<PinnedRun, 'runbook' | 'version' | 'hash'> {
+  return input.runbook !== undefined && input.version !== undefined && !!input.hash;
 }
 
 /** The run with its runbook version resolved: given by the caller, or looked up by `ref` (schedules, sub-runbooks). */
 async function pin(input: RunInput): Promise<PinnedRun> {
   const runId = input.runId ?? workflowInfo().workflowId;
-  if (input.runbook && input.version !== undefined && input.hash) {
+  if (isPinned(input)) {
     return { ...input, runId, runbook: input.runbook, version: input.version, hash: input.hash };
   }
   if (!input.ref) throw ApplicationFailure.nonRetryable('the run input names no runbook: give runbook, version and hash, or ref', FAILURE.badRunInput);

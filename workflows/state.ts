@@ -28,13 +28,17 @@ export interface EngineState {
   /** How many steps have succeeded so far (their doneOrder). */
   completions: number;
   continued: number;
+  /** Nonces of the signed updates this run took, with when each was issued (ms); older than the window are dropped. */
+  nonces: Record<string, number>;
+  /** A failed approval never lets the steps that need it go, whatever its onFailure (runs started before this rule: off). */
+  strictGates?: boolean;
 }
 
 /** A change to one step: its slot's fields, and a partial StepState merged into the current one. */
 export type SlotPatch = Partial<Omit<StepSlot, 'state'>> & { state?: Partial<StepState> };
 
 /** A change to the run itself (step changes go through patchStep, halts through stop). */
-export type RunPatch = Partial<Pick<EngineState, 'status' | 'paused' | 'pausedSince' | 'achievedMs' | 'finishedAt' | 'completions'>>;
+export type RunPatch = Partial<Pick<EngineState, 'status' | 'paused' | 'pausedSince' | 'achievedMs' | 'finishedAt' | 'completions' | 'strictGates'>>;
 
 export class RunStore {
   private changes = 0;
@@ -66,6 +70,15 @@ export class RunStore {
   patchRun(patch: RunPatch): void {
     Object.assign(this.s, patch);
     this.changes++;
+  }
+
+  /** Records a signed update's nonce; answers false when it was seen before (a replay). */
+  useNonce(nonce: string, issuedMs: number, nowMs: number, windowMs: number): boolean {
+    if (Object.prototype.hasOwnProperty.call(this.s.nonces, nonce)) return false;
+    for (const [seen, at] of Object.entries(this.s.nonces)) if (at < nowMs - 2 * windowMs) delete this.s.nonces[seen];
+    this.s.nonces[nonce] = issuedMs;
+    this.changes++;
+    return true;
   }
 
   /** Records why the run stops; the first reason wins. Answers whether this call was the first. */
@@ -102,5 +115,6 @@ export function initialState(
     achievedMs: resume?.achievedMs,
     completions: resume?.completions ?? 0,
     continued: resume?.continued ?? 0,
+    nonces: { ...resume?.nonces },
   };
 }

@@ -33,9 +33,17 @@ export const ControlAnswer = ControlResult.meta({ id: 'ControlAnswer' });
 
 const answers = {
   200: { description: 'Accepted; `state` is the run right after it took effect.', schema: ControlAnswer },
-  403: { description: 'Not allowed: the caller lacks an approver role the step names, or approves their own run.' },
+  400: {
+    description:
+      'The request does not fit the schema (`urn:lifeboat:problem:invalid-request`), or the run has no such step or the step is ' +
+      'not of the kind the operation acts on (`urn:lifeboat:problem:invalid`).',
+  },
+  403: {
+    description:
+      'Not allowed; `rule` says why: `four-eyes` (no approver role the step names, approving or overriding an approval of their own run, an override without a reason) or `signed-identity`.',
+  },
   404: { description: 'No such run.' },
-  409: { description: 'The run is not waiting for this (already decided, not at this step, or ended).' },
+  409: { description: 'The run is not waiting for this (already decided, not at this step, or ended); `rule: distinct-approvers` when the same person decides twice.' },
 };
 
 /** Humans in the loop: approve, reject, complete, skip, retry and decide steps; pause, resume and abort runs. */

@@ -15,7 +15,7 @@ import {
   type SourceFormat,
 } from '../../catalog/service';
 import { Plan } from '../../model/plan';
-import { Mode, Runbook, RunbookId } from '../../model/runbook';
+import { MAX_STEPS, Mode, Runbook, RunbookId } from '../../model/runbook';
 import type { Db } from '../../store/connection';
 import { principal } from '../auth';
 import type { SourceRoute } from '../body';
@@ -28,13 +28,19 @@ export const RUNBOOK_SOURCE_ROUTES: SourceRoute[] = [
 ];
 
 const Source = z.string();
-const sourceContent = { 'application/yaml': z.string().meta({ id: 'RunbookYaml', description: 'The runbook as YAML (also text/yaml).' }), 'application/json': Runbook };
+// A media type's schema describes the document's data, YAML as JSON: either way the body is a Runbook.
+const sourceContent = { 'application/yaml': Runbook, 'application/json': Runbook };
+// Validation takes what an upload would refuse, and answers 200 with its problems: any document is a valid request.
+const RunbookCandidate = z.unknown().meta({ id: 'RunbookCandidate', description: 'A runbook (the Runbook schema), or anything else: the answer lists its problems.' });
+const candidateContent = { 'application/yaml': RunbookCandidate, 'application/json': RunbookCandidate };
 const IdParams = z.object({ id: RunbookId });
 const VersionParams = z.object({ id: RunbookId, version: z.coerce.number().int().positive() });
 const VersionQuery = z.strictObject({ version: z.coerce.number().int().positive().optional() });
 const PlanQuery = VersionQuery.extend({ mode: Mode.default('recovery') });
 const RunbookList = z.object({ runbooks: z.array(RunbookSummary) }).meta({ id: 'RunbookList' });
 const PlanAnswer = Plan.extend({ id: z.string(), version: z.int() }).meta({ id: 'RunbookPlan' });
+
+const LIMITS = `The body is at most 1 MiB (413 beyond), and a runbook has at most ${MAX_STEPS} steps.`;
 
 const EXAMPLE = {
   id: 'hello-drill',
@@ -79,12 +85,18 @@ export function runbooksRouter(db: Db, reviewRule: ReviewRule = 'admin'): Router
         'Validates the runbook and stores it as a new immutable version; identical content is not stored again (200). ' +
         'An invalid runbook is 400 with every problem in `issues`, each with its path and source line. A version that adds or ' +
         'changes `command` steps or secret references needs the admin role (403 otherwise), or, with ' +
-        '`LIFEBOAT_RUNBOOK_REVIEW=required`, is stored with `reviewNeeded` and runs in recovery mode only once reviewed.',
+        '`LIFEBOAT_RUNBOOK_REVIEW=required`, is stored with `reviewNeeded` and runs in recovery mode only once reviewed. ' +
+        LIMITS,
       body: Source,
       bodyContent: sourceContent,
       bodyExample: EXAMPLE,
       responses: {
         201: { description: 'Stored as a new version.', schema: UploadResult },
+        400: {
+          description:
+            'No body (`urn:lifeboat:problem:missing-body`), or the runbook is invalid — references, cycles and templates are checked beyond ' +
+            'the schema (`urn:lifeboat:problem:invalid`): every problem is in `issues` with its path and source line.',
+        },
         200: { description: 'Unchanged: the latest version has the same content.', schema: UploadResult },
         403: { description: 'The version changes command steps or secret references and the uploader is not an admin (LIFEBOAT_RUNBOOK_REVIEW=admin).' },
       },
@@ -108,11 +120,14 @@ export function runbooksRouter(db: Db, reviewRule: ReviewRule = 'admin'): Router
       tag: 'runbooks',
       access: 'viewer',
       summary: 'Check a runbook without storing it',
-      description: 'A dry run of the upload: answers 200 with `ok`, every error and every warning.',
+      description: `A dry run of the upload: answers 200 with \`ok\`, every error and every warning. ${LIMITS}`,
       body: Source,
-      bodyContent: sourceContent,
+      bodyContent: candidateContent,
       bodyExample: EXAMPLE,
-      responses: { 200: { description: 'The outcome, valid or not.', schema: ValidationResult } },
+      responses: {
+        200: { description: 'The outcome, valid or not.', schema: ValidationResult },
+        400: { description: 'No body to validate (`urn:lifeboat:problem:missing-body`).' },
+      },
     },
     ({ body, req, res }) => {
       res.json(validateSource(body, formatOf(req.headers['content-type'])));

@@ -1,5 +1,5 @@
 // The `command` action through real runs: the worker's allow-list, the environment a program sees, and the kill at
-// the step timeout. Only `node` is allowed, so the programs are node scripts given as argv (never a shell).
+// the step timeout. Only node (by its absolute path) is allowed, so the programs are node scripts given as argv (never a shell).
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import { waitFor } from '../harness/wait';
 let lb: Awaited<ReturnType<typeof startTestLifeboat>>;
 let dir: string;
 beforeAll(async () => {
-  lb = await startTestLifeboat({ LIFEBOAT_COMMAND_ALLOWLIST: 'node' });
+  lb = await startTestLifeboat({ LIFEBOAT_COMMAND_ALLOWLIST: process.execPath });
   dir = mkdtempSync(path.join(tmpdir(), 'lifeboat-command-'));
 });
 afterAll(async () => {
@@ -55,7 +55,7 @@ describe('the command action', () => {
     expect(final.steps[0]).toMatchObject({
       status: 'failed',
       attempts: 1,
-      error: 'sh is not on the command allow-list (node); add it to LIFEBOAT_COMMAND_ALLOWLIST on the worker',
+      error: `sh is not on the command allow-list (${process.execPath}); add its absolute path to LIFEBOAT_COMMAND_ALLOWLIST on the worker`,
     });
     expect(existsSync(marker)).toBe(false);
   });

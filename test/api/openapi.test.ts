@@ -16,7 +16,12 @@ let doc: Json;
 beforeAll(async () => {
   lb = await startTestLifeboat();
   // The same app the server runs, built here so the test can read express's own route table.
-  app = createApp({ client: lb.client, db: lb.store.db, namespace: 'default', runs: new RunService({ client: lb.client, db: lb.store.db, taskQueue: lb.taskQueue }) });
+  app = createApp({
+    client: lb.client,
+    db: lb.store.db,
+    namespace: 'default',
+    runs: new RunService({ client: lb.client, db: lb.store.db, taskQueue: lb.taskQueue, signer: lb.signer }),
+  });
   doc = (await apiClient(lb.url).get('/openapi.json')).body;
 });
 afterAll(async () => {

@@ -23,7 +23,7 @@ afterAll(async () => {
 
 /** A second API on the suite's servers, with `deps` changed: another store, public metrics… */
 async function secondApi(deps: Partial<ApiDeps>): Promise<string> {
-  const runs = new RunService({ client: lb.client, db: lb.store.db, taskQueue: lb.taskQueue });
+  const runs = new RunService({ client: lb.client, db: lb.store.db, taskQueue: lb.taskQueue, signer: lb.signer });
   const app = createApp({ client: lb.client, db: lb.store.db, namespace: 'default', runs, adminToken: lb.adminToken, ...deps });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

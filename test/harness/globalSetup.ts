@@ -1,6 +1,7 @@
 // Starts one Temporal dev server, one FerretDB (throwaway data) and one SMTP mail catcher for the whole suite,
 // unless TEMPORAL_ADDRESS / MONGODB_URI / SMTP_URL name servers to use instead. Test files read where they are
 // from the environment, which jest's workers inherit.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,5 +19,10 @@ export default async function globalSetup(): Promise<void> {
   process.env.SMTP_URL = servers.smtpUrl;
   if (servers.mailDir) process.env.LIFEBOAT_TEST_MAIL_DIR = servers.mailDir;
   process.env.LIFEBOAT_TEST_HOME = home;
+  // The suite's targets, receivers and mail catcher listen on loopback, which the egress policy denies by default.
+  process.env.LIFEBOAT_EGRESS_ALLOW ??= '127.0.0.0/8,::1';
+  console.log(`[globalSetup] egress: loopback (${process.env.LIFEBOAT_EGRESS_ALLOW}) is allowed for the test suite`);
+  // The API and the workers (in-process and spawned) share it, as a deployment's would (docs/security.md).
+  process.env.LIFEBOAT_SIGNING_KEY ??= `test-signing-key-${randomBytes(24).toString('base64url')}`;
   (globalThis as { __lifeboatServers?: typeof servers }).__lifeboatServers = servers;
 }

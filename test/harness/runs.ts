@@ -2,8 +2,11 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { validateRunbookObject } from '../../model/validate';
-import type { RunState } from '../../contract/run';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
+import type { Actor, RunState } from '../../contract/run';
 import { RunService } from '../../runs/service';
+import type { Signer } from '../../runs/signing';
 import type { Lifeboat } from '../../servers/lifeboat';
 import { saveRunbook } from '../../store/registry';
 import { readTimeline } from '../../store/timeline';
@@ -30,10 +33,11 @@ export async function startRun(
   o: { mode?: 'drill' | 'recovery'; parameters?: Record<string, unknown>; requester?: string; declaredAt?: string; limits?: { historyEvents: number } } = {},
 ) {
   const runbook = await registerRunbook(lb, definition);
-  const service = new RunService({ client: lb.client, db: lb.store.db, taskQueue: lb.taskQueue, limits: o.limits });
+  const service = new RunService({ client: lb.client, db: lb.store.db, taskQueue: lb.taskQueue, signer: lb.signer, limits: o.limits });
   const requester = o.requester ?? 'alice';
   const { runId } = await service.trigger({ runbook, mode: o.mode ?? 'recovery', parameters: o.parameters, declaredAt: o.declaredAt }, requester, { kind: 'api', by: requester });
-  const handle = lb.client.workflow.getHandle(runId);
+  // Updates sent through `handle` are signed as the API signs them; a test of a forged one uses lb.client directly.
+  const handle = signingHandle(lb.client.workflow.getHandle(runId), lb.signer, runId);
   return {
     runId,
     runbook,
@@ -45,6 +49,13 @@ export async function startRun(
     result: (): Promise<RunState> => handle.result(),
     events: async (): Promise<TimelineEvent[]> => (await readTimeline(lb.store.db, runId)).events,
   };
+}
+
+/** The handle with every `executeUpdate` signed by `signer`, as RunService.control signs it. */
+export function signingHandle(handle: WorkflowHandle, signer: Signer, runId: string): WorkflowHandle {
+  const executeUpdate = (def: UpdateDefinition<unknown, [Actor]>, options: { args: [Actor] }) =>
+    handle.executeUpdate(def, { ...options, args: [signer.signUpdate(runId, def.name, options.args[0])] });
+  return new Proxy(handle, { get: (target, prop) => (prop === 'executeUpdate' ? executeUpdate : (Reflect.get(target, prop) as unknown)) });
 }
 
 /** A local HTTP target that counts calls per path and answers as told: the side effects tests look for. */

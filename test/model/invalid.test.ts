@@ -393,6 +393,43 @@ const cases: Case[] = [
     message: 'conditions cannot read secrets (secrets.TOKEN)',
   },
   {
+    name: "a secret in a notify step's message",
+    src: withSteps('  - id: a\n    action: notify\n    with: { channel: email, recipients: [x@example.com], body: "token {{ secrets.TOKEN }}" }\n'),
+    path: 'steps[0].with.body',
+    line: 6,
+    message: '{{ secrets.TOKEN }} is not allowed here: a notify step never sends a secret in its message',
+  },
+  {
+    name: 'a secret where its action never puts one in',
+    src: withSteps('  - id: a\n    action: check\n    with: { url: "https://x.example/health", until: { op: eq, value: "{{ secrets.TOKEN }}" } }\n'),
+    path: 'steps[0].with.until.value',
+    line: 6,
+    message: '{{ secrets.TOKEN }} is not allowed here: a check step takes secrets only in with.url, with.headers',
+  },
+  {
+    name: "a secret in a notification rule's recipients",
+    src:
+      withSteps('  - id: a\n    action: wait\n    with: { duration: 1s }\n') +
+      'notifications:\n  - { channel: email, recipients: ["{{ secrets.TOKEN }}"], events: [run.failed] }\n',
+    path: 'notifications[0].recipients[0]',
+    line: 8,
+    message: "a notification rule may use a secret only as a webhook's url or a PagerDuty routingKey",
+  },
+  {
+    name: 'a command step setting PATH',
+    src: withSteps('  - id: a\n    action: command\n    with: { argv: [kubectl], env: { PATH: /tmp/x } }\n'),
+    path: 'steps[0].with.env.PATH',
+    line: 6,
+    message: 'a command step may not set PATH: it changes which code the program loads',
+  },
+  {
+    name: 'a command step setting LD_PRELOAD',
+    src: withSteps('  - id: a\n    action: command\n    with: { argv: [kubectl], env: { LD_PRELOAD: /tmp/evil.so } }\n'),
+    path: 'steps[0].with.env.LD_PRELOAD',
+    line: 6,
+    message: 'a command step may not set LD_PRELOAD',
+  },
+  {
     name: 'a when reading an unknown parameter',
     src: withSteps('  - id: a\n    action: wait\n    when: params.region == "eu"\n    with: { duration: 1s }\n'),
     path: 'steps[0].when',

@@ -6,7 +6,7 @@ import { RunbookIssue, RunbookResult } from '../../model/issue';
 import { LOADER_FAILED, loadRunbook } from '../../model/load';
 import { planRunbook } from '../../model/plan';
 import { Runbook } from '../../model/runbook';
-import { renderTemplate, templateRefs } from '../../model/template';
+import { renderSealed, renderTemplate, templateRefs } from '../../model/template';
 import { VALIDATOR_FAILED, validateRunbookObject } from '../../model/validate';
 
 /**
@@ -203,7 +203,8 @@ describe('conditions and templates, on any input', () => {
         (text) => {
           templateRefs(text);
           try {
-            renderTemplate(text, { params: { x: 1 }, run: { id: 'r' }, secrets: { K: 'k' } }, { keepSecrets: true });
+            renderTemplate(text, { params: { x: 1 }, run: { id: 'r' }, secrets: { K: 'k' } });
+            renderSealed(text, { params: { x: 1 }, run: { id: 'r' } });
             return true;
           } catch (err) {
             return err instanceof Error;

@@ -1,4 +1,4 @@
-import { renderDeep, renderTemplate, templateRefs } from '../../model/template';
+import { renderDeep, renderSealed, renderTemplate, templateRefs } from '../../model/template';
 
 const ctx = {
   params: { region: 'eu-west', replicas: 3, dryRun: false },
@@ -70,13 +70,32 @@ describe('renderTemplate', () => {
     expect(renderTemplate("{{ '{{' }} not a tag }}", ctx)).toBe('{{ not a tag }}');
   });
 
-  it('resolves secrets when keepSecrets is off', () => {
+  it('resolves secrets given in its context', () => {
     expect(renderTemplate('Bearer {{ secrets.TOKEN }}', ctx)).toBe('Bearer s3cr3t');
   });
+});
 
-  it('leaves secrets verbatim with keepSecrets', () => {
-    expect(renderTemplate('Bearer {{ secrets.TOKEN }} for {{ run.id }}', ctx, { keepSecrets: true })).toBe('Bearer {{ secrets.TOKEN }} for run-42');
-    expect(renderTemplate('{{secrets.TOKEN}}', ctx, { keepSecrets: true })).toBe('{{secrets.TOKEN}}');
+describe('renderSealed', () => {
+  it('shows secrets as written and lists where they go, with the rest of their string rendered', () => {
+    const sealed = renderSealed({ headers: { auth: 'Bearer {{ secrets.TOKEN }} for {{ run.id }}' }, region: '{{ params.region }}' }, ctx);
+    expect(sealed.value).toEqual({ headers: { auth: 'Bearer {{ secrets.TOKEN }} for run-42' }, region: 'eu-west' });
+    expect(sealed.secrets).toEqual([{ path: ['headers', 'auth'], parts: [{ text: 'Bearer ' }, { secret: 'TOKEN' }, { text: ' for ' }, { value: 'run-42' }] }]);
+  });
+
+  it('finds no secret in values: two parameters that spell a reference side by side stay text', () => {
+    const smuggle = { params: { a: '{', b: '{ secrets.TOKEN }}' }, secrets: ctx.secrets };
+    const sealed = renderSealed({ auth: '{{ params.a }}{{ params.b }}', raw: '{{ params.b }}' }, smuggle);
+    expect(sealed).toEqual({ value: { auth: '{{ secrets.TOKEN }}', raw: '{ secrets.TOKEN }}' }, secrets: [] });
+  });
+
+  it('keeps a step output that looks like a template as text', () => {
+    const hostile = { steps: { probe: { outputs: { body: 'send me {{ secrets.TOKEN }}' } } } };
+    const sealed = renderSealed({ text: 'got: {{ steps.probe.outputs.body }} {{ secrets.TOKEN }}' }, hostile);
+    expect(sealed.secrets).toEqual([{ path: ['text'], parts: [{ text: 'got: ' }, { value: 'send me {{ secrets.TOKEN }}' }, { text: ' ' }, { secret: 'TOKEN' }] }]);
+  });
+
+  it('renders literals as their text', () => {
+    expect(renderSealed("{{ '{{' }}literal}} {{ secrets.TOKEN }}", ctx).secrets[0]!.parts).toEqual([{ text: '{{' }, { text: 'literal}} ' }, { secret: 'TOKEN' }]);
   });
 });
 
@@ -84,23 +103,6 @@ describe('renderDeep', () => {
   it('renders strings inside objects and lists and leaves other values alone', () => {
     const value = { url: 'https://{{ params.region }}.example.com', n: 1, list: ['{{ params.replicas }}', true, null], nested: { host: '{{ steps.promote.outputs.host }}' } };
     expect(renderDeep(value, ctx)).toEqual({ url: 'https://eu-west.example.com', n: 1, list: [3, true, null], nested: { host: 'db-2' } });
-  });
-
-  it('resolves secrets in a second pass, as activities do', () => {
-    const first = renderDeep({ auth: 'Bearer {{ secrets.TOKEN }}', region: '{{ params.region }}' }, ctx, { keepSecrets: true });
-    expect(first).toEqual({ auth: 'Bearer {{ secrets.TOKEN }}', region: 'eu-west' });
-    expect(renderDeep(first, { secrets: ctx.secrets })).toEqual({ auth: 'Bearer s3cr3t', region: 'eu-west' });
-  });
-
-  it('does not let a step output smuggle a secret reference into the second pass', () => {
-    const hostile = { steps: { probe: { outputs: { body: 'send me {{ secrets.TOKEN }}', obj: { x: '{{ secrets.TOKEN }}' } } } } };
-    const first = renderDeep({ text: 'got: {{ steps.probe.outputs.body }}', raw: '{{ steps.probe.outputs.obj }}' }, hostile, { keepSecrets: true });
-    expect(renderDeep(first, { secrets: ctx.secrets })).toEqual({ text: 'got: send me {{ secrets.TOKEN }}', raw: { x: '{{ secrets.TOKEN }}' } });
-  });
-
-  it('keeps literals intact across both passes', () => {
-    const first = renderDeep("{{ '{{' }}literal}}", ctx, { keepSecrets: true });
-    expect(renderDeep(first, { secrets: {} })).toBe('{{literal}}');
   });
 
   it('keeps a key named __proto__ as data', () => {

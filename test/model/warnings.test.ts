@@ -51,11 +51,6 @@ describe('loadRunbook warns, without rejecting,', () => {
       'lists dba more than once; listing a role again has no effect',
     );
   });
-
-  it('when a notification would send a secret', () => {
-    const src = withSteps('  - { id: a, action: notify, with: { channel: email, recipients: [x@example.com], body: "token {{ secrets.TOKEN }}" } }\n');
-    expect(warningsOf(src)[0]).toMatchObject({ path: 'steps[0].with', message: expect.stringContaining('sends a secret') });
-  });
 });
 
 describe('notification rules', () => {

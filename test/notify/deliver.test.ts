@@ -308,7 +308,11 @@ describe('sendNotification by webhook', () => {
     const receiver = await startReceiver(WEBHOOK_SECRET, [503]);
     try {
       const acts = activities({ env: { LIFEBOAT_SECRET_CHAT_HOOK: `${receiver.url}/services/T000/B000/tok3n` } });
-      const d = delivery({ channel: 'webhook', url: '{{ secrets.CHAT_HOOK }}', format: 'chat' }, 'run.started');
+      // The workflow says where the secret goes (from the runbook's text); the activity never reads the url as a template.
+      const d = {
+        ...delivery({ channel: 'webhook', url: '{{ secrets.CHAT_HOOK }}', format: 'chat' }, 'run.started'),
+        secrets: [{ path: ['url'], parts: [{ secret: 'CHAT_HOOK' }] }],
+      };
       const failure = await failureOf(send(acts, d));
       expect(failure.message).not.toContain('tok3n');
       const result = await send(acts, d);

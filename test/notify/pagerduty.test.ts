@@ -125,6 +125,7 @@ describe('sendNotification to pagerduty', () => {
     key: `${runId}/${randomUUID()}/pagerduty:PD_ROUTING_KEY`,
     target: { channel: 'pagerduty', routingKey: '{{ secrets.PD_ROUTING_KEY }}' },
     message: { event, runId, runbookId: 'orders-db-failover', runbookTitle: 'Orders DB failover', mode: 'recovery', at: new Date().toISOString(), stepId, detail: {} },
+    secrets: [{ path: ['routingKey'], parts: [{ secret: 'PD_ROUTING_KEY' }] }],
   });
   const failureOf = async (promise: Promise<unknown>): Promise<ApplicationFailure> => {
     const err = await promise.then(

@@ -205,7 +205,7 @@ describe('GET /runs/:id/report as HTML', () => {
       'Skipped and simulated steps',
       'Approvals and sign-offs',
       'Notifications',
-      'Failures and re-dispatches',
+      'Failures and deviations',
       'Timeline integrity',
       'Recovery time of recent drills',
     ]) {

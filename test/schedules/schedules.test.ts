@@ -81,7 +81,16 @@ describe('POST /schedules', () => {
     expect(d.state).toMatchObject({ paused: true, note: 'quarterly' });
     expect(d.policies.overlap).toBe('BUFFER_ONE');
     expect(d.action).toMatchObject({ type: 'startWorkflow', workflowType: 'runbookWorkflow', taskQueue: lb.taskQueue, workflowId: id });
-    expect(d.action.args).toEqual([{ ref: { id: runbook }, mode: 'drill', parameters: { region: 'us' }, requester: `schedule:${id}`, trigger: { kind: 'schedule', by: id } }]);
+    expect(d.action.args).toEqual([
+      {
+        ref: { id: runbook },
+        mode: 'drill',
+        parameters: { region: 'us' },
+        requester: `schedule:${id}`,
+        trigger: { kind: 'schedule', by: id },
+        proof: expect.objectContaining({ mac: expect.any(String) }),
+      },
+    ]);
     expect(d.action.searchAttributes).toEqual({ LifeboatRunbookId: [runbook], LifeboatMode: ['drill'], LifeboatStatus: ['running'] });
   });
 

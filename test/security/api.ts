@@ -10,7 +10,7 @@ import type { Lifeboat } from '../../servers/lifeboat';
  * caps, the review rule): cheaper than another worker. Answers its URL and a function that stops it.
  */
 export async function apiWith(lb: Lifeboat & { adminToken: string; taskQueue: string }, security: Partial<ApiSecurity>, deps: Partial<ApiDeps> = {}) {
-  const runs = new RunService({ client: lb.client, db: lb.store.db, taskQueue: lb.taskQueue });
+  const runs = new RunService({ client: lb.client, db: lb.store.db, taskQueue: lb.taskQueue, signer: lb.signer });
   const app = createApp({ client: lb.client, db: lb.store.db, namespace: 'default', runs, adminToken: lb.adminToken, security: { ...DEFAULT_SECURITY, ...security }, ...deps });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

@@ -71,7 +71,7 @@ async function customAttributes(namespace: string) {
 
 /** The HTTP API alone (no worker, so nothing registers search attributes) on `client`, admin token `token`. */
 async function startApiOnly(client: Client, token: string) {
-  const runs = new RunService({ client, db: lb.store.db, taskQueue: `api-only-${randomUUID()}` });
+  const runs = new RunService({ client, db: lb.store.db, taskQueue: `api-only-${randomUUID()}`, signer: lb.signer });
   const server: http.Server = await listen(createApp({ client, db: lb.store.db, namespace: client.options.namespace, runs, adminToken: token }), 0, '127.0.0.1');
   cleanups.push(() => new Promise((r) => server.close(r)));
   return apiClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { authorization: `Bearer ${token}` });

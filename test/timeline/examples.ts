@@ -36,6 +36,7 @@ export const EXAMPLE_DETAILS: { [T in TimelineEventType]: TimelineDetail<T> } = 
   'approval.granted': { comment: 'lag is 0', granted: 1 },
   'approval.rejected': { comment: 'not yet', granted: 0 },
   'approval.escalated': { approvers: ['dba'], quorum: 1, granted: 0, waitingMs: 300_000, notify: ['oncall@example.com'] },
+  'approval.overridden': { control: 'skip', reason: 'approved by phone', approvers: ['dba'], quorum: 1, granted: 0, rejectedBy: [] },
   'approval.expired': { onTimeout: 'continue', granted: 0, quorum: 1 },
   'manual.assigned': { instructions: 'Fail over the DNS record by hand', assignee: 'netops', timeoutMs: 600_000 },
   'manual.completed': { note: 'done in the console', evidence: ['https://example.com/ticket/1'] },

@@ -48,7 +48,7 @@ describe('operator controls', () => {
     const skipped = unique('/skipped');
     const run = await startRun(env.lb, {
       steps: [
-        { id: 'first', action: 'wait', with: { duration: '1s' } },
+        { id: 'first', action: 'wait', with: { duration: '5s' } },
         call('second', skipped, { needs: ['first'] }),
         { id: 'third', action: 'wait', with: { duration: '10ms' }, needs: ['second'] },
       ],

@@ -25,7 +25,7 @@ describe('a worker lost during a step', () => {
     const runbook = await registerRunbook(env.lb, { steps: [{ id: 'promote', action: 'http', with: { method: 'POST', url: `${target.url}/promote` } }] });
     let worker: ChildProcess = await startWorkerProcess(taskQueue, bundlePath);
     try {
-      const runs = new RunService({ client: env.lb.client, db: env.lb.store.db, taskQueue });
+      const runs = new RunService({ client: env.lb.client, db: env.lb.store.db, taskQueue, signer: env.lb.signer });
       const { runId } = await runs.trigger({ runbook, mode: 'recovery' }, 'alice', { kind: 'api', by: 'alice' });
       const handle = env.lb.client.workflow.getHandle(runId);
 

@@ -46,7 +46,7 @@ describe('crash recovery', () => {
       ],
     });
     let worker = await startWorkerProcess(taskQueue);
-    const runs = new RunService({ client: env.lb.client, db: env.lb.store.db, taskQueue });
+    const runs = new RunService({ client: env.lb.client, db: env.lb.store.db, taskQueue, signer: env.lb.signer });
     const { runId } = await runs.trigger({ runbook, mode: 'recovery' }, 'alice', { kind: 'api', by: 'alice' });
     const handle = env.lb.client.workflow.getHandle(runId);
     await waitFor(

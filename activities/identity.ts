@@ -1,0 +1,83 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { FAILURE, RULE } from '../contract/names';
+import type { Proof, RunInput } from '../contract/run';
+import { runbookHash } from '../model/hash';
+import { signerFrom, type StartPurpose } from '../runs/signing';
+import { getRunbook } from '../store/registry';
+import { getRun } from '../store/runs';
+import type { ActivityDeps } from './deps';
+
+// The worker holds the signing key; the workflow may not (it would be in history). These activities check what the
+// workflow cannot: the HMAC of an update or a start, and a start's runbook against the registry. Their results are
+// recorded in history, so a replay reads them back instead of checking again (a rotated key does not break replay).
+
+const refuse = (message: string) => ApplicationFailure.create({ type: FAILURE.badSignature, message, nonRetryable: true, details: [RULE.signedIdentity] });
+
+/** How the run was started, as Temporal (not the input) says. */
+export interface StartFacts {
+  workflowId: string;
+  /** Started by a parent run's `runbook` step (Temporal's parent, which a client cannot set). */
+  child: boolean;
+  /** Continued as new from an earlier run of this workflow (Temporal's continuedFrom). */
+  continued: boolean;
+}
+
+export function identityActivities({ store, config }: ActivityDeps) {
+  const signer = () => signerFrom(config);
+  return {
+    /** Local activity: whether an update's proof is the API's for this run, update and payload. */
+    async verifyUpdate(input: { runId: string; update: string; payload: { proof?: Proof } }): Promise<{ ok: boolean }> {
+      return { ok: signer().verifyUpdate(input.runId, input.update, input.payload) };
+    },
+
+    /** Local activity: the worker's proof over the input the run continues as new with. */
+    async signContinuation(input: RunInput): Promise<Proof> {
+      return signer().signStart(input, 'continue').proof!;
+    },
+
+    /**
+     * Checks a run's start: signed by the API (a start, a schedule's or a continuation), for this workflow id, not a
+     * replay of an earlier run's input, and its inline runbook the registry's for that version and hash. Throws
+     * BadSignature (non-retryable) saying which check failed.
+     */
+    async verifyRunStart(input: { run: RunInput; facts: StartFacts }): Promise<void> {
+      const { run, facts } = input;
+      const what = `run ${facts.workflowId}`;
+      if (run.runbook || run.hash !== undefined || run.version !== undefined) await checkPinned(run, what);
+      // A sub-runbook is started by its parent's workflow code, which names it by reference and passes the parent's
+      // requester: there is nothing a client could have forged.
+      if (facts.child && !run.runbook) return;
+      if (!run.proof) throw refuse(`${what} was started without the API's signature: start runs through the API (POST /runs) or a schedule`);
+      const purpose = startPurpose(run, facts);
+      if (!signer().verifyStart(run, purpose)) throw refuse(`${what}: the start input's signature does not match its content (forged or modified)`);
+      // No time window on starts: a run whose worker was down for a while must still start when it comes back. The
+      // proof names the run id, which one workflow at a time may hold, and a record shows the id has run.
+      if (purpose === 'start') {
+        if (run.runId !== facts.workflowId) throw refuse(`${what}: the signed input is for run ${run.runId ?? '(none)'}, not this workflow`);
+        if (await getRun(store.db, facts.workflowId)) throw refuse(`${what} already ran: a signed start is not reusable`);
+      } else if (purpose === 'schedule') {
+        if (run.trigger.kind !== 'schedule' || !facts.workflowId.startsWith(`${run.trigger.by}-`))
+          throw refuse(`${what}: a schedule's signed input only starts runs of schedule ${run.trigger.by} (workflow ids ${run.trigger.by}-…)`);
+        if (await getRun(store.db, facts.workflowId)) throw refuse(`${what} already ran: a signed start is not reusable`);
+      } else {
+        if (run.runId !== facts.workflowId) throw refuse(`${what}: the continuation is for run ${run.runId ?? '(none)'}, not this workflow`);
+        const record = await getRun(store.db, facts.workflowId);
+        if (record && record.status !== 'running') throw refuse(`${what} has ended (${record.status}); its continuation cannot start it again`);
+      }
+    },
+  };
+
+  async function checkPinned(run: RunInput, what: string): Promise<void> {
+    if (!run.runbook || run.version === undefined || run.hash === undefined) throw refuse(`${what}: a pinned runbook needs its definition, version and hash`);
+    const registered = await getRunbook(store.db, run.runbook.id, run.version);
+    if (!registered || registered.hash !== run.hash) {
+      throw refuse(`${what}: runbook ${run.runbook.id} v${run.version} with hash ${run.hash} is not in the registry; only registered runbook versions run`);
+    }
+    if (runbookHash(run.runbook) !== run.hash) throw refuse(`${what}: the start input's runbook ${run.runbook.id} does not match its hash: it was modified`);
+  }
+}
+
+function startPurpose(run: RunInput, facts: StartFacts): StartPurpose {
+  if (run.resume) return facts.continued ? 'continue' : 'start'; // an input with resume state from a client fails the start check
+  return run.trigger.kind === 'schedule' && run.runId === undefined ? 'schedule' : 'start';
+}

@@ -1,0 +1,74 @@
+import { ApplicationFailure, patched } from '@temporalio/workflow';
+import { PATCH, REJECTION, RULE } from '../contract/names';
+import type { StepSlot } from '../actions/kit';
+import type { Step } from '../model/runbook';
+import type { ControlPort } from './port';
+
+// Four eyes: an approval is passed by its quorum of approvers, or by an explicit override — never by the person who
+// asked for the run, nor by anyone who could not have approved it. The table in docs/security.md lists each control.
+
+/** One person, however their subject is spelt: `Alice`, `alice ` and `ａｌｉｃｅ` are the same subject. */
+export function subjectKey(subject: string): string {
+  return subject.normalize('NFKC').trim().toLowerCase();
+}
+
+export function sameSubject(a: string, b: string): boolean {
+  return subjectKey(a) === subjectKey(b);
+}
+
+/** Whether `roles` include one of the roles that may decide this approval step. */
+export function holdsApproverRole(step: Extract<Step, { action: 'approval' }>, roles: readonly string[]): boolean {
+  return step.with.approvers.some((role) => roles.includes(role));
+}
+
+export const refuse = (type: string, rule: string, message: string) => ApplicationFailure.create({ type, message, nonRetryable: true, details: [rule] });
+
+/** The operator controls that get a run past an approval step without its quorum. */
+export type Override = 'skip' | 'retry' | 'decide:skip' | 'decide:retry';
+
+/**
+ * Whether this control on this step overrides an approval: skipping an approval step (waiting, pending or failed),
+ * or retrying one that an approver rejected (the rejection would be dropped). Retrying an expired approval asks again.
+ */
+export function overrides(step: Step, slot: Readonly<StepSlot>, control: Override): boolean {
+  if (step.action !== 'approval') return false;
+  if (control === 'skip' || control === 'decide:skip') return true;
+  return (slot.state.approvals ?? []).some((a) => a.decision === 'reject');
+}
+
+/** Validator: an override needs a holder of the step's approver roles who is not the requester, and a reason. */
+export function checkOverride(engine: ControlPort, step: Step, who: { actor: string; roles: readonly string[] }, control: Override, reason: string | undefined): void {
+  if (step.action !== 'approval') return;
+  const what = `${control.replace('decide:', 'deciding ')} approval step ${step.id} overrides its approval`;
+  if (!holdsApproverRole(step, who.roles)) {
+    throw refuse(
+      REJECTION.forbidden,
+      RULE.fourEyes,
+      `four eyes: ${what}, which only a holder of its approver roles (${step.with.approvers.join(', ')}) may do; ${who.actor} holds none`,
+    );
+  }
+  if (sameSubject(who.actor, engine.run.requester) && !step.with.allowSelfApproval) {
+    throw refuse(REJECTION.forbidden, RULE.fourEyes, `four eyes: ${what}; ${who.actor} requested this run and may not override its approvals`);
+  }
+  if (!reason?.trim()) throw refuse(REJECTION.invalid, RULE.fourEyes, `four eyes: ${what}, which needs a reason`);
+}
+
+/** Handler: the override is on the timeline, where the report shows it as a deviation. */
+export function recordOverride(engine: ControlPort, step: Step, actor: string, control: Override, reason: string): void {
+  // A history recorded before this rule may hold a plain skip of an approval: replaying it adds no event.
+  if (step.action !== 'approval' || !patched(PATCH.fourEyes)) return;
+  const slot = engine.store.slot(step.id)!;
+  const approvals = slot.state.approvals ?? [];
+  engine.timeline.emit('approval.overridden', {
+    stepId: step.id,
+    actor,
+    detail: {
+      control,
+      reason,
+      approvers: step.with.approvers,
+      quorum: step.with.quorum,
+      granted: approvals.filter((a) => a.decision === 'approve').length,
+      rejectedBy: approvals.filter((a) => a.decision === 'reject').map((a) => a.actor),
+    },
+  });
+}
