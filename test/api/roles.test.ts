@@ -67,6 +67,7 @@ const ROUTES: Row[] = [
   { method: 'POST', path: '/runbooks/validate', access: 'viewer', body: yaml, type: 'application/yaml' },
   { method: 'GET', path: '/runbooks/hello-drill', access: 'viewer' },
   { method: 'GET', path: '/runbooks/hello-drill/plan?mode=drill', access: 'viewer' },
+  { method: 'POST', path: '/runbooks/hello-drill/versions/1/review', access: 'author' },
   { method: 'POST', path: '/tokens', access: 'admin', body: () => ({ name: `m-${randomUUID().slice(0, 8)}`, roles: ['viewer'] }) },
   { method: 'GET', path: '/tokens', access: 'admin' },
   { method: 'DELETE', path: '/tokens/no-such-token', access: 'admin' },
@@ -117,6 +118,7 @@ describe('route × role matrix', () => {
         .replace(`/runs/${run}/steps/approve/`, '/runs/{id}/steps/{stepId}/')
         .replace(`/runs/${run}/steps/task/`, '/runs/{id}/steps/{stepId}/')
         .replace(`/runs/${run}`, '/runs/{id}')
+        .replace('/runbooks/hello-drill/versions/1', '/runbooks/{id}/versions/{version}')
         .replace('/runbooks/hello-drill', '/runbooks/{id}')
         .replace('/tokens/no-such-token', '/tokens/{name}')
         .replace(`/schedules/${schedule}`, '/schedules/{id}');
