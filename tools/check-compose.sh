@@ -45,6 +45,7 @@ fi
 # Required variables (${VAR:?...}) would stop interpolation; CI has no .env, so give placeholders.
 export LIFEBOAT_ADMIN_TOKEN="${LIFEBOAT_ADMIN_TOKEN:-placeholder-for-check-compose}"
 export LIFEBOAT_SIGNING_KEY="${LIFEBOAT_SIGNING_KEY:-placeholder-signing-key-for-check-compose}"
+export LIFEBOAT_EVIDENCE_KEY="${LIFEBOAT_EVIDENCE_KEY:-placeholder-evidence-key-for-check-compose}"
 
 echo "check-compose: validating $*"
 if ! "$bin" "$@"; then
