@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { FAILURE } from '../contract/names';
-import type { Runbook } from '../model/runbook';
+import type { Mode, Runbook } from '../model/runbook';
 import { resolveParameters } from '../runs/parameters';
 import type { RunbookRef, RunRecord } from '../contract/run';
 import { getRunbook } from '../store/registry';
@@ -22,11 +22,19 @@ export function recordActivities({ store }: ActivityDeps) {
     async resolveRunbook(input: {
       ref: RunbookRef;
       parameters: Record<string, unknown>;
+      /** Absent in histories recorded before change control; then the check is skipped, as it was then. */
+      mode?: Mode;
     }): Promise<{ runbook: Runbook; version: number; hash: string; parameters: Record<string, unknown> }> {
       const pinned = await getRunbook(store.db, input.ref.id, input.ref.version);
       if (!pinned) {
         const what = input.ref.version === undefined ? `runbook ${input.ref.id}` : `version ${input.ref.version} of runbook ${input.ref.id}`;
         throw ApplicationFailure.nonRetryable(`${what} is not registered`, FAILURE.runbookNotFound);
+      }
+      if (input.mode === 'recovery' && pinned.reviewNeeded && !pinned.review) {
+        throw ApplicationFailure.nonRetryable(
+          `runbook ${input.ref.id} v${pinned.version} changes command steps or secret references and is not reviewed; recovery mode runs it only after a second person reviews it (rule LIFEBOAT_RUNBOOK_REVIEW=required): POST /runbooks/${input.ref.id}/versions/${pinned.version}/review`,
+          FAILURE.runbookUnreviewed,
+        );
       }
       const params = resolveParameters(pinned.runbook, input.parameters);
       if (!params.ok)

@@ -18,7 +18,7 @@ declare module 'express-serve-static-core' {
 
 /**
  * Resolves `Authorization: Bearer <token>` to a principal: the admin bootstrap token from the environment, or a
- * stored token (looked up by hash). No or unknown token → 401.
+ * stored token (looked up by hash). No, unknown, revoked or expired token → 401.
  */
 export function authenticate(db: Db, adminToken: string | undefined): RequestHandler {
   return async (req: Request, _res: Response, next: NextFunction) => {
@@ -37,6 +37,10 @@ export function authenticate(db: Db, adminToken: string | undefined): RequestHan
     const record = await findToken(db, token);
     if (!record) {
       next(new HttpError(401, 'unauthenticated', 'the bearer token is unknown or revoked'));
+      return;
+    }
+    if (record.expiresAt !== undefined && Date.parse(record.expiresAt) <= Date.now()) {
+      next(new HttpError(401, 'token-expired', `the bearer token ${record.name} expired at ${record.expiresAt}; ask an admin for a new one (lifeboat token create --expires …)`));
       return;
     }
     req.principal = { subject: record.subject, roles: record.roles };

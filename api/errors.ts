@@ -38,9 +38,11 @@ const TITLES: Record<number, string> = {
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
+  405: 'Method Not Allowed',
   409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -69,6 +71,7 @@ export const problemHandler: ErrorRequestHandler = (err: unknown, req, res, _nex
   if (err instanceof HttpError) problem = err;
   else if (err instanceof DomainError) problem = new HttpError(DOMAIN_STATUS[err.kind], err.kind, err.message, err.issues);
   else if (isBodyParserError(err)) problem = bodyProblem(err);
+  else if (err instanceof URIError) problem = new HttpError(400, 'malformed-path', `the request path is not valid percent-encoding: ${err.message}`);
   else if (refusal !== undefined) {
     problem = new HttpError(503, 'temporal-unavailable', refusal);
     console.warn(`lifeboat api: ${req.method} ${req.originalUrl}: ${problem.detail}`);

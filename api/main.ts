@@ -10,6 +10,7 @@ import { ensureRunIndexes } from '../store/runs';
 import { syncRunbooks } from '../store/sync';
 import { temporalConnectionOptions } from '../temporal/connection';
 import { createApp } from './app';
+import { apiSecurity } from './security';
 import { listen } from './listen';
 
 async function main(): Promise<void> {
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
     runs,
     adminToken: config.LIFEBOAT_ADMIN_TOKEN,
     metricsPublic: config.LIFEBOAT_METRICS_PUBLIC,
+    security: apiSecurity(config),
   });
   const server = await listen(app, config.PORT, config.HOST);
   console.log(`lifeboat api: listening on http://${config.HOST}:${config.PORT}`);

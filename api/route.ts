@@ -15,6 +15,8 @@ export interface ResponseDoc {
   schema?: z.ZodType;
   /** Defaults to application/json when a schema is given. */
   contentType?: string;
+  /** A text/event-stream answer: each event type (`message` when a frame names none) with the schema of its JSON `data`. */
+  events?: Record<string, { description: string; data: z.ZodType; id?: boolean }>;
 }
 
 /**
@@ -69,14 +71,31 @@ export function addRoute<P extends Schema = undefined, Q extends Schema = undefi
     await handler({
       params: parsePart(op.params, req.params, 'path'),
       query: parsePart(op.query, req.query, 'query'),
-      // JSON bodies are objects (no body reads as {}); source bodies arrive as text (no body reads as '').
-      body: parsePart(op.body, req.body ?? (op.bodyContent ? '' : {}), 'body'),
+      body: parsePart(op.body, bodyOf(op, req), 'body'),
       req,
       res,
     });
   };
   route[op.method](accessCheck(op.access), run);
   operations.set(route, op);
+}
+
+/**
+ * Whether the operation needs a request body, as the document says: always for source (runbook) bodies, and for a
+ * JSON body when an empty object does not satisfy its schema. An optional JSON body that is missing reads as {}.
+ */
+export function bodyRequired(op: Operation): boolean {
+  if (op.bodyContent) return true;
+  return op.body !== undefined && !op.body.safeParse({}).success;
+}
+
+function bodyOf(op: Operation, req: Request): unknown {
+  const body: unknown = req.body;
+  if (!op.bodyContent) return body ?? {};
+  // Source bodies arrive as text; an empty one is no runbook at all, not an invalid one.
+  if (body === undefined || body === '')
+    throw new HttpError(400, 'missing-body', 'send the runbook as the request body (YAML or JSON)', [{ path: 'body', message: 'the body is empty' }]);
+  return body;
 }
 
 function parsePart<S extends Schema>(schema: S | undefined, value: unknown, where: string): Parsed<S> {
@@ -127,3 +146,50 @@ export function registeredRoutes(app: Application): RegisteredRoute[] {
   visit(Reflect.get(app.router, 'stack'));
   return found;
 }
+
+// Express answers a known path with an unknown method 404, as if the path did not exist; the document says which
+// methods each path has, so the app says so too. Paths use `:param` segments only (see Operation.path).
+const allowCache = new WeakMap<Application, Array<{ pattern: RegExp; params: number; methods: Set<string> }>>();
+
+/**
+ * The methods the app serves on `path` (GET implies HEAD), or none when no route has this path. As in OpenAPI, a
+ * concrete path wins over a templated one: `/runbooks/validate` is not `/runbooks/{id}`.
+ */
+export function allowedMethods(app: Application, path: string): string[] {
+  let table = allowCache.get(app);
+  if (!table) {
+    const byPath = new Map<string, Set<string>>();
+    for (const r of registeredRoutes(app)) {
+      const methods = byPath.get(r.path) ?? new Set<string>();
+      methods.add(r.method.toUpperCase());
+      if (r.method === 'get') methods.add('HEAD');
+      byPath.set(r.path, methods);
+    }
+    table = [...byPath].map(([p, methods]) => ({ pattern: routePattern(p), params: (p.match(/:/g) ?? []).length, methods }));
+    allowCache.set(app, table);
+  }
+  const matches = table.filter((t) => t.pattern.test(path));
+  const fewest = Math.min(...matches.map((m) => m.params));
+  return [...new Set(matches.filter((m) => m.params === fewest).flatMap((m) => [...m.methods]))];
+}
+
+function routePattern(path: string): RegExp {
+  const source = path
+    .split(/(:[A-Za-z0-9_]+)/)
+    .map((part) => (part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('');
+  // Like express: case-insensitive, one trailing slash ignored.
+  return new RegExp(`^${source}/?$`, 'i');
+}
+
+/**
+ * First in the app, before authentication (the document is public): OPTIONS on a known path answers its methods in
+ * `Allow`; any other method it does not serve is 405 problem+json with `Allow`.
+ */
+export const methodNotAllowed: RequestHandler = (req, res, next) => {
+  const allowed = allowedMethods(req.app, req.path);
+  if (allowed.length === 0 || allowed.includes(req.method)) return next();
+  res.set('Allow', [...allowed, 'OPTIONS'].join(', '));
+  if (req.method === 'OPTIONS') return void res.status(204).end();
+  next(new HttpError(405, 'method-not-allowed', `${req.path} does not answer ${req.method}; it answers ${allowed.join(', ')}`));
+};

@@ -5,7 +5,8 @@ import { Plan, planRunbook } from '../model/plan';
 import { Mode, Runbook } from '../model/runbook';
 import { DomainError } from '../runs/errors';
 import type { Db } from '../store/connection';
-import { getRunbook, listRunbooks, saveRunbook } from '../store/registry';
+import { hasRole } from '../runs/roles';
+import { getRunbook, listRunbooks, reviewRunbook, saveRunbook } from '../store/registry';
 
 // The runbook catalog as the API and the CLI see it: upload (validate, then store a new version), list, read, plan.
 
@@ -18,6 +19,20 @@ export type RunbookSummary = z.infer<typeof RunbookSummary>;
 export const PlanSummary = Plan.pick({ mode: true, predictedMs: true, totalMs: true, rtoMs: true, meetsRto: true, criticalPath: true, warnings: true }).meta({ id: 'PlanSummary' });
 export type PlanSummary = z.infer<typeof PlanSummary>;
 
+/** Who may change command steps and secret references: admins only, or anyone with author plus a second person's review. */
+export const ReviewRule = z.enum(['admin', 'required']);
+export type ReviewRule = z.infer<typeof ReviewRule>;
+
+export const Review = z.object({ by: z.string(), at: z.string() }).meta({ id: 'RunbookReview' });
+
+/** Who uploaded a version, what sensitive parts it changed, and whether (and by whom) it was reviewed. */
+export const Provenance = z.object({
+  uploadedBy: z.string().optional().meta({ description: 'Absent on versions stored before uploads were recorded.' }),
+  changes: z.array(z.string()).meta({ description: 'The command steps and secret references this version added or changed since the one before.' }),
+  reviewNeeded: z.boolean().meta({ description: 'Recovery mode runs this version only once someone other than the uploader reviewed it.' }),
+  review: Review.optional(),
+});
+
 export const RunbookDetail = z
   .object({
     id: z.string(),
@@ -26,13 +41,16 @@ export const RunbookDetail = z
     latest: z.int(),
     hash: z.string(),
     createdAt: z.string(),
+    ...Provenance.shape,
     runbook: Runbook,
     plan: z.object({ drill: PlanSummary, recovery: PlanSummary }),
   })
   .meta({ id: 'RunbookDetail' });
 export type RunbookDetail = z.infer<typeof RunbookDetail>;
 
-export const UploadResult = z.object({ id: z.string(), version: z.int(), hash: z.string(), created: z.boolean(), warnings: z.array(RunbookIssue) }).meta({ id: 'UploadResult' });
+export const UploadResult = z
+  .object({ id: z.string(), version: z.int(), hash: z.string(), created: z.boolean(), warnings: z.array(RunbookIssue), ...Provenance.shape })
+  .meta({ id: 'UploadResult' });
 export type UploadResult = z.infer<typeof UploadResult>;
 
 export const ValidationResult = z
@@ -47,8 +65,27 @@ export function validateSource(text: string, format: SourceFormat): ValidationRe
   return { ok: true, id: loaded.runbook.id, hash: loaded.hash, errors: [], warnings: loaded.warnings };
 }
 
+/** Who uploads: a token's subject and roles, or the runbooks/ directory synced at start (an admin upload). */
+export type Uploader = { subject: string; roles: readonly string[] };
+
+/**
+ * The change-control rule for one upload: changes to command steps or secret references need the admin role, or
+ * under `required` a second person's review before recovery mode runs the version. Throws to refuse the upload.
+ */
+export function uploadPolicy(rule: ReviewRule, uploader: Uploader, runbookId: string): (changes: string[]) => boolean {
+  return (changes) => {
+    if (changes.length === 0 || hasRole(uploader.roles, 'admin')) return false;
+    if (rule === 'required') return true;
+    throw new DomainError(
+      'forbidden',
+      `uploading runbook ${runbookId} needs the admin role: ${changes.join('; ')} (rule LIFEBOAT_RUNBOOK_REVIEW=admin: only admins change command steps and secret references; ` +
+        `with LIFEBOAT_RUNBOOK_REVIEW=required an author may, and recovery mode runs the version once a second person reviews it)`,
+    );
+  };
+}
+
 /** Validates and stores a runbook: a new version when its content changed, else the unchanged latest one. */
-export async function uploadRunbook(db: Db, text: string, format: SourceFormat): Promise<UploadResult> {
+export async function uploadRunbook(db: Db, text: string, format: SourceFormat, uploader: Uploader, rule: ReviewRule): Promise<UploadResult> {
   const loaded = loadRunbook(text, { format });
   if (!loaded.ok) {
     const summary = loaded.errors
@@ -58,8 +95,30 @@ export async function uploadRunbook(db: Db, text: string, format: SourceFormat):
     const more = loaded.errors.length > 3 ? ` (and ${loaded.errors.length - 3} more)` : '';
     throw new DomainError('invalid', `the runbook is invalid: ${summary}${more}`, loaded.errors);
   }
-  const saved = await saveRunbook(db, loaded.runbook, loaded.hash, text);
-  return { id: loaded.runbook.id, version: saved.version, hash: loaded.hash, created: saved.created, warnings: loaded.warnings };
+  const id = loaded.runbook.id;
+  const saved = await saveRunbook(db, loaded.runbook, loaded.hash, text, { uploadedBy: uploader.subject, policy: uploadPolicy(rule, uploader, id) });
+  const stored = await found(db, id, saved.version);
+  return { id, version: saved.version, hash: loaded.hash, created: saved.created, warnings: loaded.warnings, ...provenance(stored) };
+}
+
+/**
+ * Records a second person's review of a version that needs one: the reviewer is not its uploader. Reviewing a
+ * version again as its reviewer answers the same review; someone else's second review is a conflict.
+ */
+export async function reviewVersion(db: Db, id: string, version: number, reviewer: string): Promise<RunbookDetail> {
+  const stored = await found(db, id, version);
+  if (!stored.reviewNeeded)
+    throw new DomainError('conflict', `runbook ${id} v${version} needs no review: it changes no command steps or secret references, or an admin uploaded it`);
+  if (stored.uploadedBy === reviewer) {
+    throw new DomainError('forbidden', `${reviewer} uploaded runbook ${id} v${version} and cannot review it: four eyes (LIFEBOAT_RUNBOOK_REVIEW=required) need a second person`);
+  }
+  const { review, already } = await reviewRunbook(db, id, version, reviewer);
+  if (already && review.by !== reviewer) throw new DomainError('conflict', `runbook ${id} v${version} was already reviewed by ${review.by} at ${review.at}`);
+  return runbookDetail(db, id, version);
+}
+
+function provenance(v: z.infer<typeof Provenance>): z.infer<typeof Provenance> {
+  return { ...(v.uploadedBy === undefined ? {} : { uploadedBy: v.uploadedBy }), changes: v.changes, reviewNeeded: v.reviewNeeded, ...(v.review ? { review: v.review } : {}) };
 }
 
 /** Every registered runbook with its latest version. */
@@ -78,6 +137,7 @@ export async function runbookDetail(db: Db, id: string, version?: number): Promi
     latest: latest.version,
     hash: stored.hash,
     createdAt: stored.createdAt,
+    ...provenance(stored),
     runbook: stored.runbook,
     plan: { drill: summary('drill'), recovery: summary('recovery') },
   };

@@ -102,6 +102,15 @@ export const ConfigVariables = z.object({
       }
       return ms;
     }),
+  /** Who may upload runbook versions that add or change command steps or secret references: `admin` only, or anyone with author, the version then running in recovery mode only after a second person's review (`required`). */
+  LIFEBOAT_RUNBOOK_REVIEW: z.enum(['admin', 'required']).default('admin'),
+  /** Mutating requests (POST, PUT, PATCH, DELETE) each token may make per minute, on average; 0 turns the limit off. */
+  LIFEBOAT_RATE_LIMIT: z.coerce.number().int().min(0).default(600),
+  /** How many mutating requests a token may make at once before LIFEBOAT_RATE_LIMIT's pace applies. */
+  LIFEBOAT_RATE_BURST: z.coerce.number().int().min(1).default(120),
+  /** Event streams (GET /runs/:id/events) open at once, per token and in all. */
+  LIFEBOAT_SSE_PER_TOKEN: z.coerce.number().int().min(1).default(10),
+  LIFEBOAT_SSE_TOTAL: z.coerce.number().int().min(1).default(200),
   TEMPORAL_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
   TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
   FERRETDB_PORT: z.coerce.number().int().min(1).max(65535).default(27017),

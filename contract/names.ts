@@ -17,6 +17,7 @@ export const FAILURE = {
   // The run itself.
   badRunInput: 'BadRunInput',
   runbookNotFound: 'RunbookNotFound',
+  runbookUnreviewed: 'RunbookUnreviewed',
   badParameters: 'BadParameters',
   // Steps.
   stepTimedOut: 'StepTimedOut',

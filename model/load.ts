@@ -1,5 +1,6 @@
 import { RunbookIssue, RunbookResult } from './issue';
 import { MAX_DEPTH } from './json-shape';
+import { scanJson } from './json-source';
 import { validateDocument } from './validate';
 import { lineAt, parseYaml } from './yaml-source';
 
@@ -33,15 +34,13 @@ function load(text: string, opts: LoadOptions): RunbookResult {
   const format = opts.format ?? (opts.file?.toLowerCase().endsWith('.json') ? 'json' : 'yaml');
   const json = format === 'json' ? parseJson(source) : undefined;
   if (json !== undefined && !json.ok) return fail(json.error);
-  // JSON is read by the YAML parser too: for line numbers, and because JSON.parse keeps duplicate keys silently.
-  const yaml = parseYaml(source);
   if (json?.ok) {
-    // Valid JSON the YAML reader dislikes (rare whitespace cases) still loads, just without line numbers.
-    const duplicates = yaml.errors.filter((issue) => issue.message.startsWith('duplicate key'));
-    if (duplicates.length > 0) return { ok: false, errors: duplicates };
-    const located = yaml.errors.length === 0;
-    return validateDocument(json.value, (at) => (located ? lineAt(yaml.source, at) : undefined));
+    // JSON.parse keeps the last of repeated keys silently; one linear scan finds them and the lines of every value.
+    const scanned = scanJson(source);
+    if (scanned.duplicates.length > 0) return { ok: false, errors: scanned.duplicates };
+    return validateDocument(json.value, scanned.lineAt);
   }
+  const yaml = parseYaml(source);
   if (yaml.errors.length > 0) return { ok: false, errors: yaml.errors };
   return validateDocument(yaml.source.doc.toJS(), (at) => lineAt(yaml.source, at));
 }

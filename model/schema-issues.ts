@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { describe } from './compare';
 import { DocPath, Problem } from './issue';
 import { Runbook } from './runbook';
-import { didYouMean } from './suggest';
+import { didYouMean, suggester } from './suggest';
 
 type RawIssue = z.core.$ZodRawIssue;
 
@@ -23,7 +23,9 @@ export function schemaProblems(data: unknown): { runbook: Runbook; problems: [] 
     const at = docPath(issue.path);
     if (issue.code === 'unrecognized_keys') {
       const known = knownKeysAt(data, at, knownKeys);
-      return issue.keys.map((key) => ({ at: [...at, key], message: unknownKeyMessage(key, known) }));
+      // One suggester (and work budget) for all of a mapping's unknown keys: 40k of them stay cheap.
+      const suggest = suggester(known ?? []);
+      return issue.keys.map((key) => ({ at: [...at, key], message: unknownKeyMessage(key, known, suggest) }));
     }
     if (issue.code === 'invalid_key') {
       const inner = issue.issues[0]?.message ?? 'is not allowed';
@@ -98,8 +100,8 @@ function kindOf(value: unknown): string {
   return describe(value);
 }
 
-function unknownKeyMessage(key: string, known: string[] | undefined): string {
-  const hint = known === undefined ? '' : didYouMean(key, known);
+function unknownKeyMessage(key: string, known: string[] | undefined, suggest: (word: string) => string): string {
+  const hint = known === undefined ? '' : suggest(key);
   if (hint !== '') return `unknown key '${key}'${hint}`;
   const allowed = known === undefined ? '' : ` (allowed here: ${known.join(', ')})`;
   return `unknown key '${key}'${allowed}; remove it or fix its spelling`;

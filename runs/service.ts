@@ -8,11 +8,12 @@ import { REJECTION, runSearchAttributes } from '../contract/names';
 import type { ControlResult, PinnedRun, RunRecord, RunState, RunTrigger } from '../contract/run';
 import { Mode } from '../model/runbook';
 import type { Db } from '../store/connection';
-import { getRunbook } from '../store/registry';
+import { getRunbook, type RunbookVersion } from '../store/registry';
 import { getRun } from '../store/runs';
 import { readTimeline, verifyTimeline } from '../store/timeline';
 import type { ChainVerification, StoredTimelineEvent } from '../timeline/event';
 import { DomainError } from './errors';
+import { assertRunExists } from './follow';
 import { resolveParameters } from './parameters';
 
 /** What starting a run answers. */
@@ -58,6 +59,7 @@ export class RunService {
       const what = req.version === undefined ? `runbook ${req.runbook}` : `version ${req.version} of runbook ${req.runbook}`;
       throw new DomainError('not-found', `${what} is not registered; list runbooks with GET /runbooks`);
     }
+    assertRunnable(pinned, req);
     const params = resolveParameters(pinned.runbook, req.parameters ?? {});
     if (!params.ok)
       throw new DomainError('invalid', `parameters do not fit runbook ${req.runbook}: ${params.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, params.issues);
@@ -130,13 +132,33 @@ export class RunService {
 
   async timeline(runId: string, afterSeq = 0): Promise<StoredTimelineEvent[]> {
     const { events, head } = await readTimeline(this.deps.db, runId, afterSeq);
-    if (!head && !(await getRun(this.deps.db, runId))) throw new DomainError('not-found', `run ${runId} does not exist`);
+    // A run exists from the moment Temporal accepted its start, before its workflow stores anything.
+    if (!head) await assertRunExists(this.deps, runId);
     return events;
   }
 
   async verify(runId: string): Promise<ChainVerification> {
     await this.timeline(runId);
     return verifyTimeline(this.deps.db, runId);
+  }
+}
+
+// Clocks disagree by seconds, not minutes: a declaration this far ahead of the API's clock is a mistake or a way to
+// stretch the recovery clock (RTO counts from the declaration).
+const DECLARED_AT_SKEW_MS = 60_000;
+
+// Change control (catalog/service.ts, uploadPolicy) and a sane disaster declaration, before anything starts.
+function assertRunnable(pinned: RunbookVersion, req: TriggerRequest): void {
+  if (req.mode === 'recovery' && pinned.reviewNeeded && !pinned.review) {
+    throw new DomainError(
+      'forbidden',
+      `runbook ${req.runbook} v${pinned.version} was uploaded by ${pinned.uploadedBy ?? 'an author'} and changes command steps or secret references (${pinned.changes.join('; ')}); ` +
+        `recovery mode runs it only after a second person reviews it (rule LIFEBOAT_RUNBOOK_REVIEW=required): POST /runbooks/${req.runbook}/versions/${pinned.version}/review. Drills may run it now.`,
+    );
+  }
+  if (req.declaredAt !== undefined && Date.parse(req.declaredAt) > Date.now() + DECLARED_AT_SKEW_MS) {
+    const message = `is in the future (${req.declaredAt}); declare the disaster at the time it was declared, not later than now`;
+    throw new DomainError('invalid', `declaredAt ${message}`, [{ path: 'body.declaredAt', message }]);
   }
 }
 

@@ -52,7 +52,9 @@ export const CreateSchedule = z
   .superRefine((s, ctx) => {
     if (s.cron !== undefined && s.every !== undefined) ctx.addIssue({ code: 'custom', path: ['every'], message: 'give cron or every, not both' });
     if (s.cron === undefined && s.every === undefined) ctx.addIssue({ code: 'custom', path: ['cron'], message: "give cron (e.g. '0 3 * * MON') or every (e.g. 24h)" });
-  });
+  })
+  // The rule above, for the JSON Schema (a refinement has none): exactly one of the two.
+  .meta({ oneOf: [{ required: ['cron'] }, { required: ['every'] }] });
 export type CreateSchedule = z.infer<typeof CreateSchedule>;
 
 /** What Lifeboat keeps in the Temporal schedule's memo: the request's timing and the task queue it serves. */

@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker, type WorkerOptions } from '@temporalio/worker';
 import { createApp } from '../api/app';
+import { apiSecurity } from '../api/security';
 import { listen } from '../api/listen';
 import type { LocalServer } from '../api/routes/health';
 import type { Config } from '../config';
@@ -69,6 +70,7 @@ export async function startLifeboat(o: {
     runs,
     adminToken: config.LIFEBOAT_ADMIN_TOKEN,
     metricsPublic: config.LIFEBOAT_METRICS_PUBLIC,
+    security: apiSecurity(config),
     localServers: o.localServers,
   });
   const server = await listen(app, o.port ?? config.PORT, config.HOST).catch(async (err: unknown) => {

@@ -1,10 +1,14 @@
 import type { Collection } from 'mongodb';
 import { Runbook } from '../model/runbook';
+import { sensitiveChanges } from '../model/sensitive';
 import { isDuplicateKey, type Db } from './connection';
 
 // Layout for FerretDB v1 (point lookups by _id only):
 //  - `runbooks`, _id = runbook id: the latest version number and hash;
-//  - `runbook_versions`, _id = `<id>@<version>`: one immutable version, the definition kept as JSON text.
+//  - `runbook_versions`, _id = `<id>@<version>`: one immutable version, the definition kept as JSON text, with who
+//    uploaded it and the sensitive changes (command steps, secret references) it made to the version before it;
+//  - `runbook_reviews`, _id = `<id>@<version>`: the one review of a version that needed one (inserted, so the first
+//    reviewer wins and the version document stays immutable).
 // The definition is JSON text because runbooks carry user data (headers, JSON bodies) whose keys FerretDB v1 rejects.
 
 interface HeadDoc {
@@ -22,10 +26,35 @@ interface VersionDoc {
   definition: string;
   source?: string;
   createdAt: string;
+  uploadedBy?: string;
+  changes?: string[];
+  reviewNeeded?: boolean;
+}
+interface ReviewDoc {
+  _id: string;
+  reviewedBy: string;
+  reviewedAt: string;
+}
+
+/** Who uploaded a version and how it may be run: `reviewNeeded` versions run in recovery mode only once reviewed. */
+export interface VersionProvenance {
+  /** Absent on versions stored before uploads were recorded. */
+  uploadedBy?: string;
+  /** The command steps and secret references this version added or changed, as sentences. */
+  changes: string[];
+  reviewNeeded: boolean;
+  review?: { by: string; at: string };
+}
+
+/** How an upload is recorded: by whom, and whether its sensitive changes (if any) need a second person's review. */
+export interface UploadMeta {
+  uploadedBy: string;
+  /** Decides from the sensitive changes against the latest version: true = needs review; throws to refuse the upload. */
+  policy: (changes: string[]) => boolean;
 }
 
 /** One stored, immutable runbook version. */
-export interface RunbookVersion {
+export interface RunbookVersion extends VersionProvenance {
   runbook: Runbook;
   version: number;
   hash: string;
@@ -36,7 +65,7 @@ export interface RunbookVersion {
  * Stores a runbook: identical content to the latest version is a no-op; changed content becomes version n+1.
  * Safe under concurrent callers: the version document's _id is unique, so two writers cannot both take n+1.
  */
-export async function saveRunbook(db: Db, runbook: Runbook, hash: string, source?: string): Promise<{ version: number; created: boolean }> {
+export async function saveRunbook(db: Db, runbook: Runbook, hash: string, source?: string, meta?: UploadMeta): Promise<{ version: number; created: boolean }> {
   const heads = db.collection<HeadDoc>('runbooks');
   const versions = db.collection<VersionDoc>('runbook_versions');
   for (let tries = 0; tries < 20; tries++) {
@@ -44,8 +73,13 @@ export async function saveRunbook(db: Db, runbook: Runbook, hash: string, source
     if (head?.hash === hash) return { version: head.latest, created: false };
     const version = (head?.latest ?? 0) + 1;
     const createdAt = new Date().toISOString();
+    // Compared with the version this one follows, decided again on every try: a writer that lost the race compares
+    // with the version that won it.
+    const previous = head ? await getRunbook(db, runbook.id, head.latest) : undefined;
+    const changes = meta ? sensitiveChanges(previous?.runbook, runbook) : [];
+    const provenance = meta ? { uploadedBy: meta.uploadedBy, changes, reviewNeeded: meta.policy(changes) } : {};
     try {
-      await versions.insertOne({ _id: `${runbook.id}@${version}`, runbookId: runbook.id, version, hash, definition: JSON.stringify(runbook), source, createdAt });
+      await versions.insertOne({ _id: `${runbook.id}@${version}`, runbookId: runbook.id, version, hash, definition: JSON.stringify(runbook), source, createdAt, ...provenance });
     } catch (err) {
       if (isDuplicateKey(err)) {
         // Another writer took this number, or an earlier attempt of ours died before moving the head.
@@ -111,7 +145,34 @@ export async function getRunbook(db: Db, id: string, version?: number): Promise<
   }
   const doc = await db.collection<VersionDoc>('runbook_versions').findOne({ _id: `${id}@${v}` });
   if (!doc) return undefined;
-  return { runbook: Runbook.parse(JSON.parse(doc.definition)), version: doc.version, hash: doc.hash, createdAt: doc.createdAt };
+  const review = doc.reviewNeeded ? await db.collection<ReviewDoc>('runbook_reviews').findOne({ _id: doc._id }) : null;
+  return {
+    runbook: Runbook.parse(JSON.parse(doc.definition)),
+    version: doc.version,
+    hash: doc.hash,
+    createdAt: doc.createdAt,
+    ...(doc.uploadedBy === undefined ? {} : { uploadedBy: doc.uploadedBy }),
+    changes: doc.changes ?? [],
+    reviewNeeded: doc.reviewNeeded === true,
+    ...(review ? { review: { by: review.reviewedBy, at: review.reviewedAt } } : {}),
+  };
+}
+
+/**
+ * Records `reviewer`'s review of a version that needs one. The caller checks who may review; the insert makes the
+ * first review the only one: a second answers `already` with the review that stands.
+ */
+export async function reviewRunbook(db: Db, id: string, version: number, reviewer: string): Promise<{ review: { by: string; at: string }; already: boolean }> {
+  const reviewedAt = new Date().toISOString();
+  try {
+    await db.collection<ReviewDoc>('runbook_reviews').insertOne({ _id: `${id}@${version}`, reviewedBy: reviewer, reviewedAt });
+    return { review: { by: reviewer, at: reviewedAt }, already: false };
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+    const existing = await db.collection<ReviewDoc>('runbook_reviews').findOne({ _id: `${id}@${version}` });
+    if (!existing) throw err;
+    return { review: { by: existing.reviewedBy, at: existing.reviewedAt }, already: true };
+  }
 }
 
 /** Every runbook's latest version number and title. */

@@ -9,6 +9,8 @@ export const TokenRecord = z.object({
   roles: z.array(z.string()),
   createdAt: z.string(),
   createdBy: z.string(),
+  /** After this time the token is refused (401 naming the expiry); absent = it never expires. */
+  expiresAt: z.string().optional(),
   revokedAt: z.string().optional(),
 });
 export type TokenRecord = z.infer<typeof TokenRecord>;
@@ -25,7 +27,10 @@ export function tokenHash(token: string): string {
 type NameDoc = { _id: string; hash: string };
 
 /** Creates a token and returns its only plain-text copy; undefined when a live token already has this name. */
-export async function createToken(db: Db, o: { name: string; subject?: string; roles: string[]; createdBy: string }): Promise<{ token: string; record: TokenRecord } | undefined> {
+export async function createToken(
+  db: Db,
+  o: { name: string; subject?: string; roles: string[]; createdBy: string; expiresAt?: string },
+): Promise<{ token: string; record: TokenRecord } | undefined> {
   const token = `lb_${randomBytes(32).toString('base64url')}`;
   const hash = tokenHash(token);
   try {
@@ -34,7 +39,14 @@ export async function createToken(db: Db, o: { name: string; subject?: string; r
     if (isDuplicateKey(err)) return undefined;
     throw err;
   }
-  const record: TokenRecord = { name: o.name, subject: o.subject ?? o.name, roles: o.roles, createdAt: new Date().toISOString(), createdBy: o.createdBy };
+  const record: TokenRecord = {
+    name: o.name,
+    subject: o.subject ?? o.name,
+    roles: o.roles,
+    createdAt: new Date().toISOString(),
+    createdBy: o.createdBy,
+    ...(o.expiresAt === undefined ? {} : { expiresAt: o.expiresAt }),
+  };
   await db.collection<TokenDoc>('tokens').insertOne({ _id: hash, ...record });
   return { token, record };
 }
@@ -59,7 +71,7 @@ export async function listTokens(db: Db): Promise<TokenRecord[]> {
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** The live (not revoked) token record for a presented token, if any. */
+/** The live (not revoked) token record for a presented token, if any; the caller checks `expiresAt`. */
 export async function findToken(db: Db, token: string): Promise<TokenRecord | undefined> {
   const doc = await db.collection<TokenDoc>('tokens').findOne({ _id: tokenHash(token) });
   if (!doc || doc.revokedAt) return undefined;

@@ -50,6 +50,6 @@ async function pin(input: RunInput): Promise<PinnedRun> {
     return { ...input, runId, runbook: input.runbook, version: input.version, hash: input.hash };
   }
   if (!input.ref) throw ApplicationFailure.nonRetryable('the run input names no runbook: give runbook, version and hash, or ref', FAILURE.badRunInput);
-  const resolved = await resolveRunbook({ ref: input.ref, parameters: input.parameters });
+  const resolved = await resolveRunbook({ ref: input.ref, parameters: input.parameters, mode: input.mode });
   return { ...input, runId, ...resolved };
 }

@@ -1,7 +1,7 @@
 import type { Application } from 'express';
 import { z } from 'zod';
 import { Problem } from '../errors';
-import { registeredRoutes, type Operation } from '../route';
+import { bodyRequired, registeredRoutes, type Operation } from '../route';
 import { mergeComponents, type JsonSchema } from './components';
 
 type Json = Record<string, unknown>;
@@ -34,7 +34,12 @@ export function openApiDocument(app: Application, info: { version: string; serve
         // An error answer documented without a schema is problem+json like every other.
         const problem = r.schema === undefined && Number(status) >= 400;
         const schema = problem ? Problem : r.schema;
-        return { status, ...r, contentType: problem ? 'application/problem+json' : r.contentType, id: schema && name(responses, schema, `${id}${status}`) };
+        const events = Object.entries(r.events ?? {}).map(([type, e]) => ({
+          type,
+          ...e,
+          dataId: name(responses, e.data, `${id}${status}${type[0]!.toUpperCase()}${type.slice(1)}`),
+        }));
+        return { status, ...r, events, contentType: problem ? 'application/problem+json' : r.contentType, id: schema && name(responses, schema, `${id}${status}`) };
       }),
     };
   });
@@ -56,7 +61,8 @@ export function openApiDocument(app: Application, info: { version: string; serve
     for (const [type, id] of n.content) content[type] = withExample({ schema: ref(id, 'in') }, type === 'application/json' ? op.bodyExample : undefined);
     const responseDocs: Record<string, Json> = {};
     for (const r of n.responses) {
-      responseDocs[r.status] = { description: r.description, ...(r.id ? { content: { [r.contentType ?? 'application/json']: { schema: ref(r.id, 'out') } } } : {}) };
+      const schema = r.events.length ? { oneOf: r.events.map((e) => sseEvent(e.type, e.description, ref(e.dataId, 'out'), e.id === true)) } : r.id ? ref(r.id, 'out') : undefined;
+      responseDocs[r.status] = { description: r.description, ...(schema ? { content: { [r.contentType ?? 'application/json']: { schema } } } : {}) };
     }
     for (const [status, description] of commonErrors(op)) responseDocs[status] ??= { description, content: { 'application/problem+json': { schema: ref('Problem', 'out') } } };
     (paths[openApiPath(op.path)] ??= {})[op.method] = {
@@ -67,7 +73,7 @@ export function openApiDocument(app: Application, info: { version: string; serve
       security: op.access === 'public' ? [] : [{ bearerAuth: [] }],
       'x-lifeboat-access': op.access,
       ...(parameters.length ? { parameters } : {}),
-      ...(Object.keys(content).length ? { requestBody: { required: op.method !== 'get', content } } : {}),
+      ...(Object.keys(content).length ? { requestBody: { required: bodyRequired(op), content } } : {}),
       responses: responseDocs,
     };
   }
@@ -119,6 +125,23 @@ function paramsOf(id: string | undefined, schemas: Record<string, JsonSchema>, w
   });
 }
 
+/**
+ * One Server-Sent Event as OpenAPI 3.1 tools read a text/event-stream schema (each event, not the stream): its type,
+ * its id, and its data, one line of JSON described by `contentSchema`.
+ */
+function sseEvent(type: string, description: string, data: Json, hasId: boolean): Json {
+  return {
+    type: 'object',
+    description,
+    required: ['event', 'data', ...(hasId ? ['id'] : [])],
+    properties: {
+      event: { const: type },
+      id: { type: 'string', pattern: '^[0-9]+$', description: 'The seq of the last timeline event sent: send it back as Last-Event-ID to resume.' },
+      data: { type: 'string', contentMediaType: 'application/json', contentSchema: data },
+    },
+  };
+}
+
 function withExample(media: Json, example: unknown): Json {
   return example === undefined ? media : { ...media, example };
 }
@@ -126,9 +149,10 @@ function withExample(media: Json, example: unknown): Json {
 function commonErrors(op: Operation): Array<[string, string]> {
   const errors: Array<[string, string]> = [];
   if (op.params || op.query || op.body || op.bodyContent || op.headers) errors.push(['400', 'The request is invalid: every problem is listed in `issues`.']);
-  if (op.access !== 'public') errors.push(['401', 'No bearer token, or an unknown or revoked one.']);
+  if (op.access !== 'public') errors.push(['401', 'No bearer token, or an unknown, revoked or expired one.']);
   if (op.access !== 'public' && op.access !== 'authenticated') errors.push(['403', `The token lacks the ${op.access} role.`]);
   if (op.body || op.bodyContent) errors.push(['413', 'The body is larger than 1 MiB.'], ['415', 'The body has an unsupported content type.']);
+  if (op.method !== 'get' && op.access !== 'public') errors.push(['429', 'This token made too many changes too fast (LIFEBOAT_RATE_LIMIT); Retry-After says when to retry.']);
   errors.push(['500', 'An unexpected error; it is logged, and the answer carries no stack trace.']);
   return errors;
 }

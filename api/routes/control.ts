@@ -33,6 +33,11 @@ export const ControlAnswer = ControlResult.meta({ id: 'ControlAnswer' });
 
 const answers = {
   200: { description: 'Accepted; `state` is the run right after it took effect.', schema: ControlAnswer },
+  400: {
+    description:
+      'The request does not fit the schema (`urn:lifeboat:problem:invalid-request`), or the run has no such step or the step is ' +
+      'not of the kind the operation acts on (`urn:lifeboat:problem:invalid`).',
+  },
   403: { description: 'Not allowed: the caller lacks an approver role the step names, or approves their own run.' },
   404: { description: 'No such run.' },
   409: { description: 'The run is not waiting for this (already decided, not at this step, or ended).' },

@@ -4,7 +4,10 @@ import { z } from 'zod';
 import type { Db } from '../../store/connection';
 import { addRoute } from '../route';
 
-const Probe = z.object({ status: z.enum(['up', 'down']), error: z.string().optional() });
+const Probe = z.object({
+  status: z.enum(['up', 'down']),
+  error: z.string().optional().meta({ description: "What failed, in general terms; the driver's own message is in the API log, not here." }),
+});
 type Probe = z.infer<typeof Probe>;
 
 /** A server the embedded default (`npm start`) started and supervises: `restarting` from its exit until it answers again. */
@@ -22,18 +25,25 @@ export const Health = z
   .meta({ id: 'Health' });
 export type Health = z.infer<typeof Health>;
 
-async function probe(check: () => Promise<unknown>, timeoutMs = 2000): Promise<Probe> {
+// /health is unauthenticated: a driver's error text (hosts, ports, user names, TLS details) goes to the log only.
+async function probe(component: string, check: () => Promise<unknown>, timeoutMs = 2000): Promise<Probe> {
   let timer: NodeJS.Timeout | undefined;
+  const late = Symbol('late');
   try {
-    await Promise.race([
+    const outcome = await Promise.race([
       check(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      new Promise((resolve) => {
+        timer = setTimeout(() => resolve(late), timeoutMs);
       }),
     ]);
+    if (outcome === late) {
+      console.warn(`lifeboat api: health: ${component} did not answer within ${timeoutMs} ms`);
+      return { status: 'down', error: `${component} did not answer within ${timeoutMs} ms` };
+    }
     return { status: 'up' };
   } catch (err) {
-    return { status: 'down', error: err instanceof Error ? err.message : String(err) };
+    console.warn(`lifeboat api: health: ${component} is down:`, err instanceof Error ? err.message : String(err));
+    return { status: 'down', error: `${component} refused or failed the check; see the API log` };
   } finally {
     clearTimeout(timer);
   }
@@ -62,8 +72,8 @@ export function healthRouter(deps: { client: Client; db: Db; namespace: string; 
     async ({ res }) => {
       const servers = deps.localServers?.(); // as they were when asked, before the probes wait
       const [temporal, mongodb] = await Promise.all([
-        probe(() => deps.client.workflowService.describeNamespace({ namespace: deps.namespace })),
-        probe(() => deps.db.command({ ping: 1 })),
+        probe('Temporal', () => deps.client.workflowService.describeNamespace({ namespace: deps.namespace })),
+        probe('MongoDB', () => deps.db.command({ ping: 1 })),
       ]);
       const up = temporal.status === 'up' && mongodb.status === 'up' && (servers ?? []).every((s) => s.status === 'up');
       const answer: Health = { status: up ? 'up' : 'down', temporal, mongodb, ...(servers ? { servers } : {}) };

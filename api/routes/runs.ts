@@ -55,6 +55,11 @@ export function runsRouter(runs: RunService, db: Db): Router {
       responses: {
         201: { description: 'Started; Location is the run.', schema: StartedRun },
         200: { description: 'A retry: the run this Idempotency-Key started before.', schema: StartedRun },
+        400: {
+          description:
+            'The body does not fit the schema (`urn:lifeboat:problem:invalid-request`), or its `parameters` do not fit the ' +
+            "runbook's parameters, which no static schema can say (`urn:lifeboat:problem:invalid`): every problem is in `issues` with its path.",
+        },
         404: { description: 'No such runbook or version.' },
         409: { description: 'The Idempotency-Key was used with a different request.' },
         503: {

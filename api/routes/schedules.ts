@@ -34,6 +34,11 @@ export function schedulesRouter(schedules: ScheduleService): Router {
       bodyExample: EXAMPLE,
       responses: {
         201: { description: 'Created; Location is the schedule.', schema: ScheduleDetail },
+        400: {
+          description:
+            'The body does not fit the schema (`urn:lifeboat:problem:invalid-request`), or Temporal refuses the cron expression, or ' +
+            "the `parameters` do not fit the runbook's (`urn:lifeboat:problem:invalid`): every problem is in `issues` with its path.",
+        },
         404: { description: 'No such runbook or version.' },
         409: { description: 'A schedule with this id exists.' },
       },

@@ -13,13 +13,28 @@ const TokenRole = z
   .max(64)
   .regex(/^[a-z][a-z0-9-_]*$/i, 'expected a role name such as operator or dba');
 
+// A lifetime such as 30d, 12h or 90m: at least a minute, at most ten years.
+const UNIT_MS: Readonly<Record<string, number>> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+const Lifetime = z
+  .string()
+  .regex(/^[1-9][0-9]{0,6}[mhd]$/, 'expected a lifetime such as 30d, 12h or 90m')
+  .transform((v) => Number(v.slice(0, -1)) * (UNIT_MS[v.slice(-1)] ?? 0))
+  .refine((ms) => ms <= 3650 * 86_400_000, 'expected at most 3650d');
+
 const CreateTokenBody = z.strictObject({
   name: TokenName,
   roles: z.array(TokenRole).min(1, 'give the token at least one role').max(50),
   subject: z.string().min(1).max(200).optional().meta({ description: 'Who the token speaks for (default: its name); approvals are recorded under it.' }),
+  expiresIn: Lifetime.optional().meta({ description: 'How long the token works, e.g. 30d, 12h or 90m (default: until revoked).' }),
 });
 const CreatedToken = z
-  .object({ token: z.string().meta({ description: 'Shown once; only its hash is stored.' }), name: z.string(), subject: z.string(), roles: z.array(z.string()) })
+  .object({
+    token: z.string().meta({ description: 'Shown once; only its hash is stored.' }),
+    name: z.string(),
+    subject: z.string(),
+    roles: z.array(z.string()),
+    expiresAt: z.string().optional(),
+  })
   .meta({ id: 'CreatedToken' });
 const TokenInfo = TokenRecord.omit({ revokedAt: true }).meta({ id: 'TokenInfo' });
 const TokenList = z.object({ tokens: z.array(TokenInfo) }).meta({ id: 'TokenList' });
@@ -38,14 +53,16 @@ export function tokensRouter(db: Db): Router {
       access: 'admin',
       summary: 'Create a token; the answer is the only time it is shown',
       body: CreateTokenBody,
-      bodyExample: { name: 'alice', roles: ['operator', 'dba'] },
+      bodyExample: { name: 'alice', roles: ['operator', 'dba'], expiresIn: '30d' },
       responses: { 201: { description: 'Created.', schema: CreatedToken }, 409: { description: 'A live token already has this name.' } },
     },
     async ({ body, req, res }) => {
-      const created = await createToken(db, { ...body, createdBy: principal(req).subject });
+      const { expiresIn, ...rest } = body;
+      const expiresAt = expiresIn === undefined ? undefined : new Date(Date.now() + expiresIn).toISOString();
+      const created = await createToken(db, { ...rest, expiresAt, createdBy: principal(req).subject });
       if (!created) throw new HttpError(409, 'conflict', `a token named ${body.name} exists; revoke it (DELETE /tokens/${body.name}) or choose another name`);
       const { record } = created;
-      res.status(201).json({ token: created.token, name: record.name, subject: record.subject, roles: record.roles });
+      res.status(201).json({ token: created.token, name: record.name, subject: record.subject, roles: record.roles, ...(record.expiresAt ? { expiresAt: record.expiresAt } : {}) });
     },
   );
 

@@ -30,6 +30,7 @@ const sync = async (dir: string) => {
   expect(results).toHaveLength(1);
   return results[0]!;
 };
+const AUTHOR = { subject: 'test', roles: ['author'] };
 const latestTitle = async (id: string) => (await getRunbook(store.db, id))?.runbook.title;
 
 describe('syncing the runbooks folder', () => {
@@ -37,7 +38,7 @@ describe('syncing the runbooks folder', () => {
     const f = folder();
     f.write('from the file');
     expect(await sync(f.dir)).toMatchObject({ id: f.id, version: 1, created: true });
-    await expect(uploadRunbook(store.db, source(f.id, 'uploaded'), 'yaml')).resolves.toMatchObject({ version: 2, created: true });
+    await expect(uploadRunbook(store.db, source(f.id, 'uploaded'), 'yaml', AUTHOR, 'admin')).resolves.toMatchObject({ version: 2, created: true });
 
     // Restarting the API syncs again: the upload stands, quietly.
     for (let restart = 0; restart < 2; restart++) {
@@ -77,7 +78,7 @@ describe('syncing the runbooks folder', () => {
 
   it('keeps a runbook that was uploaded before its file appeared, says so once, and stores the file’s next change', async () => {
     const f = folder();
-    await uploadRunbook(store.db, source(f.id, 'uploaded first'), 'yaml');
+    await uploadRunbook(store.db, source(f.id, 'uploaded first'), 'yaml', AUTHOR, 'admin');
     f.write('file');
     const first = await sync(f.dir);
     expect(first).toMatchObject({ version: 1, created: false });

@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto';
+import { connectStore } from '../../store/connection';
+import { createToken } from '../../store/tokens';
+import { apiClient } from '../harness/http';
+import { startTestLifeboat } from '../harness/lifeboat';
+import { registerRunbook, startRun } from '../harness/runs';
+import { tokenWith } from '../harness/tokens';
+import { waitFor } from '../harness/wait';
+import { apiWith, isProblem } from './api';
+
+let lb: Awaited<ReturnType<typeof startTestLifeboat>>;
+const stops: Array<() => Promise<void>> = [];
+
+beforeAll(async () => {
+  lb = await startTestLifeboat();
+});
+afterAll(async () => {
+  for (const stop of stops) await stop();
+  await lb?.stop();
+});
+
+const bearer = (url: string, token: string) => apiClient(url, { authorization: `Bearer ${token}` });
+
+async function api(security: Parameters<typeof apiWith>[1], deps: Parameters<typeof apiWith>[2] = {}): Promise<string> {
+  const { url, stop } = await apiWith(lb, security, deps);
+  stops.push(stop);
+  return url;
+}
+
+describe('rate limits on mutating routes', () => {
+  it('answers 429 problem+json with Retry-After once a token spends its burst, and leaves other tokens and reads alone', async () => {
+    const url = await api({ rateLimit: { perMinute: 1, burst: 3 } });
+    const mallory = bearer(url, (await tokenWith(lb, ['viewer'])).token);
+    const body = { id: 'x', title: 'X', steps: [{ id: 'a', action: 'wait', with: { duration: '1s' } }] };
+    for (let i = 0; i < 3; i++) expect((await mallory.post('/runbooks/validate', body)).status).toBe(200);
+    const limited = await mallory.post('/runbooks/validate', body);
+    expect(isProblem(limited, 429)).toBe(true);
+    expect(limited.body.type).toBe('urn:lifeboat:problem:rate-limited');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect((await mallory.get('/runbooks')).status).toBe(200);
+    const alice = bearer(url, (await tokenWith(lb, ['viewer'])).token);
+    expect((await alice.post('/runbooks/validate', body)).status).toBe(200);
+  });
+});
+
+describe('security headers', () => {
+  it('sends CSP with frame-ancestors, nosniff, no referrer and no framing on JSON, HTML and error answers', async () => {
+    for (const path of ['/health', '/docs', '/no-such-route']) {
+      const res = await fetch(`${lb.url}${path}`);
+      const csp = res.headers.get('content-security-policy') ?? '';
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).toContain("default-src 'self'");
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+      expect(res.headers.get('strict-transport-security')).toBeNull();
+    }
+  });
+
+  it('sends HSTS when the request came over https through a proxy, or the public URL is https', async () => {
+    const proxied = await fetch(`${lb.url}/health`, { headers: { 'x-forwarded-proto': 'https' } });
+    expect(proxied.headers.get('strict-transport-security')).toMatch(/^max-age=\d+/);
+    const url = await api({ hsts: true });
+    expect((await fetch(`${url}/health`)).headers.get('strict-transport-security')).toMatch(/^max-age=\d+/);
+  });
+});
+
+describe('event stream caps', () => {
+  it('refuses a token its third stream with 429 and anyone the API-wide fourth with 503, and frees a slot when a stream closes', async () => {
+    const url = await api({ sse: { perToken: 2, total: 3 } });
+    const run = await startRun(lb, { steps: [{ id: 'hold', action: 'wait', with: { duration: '10m' } }] });
+    const open: AbortController[] = [];
+    const stream = async (token: string) => {
+      const aborter = new AbortController();
+      const res = await fetch(`${url}/runs/${run.runId}/events`, {
+        headers: { authorization: `Bearer ${token}` },
+        signal: AbortSignal.any([aborter.signal, AbortSignal.timeout(30_000)]),
+      });
+      if (res.status === 200) open.push(aborter);
+      const body: unknown = res.status === 200 ? undefined : await res.json();
+      return { status: res.status, headers: res.headers, body, close: () => aborter.abort() };
+    };
+    try {
+      const a = (await tokenWith(lb, ['viewer'])).token;
+      const b = (await tokenWith(lb, ['viewer'])).token;
+      const first = await stream(a);
+      expect(first.status).toBe(200);
+      expect((await stream(a)).status).toBe(200);
+      expect(isProblem(await stream(a), 429)).toBe(true);
+      expect((await stream(b)).status).toBe(200);
+      expect(isProblem(await stream((await tokenWith(lb, ['viewer'])).token), 503)).toBe(true);
+      first.close();
+      await waitFor(
+        'a freed stream slot',
+        () => stream(a),
+        (s) => s.status === 200,
+      );
+    } finally {
+      for (const aborter of open) aborter.abort();
+      await run.handle.terminate('test over');
+    }
+  });
+});
+
+describe('GET /health', () => {
+  it("says which component is down without echoing the driver's error", async () => {
+    const store = await connectStore(process.env.MONGODB_URI!);
+    await store.close();
+    const driverSays = await store.db.command({ ping: 1 }).then(
+      () => '',
+      (err: unknown) => (err instanceof Error ? err.message : String(err)),
+    );
+    expect(driverSays).not.toBe('');
+    const url = await api({}, { db: store.db });
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const res = await apiClient(url).get('/health');
+      expect(res.status).toBe(503);
+      expect(res.body.mongodb).toEqual({ status: 'down', error: expect.stringContaining('MongoDB') });
+      expect(JSON.stringify(res.body)).not.toContain(driverSays);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+});
+
+describe('token expiry', () => {
+  it('refuses an expired token with 401 naming its expiry', async () => {
+    const name = `expired-${randomUUID().slice(0, 8)}`;
+    const expiresAt = new Date(Date.now() - 1000).toISOString();
+    const created = await createToken(lb.store.db, { name, roles: ['admin'], createdBy: 'test', expiresAt });
+    const res = await bearer(lb.url, created!.token).get('/runbooks');
+    expect(isProblem(res, 401)).toBe(true);
+    expect(res.body.type).toBe('urn:lifeboat:problem:token-expired');
+    expect(res.body.detail).toContain(`expired at ${expiresAt}`);
+  });
+
+  it('creates a token with an expiry through POST /tokens, which works until then and is listed with it', async () => {
+    const admin = bearer(lb.url, lb.adminToken);
+    const name = `expiring-${randomUUID().slice(0, 8)}`;
+    const res = await admin.post('/tokens', { name, roles: ['viewer'], expiresIn: '30d' });
+    expect(res.status).toBe(201);
+    const inDays = (Date.parse(res.body.expiresAt) - Date.now()) / 86_400_000;
+    expect(inDays).toBeGreaterThan(29.9);
+    expect(inDays).toBeLessThanOrEqual(30);
+    expect((await bearer(lb.url, res.body.token).get('/runbooks')).status).toBe(200);
+    const listed = (await admin.get('/tokens')).body.tokens.find((t: { name: string }) => t.name === name);
+    expect(listed.expiresAt).toBe(res.body.expiresAt);
+    const bad = await admin.post('/tokens', { name: `${name}-bad`, roles: ['viewer'], expiresIn: '30y' });
+    expect(isProblem(bad, 400)).toBe(true);
+    expect(bad.body.issues).toEqual([expect.objectContaining({ path: 'body.expiresIn' })]);
+  });
+});
+
+describe('malformed requests', () => {
+  it('answers a path that is not valid percent-encoding with 400 problem+json, not 500 (found by fuzzing)', async () => {
+    const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const res = await bearer(lb.url, lb.adminToken).get('/runs/%ZZ');
+      expect(isProblem(res, 400)).toBe(true);
+      expect(res.body.type).toBe('urn:lifeboat:problem:malformed-path');
+      expect(errors).not.toHaveBeenCalled();
+    } finally {
+      errors.mockRestore();
+    }
+  });
+});
+
+describe('declaredAt', () => {
+  it('refuses a disaster declared in the future, which would stretch the recovery clock', async () => {
+    const runbook = await registerRunbook(lb, { steps: [{ id: 'a', action: 'wait', with: { duration: '1s' } }] });
+    const operator = bearer(lb.url, (await tokenWith(lb, ['operator'])).token);
+    const declaredAt = new Date(Date.now() + 86_400_000).toISOString();
+    const res = await operator.post('/runs', { runbook, mode: 'drill', declaredAt });
+    expect(isProblem(res, 400)).toBe(true);
+    expect(res.body.issues).toEqual([expect.objectContaining({ path: 'body.declaredAt', message: expect.stringContaining('in the future') })]);
+  });
+});
