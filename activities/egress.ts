@@ -78,6 +78,8 @@ export interface OutboundOptions {
   secretHeaders?: ReadonlySet<string>;
   /** The body carries a secret: a redirect that would resend it to another origin is refused. */
   secretBody?: boolean;
+  /** Whether to read the answer's body for a status (default: always); an unread body is discarded, whatever its size. */
+  readBody?: (status: number) => boolean;
 }
 
 class EgressDenied extends Error {}
@@ -157,6 +159,10 @@ function exchange(req: OutboundRequest, url: URL, o: OutboundOptions, signal: Ab
       reject(ApplicationFailure.retryable(err instanceof Error ? err.message : String(err), FAILURE.httpError));
     };
     const request = client.request(url, { method: req.method, headers, lookup, signal, agent: false }, (res) => {
+      if (o.readBody && !o.readBody(res.statusCode ?? 0)) {
+        res.destroy();
+        return resolve({ status: res.statusCode ?? 0, headers: flatHeaders(res.headers), text: '', url: url.toString() });
+      }
       readCapped(decoded(res), o.maxBodyBytes).then(
         (text) => resolve({ status: res.statusCode ?? 0, headers: flatHeaders(res.headers), text, url: url.toString() }),
         (err: unknown) => {

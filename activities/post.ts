@@ -20,7 +20,8 @@ export async function postJson(p: PostRequest & { signal: AbortSignal }, policy:
     // Redirects are not followed: a signed body must not be forwarded to wherever a 3xx points.
     const res = await sendOutbound(
       { method: 'POST', url: p.url, headers, body: p.body },
-      { policy, signal: p.signal, maxBodyBytes: MAX_ANSWER, timeoutMs: TIMEOUT_MS, maxRedirects: 0 },
+      // A success needs no reading; an error answer is read (capped) for its reason.
+      { policy, signal: p.signal, maxBodyBytes: MAX_ANSWER, timeoutMs: TIMEOUT_MS, maxRedirects: 0, readBody: (status) => status < 200 || status >= 300 },
     );
     if (res.status >= 200 && res.status < 300) return { status: res.status, text: '' };
     return { status: res.status, text: res.text.slice(0, SHOWN_ANSWER) };
