@@ -16,6 +16,7 @@ import { tokensRouter } from './routes/tokens';
 import { eventsRouter } from './routes/events';
 import { reportsRouter } from './routes/reports';
 import { schedulesRouter } from './routes/schedules';
+import { consoleRouter } from '../console/router';
 import { ScheduleService } from '../schedules/service';
 
 export interface ApiDeps {
@@ -34,6 +35,7 @@ export interface ApiDeps {
 export function createApp(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use(consoleRouter(deps)); // the web console (console/): its own sessions and urlencoded forms, before the JSON body parsers
   app.use(bodyParsers(RUNBOOK_SOURCE_ROUTES));
   app.use(healthRouter(deps)); // unauthenticated: load balancers and compose healthchecks probe it
   app.use(docsRouter()); // unauthenticated: GET /openapi.json and GET /docs

@@ -1,7 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { timingSafeEqual } from 'node:crypto';
 import type { Db } from '../store/connection';
-import { findToken } from '../store/tokens';
+import { findTokenByHash, tokenHash } from '../store/tokens';
 import { HttpError } from './errors';
 
 /** Who made a request: the token's subject and roles. */
@@ -28,20 +28,24 @@ export function authenticate(db: Db, adminToken: string | undefined): RequestHan
       next(new HttpError(401, 'unauthenticated', 'send a bearer token: Authorization: Bearer <token> (create one with `lifeboat token create`)'));
       return;
     }
-    const token = match[1]!;
-    if (adminToken && safeEqual(token, adminToken)) {
-      req.principal = { subject: 'admin', roles: ['admin'] };
-      next();
-      return;
-    }
-    const record = await findToken(db, token);
-    if (!record) {
+    const found = await principalOfToken(db, adminToken, tokenHash(match[1]!));
+    if (!found) {
       next(new HttpError(401, 'unauthenticated', 'the bearer token is unknown or revoked'));
       return;
     }
-    req.principal = { subject: record.subject, roles: record.roles };
+    req.principal = found;
     next();
   };
+}
+
+/**
+ * The principal a token (given by its hash) speaks for: the admin bootstrap token, or a live stored token. The API's
+ * bearer tokens and the console's sessions (which keep the hash) both resolve here, so both see the same roles.
+ */
+export async function principalOfToken(db: Db, adminToken: string | undefined, hash: string): Promise<Principal | undefined> {
+  if (adminToken && safeEqual(hash, tokenHash(adminToken))) return { subject: 'admin', roles: ['admin'] };
+  const record = await findTokenByHash(db, hash);
+  return record && { subject: record.subject, roles: record.roles };
 }
 
 /** The authenticated principal of a request that passed `authenticate`. */
