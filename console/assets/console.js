@@ -69,10 +69,11 @@
         var fresh = new DOMParser().parseFromString(text, 'text/html');
         document.querySelectorAll('[data-live]').forEach(function (region) {
           var next = fresh.querySelector('[data-live="' + region.getAttribute('data-live') + '"]');
-          if (!next || next.innerHTML === served.get(region) || busy(region)) return;
-          region.innerHTML = next.innerHTML;
-          served.set(region, next.innerHTML);
-          localTimes(region);
+          if (!next || next.outerHTML === served.get(region) || busy(region)) return;
+          var node = document.importNode(next, true);
+          served.set(node, next.outerHTML);
+          region.replaceWith(node);
+          localTimes(node);
         });
         countdowns();
       })
@@ -84,7 +85,7 @@
 
   document.addEventListener('DOMContentLoaded', function () {
     document.querySelectorAll('[data-live]').forEach(function (region) {
-      served.set(region, region.innerHTML);
+      served.set(region, region.outerHTML);
     });
     localTimes(document);
     countdowns();

@@ -177,11 +177,11 @@ function waitingPanel(ctx: PageContext, v: RunView, p: Principal): Html {
 
 function runControls(ctx: PageContext, v: RunView, p: Principal): Html {
   const s = v.state;
-  if (!s || (s.status !== 'running' && s.status !== 'paused')) return html``;
+  if (!s || (s.status !== 'running' && s.status !== 'paused')) return html`<section class="controls-none" data-live="controls"></section>`;
   const why = accessRefusal(p, runAccess('abort'));
-  if (why) return html`<section class="controls" aria-label="Run controls">${refusalNote(`pause, resume and abort: ${why}`)}</section>`;
+  if (why) return html`<section class="controls" data-live="controls" aria-label="Run controls">${refusalNote(`pause, resume and abort: ${why}`)}</section>`;
   const base = runPath(v.record);
-  return html`<section class="controls" aria-labelledby="controls-h">
+  return html`<section class="controls" data-live="controls" aria-labelledby="controls-h">
     <h2 id="controls-h">Run controls</h2>
     ${
       s.status === 'paused'

@@ -7,6 +7,7 @@ import { apiClient, type Json } from '../harness/http';
 import { startTestLifeboat } from '../harness/lifeboat';
 import { registerRunbook, startTarget } from '../harness/runs';
 import { tokenWith } from '../harness/tokens';
+import { createToken, revokeToken } from '../../store/tokens';
 
 // The console as a person uses it, in Debian's chromium: sign-in, the runs page, a run's live page, approvals with
 // four eyes, manual tasks, starting a drill from the generated form, and forged requests from another origin.
@@ -75,6 +76,48 @@ describe('sign-in', () => {
   });
 });
 
+describe('sessions', () => {
+  it('signs out: the old cookie opens nothing any more', async () => {
+    const p = await person(['viewer'], 'erin');
+    await signedIn(p);
+    const cookie = (await p.context.cookies()).find((c) => c.name === 'lifeboat_session')!;
+    await Promise.all([p.page.waitForURL(/\/console\/signin/), p.page.getByRole('button', { name: 'Sign out' }).click()]);
+    const res = await fetch(`${lb.url}/`, { headers: { accept: 'text/html', cookie: `lifeboat_session=${cookie.value}` } });
+    expect(res.status).toBe(401);
+    await p.context.close();
+  });
+
+  it('ends the session when the token it was opened with is revoked', async () => {
+    const name = `frank-${lb.taskQueue.slice(5, 13)}`;
+    const created = await createToken(lb.store.db, { name, roles: ['viewer'], createdBy: 'test' });
+    const p = await person(['viewer'], 'frank-unused');
+    await p.page.goto(`${lb.url}/`);
+    await signInHere(p.page, created!.token);
+    await p.page.getByRole('heading', { name: 'Runs' }).waitFor();
+    await revokeToken(lb.store.db, name);
+    await p.page.goto(`${lb.url}/`);
+    await p.page.waitForURL(/\/console\/signin/);
+    await p.context.close();
+  });
+
+  it('holds the same roles as the token: a viewer may not start a run', async () => {
+    const p = await person(['viewer'], 'gail');
+    const runbook = await registerRunbook(lb, { id: 'viewer', steps: [{ id: 'pause', action: 'wait', with: { duration: '1s' } }] });
+    await signedIn(p);
+    await p.page.goto(`${lb.url}/console/runbooks/${runbook}`);
+    expect(await p.page.locator('.start').textContent()).toContain('lack the operator role');
+    expect(await p.page.getByRole('button', { name: 'Start' }).count()).toBe(0);
+    // Posting the form anyway is refused the same way.
+    const csrf = await p.page.locator('input[name="_csrf"]').first().inputValue();
+    const status = await p.page.evaluate(
+      async ([csrf, runbook]) => (await fetch('/console/runs', { method: 'POST', body: new URLSearchParams({ _csrf: csrf!, runbook: runbook!, mode: 'drill' }) })).status,
+      [csrf, runbook],
+    );
+    expect(status).toBe(403);
+    await p.context.close();
+  });
+});
+
 describe('starting a drill', () => {
   it('starts a drill from the form generated from the runbook parameters, refusing a bad value with the API message', async () => {
     const runbook = await registerRunbook(lb, {
@@ -105,7 +148,7 @@ describe('starting a drill', () => {
     expect(await alice.page.getByLabel('ticket').inputValue()).toBe('INC-7');
     await alice.page.getByLabel('replicas').fill('2');
     await Promise.all([alice.page.waitForURL(/\/console\/runs\/form-/), alice.page.getByRole('button', { name: 'Start' }).click()]);
-    expect(await alice.page.locator('.run-header .mode').first().textContent()).toBe('DRILL');
+    expect(await alice.page.locator('.run-header .mode-drill').innerText()).toBe('DRILL');
     const runId = decodeURIComponent(new URL(alice.page.url()).pathname.split('/').pop()!);
     const run = await runState(runId);
     expect(run).toMatchObject({ runbookId: runbook, mode: 'drill', requester: alice.subject, parameters: { region: 'us-east', replicas: 2, ticket: 'INC-7', dryRun: true } });
@@ -187,6 +230,9 @@ describe("a run's page", () => {
       ]),
     );
     await screenshot(alice.page, 'run-completed');
+    await alice.page.setViewportSize({ width: 390, height: 844 });
+    await screenshot(alice.page, 'run-phone');
+    await alice.page.setViewportSize({ width: 1280, height: 900 });
   });
 
   it('shows a refusal from the workflow with its own message', async () => {
@@ -195,7 +241,8 @@ describe("a run's page", () => {
     await bob.page.goto(`${lb.url}/runs/${runId}`);
     const wait = bob.page.locator('[data-wait="approval"]');
     await wait.waitFor();
-    // Someone else decides first; bob's page still shows the form he was about to use.
+    // Bob is typing his comment (so his page keeps the form) when someone else decides first.
+    await wait.getByLabel('Comment').fill('go ahead');
     await (await person(['dba'], 'carol')).api.post(`/runs/${runId}/steps/go/reject`, { comment: 'not now' });
     await wait.getByRole('button', { name: 'Approve' }).click();
     const refusal = await bob.page.getByRole('alert').textContent();
