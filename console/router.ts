@@ -4,7 +4,7 @@ import path from 'node:path';
 import { expectedProblem, HttpError, parseOr400 } from '../api/errors';
 import { RUN_CONTROLS, STEP_CONTROLS } from '../api/routes/control';
 import { TRIGGER_ACCESS, TriggerRunBody } from '../api/routes/runs';
-import { runbookDetail, runbookSummaries } from '../catalog/service';
+import { runbookDetail, runbookPlan, runbookSummaries } from '../catalog/service';
 import { listRuns, RunListQuery } from '../runs/list';
 import type { RunService } from '../runs/service';
 import type { Runbook } from '../model/runbook';
@@ -145,8 +145,12 @@ export function consoleRouter(deps: ConsoleDeps): RequestHandler {
   const renderRun = async (req: Request, res: Response, status: number, notice?: { kind: 'error' | 'ok'; text: string }) => {
     const id = String(req.params.id);
     const { record, state } = await deps.runs.get(id);
-    const [events, detail] = await Promise.all([deps.runs.timeline(id), runbookDetail(deps.db, record.runbookId, record.version).catch(() => undefined)]);
-    const view: RunView = { record, state, events, runbook: detail?.runbook };
+    const [events, detail, plan] = await Promise.all([
+      deps.runs.timeline(id),
+      runbookDetail(deps.db, record.runbookId, record.version).catch(() => undefined),
+      runbookPlan(deps.db, record.runbookId, record.mode, record.version).catch(() => undefined),
+    ]);
+    const view: RunView = { record, state, events, runbook: detail?.runbook, plan };
     const done = typeof req.query.done === 'string' ? req.query.done : undefined;
     res
       .status(status)

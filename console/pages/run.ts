@@ -1,7 +1,9 @@
 import type { Principal } from '../../api/auth';
 import { RUN_CONTROLS, STEP_CONTROLS } from '../../api/routes/control';
 import type { RunRecord, RunState, StepState, WaitingFor } from '../../contract/run';
+import type { Plan } from '../../model/plan';
 import type { Runbook } from '../../model/runbook';
+import { gantt } from './gantt';
 import type { StoredTimelineEvent } from '../../timeline/event';
 import { duration, modeBadge, rtoClock, statusBadge, time } from '../format';
 import { html, type Html } from '../html';
@@ -10,6 +12,7 @@ import { accessRefusal, approvalRefusal } from '../may';
 import { progress } from './runs';
 
 export interface RunView {
+  plan?: Plan;
   record: RunRecord;
   state?: RunState;
   runbook?: Runbook;
@@ -187,12 +190,12 @@ function runControls(ctx: PageContext, v: RunView, p: Principal): Html {
       s.status === 'paused'
         ? html`<form method="post" action="${base}/resume">${csrfField(ctx)}<button type="submit">Resume</button></form>`
         : html`<form method="post" action="${base}/pause">
-            ${csrfField(ctx)}<label>Reason <input name="reason" maxlength="2000" /></label> <button type="submit">Pause</button>
+            ${csrfField(ctx)}<label>Reason for pausing <input name="reason" maxlength="2000" /></label> <button type="submit">Pause</button>
           </form>`
     }
     <form method="post" action="${base}/abort" data-confirm="Abort run ${v.record.runId}?">
       ${csrfField(ctx)}
-      <label>Reason <input name="reason" required maxlength="2000" /></label>
+      <label>Reason for aborting <input name="reason" required maxlength="2000" /></label>
       <label class="inline"><input type="checkbox" name="rollback" /> roll back the steps that ran</label>
       <button type="submit" class="danger">Abort</button>
     </form>
@@ -225,6 +228,7 @@ function stepsTable(ctx: PageContext, v: RunView, p: Principal): Html {
     </section>`;
   return html`<section data-live="steps" aria-labelledby="steps-h">
     <h2 id="steps-h">Steps</h2>
+    ${gantt({ plan: v.plan, steps, startedAt: v.state?.startedAt ?? v.record.startedAt, now: Date.now() })}
     <div class="table-wrap">
       <table class="steps">
         <thead>

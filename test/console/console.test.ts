@@ -7,6 +7,7 @@ import { apiClient, type Json } from '../harness/http';
 import { startTestLifeboat } from '../harness/lifeboat';
 import { registerRunbook, startTarget } from '../harness/runs';
 import { tokenWith } from '../harness/tokens';
+import { waitFor } from '../harness/wait';
 import { createToken, revokeToken } from '../../store/tokens';
 
 // The console as a person uses it, in Debian's chromium: sign-in, the runs page, a run's live page, approvals with
@@ -171,6 +172,9 @@ describe("a run's page", () => {
     await stepStatus(alice.page, 'healthy').and(alice.page.locator('[data-status="succeeded"]')).waitFor({ timeout: 20_000 });
     expect(await alice.page.evaluate(() => (globalThis as { sameDocument?: boolean }).sameDocument)).toBe(true);
     await alice.page.locator('.run-header [data-status="completed"]').waitFor();
+    // The Gantt draws the planned and the actual bar of the step.
+    expect(await alice.page.locator('.gantt .g-succeeded .g-planned').count()).toBe(1);
+    expect(await alice.page.locator('.gantt .g-succeeded .g-actual').count()).toBe(1);
   });
 
   it('gives the requester no approve button, while a second approver approves and the run proceeds', async () => {
@@ -244,9 +248,14 @@ describe("a run's page", () => {
     // Bob is typing his comment (so his page keeps the form) when someone else decides first.
     await wait.getByLabel('Comment').fill('go ahead');
     await (await person(['dba'], 'carol')).api.post(`/runs/${runId}/steps/go/reject`, { comment: 'not now' });
+    await waitFor(
+      `run ${runId} to end`,
+      () => runState(runId),
+      (run) => run.status === 'failed',
+    );
     await wait.getByRole('button', { name: 'Approve' }).click();
     const refusal = await bob.page.getByRole('alert').textContent();
-    expect(refusal).toMatch(/not awaiting approval|has ended/);
+    expect(refusal).toContain(`run ${runId} has ended (failed); it takes no more operator actions`);
   });
 });
 
