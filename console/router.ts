@@ -158,7 +158,7 @@ export function consoleRouter(deps: ConsoleDeps): RequestHandler {
       .send(
         page(context(req), {
           title: `${record.mode === 'drill' ? 'DRILL · ' : ''}${record.runbookId}`,
-          live: true,
+          live: state ? state.status === 'running' || state.status === 'paused' : record.status === 'running',
           notice: notice ?? (done ? { kind: 'ok', text: `${done}: accepted` } : undefined),
           body: runPage(context(req), view),
         }),

@@ -57,6 +57,7 @@
   // What the server last sent for each region: the page's own copy differs once times and countdowns are localised.
   var served = new WeakMap();
   var polling = false;
+  var timer;
   function refresh() {
     if (polling || document.hidden) return;
     polling = true;
@@ -67,6 +68,8 @@
       .then(function (text) {
         if (!text) return;
         var fresh = new DOMParser().parseFromString(text, 'text/html');
+        // An ended run's page is final: stop asking (each refresh costs the server several reads).
+        if (!fresh.body.hasAttribute('data-live-page')) clearInterval(timer);
         document.querySelectorAll('[data-live]').forEach(function (region) {
           var next = fresh.querySelector('[data-live="' + region.getAttribute('data-live') + '"]');
           if (!next || next.outerHTML === served.get(region) || busy(region)) return;
@@ -90,6 +93,6 @@
     localTimes(document);
     countdowns();
     setInterval(countdowns, 1000);
-    if (document.body.hasAttribute('data-live-page')) setInterval(refresh, 1000);
+    if (document.body.hasAttribute('data-live-page')) timer = setInterval(refresh, 1000);
   });
 })();
