@@ -16,7 +16,7 @@ const options = {
 };
 
 /** Our own top-level folders other than model/, actions/, channels/ and contract/. */
-const aboveModel = '^(activities|api|bench|bin|catalog|cli|config|notify|report|runs|schedules|servers|store|temporal|test|timeline|worker|workflows)/';
+const aboveModel = '^(activities|api|bench|bin|catalog|cli|config|console|notify|report|runs|schedules|servers|store|temporal|test|timeline|worker|workflows)/';
 
 module.exports = {
   options: { ...options, tsPreCompilationDeps: true },
@@ -49,9 +49,16 @@ module.exports = {
     {
       name: 'express-only-in-api',
       severity: 'error',
-      comment: 'HTTP routing lives in api/: other folders call services, not express.',
-      from: { pathNot: '^(api|test)/' },
+      comment: 'HTTP routing lives in api/ and the web console (console/): other folders call services, not express.',
+      from: { pathNot: '^(api|console|test)/' },
       to: { path: '^node_modules/(express|@types/express)/' },
+    },
+    {
+      name: 'console-is-a-client',
+      severity: 'error',
+      comment: 'The web console (console/) sits beside api/ and cli/: the app mounts it (api/app.ts); nothing else imports it.',
+      from: { pathNot: '^(api/app\\.ts$|console/|test/)' },
+      to: { path: '^console/' },
     },
     {
       name: 'mongodb-only-in-store',

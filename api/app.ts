@@ -18,6 +18,7 @@ import { eventsRouter } from './routes/events';
 import { reportsRouter } from './routes/reports';
 import { evidenceRouter } from './routes/evidence';
 import { schedulesRouter } from './routes/schedules';
+import { consoleRouter } from '../console/router';
 import { ScheduleService } from '../schedules/service';
 import { DEFAULT_SECURITY, rateLimit, securityHeaders, StreamLimiter, type ApiSecurity } from './security';
 
@@ -42,6 +43,7 @@ export function createApp(deps: ApiDeps): Express {
   const security = deps.security ?? DEFAULT_SECURITY;
   app.use(securityHeaders(security)); // every answer carries them, a 405 included
   app.use(methodNotAllowed); // before auth and body parsing: an undeclared method is 405 whatever the token or body
+  app.use(consoleRouter(deps)); // the web console (console/): its own sessions and urlencoded forms, before the JSON body parsers
   app.use(bodyParsers(RUNBOOK_SOURCE_ROUTES));
   app.use(healthRouter(deps)); // unauthenticated: load balancers and compose healthchecks probe it
   app.use(docsRouter()); // unauthenticated: GET /openapi.json and GET /docs

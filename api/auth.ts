@@ -1,7 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { timingSafeEqual } from 'node:crypto';
 import type { Db } from '../store/connection';
-import { findToken } from '../store/tokens';
+import { findTokenByHash, tokenHash } from '../store/tokens';
 import { HttpError } from './errors';
 
 /** Who made a request: the token's subject and roles. */
@@ -28,24 +28,42 @@ export function authenticate(db: Db, adminToken: string | undefined): RequestHan
       next(new HttpError(401, 'unauthenticated', 'send a bearer token: Authorization: Bearer <token> (create one with `lifeboat token create`)'));
       return;
     }
-    const token = match[1]!;
-    if (adminToken && safeEqual(token, adminToken)) {
-      req.principal = { subject: 'admin', roles: ['admin'] };
-      next();
-      return;
-    }
-    const record = await findToken(db, token);
-    if (!record) {
+    const found = await lookupToken(db, adminToken, tokenHash(match[1]!));
+    if (!found) {
       next(new HttpError(401, 'unauthenticated', 'the bearer token is unknown or revoked'));
       return;
     }
-    if (record.expiresAt !== undefined && Date.parse(record.expiresAt) <= Date.now()) {
-      next(new HttpError(401, 'token-expired', `the bearer token ${record.name} expired at ${record.expiresAt}; ask an admin for a new one (lifeboat token create --expires …)`));
+    if ('expired' in found) {
+      next(
+        new HttpError(
+          401,
+          'token-expired',
+          `the bearer token ${found.expired.name} expired at ${found.expired.at}; ask an admin for a new one (lifeboat token create --expires …)`,
+        ),
+      );
       return;
     }
-    req.principal = { subject: record.subject, roles: record.roles };
+    req.principal = found.principal;
     next();
   };
+}
+
+/**
+ * The principal a token (given by its hash) speaks for: the admin bootstrap token, or a live stored token. The API's
+ * bearer tokens and the console's sessions (which keep the hash) both resolve here, so both see the same roles.
+ */
+export async function principalOfToken(db: Db, adminToken: string | undefined, hash: string): Promise<Principal | undefined> {
+  const found = await lookupToken(db, adminToken, hash);
+  return found && 'principal' in found ? found.principal : undefined;
+}
+
+/** A token's principal, or the name and time of its expiry; undefined when it is unknown or revoked. */
+async function lookupToken(db: Db, adminToken: string | undefined, hash: string): Promise<{ principal: Principal } | { expired: { name: string; at: string } } | undefined> {
+  if (adminToken && safeEqual(hash, tokenHash(adminToken))) return { principal: { subject: 'admin', roles: ['admin'] } };
+  const record = await findTokenByHash(db, hash);
+  if (!record) return undefined;
+  if (record.expiresAt !== undefined && Date.parse(record.expiresAt) <= Date.now()) return { expired: { name: record.name, at: record.expiresAt } };
+  return { principal: { subject: record.subject, roles: record.roles } };
 }
 
 /** The authenticated principal of a request that passed `authenticate`. */

@@ -63,6 +63,13 @@ export const notFoundHandler: RequestHandler = (req, _res, next) => {
   next(new HttpError(404, 'not-found', `no route ${req.method} ${req.path}`));
 };
 
+/** The HTTP answer for a refusal the services give (HttpError, DomainError), or undefined for anything else. */
+export function expectedProblem(err: unknown): HttpError | undefined {
+  if (err instanceof HttpError) return err;
+  if (err instanceof DomainError) return new HttpError(DOMAIN_STATUS[err.kind], err.kind, err.message, err.issues, err.rule);
+  return undefined;
+}
+
 /**
  * Renders every error as problem+json: Temporal refusing to serve (unreachable, credentials, setup) is 503 with the
  * cause; unexpected errors are logged with context and answered 500 without a stack.
@@ -70,8 +77,8 @@ export const notFoundHandler: RequestHandler = (req, _res, next) => {
 export const problemHandler: ErrorRequestHandler = (err: unknown, req, res, _next) => {
   let problem: HttpError;
   const refusal = temporalRefusal(err);
-  if (err instanceof HttpError) problem = err;
-  else if (err instanceof DomainError) problem = new HttpError(DOMAIN_STATUS[err.kind], err.kind, err.message, err.issues, err.rule);
+  const expected = expectedProblem(err);
+  if (expected) problem = expected;
   else if (isBodyParserError(err)) problem = bodyProblem(err);
   else if (err instanceof URIError) problem = new HttpError(400, 'malformed-path', `the request path is not valid percent-encoding: ${err.message}`);
   else if (refusal !== undefined) {

@@ -47,6 +47,7 @@ async function main(): Promise<void> {
     if (r.warning) log(`warning: ${r.warning}`);
   }
   servers.notes.forEach((n) => log(n));
+  log(`Console:     ${lifeboat.url}/  (sign in with the admin token below, or one from \`lifeboat token create\`)`);
   log(`API:         ${lifeboat.url}  (try: curl ${lifeboat.url}/health)`);
   if (servers.temporalUiUrl) log(`Temporal UI: ${servers.temporalUiUrl}`);
   if (existsSync(tokenFile) && readFileSync(tokenFile, 'utf8').trim() === config.LIFEBOAT_ADMIN_TOKEN) {

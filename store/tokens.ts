@@ -73,7 +73,12 @@ export async function listTokens(db: Db): Promise<TokenRecord[]> {
 
 /** The live (not revoked) token record for a presented token, if any; the caller checks `expiresAt`. */
 export async function findToken(db: Db, token: string): Promise<TokenRecord | undefined> {
-  const doc = await db.collection<TokenDoc>('tokens').findOne({ _id: tokenHash(token) });
+  return findTokenByHash(db, tokenHash(token));
+}
+
+/** The live token record stored under a token's hash (what a console session keeps), if any. */
+export async function findTokenByHash(db: Db, hash: string): Promise<TokenRecord | undefined> {
+  const doc = await db.collection<TokenDoc>('tokens').findOne({ _id: hash });
   if (!doc || doc.revokedAt) return undefined;
   const { _id, ...record } = doc;
   return TokenRecord.parse(record);

@@ -27,6 +27,9 @@ export const IdempotencyKey = z
   .max(255)
   .regex(/^[\x21-\x7e]+$/, 'use 1 to 255 visible ASCII characters, e.g. a UUID');
 
+/** Who may start a run, through the API or the console. */
+export const TRIGGER_ACCESS = 'operator' as const;
+
 export const RunIdParams = z.object({ id: z.string().min(1).max(200) });
 const RunDetail = RunRecord.extend({ state: RunState.nullable() }).meta({ id: 'RunDetail' });
 const Timeline = z.object({ runId: z.string(), events: z.array(StoredTimelineEvent) }).meta({ id: 'Timeline' });
@@ -43,7 +46,7 @@ export function runsRouter(runs: RunService, db: Db): Router {
       path: '/runs',
       operationId: 'triggerRun',
       tag: 'runs',
-      access: 'operator',
+      access: TRIGGER_ACCESS,
       summary: 'Start a run of a runbook',
       description:
         'Pins the runbook version (the latest unless given) and starts its workflow. With an `Idempotency-Key` ' +

@@ -1,0 +1,30 @@
+import type { Principal } from '../api/auth';
+import type { Access } from '../api/route';
+import { hasRole } from '../runs/roles';
+
+// What the console offers a person, and why not. These are hints for drawing buttons: the API's access table
+// (api/routes/control.ts, the same one the console's forms send through) and the workflow's update validators decide,
+// and a refused action shows their message. The approval hint mirrors workflows/humans.ts validateApproval.
+
+/** Undefined when `p` passes the operation's access level, else why not. */
+export function accessRefusal(p: Principal, access: Access): string | undefined {
+  if (access === 'public' || access === 'authenticated' || hasRole(p.roles, access)) return undefined;
+  return `you (${p.subject}) lack the ${access} role this needs`;
+}
+
+/** Why `p` may not approve or reject this approval step, if they may not. */
+export function approvalRefusal(
+  p: Principal,
+  o: { approvers: readonly string[]; allowSelfApproval: boolean; requester: string; decidedBy: readonly string[] },
+): { approve?: string; reject?: string } {
+  if (!o.approvers.some((role) => p.roles.includes(role))) {
+    const why = `only holders of ${o.approvers.join(' or ')} may decide this step; you hold ${p.roles.join(', ') || 'no roles'}`;
+    return { approve: why, reject: why };
+  }
+  if (o.decidedBy.includes(p.subject)) {
+    const why = 'you have already decided on this step: one person counts once';
+    return { approve: why, reject: why };
+  }
+  if (p.subject === o.requester && !o.allowSelfApproval) return { approve: 'you started this run: someone else must approve it' };
+  return {};
+}

@@ -1,0 +1,308 @@
+import type { Client } from '@temporalio/client';
+import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import path from 'node:path';
+import { expectedProblem, HttpError, parseOr400 } from '../api/errors';
+import { RUN_CONTROLS, STEP_CONTROLS } from '../api/routes/control';
+import { TRIGGER_ACCESS, TriggerRunBody } from '../api/routes/runs';
+import { runbookDetail, runbookPlan, runbookSummaries } from '../catalog/service';
+import { listRuns, RunListQuery } from '../runs/list';
+import type { RunService } from '../runs/service';
+import type { Runbook } from '../model/runbook';
+import type { Db } from '../store/connection';
+import { renderReportHtml } from '../report/html';
+import { runReport } from '../report/service';
+import { html } from './html';
+import { page, type PageContext } from './layout';
+import { accessRefusal } from './may';
+import { runPage, type RunView } from './pages/run';
+import { catalogPage, runbookPage, startForm, type CatalogRow } from './pages/runbooks';
+import { runsPage, SINCE, type RunFilters, type RunRow } from './pages/runs';
+import { interstitialPage, signInPage } from './pages/signin';
+import { checkForgery, readSession, safeNext, signIn, signOut } from './session';
+import { formBody, type Form } from './forms';
+
+export interface ConsoleDeps {
+  client: Client;
+  db: Db;
+  runs: RunService;
+  adminToken?: string;
+}
+
+// Served from the source folder under jest and from dist/console/assets after `npm run build`.
+const ASSETS = path.join(__dirname, 'assets');
+
+// Pages load only this origin's files: no inline script or style, no CDN, no font service.
+const POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+// The same policy as the API's HTML report (api/routes/reports.ts).
+const REPORT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+
+const READ_ACCESS = 'viewer';
+
+type Handler = (req: Request, res: Response) => Promise<void>;
+
+/**
+ * The web console: `/` (runs), `/runs/:id` for a browser (what notifications link to; API clients still get JSON),
+ * and `/console/*`. Mounted before the API's body parsers: its forms are urlencoded. Handed out as a plain handler, not
+ * a Router, so the OpenAPI document (built from the app's routers, api/route.ts) lists the API's operations only.
+ */
+export function consoleRouter(deps: ConsoleDeps): RequestHandler {
+  const router = Router();
+  const forms = express.urlencoded({ extended: false, limit: '64kb' });
+  const session = readSession(deps);
+
+  router.use('/console/assets', express.static(ASSETS, { index: false, fallthrough: false, maxAge: '1h' }));
+
+  const get = (route: string, h: Handler, o: { negotiated?: boolean } = {}) =>
+    router.get(route, (req, res, next) => {
+      if (o.negotiated && !wantsHtml(req)) return next();
+      res.set('Content-Security-Policy', POLICY).set('Cache-Control', 'no-store');
+      session(req, res, (err?: unknown) => {
+        if (err) return next(err);
+        if (!req.principal) return void res.status(401).type('html').send(interstitialPage(req.originalUrl));
+        // Reading needs the viewer role, as the API's GET operations do.
+        const refusal = accessRefusal(req.principal, READ_ACCESS);
+        if (refusal) return failed(req, res, next, new HttpError(403, 'forbidden', refusal));
+        h(req, res).catch((e: unknown) => failed(req, res, next, e));
+      });
+    });
+
+  const post = (route: string, h: (req: Request, res: Response, form: Form) => Promise<void>) =>
+    router.post(route, forms, (req, res, next) => {
+      res.set('Content-Security-Policy', POLICY).set('Cache-Control', 'no-store');
+      session(req, res, (err?: unknown) => {
+        if (err) return next(err);
+        const form = formBody(req.body);
+        try {
+          checkForgery(req, form);
+          if (!req.principal) throw new HttpError(401, 'unauthenticated', 'your session has ended; sign in again');
+        } catch (e) {
+          return void failed(req, res, next, e);
+        }
+        h(req, res, form).catch((e: unknown) => failed(req, res, next, e));
+      });
+    });
+
+  // Sign-in is the one form without a session: it checks the origin only.
+  router.get('/console/signin', (req, res, next) => {
+    res.set('Content-Security-Policy', POLICY).set('Cache-Control', 'no-store');
+    session(req, res, (err?: unknown) => {
+      if (err) return next(err);
+      const to = safeNext(req.query.next);
+      if (req.principal) return void res.redirect(303, to);
+      res.type('html').send(signInPage({ next: to }));
+    });
+  });
+  router.post('/console/signin', forms, (req, res, next) => {
+    res.set('Content-Security-Policy', POLICY).set('Cache-Control', 'no-store');
+    const form = formBody(req.body);
+    const to = safeNext(form.next);
+    (async () => {
+      checkForgery(req, {});
+      const token = typeof form.token === 'string' ? form.token.trim() : '';
+      if (!token || !(await signIn(deps, req, res, token))) {
+        res
+          .status(401)
+          .type('html')
+          .send(signInPage({ next: to, error: 'That token is unknown or revoked. Paste an API token (lifeboat token create).' }));
+        return;
+      }
+      res.redirect(303, to);
+    })().catch((e: unknown) => failed(req, res, next, e));
+  });
+  post('/console/signout', async (req, res) => {
+    await signOut(deps, req, res);
+    res.redirect(303, '/console/signin');
+  });
+
+  const home: Handler = async (req, res) => {
+    const ctx = context(req);
+    const f = runFilters(req);
+    const query = parseOr400(
+      RunListQuery,
+      { runbook: f.runbook, mode: f.mode, status: f.status, from: f.since ? new Date(Date.now() - SINCE[f.since]!).toISOString() : undefined, limit: '50' },
+      'query',
+    );
+    // Running runs come first whatever their age, then the rest of the page newest first.
+    const [page1, running, runbooks] = await Promise.all([
+      listRuns(deps.db, query),
+      f.status ? undefined : listRuns(deps.db, { ...query, status: 'running' }),
+      runbookSummaries(deps.db),
+    ]);
+    const records = [...(running?.runs ?? []), ...page1.runs.filter((r) => r.status !== 'running' || !running)];
+    const rows: RunRow[] = await Promise.all(
+      records.map(async (record) => (record.status === 'running' ? { record, state: (await deps.runs.get(record.runId).catch(() => undefined))?.state } : { record })),
+    );
+    rows.sort((a, b) => Number(b.record.status === 'running') - Number(a.record.status === 'running'));
+    res.type('html').send(page(ctx, { title: 'Runs', live: true, body: runsPage({ rows, filters: f, runbooks, more: page1.next !== null }) }));
+  };
+  get('/', home);
+
+  const run: Handler = async (req, res) => renderRun(req, res, 200);
+  get('/runs/:id', run, { negotiated: true });
+  get('/console/runs/:id', run);
+
+  const renderRun = async (req: Request, res: Response, status: number, notice?: { kind: 'error' | 'ok'; text: string }) => {
+    const id = String(req.params.id);
+    const { record, state } = await deps.runs.get(id);
+    const [events, detail, plan] = await Promise.all([
+      deps.runs.timeline(id),
+      runbookDetail(deps.db, record.runbookId, record.version).catch(() => undefined),
+      runbookPlan(deps.db, record.runbookId, record.mode, record.version).catch(() => undefined),
+    ]);
+    const view: RunView = { record, state, events, runbook: detail?.runbook, plan };
+    const done = typeof req.query.done === 'string' ? req.query.done : undefined;
+    res
+      .status(status)
+      .type('html')
+      .send(
+        page(context(req), {
+          title: `${record.mode === 'drill' ? 'DRILL · ' : ''}${record.runbookId}`,
+          live: state ? state.status === 'running' || state.status === 'paused' : record.status === 'running',
+          notice: notice ?? (done ? { kind: 'ok', text: `${done}: accepted` } : undefined),
+          body: runPage(context(req), view),
+        }),
+      );
+  };
+
+  // An action the API refuses is shown on the run's page with the API's own message and status.
+  const act = (send: (req: Request, form: Form) => Promise<unknown>, label: (req: Request) => string) => async (req: Request, res: Response, form: Form) => {
+    try {
+      await send(req, form);
+    } catch (err) {
+      const problem = expectedProblem(err);
+      if (!problem || problem.status === 404) throw err;
+      return renderRun(req, res, problem.status, { kind: 'error', text: problem.detail });
+    }
+    res.redirect(303, `/console/runs/${encodeURIComponent(String(req.params.id))}?done=${encodeURIComponent(label(req))}`);
+  };
+
+  post(
+    '/console/runs/:id/steps/:stepId/:op',
+    act(
+      async (req, form) => {
+        const op = STEP_CONTROLS.find((o) => o.name === req.params.op);
+        if (!op) throw new HttpError(404, 'not-found', `no step action ${String(req.params.op)}`);
+        const p = req.principal!;
+        const refusal = accessRefusal(p, op.access);
+        if (refusal) throw new HttpError(403, 'forbidden', refusal);
+        const body = parseOr400(op.body, form.fields(op.name), 'form');
+        await deps.runs.get(String(req.params.id)); // 404 for an unknown run before any update is sent
+        await op.send(deps.runs, String(req.params.id), body, { stepId: String(req.params.stepId), actor: p.subject, roles: p.roles });
+      },
+      (req) => `${String(req.params.op)} ${String(req.params.stepId)}`,
+    ),
+  );
+  post(
+    '/console/runs/:id/:op',
+    act(
+      async (req, form) => {
+        const op = RUN_CONTROLS.find((o) => o.name === req.params.op);
+        if (!op) throw new HttpError(404, 'not-found', `no run action ${String(req.params.op)}`);
+        const p = req.principal!;
+        const refusal = accessRefusal(p, 'operator');
+        if (refusal) throw new HttpError(403, 'forbidden', refusal);
+        const body = parseOr400(op.body, form.fields(op.name), 'form');
+        await op.send(deps.runs, String(req.params.id), body, { actor: p.subject, roles: p.roles });
+      },
+      (req) => String(req.params.op),
+    ),
+  );
+
+  get('/console/runbooks', async (req, res) => {
+    const summaries = await runbookSummaries(deps.db);
+    const rows: CatalogRow[] = await Promise.all(
+      summaries.map(async (summary) => {
+        const [detail, drills] = await Promise.all([
+          runbookDetail(deps.db, summary.id).catch(() => undefined),
+          listRuns(deps.db, { runbook: summary.id, mode: 'drill', limit: 1 }),
+        ]);
+        return { summary, detail, lastDrill: drills.runs[0] };
+      }),
+    );
+    res.type('html').send(page(context(req), { title: 'Runbooks', body: catalogPage(rows) }));
+  });
+
+  const showRunbook = async (req: Request, res: Response, status: number, o: { notice?: string; values?: Record<string, unknown>; mode?: string } = {}) => {
+    const d = await runbookDetail(deps.db, String(req.params.id));
+    const ctx = context(req);
+    const form = startForm(ctx, d, { refusal: accessRefusal(ctx.principal!, TRIGGER_ACCESS), values: o.values, mode: o.mode });
+    res
+      .status(status)
+      .type('html')
+      .send(page(ctx, { title: d.title, notice: o.notice ? { kind: 'error', text: o.notice } : undefined, body: runbookPage(ctx, d, form) }));
+  };
+  get('/console/runbooks/:id', (req, res) => showRunbook(req, res, 200));
+
+  post('/console/runs', async (req, res, form) => {
+    const p = req.principal!;
+    const id = form.raw.runbook ?? '';
+    req.params.id = id;
+    const version = form.raw.version ? Number(form.raw.version) : undefined;
+    const declared = (await runbookDetail(deps.db, id, version)).runbook.parameters;
+    const parameters = startParameters(form.raw, declared);
+    try {
+      const refusal = accessRefusal(p, TRIGGER_ACCESS);
+      if (refusal) throw new HttpError(403, 'forbidden', refusal);
+      const body = parseOr400(TriggerRunBody, { runbook: id, mode: form.raw.mode, version, parameters }, 'form');
+      const started = await deps.runs.trigger(body, p.subject, { kind: 'api', by: p.subject });
+      res.redirect(303, `/console/runs/${encodeURIComponent(started.runId)}`);
+    } catch (err) {
+      const problem = expectedProblem(err);
+      if (!problem || !id) throw err;
+      await showRunbook(req, res, problem.status, { notice: problem.detail, values: parameters, mode: form.raw.mode });
+    }
+  });
+
+  get('/console/runs/:id/report', async (req, res) => {
+    const report = await runReport(deps, String(req.params.id));
+    // The printable report is self-contained (inline CSS, no script), so it carries its own policy.
+    res.set('Content-Security-Policy', REPORT_POLICY).type('html').send(renderReportHtml(report));
+  });
+
+  return (req, res, next) => router(req, res, next);
+
+  function failed(req: Request, res: Response, next: NextFunction, err: unknown): void {
+    const problem = expectedProblem(err);
+    if (!problem) return next(err);
+    res
+      .status(problem.status)
+      .type('html')
+      .send(page(context(req), { title: 'Refused', notice: { kind: 'error', text: problem.detail }, body: html`<p><a href="/">Back to the runs</a></p>` }));
+  }
+}
+
+// Form fields `p.<name>` are the run's parameters, typed as the runbook declares them; a number field that does not
+// read as a number stays text, so the service's validation names it. Empty fields are left out so defaults apply.
+function startParameters(raw: Readonly<Record<string, string>>, declared: Runbook['parameters'] = {}): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (!k.startsWith('p.') || v === '') continue;
+    const name = k.slice(2);
+    const type = declared[name]?.type;
+    out[name] = type === 'boolean' ? v === 'true' : type === 'number' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v;
+  }
+  return out;
+}
+
+function context(req: Request): PageContext {
+  return { principal: req.principal, csrf: req.visit?.csrf };
+}
+
+function runFilters(req: Request): RunFilters {
+  const pick = (k: string, allowed?: readonly string[]) => {
+    const v = req.query[k];
+    return typeof v === 'string' && v !== '' && (!allowed || allowed.includes(v)) ? v : undefined;
+  };
+  return {
+    runbook: pick('runbook'),
+    mode: pick('mode', ['drill', 'recovery']),
+    status: pick('status', ['running', 'completed', 'failed', 'aborted']),
+    since: pick('since', Object.keys(SINCE)),
+  };
+}
+
+/** A browser asking for a page (not an API client asking for JSON): HTML preferred, and no bearer token. */
+function wantsHtml(req: Request): boolean {
+  return req.headers.authorization === undefined && req.accepts(['application/json', 'text/html']) === 'text/html';
+}
