@@ -122,12 +122,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     faultsOver = true;
     o.log(`chaos: faults over after ${((Date.now() - started) / 1000).toFixed(0)}s; granting the gates and waiting for the runs to end`);
     const deadline = Date.now() + o.settleMs;
-    const late = await Promise.all(runs.map((run) => waitEnded(run, call.bind(null, requester.token), deadline)));
+    const late = await Promise.all(runs.map((run) => waitEnded(run, call.bind(null, requester.token), deadline, p.diagnose)));
     const unapproved = await Promise.all(approvals);
 
     const outcomes: RunOutcome[] = [];
     for (const run of runs) {
-      const get = async (u: string) => (await call(requester.token, 'GET', u)).body as Json;
+      // A run that is stuck may have no answer at all: what is missing is then a violation, not a crash of the suite.
+      const get = async (u: string) => (await call(requester.token, 'GET', u, undefined, {}, 30_000).catch(() => undefined))?.body as Json;
       outcomes.push(
         checkRun({
           runId: run.runId,
@@ -163,6 +164,7 @@ const OUTWARD = new Set(['fast', 'slow', 'check', 'notify']);
 const AIM_MS = 20_000;
 
 type Call = (method: string, url: string, body?: unknown) => Promise<{ status: number; body: Json }>;
+type PatientCall = (method: string, url: string, body?: unknown, headers?: Record<string, string>, deadlineMs?: number) => Promise<{ status: number; body: Json }>;
 
 /** Injects the planned faults one after another, each at its point of the runs' progress, once the previous one is over. */
 async function injectFaults(
@@ -227,7 +229,8 @@ async function workerToKill(p: Processes, open: TargetCall[], r: Rng): Promise<P
  */
 async function approveWhileRunning(run: Run, faultsOver: () => boolean, call: Call, log: (l: string) => void): Promise<void> {
   const approved = new Set<string>();
-  while (!run.ended) {
+  // Until the gate, the last step, is granted: after it there is nothing more to approve.
+  while (!run.ended && !approved.has(GATE)) {
     const res = await call('GET', `/runs/${run.runId}`);
     const state = res.body?.state as { status: string; waitingFor: Array<{ stepId: string; kind: string }> } | null | undefined;
     if (state && ['completed', 'failed', 'aborted'].includes(state.status)) return;
@@ -238,26 +241,33 @@ async function approveWhileRunning(run: Run, faultsOver: () => boolean, call: Ca
       if (answer.status === 200 || answer.status === 409) approved.add(w.stepId);
       else log(`chaos: approving ${run.runId} ${w.stepId} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
     }
-    await sleep(1000);
+    await sleep(2000);
   }
 }
 
 /** Waits until the run's timeline has its end and its record says so; answers a violation if it did not in time. */
-async function waitEnded(run: Run, call: Call, deadline: number): Promise<string[]> {
+async function waitEnded(run: Run, call: PatientCall, deadline: number, diagnose: (runId: string) => Promise<string>): Promise<string[]> {
   let last = 'no answer';
   try {
+    // The timeline alone (a store read) until it has the run's end: the record's GET also queries the workflow, which
+    // for an ended run means a worker replays its whole history.
     while (Date.now() < deadline) {
-      const timeline = await call('GET', `/runs/${run.runId}/timeline`);
-      const events = (timeline.body?.events ?? []) as Array<{ type: string }>;
-      const record = await call('GET', `/runs/${run.runId}`);
-      last = `record ${record.body?.status}, live ${record.body?.state?.status}, ${events.length} events, last ${events[events.length - 1]?.type}`;
-      if (events.some((e) => /^run\.(completed|failed|aborted)$/.test(e.type)) && ['completed', 'failed', 'aborted'].includes(record.body?.status)) return [];
-      await sleep(2000);
+      const within = Math.max(1000, deadline - Date.now());
+      const events = ((await call('GET', `/runs/${run.runId}/timeline`, undefined, {}, within)).body?.events ?? []) as Array<{ type: string }>;
+      last = `${events.length} events, the last ${events[events.length - 1]?.type}`;
+      if (events.some((e) => /^run\.(completed|failed|aborted)$/.test(e.type))) {
+        const record = await call('GET', `/runs/${run.runId}`, undefined, {}, within);
+        last = `record ${record.body?.status}, ${last}`;
+        if (['completed', 'failed', 'aborted'].includes(record.body?.status)) return [];
+      }
+      await sleep(3000);
     }
-    return [`${run.runId}: did not end in time (${last})`];
+  } catch (err) {
+    last = String(err);
   } finally {
     run.ended = true;
   }
+  return [`${run.runId}: did not end in time (${last}); ${await diagnose(run.runId)}`];
 }
 
 /** One run per trigger: no runbook has a second run, and the target saw no call from a run the suite did not start. */
@@ -265,7 +275,7 @@ async function strayViolations(runs: Run[], target: ChaosTarget, call: Call): Pr
   const v: string[] = [];
   const ours = new Set(runs.map((r) => r.runId));
   for (const run of runs) {
-    const listed = ((await call('GET', `/runs?runbook=${run.runbook}`)).body?.runs ?? []) as Array<{ runId: string }>;
+    const listed = ((await call('GET', `/runs?runbook=${run.runbook}`).catch(() => undefined))?.body?.runs ?? []) as Array<{ runId: string }>;
     if (listed.length !== 1) v.push(`${run.runbook}: ${listed.length} runs listed (${listed.map((x) => x.runId).join(', ')}); one was triggered`);
   }
   const stray = [...new Set(target.calls.filter((c) => !ours.has(c.runId)).map((c) => c.runId))];

@@ -2,7 +2,7 @@
 // (CHAOS_RUNS=20); prints the seed, the faults and every run's outcome, and exits 1 on any violation.
 import { formatResult, runChaos, type ChaosOptions } from './driver';
 
-const DEFAULTS = { runs: 20, steps: 40, kills: 12, stops: 2, workers: 2, settle: 600, seed: undefined as number | undefined };
+const DEFAULTS = { runs: 20, steps: 40, kills: 12, stops: 2, workers: 2, settle: 300, seed: undefined as number | undefined };
 type Setting = keyof typeof DEFAULTS;
 
 function setting(name: Setting, argv: string[]): number | undefined {

@@ -3,7 +3,9 @@
 // started through the test harness. Each can be killed, frozen and started again; one that exits on its own is noted
 // and started again, as a process supervisor would.
 import { Client, Connection } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startFerretDb } from '../../servers/ferretdb';
 import { freePort } from '../../servers/process';
@@ -115,6 +117,23 @@ export async function startProcesses(o: {
     api: () => procs.find((p) => p.kind === 'api')!,
     /** Temporal's description of a run, or an error within 5 s (Temporal may be down). */
     describe: (runId: string) => connection.withDeadline(Date.now() + 5000, () => client.workflow.getHandle(runId).describe()),
+    /**
+     * Why a run that did not end is stuck, as Temporal says (the last workflow task failure); its history is saved
+     * under `histories/` for `Worker.runReplayHistory`.
+     */
+    async diagnose(runId: string): Promise<string> {
+      try {
+        const history = await connection.withDeadline(Date.now() + 10_000, () => client.workflow.getHandle(runId).fetchHistory());
+        mkdirSync(path.join(o.home, 'histories'), { recursive: true });
+        const file = path.join(o.home, 'histories', `${runId}.json`);
+        writeFileSync(file, historyToJSON(history));
+        const failed = (history.events ?? []).filter((e) => e.workflowTaskFailedEventAttributes).pop();
+        const why = failed?.workflowTaskFailedEventAttributes?.failure?.message;
+        return `${why ? `its workflow task fails: ${why}` : 'no workflow task failure in its history'}; history saved to ${file}`;
+      } catch (err) {
+        return `Temporal could not say why: ${String(err)}`;
+      }
+    },
     /** SIGKILLs `p` and resolves once it is gone. */
     async kill(p: Proc): Promise<void> {
       const child = p.child;
