@@ -2,7 +2,8 @@
 // it gets an answer that is not a 5xx, as an operator's script (or the CLI) would keep trying during an outage.
 import type { Json } from '../harness/http';
 
-const CALL_TIMEOUT_MS = 15_000;
+// Patient: a call abandoned early is still worked on by the API, and its retry only adds to the load.
+const CALL_TIMEOUT_MS = 60_000;
 const RETRY_EVERY_MS = 500;
 
 /** How often the API could not answer: counted, to show the faults were felt, never a verdict on their own. */

@@ -122,7 +122,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     faultsOver = true;
     o.log(`chaos: faults over after ${((Date.now() - started) / 1000).toFixed(0)}s; granting the gates and waiting for the runs to end`);
     const deadline = Date.now() + o.settleMs;
-    const late = await Promise.all(runs.map((run) => waitEnded(run, call.bind(null, requester.token), deadline, p.diagnose)));
+    const late = await waitAllEnded(runs, call.bind(null, requester.token), deadline, p.diagnose);
     const unapproved = await Promise.all(approvals);
 
     const outcomes: RunOutcome[] = [];
@@ -143,7 +143,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         }),
       );
     }
-    const violations = [...late.flat(), ...unapproved.flat(), ...outcomes.flatMap((x) => x.violations), ...(await strayViolations(runs, target, call.bind(null, requester.token)))];
+    const violations = [...late, ...unapproved.flat(), ...outcomes.flatMap((x) => x.violations), ...(await strayViolations(runs, target, call.bind(null, requester.token)))];
     return { seed: o.seed, options: optionsOf(o), faults, unplanned: p.unplanned, outcomes, violations, client: stats, wallS: Math.round((Date.now() - t0) / 1000), home };
   } finally {
     await procs?.stop();
@@ -245,29 +245,37 @@ async function approveWhileRunning(run: Run, faultsOver: () => boolean, call: Ca
   }
 }
 
-/** Waits until the run's timeline has its end and its record says so; answers a violation if it did not in time. */
-async function waitEnded(run: Run, call: PatientCall, deadline: number, diagnose: (runId: string) => Promise<string>): Promise<string[]> {
-  let last = 'no answer';
+/**
+ * Waits until each run's timeline has its end and its record says so, one request at a time (twenty runs polled at
+ * once would load FerretDB enough to slow every answer past the client's patience); a violation for each run that did
+ * not end in time, with Temporal's reason.
+ */
+async function waitAllEnded(runs: Run[], call: PatientCall, deadline: number, diagnose: (runId: string) => Promise<string>): Promise<string[]> {
+  const last = new Map<string, string>(runs.map((r) => [r.runId, 'no answer']));
+  const open = new Set(runs);
   try {
-    // The timeline alone (a store read) until it has the run's end: the record's GET also queries the workflow, which
-    // for an ended run means a worker replays its whole history.
-    while (Date.now() < deadline) {
-      const within = Math.max(1000, deadline - Date.now());
-      const events = ((await call('GET', `/runs/${run.runId}/timeline`, undefined, {}, within)).body?.events ?? []) as Array<{ type: string }>;
-      last = `${events.length} events, the last ${events[events.length - 1]?.type}`;
-      if (events.some((e) => /^run\.(completed|failed|aborted)$/.test(e.type))) {
+    while (open.size && Date.now() < deadline) {
+      for (const run of [...open]) {
+        const within = Math.max(1000, deadline - Date.now());
+        // The timeline first (a store read): the record's GET also queries the workflow, which for an ended run
+        // means a worker replays its whole history.
+        const events = ((await call('GET', `/runs/${run.runId}/timeline`, undefined, {}, within)).body?.events ?? []) as Array<{ type: string }>;
+        last.set(run.runId, `${events.length} events, the last ${events[events.length - 1]?.type}`);
+        if (!events.some((e) => /^run\.(completed|failed|aborted)$/.test(e.type))) continue;
         const record = await call('GET', `/runs/${run.runId}`, undefined, {}, within);
-        last = `record ${record.body?.status}, ${last}`;
-        if (['completed', 'failed', 'aborted'].includes(record.body?.status)) return [];
+        last.set(run.runId, `record ${record.body?.status}, ${last.get(run.runId)}`);
+        if (['completed', 'failed', 'aborted'].includes(record.body?.status)) open.delete(run);
       }
-      await sleep(3000);
+      if (open.size) await sleep(3000);
     }
   } catch (err) {
-    last = String(err);
+    for (const run of open) last.set(run.runId, `${last.get(run.runId)}; ${String(err)}`);
   } finally {
-    run.ended = true;
+    for (const run of runs) run.ended = true;
   }
-  return [`${run.runId}: did not end in time (${last}); ${await diagnose(run.runId)}`];
+  const v: string[] = [];
+  for (const run of open) v.push(`${run.runId}: did not end in time (${last.get(run.runId)}); ${await diagnose(run.runId)}`);
+  return v;
 }
 
 /** One run per trigger: no runbook has a second run, and the target saw no call from a run the suite did not start. */
