@@ -89,16 +89,14 @@ export class RunService {
     });
   }
 
-  /** The run's durable record with its live state from the workflow (undefined once an ended run's workflow cannot answer). */
+  /** The run's durable record with its live state from the workflow (undefined state once history is gone). */
   async get(runId: string): Promise<{ record: RunRecord; state?: RunState }> {
     const record = await getRun(this.deps.db, runId);
     let state: RunState | undefined;
     try {
       state = await this.deps.client.workflow.getHandle(runId).query(runStateQuery);
     } catch (err) {
-      // An ended run is answered from its record even when Temporal cannot answer the query: a query of a closed
-      // workflow replays its history, which may be gone or fail to replay (docs/engine.md, "Fault-injection suite").
-      if (!(err instanceof WorkflowNotFoundError) && !(record && record.status !== 'running')) throw err;
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
     }
     if (!record) {
       if (!state) throw new DomainError('not-found', `run ${runId} does not exist`);
