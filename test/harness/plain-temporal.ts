@@ -3,12 +3,21 @@ import { serverBinary } from '../../servers/binaries';
 import { freePort, startProcess, waitUntil, type Started } from '../../servers/process';
 import { temporalAnswers } from '../../servers/temporal';
 
+/** Where a plain Temporal keeps its data and listens; omitted, it is in memory on free ports. */
+export interface PlainTemporalOptions {
+  /** A SQLite file, so the server can be killed and started again on the same history. */
+  dbFile?: string;
+  port?: number;
+  httpPort?: number;
+  metricsPort?: number;
+}
+
 /**
  * A Temporal dev server as any cluster is before Lifeboat met it: no `--search-attribute` flags and no dynamic
- * config of ours, on free ports, in memory.
+ * config of ours.
  */
-export async function startPlainTemporal(home: string): Promise<Started & { address: string }> {
-  const port = await freePort();
+export async function startPlainTemporal(home: string, o: PlainTemporalOptions = {}): Promise<Started & { address: string }> {
+  const port = o.port ?? (await freePort());
   const logFile = path.join(home, 'logs', 'plain-temporal.log');
   const args = [
     'server',
@@ -19,11 +28,12 @@ export async function startPlainTemporal(home: string): Promise<Started & { addr
     '--port',
     String(port),
     '--http-port',
-    String(await freePort()),
+    String(o.httpPort ?? (await freePort())),
     '--metrics-port',
-    String(await freePort()),
+    String(o.metricsPort ?? (await freePort())),
     '--log-level',
     'warn',
+    ...(o.dbFile ? ['--db-filename', path.resolve(o.dbFile)] : []),
   ];
   const started = startProcess('temporal (plain)', serverBinary('temporal'), args, logFile);
   const address = `127.0.0.1:${port}`;

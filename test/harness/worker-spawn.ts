@@ -1,6 +1,6 @@
 // Starting and stopping a worker in a process of its own (test/harness/worker-process.ts), so a test can SIGKILL it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { workflowBundle } from './lifeboat';
@@ -14,17 +14,20 @@ export async function writeWorkflowBundle(): Promise<string> {
 
 /**
  * Starts a worker process on `taskQueue` and resolves once it polls. `o.env` overrides the suite's servers (e.g. its
- * TEMPORAL_ADDRESS); `o.spawned` is told of the child at once, so a test can stop one that never became ready.
+ * TEMPORAL_ADDRESS); `o.spawned` is told of the child at once, so a test can stop one that never became ready;
+ * `o.logFile` takes its stderr (otherwise the test's own).
  */
 export function startWorkerProcess(
   taskQueue: string,
   bundlePath: string,
-  o: { env?: Record<string, string>; spawned?: (child: ChildProcess) => void } = {},
+  o: { env?: Record<string, string>; spawned?: (child: ChildProcess) => void; logFile?: string } = {},
 ): Promise<ChildProcess> {
+  const stderr = o.logFile === undefined ? 'inherit' : openSync(o.logFile, 'a');
   const child = spawn(process.execPath, ['--require', path.join(__dirname, 'ts-register.js'), path.join(__dirname, 'worker-process.ts')], {
     env: { ...process.env, ...o.env, LIFEBOAT_TEST_TASK_QUEUE: taskQueue, LIFEBOAT_TEST_BUNDLE: bundlePath },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', stderr],
   });
+  if (typeof stderr === 'number') closeSync(stderr); // the child holds its own copy
   o.spawned?.(child);
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
