@@ -1,25 +1,12 @@
 import { ApplicationFailure, patched } from '@temporalio/workflow';
 import { PATCH, REJECTION, RULE } from '../contract/names';
+import { holdsApproverRole, sameSubject } from '../contract/people';
 import type { StepSlot } from '../actions/kit';
 import type { Step } from '../model/runbook';
 import type { ControlPort } from './port';
 
 // Four eyes: an approval is passed by its quorum of approvers, or by an explicit override — never by the person who
 // asked for the run, nor by anyone who could not have approved it. The table in docs/security.md lists each control.
-
-/** One person, however their subject is spelt: `Alice`, `alice ` and `ａｌｉｃｅ` are the same subject. */
-export function subjectKey(subject: string): string {
-  return subject.normalize('NFKC').trim().toLowerCase();
-}
-
-export function sameSubject(a: string, b: string): boolean {
-  return subjectKey(a) === subjectKey(b);
-}
-
-/** Whether `roles` include one of the roles that may decide this approval step. */
-export function holdsApproverRole(step: Extract<Step, { action: 'approval' }>, roles: readonly string[]): boolean {
-  return step.with.approvers.some((role) => roles.includes(role));
-}
 
 export const refuse = (type: string, rule: string, message: string) => ApplicationFailure.create({ type, message, nonRetryable: true, details: [rule] });
 
@@ -40,7 +27,7 @@ export function overrides(step: Step, slot: Readonly<StepSlot>, control: Overrid
 export function checkOverride(engine: ControlPort, step: Step, who: { actor: string; roles: readonly string[] }, control: Override, reason: string | undefined): void {
   if (step.action !== 'approval') return;
   const what = `${control.replace('decide:', 'deciding ')} approval step ${step.id} overrides its approval`;
-  if (!holdsApproverRole(step, who.roles)) {
+  if (!holdsApproverRole(step.with.approvers, who.roles)) {
     throw refuse(
       REJECTION.forbidden,
       RULE.fourEyes,

@@ -4,7 +4,8 @@ import type { Step } from '../model/runbook';
 import { hasRole } from '../runs/roles';
 import { REJECTION, RULE } from '../contract/names';
 import type { ApprovalDecision, ManualOutcome } from '../contract/run';
-import { holdsApproverRole, refuse, sameSubject } from './four-eyes';
+import { holdsApproverRole, sameSubject } from '../contract/people';
+import { refuse } from './four-eyes';
 import type { ControlPort } from './port';
 
 // People's answers to approval and manual steps. Validators are synchronous and throw to reject; handlers record the
@@ -26,7 +27,7 @@ function waitingStep<A extends 'approval' | 'manual'>(engine: ControlPort, stepI
 export function validateApproval(engine: ControlPort, d: ApprovalDecision): void {
   const { step, slot } = waitingStep(engine, d.stepId, 'approval');
   const { approvers, allowSelfApproval } = step.with;
-  if (!holdsApproverRole(step, d.roles)) {
+  if (!holdsApproverRole(step.with.approvers, d.roles)) {
     throw refuse(REJECTION.forbidden, RULE.fourEyes, `${d.actor} holds none of the roles that may decide step ${d.stepId} (${approvers.join(', ')})`);
   }
   if (d.decision === 'approve' && sameSubject(d.actor, engine.run.requester) && !allowSelfApproval) {
