@@ -35,6 +35,9 @@ const ASSETS = path.join(__dirname, 'assets');
 const POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 // The same policy as the API's HTML report (api/routes/reports.ts).
+// Pages say `same-origin` where the API says `no-referrer`: under no-referrer a browser sends `Origin: null` with a
+// form's POST, and the CSRF check (an Origin or Referer of this console) could then tell no form apart.
+const PAGE_HEADERS = { 'Content-Security-Policy': POLICY, 'Cache-Control': 'no-store', 'Referrer-Policy': 'same-origin' };
 const REPORT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
 const READ_ACCESS = 'viewer';
@@ -56,7 +59,7 @@ export function consoleRouter(deps: ConsoleDeps): RequestHandler {
   const get = (route: string, h: Handler, o: { negotiated?: boolean } = {}) =>
     router.get(route, (req, res, next) => {
       if (o.negotiated && !wantsHtml(req)) return next();
-      res.set('Content-Security-Policy', POLICY).set('Cache-Control', 'no-store');
+      res.set(PAGE_HEADERS);
       session(req, res, (err?: unknown) => {
         if (err) return next(err);
         if (!req.principal) return void res.status(401).type('html').send(interstitialPage(req.originalUrl));
@@ -69,7 +72,7 @@ export function consoleRouter(deps: ConsoleDeps): RequestHandler {
 
   const post = (route: string, h: (req: Request, res: Response, form: Form) => Promise<void>) =>
     router.post(route, forms, (req, res, next) => {
-      res.set('Content-Security-Policy', POLICY).set('Cache-Control', 'no-store');
+      res.set(PAGE_HEADERS);
       session(req, res, (err?: unknown) => {
         if (err) return next(err);
         const form = formBody(req.body);
@@ -85,7 +88,7 @@ export function consoleRouter(deps: ConsoleDeps): RequestHandler {
 
   // Sign-in is the one form without a session: it checks the origin only.
   router.get('/console/signin', (req, res, next) => {
-    res.set('Content-Security-Policy', POLICY).set('Cache-Control', 'no-store');
+    res.set(PAGE_HEADERS);
     session(req, res, (err?: unknown) => {
       if (err) return next(err);
       const to = safeNext(req.query.next);
@@ -94,7 +97,7 @@ export function consoleRouter(deps: ConsoleDeps): RequestHandler {
     });
   });
   router.post('/console/signin', forms, (req, res, next) => {
-    res.set('Content-Security-Policy', POLICY).set('Cache-Control', 'no-store');
+    res.set(PAGE_HEADERS);
     const form = formBody(req.body);
     const to = safeNext(form.next);
     (async () => {
@@ -136,7 +139,7 @@ export function consoleRouter(deps: ConsoleDeps): RequestHandler {
     rows.sort((a, b) => Number(b.record.status === 'running') - Number(a.record.status === 'running'));
     res.type('html').send(page(ctx, { title: 'Runs', live: true, body: runsPage({ rows, filters: f, runbooks, more: page1.next !== null }) }));
   };
-  get('/', home);
+  get('/', home, { negotiated: true }); // an API client asking / for JSON gets the API's 404, not a sign-in page
 
   const run: Handler = async (req, res) => renderRun(req, res, 200);
   get('/runs/:id', run, { negotiated: true });
