@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
 import { DomainError } from '../runs/errors';
+import { storeUnavailable } from '../store/connection';
 import { temporalRefusal } from '../temporal/errors';
 
 /** One problem with a request: where (`body.mode`, `steps[2].with.url`), the source line when known, and what is wrong. */
@@ -84,6 +85,10 @@ export const problemHandler: ErrorRequestHandler = (err: unknown, req, res, _nex
   else if (refusal !== undefined) {
     problem = new HttpError(503, 'temporal-unavailable', refusal);
     console.warn(`lifeboat api: ${req.method} ${req.originalUrl}: ${problem.detail}`);
+  } else if (storeUnavailable(err) !== undefined) {
+    // The driver's text stays in the log: it names hosts and ports, which /health does not echo either.
+    problem = new HttpError(503, 'store-unavailable', 'the run store (MongoDB) is not answering; retry shortly');
+    console.warn(`lifeboat api: ${req.method} ${req.originalUrl}: store unavailable: ${storeUnavailable(err)}`);
   } else {
     console.error(`lifeboat api: ${req.method} ${req.originalUrl} failed:`, err);
     problem = new HttpError(500, 'internal', 'an unexpected error occurred; it has been logged');

@@ -46,3 +46,21 @@ export function redactUri(uri: string): string {
 export function isDuplicateKey(err: unknown): boolean {
   return typeof err === 'object' && err !== null && 'code' in err && (err as { code: unknown }).code === 11000;
 }
+
+// The driver's names for "the store did not answer" (as opposed to a refused or malformed operation): server
+// selection, the network, an exhausted connection pool, a closed client.
+const UNAVAILABLE = new Set([
+  'MongoServerSelectionError',
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoWaitQueueTimeoutError',
+  'MongoNotConnectedError',
+  'MongoTopologyClosedError',
+  'MongoPoolClearedError',
+]);
+
+/** The driver's message when `err` says the store is unreachable (so a caller answers 503, not 500); else undefined. */
+export function storeUnavailable(err: unknown): string | undefined {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) if (UNAVAILABLE.has(e.name)) return e.message;
+  return undefined;
+}
