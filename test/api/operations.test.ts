@@ -51,9 +51,16 @@ describe('GET /health', () => {
 
 describe('errors', () => {
   it('answers an unexpected failure with 500 problem+json, logged with context and without a stack trace', async () => {
-    const store = await connectStore(process.env.MONGODB_URI!);
-    await store.close();
-    const url = await secondApi({ db: store.db });
+    // A store that fails in a way nobody planned for (a closed or unreachable one is 503 store-unavailable instead).
+    const broken = new Proxy(lb.store.db, {
+      get: (target, prop, receiver) =>
+        prop === 'collection'
+          ? () => {
+              throw new Error('the store handed back something unexpected');
+            }
+          : Reflect.get(target, prop, receiver),
+    });
+    const url = await secondApi({ db: broken });
     const logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     try {
       const res = await apiClient(url, { authorization: `Bearer ${lb.adminToken}` }).get('/runbooks');
