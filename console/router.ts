@@ -38,6 +38,7 @@ const POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; img-src
 // Pages say `same-origin` where the API says `no-referrer`: under no-referrer a browser sends `Origin: null` with a
 // form's POST, and the CSRF check (an Origin or Referer of this console) could then tell no form apart.
 const PAGE_HEADERS = { 'Content-Security-Policy': POLICY, 'Cache-Control': 'no-store', 'Referrer-Policy': 'same-origin' };
+const LIVE_STATE_BUDGET_MS = 1500;
 const REPORT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
 const READ_ACCESS = 'viewer';
@@ -133,12 +134,20 @@ export function consoleRouter(deps: ConsoleDeps): RequestHandler {
       runbookSummaries(deps.db),
     ]);
     const records = [...(running?.runs ?? []), ...page1.runs.filter((r) => r.status !== 'running' || !running)];
-    const rows: RunRow[] = await Promise.all(
-      records.map(async (record) => (record.status === 'running' ? { record, state: (await deps.runs.get(record.runId).catch(() => undefined))?.state } : { record })),
-    );
+    const rows: RunRow[] = await Promise.all(records.map(async (record) => (record.status === 'running' ? { record, state: await liveState(record.runId) } : { record })));
     rows.sort((a, b) => Number(b.record.status === 'running') - Number(a.record.status === 'running'));
     res.type('html').send(page(ctx, { title: 'Runs', live: true, body: runsPage({ rows, filters: f, runbooks, more: page1.next !== null }) }));
   };
+  // A running run's live state, within a budget: a query to a run whose worker is down waits for Temporal's own
+  // timeout, and one such run must not hold the whole page. Past the budget the row shows what its record says.
+  const liveState = (runId: string) =>
+    Promise.race([
+      deps.runs.get(runId).then(
+        (r) => r.state,
+        () => undefined,
+      ),
+      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), LIVE_STATE_BUDGET_MS).unref()),
+    ]);
   get('/', home, { negotiated: true }); // an API client asking / for JSON gets the API's 404, not a sign-in page
 
   const run: Handler = async (req, res) => renderRun(req, res, 200);
