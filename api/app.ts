@@ -34,6 +34,8 @@ export interface ApiDeps {
   localServers?: () => LocalServer[];
   /** Rate and stream limits, the runbook review rule, HSTS (default: DEFAULT_SECURITY). */
   security?: ApiSecurity;
+  /** Temporal's web UI, for the console's links to a run's workflow (LIFEBOAT_TEMPORAL_UI_URL). */
+  temporalUiUrl?: string;
 }
 
 /** The HTTP API: thin routes over the services, problem+json for every error. */
@@ -43,7 +45,9 @@ export function createApp(deps: ApiDeps): Express {
   const security = deps.security ?? DEFAULT_SECURITY;
   app.use(securityHeaders(security)); // every answer carries them, a 405 included
   app.use(methodNotAllowed); // before auth and body parsing: an undeclared method is 405 whatever the token or body
-  app.use(consoleRouter(deps)); // the web console (console/): its own sessions and urlencoded forms, before the JSON body parsers
+  const schedules = new ScheduleService({ client: deps.client, db: deps.db, taskQueue: deps.runs.taskQueue, signer: deps.runs.signer });
+  const temporalUi = deps.temporalUiUrl ? { url: deps.temporalUiUrl, namespace: deps.namespace } : undefined;
+  app.use(consoleRouter({ ...deps, schedules, temporalUi })); // the web console (console/): its own sessions and urlencoded forms, before the JSON body parsers
   app.use(bodyParsers(RUNBOOK_SOURCE_ROUTES));
   app.use(healthRouter(deps)); // unauthenticated: load balancers and compose healthchecks probe it
   app.use(docsRouter()); // unauthenticated: GET /openapi.json and GET /docs
@@ -59,7 +63,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(reportsRouter(deps));
   app.use(evidenceRouter(deps));
   app.use(eventsRouter(deps, { limiter: new StreamLimiter(security.sse) }));
-  app.use(schedulesRouter(new ScheduleService({ client: deps.client, db: deps.db, taskQueue: deps.runs.taskQueue, signer: deps.runs.signer })));
+  app.use(schedulesRouter(schedules));
   app.use(notFoundHandler);
   app.use(problemHandler);
   return app;

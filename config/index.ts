@@ -122,6 +122,8 @@ export const ConfigVariables = z.object({
   /** Ed25519 key the worker signs timeline heads with (PEM PKCS#8, or base64 of the 32-byte seed); see docs/evidence.md. */
   LIFEBOAT_EVIDENCE_KEY: optionalText(),
   TEMPORAL_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
+  /** Temporal's web UI (e.g. https://cloud.temporal.io or http://temporal-ui:8080): the console links each run to its workflow there. The embedded default uses its own. */
+  LIFEBOAT_TEMPORAL_UI_URL: optionalUrl('LIFEBOAT_TEMPORAL_UI_URL', ['http://', 'https://']),
   TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
   FERRETDB_PORT: z.coerce.number().int().min(1).max(65535).default(27017),
   SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(2525),

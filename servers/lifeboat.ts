@@ -35,6 +35,8 @@ export async function startLifeboat(o: {
   log?: (line: string) => void;
   /** The embedded default's supervised servers, shown by /health. */
   localServers?: () => LocalServer[];
+  /** Temporal's web UI when LIFEBOAT_TEMPORAL_UI_URL does not say (the embedded default's dev server). */
+  temporalUiUrl?: string;
 }): Promise<Lifeboat> {
   const { config } = o;
   const taskQueue = o.taskQueue ?? config.TEMPORAL_TASK_QUEUE;
@@ -76,6 +78,7 @@ export async function startLifeboat(o: {
     metricsPublic: config.LIFEBOAT_METRICS_PUBLIC,
     security: apiSecurity(config),
     localServers: o.localServers,
+    temporalUiUrl: config.LIFEBOAT_TEMPORAL_UI_URL ?? o.temporalUiUrl,
   });
   const server = await listen(app, o.port ?? config.PORT, config.HOST).catch(async (err: unknown) => {
     worker.shutdown();

@@ -35,7 +35,15 @@ async function main(): Promise<void> {
   const servers = await startServers(config, { home, log });
   let lifeboat;
   try {
-    lifeboat = await startLifeboat({ config, temporalAddress: servers.temporalAddress, mongoUri: servers.mongoUri, smtpUrl: servers.smtpUrl, log, localServers: servers.states });
+    lifeboat = await startLifeboat({
+      config,
+      temporalAddress: servers.temporalAddress,
+      mongoUri: servers.mongoUri,
+      smtpUrl: servers.smtpUrl,
+      log,
+      localServers: servers.states,
+      temporalUiUrl: servers.temporalUiUrl,
+    });
   } catch (err) {
     await servers.stop();
     throw err;

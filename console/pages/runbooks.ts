@@ -118,7 +118,7 @@ export function startForm(ctx: PageContext, d: RunbookDetail, o: { refusal?: str
 }
 
 /** A runbook's page: what it is, its plan against the RTO, its steps, and the start form. */
-export function runbookPage(ctx: PageContext, d: RunbookDetail, start: Html): Html {
+export function runbookPage(ctx: PageContext, d: RunbookDetail, start: Html, more: { gantt: Html; trend: Html; versions: Html }): Html {
   const rb = d.runbook;
   const plan = d.plan.drill;
   const recovery = d.plan.recovery;
@@ -153,6 +153,14 @@ export function runbookPage(ctx: PageContext, d: RunbookDetail, start: Html): Ht
       </div>
     </dl>
     ${rb.description ? html`<p>${rb.description}</p>` : ''} ${start}
+    <section aria-labelledby="plan-h">
+      <h2 id="plan-h">Recovery plan</h2>
+      ${more.gantt}
+    </section>
+    <section aria-labelledby="trend-h">
+      <h2 id="trend-h">Recovery time of recent drills</h2>
+      ${more.trend}
+    </section>
     <section aria-labelledby="steps-h">
       <h2 id="steps-h">Steps</h2>
       <ol class="plan-steps">
@@ -163,5 +171,6 @@ export function runbookPage(ctx: PageContext, d: RunbookDetail, start: Html): Ht
             </li>`,
         )}
       </ol>
-    </section>`;
+    </section>
+    ${more.versions}`;
 }
