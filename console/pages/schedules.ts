@@ -1,6 +1,6 @@
 import type { ScheduleSummary } from '../../schedules/types';
 import { statusBadge, time } from '../format';
-import { html, type Html } from '../html';
+import { dataTable, html, type Html } from '../html';
 import { csrfField, type PageContext } from '../layout';
 
 /** Scheduled drills: cadence, next times (in the viewer's zone), the drills each started, and admin controls. */
@@ -10,24 +10,11 @@ export function schedulesPage(ctx: PageContext, schedules: readonly ScheduleSumm
     ${
       schedules.length === 0
         ? html`<p class="empty">No drills are scheduled. Create one with <code>lifeboat schedule create</code> or <code>POST /schedules</code>.</p>`
-        : html`<div class="table-wrap">
-            <table class="schedules">
-              <thead>
-                <tr>
-                  <th scope="col">Schedule</th>
-                  <th scope="col">Runbook</th>
-                  <th scope="col">When</th>
-                  <th scope="col">State</th>
-                  <th scope="col">Next drills</th>
-                  <th scope="col">Recent drills</th>
-                  ${refusal ? '' : html`<th scope="col">Actions</th>`}
-                </tr>
-              </thead>
-              <tbody>
-                ${schedules.map((s) => row(ctx, s, refusal === undefined))}
-              </tbody>
-            </table>
-          </div>`
+        : dataTable(
+            'schedules',
+            ['Schedule', 'Runbook', 'When', 'State', 'Next drills', 'Recent drills', ...(refusal ? [] : ['Actions'])],
+            schedules.map((s) => row(ctx, s, refusal === undefined)),
+          )
     }`;
 }
 
@@ -35,7 +22,7 @@ function row(ctx: PageContext, s: ScheduleSummary, admin: boolean): Html {
   const id = encodeURIComponent(s.id);
   const control = (op: string, label: string, note: boolean) =>
     html`<form method="post" action="/console/schedules/${id}/${op}" class="inline-form">
-      ${csrfField(ctx)}${note ? html`<label class="sr-only" for="note-${op}-${s.id}">Note</label><input id="note-${op}-${s.id}" name="note" placeholder="note (optional)" size="14" />` : ''}
+      ${csrfField(ctx)}${note ? html`<label class="sr" for="note-${op}-${s.id}">Note</label><input id="note-${op}-${s.id}" name="note" placeholder="note (optional)" size="14" />` : ''}
       <button type="submit">${label}</button>
     </form>`;
   return html`<tr data-schedule="${s.id}">

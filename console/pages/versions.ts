@@ -1,6 +1,6 @@
 import type { VersionDiff, VersionHistory } from '../../catalog/service';
 import { time } from '../format';
-import { html, type Html } from '../html';
+import { dataTable, html, type Html } from '../html';
 
 // Lines of context kept around each change; longer unchanged stretches fold into one "n unchanged lines" row.
 const CONTEXT = 3;
@@ -9,39 +9,28 @@ const CONTEXT = 3;
 export function versionList(h: VersionHistory, shown: number): Html {
   return html`<section aria-labelledby="versions-h">
     <h2 id="versions-h">Versions</h2>
-    <div class="table-wrap">
-      <table class="versions">
-        <thead>
-          <tr>
-            <th scope="col">Version</th>
-            <th scope="col">Uploaded</th>
-            <th scope="col">By</th>
-            <th scope="col">Sensitive changes</th>
-            <th scope="col">Changes</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${h.versions.map(
-            (v) =>
-              html`<tr>
-                <td data-label="Version">
-                  <a href="/console/runbooks/${encodeURIComponent(h.id)}?version=${String(v.version)}">v${v.version}</a
-                  >${v.version === shown ? html` <span class="muted">(shown)</span>` : ''}
-                  <div class="muted small"><code title="${v.hash}">${v.hash.slice(0, 12)}</code></div>
-                </td>
-                <td data-label="Uploaded">${time(v.createdAt)}</td>
-                <td data-label="By">${v.uploadedBy ?? html`<span class="muted">not recorded</span>`}</td>
-                <td data-label="Sensitive changes">
-                  ${v.changes.length ? v.changes.join(', ') : html`<span class="muted">none</span>`}${v.reviewNeeded ? (v.review ? html` · reviewed by ${v.review.by}` : html` · <strong>review needed</strong>`) : ''}
-                </td>
-                <td data-label="Changes">
-                  ${v.version > 1 ? html`<a href="/console/runbooks/${encodeURIComponent(h.id)}/diff?from=${String(v.version - 1)}&amp;to=${String(v.version)}">diff with v${v.version - 1}</a>` : html`<span class="muted">first version</span>`}
-                </td>
-              </tr>`,
-          )}
-        </tbody>
-      </table>
-    </div>
+    ${dataTable(
+      'versions',
+      ['Version', 'Uploaded', 'By', 'Sensitive changes', 'Changes'],
+      h.versions.map(
+        (v) =>
+          html`<tr>
+            <td data-label="Version">
+              <a href="/console/runbooks/${encodeURIComponent(h.id)}?version=${String(v.version)}">v${v.version}</a
+              >${v.version === shown ? html` <span class="muted">(shown)</span>` : ''}
+              <div class="muted small"><code title="${v.hash}">${v.hash.slice(0, 12)}</code></div>
+            </td>
+            <td data-label="Uploaded">${time(v.createdAt)}</td>
+            <td data-label="By">${v.uploadedBy ?? html`<span class="muted">not recorded</span>`}</td>
+            <td data-label="Sensitive changes">
+              ${v.changes.length ? v.changes.join(', ') : html`<span class="muted">none</span>`}${v.reviewNeeded ? (v.review ? html` · reviewed by ${v.review.by}` : html` · <strong>review needed</strong>`) : ''}
+            </td>
+            <td data-label="Changes">
+              ${v.version > 1 ? html`<a href="/console/runbooks/${encodeURIComponent(h.id)}/diff?from=${String(v.version - 1)}&amp;to=${String(v.version)}">diff with v${v.version - 1}</a>` : html`<span class="muted">first version</span>`}
+            </td>
+          </tr>`,
+      ),
+    )}
   </section>`;
 }
 
@@ -85,22 +74,5 @@ export function diffPage(d: VersionDiff, latest: number): Html {
       <span class="muted small">versions 1 to ${String(latest)}</span>
       <button type="submit">Compare</button>
     </form>
-    ${
-      d.added + d.removed === 0
-        ? html`<p class="empty">The two versions' texts are the same.</p>`
-        : html`<div class="table-wrap">
-            <table class="diff">
-              <thead>
-                <tr>
-                  <th scope="col">v${d.from}</th>
-                  <th scope="col">v${d.to}</th>
-                  <th scope="col">Line</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${rows}
-              </tbody>
-            </table>
-          </div>`
-    }`;
+    ${d.added + d.removed === 0 ? html`<p class="empty">The two versions' texts are the same.</p>` : dataTable('diff', [`v${d.from}`, `v${d.to}`, 'Line'], rows)}`;
 }
