@@ -39,6 +39,7 @@ async function main(): Promise<void> {
     adminToken: config.LIFEBOAT_ADMIN_TOKEN,
     metricsPublic: config.LIFEBOAT_METRICS_PUBLIC,
     security: apiSecurity(config),
+    publicUrl: config.LIFEBOAT_PUBLIC_URL,
   });
   const server = await listen(app, config.PORT, config.HOST);
   console.log(`lifeboat api: listening on http://${config.HOST}:${config.PORT}`);

@@ -75,6 +75,7 @@ export async function startLifeboat(o: {
     adminToken: config.LIFEBOAT_ADMIN_TOKEN,
     metricsPublic: config.LIFEBOAT_METRICS_PUBLIC,
     security: apiSecurity(config),
+    publicUrl: config.LIFEBOAT_PUBLIC_URL,
     localServers: o.localServers,
   });
   const server = await listen(app, o.port ?? config.PORT, config.HOST).catch(async (err: unknown) => {

@@ -10,6 +10,7 @@ import {
   runbookSummaries,
   reviewVersion,
   uploadRunbook,
+  VersionNumber,
   type ReviewRule,
   validateSource,
   type SourceFormat,
@@ -34,8 +35,8 @@ const sourceContent = { 'application/yaml': Runbook, 'application/json': Runbook
 const RunbookCandidate = z.unknown().meta({ id: 'RunbookCandidate', description: 'A runbook (the Runbook schema), or anything else: the answer lists its problems.' });
 const candidateContent = { 'application/yaml': RunbookCandidate, 'application/json': RunbookCandidate };
 const IdParams = z.object({ id: RunbookId });
-const VersionParams = z.object({ id: RunbookId, version: z.coerce.number().int().positive() });
-const VersionQuery = z.strictObject({ version: z.coerce.number().int().positive().optional() });
+const VersionParams = z.object({ id: RunbookId, version: VersionNumber });
+const VersionQuery = z.strictObject({ version: VersionNumber.optional() });
 const PlanQuery = VersionQuery.extend({ mode: Mode.default('recovery') });
 const RunbookList = z.object({ runbooks: z.array(RunbookSummary) }).meta({ id: 'RunbookList' });
 const PlanAnswer = Plan.extend({ id: z.string(), version: z.int() }).meta({ id: 'RunbookPlan' });
