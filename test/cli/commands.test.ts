@@ -6,7 +6,7 @@ import path from 'node:path';
 import { main } from '../../cli/main';
 import type { CliIo } from '../../cli/io';
 import { startTestLifeboat } from '../harness/lifeboat';
-import { registerRunbook } from '../harness/runs';
+import { registerRunbook, startTarget } from '../harness/runs';
 import { waitFor } from '../harness/wait';
 
 let lb: Awaited<ReturnType<typeof startTestLifeboat>>;
@@ -241,6 +241,93 @@ describe('lifeboat follow', () => {
     );
     noStackTrace(gaveUp.stderr);
     expect(await run(admin, 'follow', `no-such-run-${randomUUID()}`)).toMatchObject({ code: 1, stderr: expect.stringContaining('404') });
+  });
+});
+
+describe('the humans-in-the-loop commands', () => {
+  type State = { status: string; steps: Array<{ id: string; status: string; attempts: number }>; waitingFor: Array<{ kind: string; stepId?: string }> };
+  const stateOf = async (runId: string): Promise<State> => JSON.parse((await run(admin, 'status', runId, '--json')).stdout).state;
+  const waitingOn = (runId: string, stepId: string) =>
+    waitFor(
+      `run ${runId} to wait on ${stepId}`,
+      () => stateOf(runId),
+      (s) => s.waitingFor.some((w) => w.stepId === stepId),
+    );
+  async function start(definition: Record<string, unknown>): Promise<string> {
+    const runbook = await registerRunbook(lb, definition);
+    return String(JSON.parse((await run(admin, 'run', runbook, '--no-follow', '--json')).stdout).started.runId);
+  }
+  const ok = async (...args: string[]) => {
+    const r = await run(admin, ...args);
+    expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 0, stderr: '' });
+    return r.stdout;
+  };
+
+  it('complete and reject answer a manual task and an approval', async () => {
+    const runId = await start({
+      id: 'cli-humans-a',
+      steps: [
+        { id: 'task', action: 'manual', with: { instructions: 'Check the backups.' } },
+        { id: 'gate', action: 'approval', needs: ['task'], with: { approvers: ['admin'], allowSelfApproval: true } },
+      ],
+    });
+    await waitingOn(runId, 'task');
+    expect(await ok('complete', runId, 'task', '--note', 'backups fine', '--evidence', 'https://wiki.example.com/b')).toMatch(
+      new RegExp(`^completed step task of run ${runId}; the run is running\n`),
+    );
+    await waitingOn(runId, 'gate');
+    expect(await ok('reject', runId, 'gate', '--comment', 'not today')).toContain(`rejected step gate of run ${runId}`);
+    const ended = await waitFor(
+      'the run to fail',
+      () => stateOf(runId),
+      (s) => s.status === 'failed',
+    );
+    expect(ended.steps.map((s) => [s.id, s.status])).toEqual([
+      ['task', 'succeeded'],
+      ['gate', 'failed'],
+    ]);
+  });
+
+  it('pause, resume, skip, retry, decide and abort steer a run', async () => {
+    const target = await startTarget(() => ({ status: 503 }));
+    try {
+      const runId = await start({
+        id: 'cli-humans-b',
+        steps: [
+          { id: 'hold', action: 'manual', with: { instructions: 'Wait here.' } },
+          { id: 'probe', action: 'http', needs: ['hold'], onFailure: 'ask', with: { url: `${target.url}/down` } },
+          { id: 'after', action: 'manual', needs: ['probe'], with: { instructions: 'And here.' } },
+        ],
+      });
+      await waitingOn(runId, 'hold');
+      expect(await ok('pause', runId, '--reason', 'lunch')).toContain(`paused run ${runId}; the run is paused`);
+      expect(await ok('resume', runId)).toContain(`resumed run ${runId}; the run is running`);
+      expect(await ok('skip', runId, 'hold', '--reason', 'not needed')).toContain(`skipped step hold of run ${runId}`);
+      await waitingOn(runId, 'probe');
+      const retried = JSON.parse(await ok('retry', runId, 'probe', '--reason', 'try again', '--json'));
+      expect(retried).toMatchObject({ accepted: true });
+      await waitFor(
+        'the second attempt to fail',
+        () => stateOf(runId),
+        (s) => s.steps.find((x) => x.id === 'probe')?.attempts === 2 && s.waitingFor.some((w) => w.stepId === 'probe'),
+      );
+      expect(await ok('decide', runId, 'probe', 'skip', '--reason', 'target is down')).toContain(`decided on step probe of run ${runId}: skip`);
+      await waitingOn(runId, 'after');
+      expect(await ok('abort', runId, '--reason', 'enough')).toContain(`aborted run ${runId}`);
+      const ended = await waitFor(
+        'the run to be aborted',
+        () => stateOf(runId),
+        (s) => s.status === 'aborted',
+      );
+      expect(ended.steps.map((s) => [s.id, s.status])).toEqual([
+        ['hold', 'skipped'],
+        ['probe', 'skipped'],
+        ['after', 'cancelled'],
+      ]);
+      expect(target.calls.length).toBe(2);
+    } finally {
+      await target.close();
+    }
   });
 });
 
