@@ -10,11 +10,11 @@ export const runbook = defineAction({
   with: (k) =>
     k.z
       .strictObject({
-        runbook: k.RunbookId,
-        version: k.wholeNumber(1).optional(),
-        parameters: k.z.record(k.Name, k.z.unknown()).optional(),
+        runbook: k.RunbookId.describe('The id of the child runbook to run.'),
+        version: k.wholeNumber(1).optional().describe('The version to run (default: the latest when the parent run starts).'),
+        parameters: k.z.record(k.Name, k.z.unknown()).optional().describe("The child run's parameters; templates allowed."),
       })
-      .meta({ id: 'RunbookWith' }),
+      .meta({ id: 'RunbookWith', description: 'The child runbook to run, its version and parameters.' }),
   resultFields: undefined,
   // Not used: a sub-runbook runs as long as its own steps take.
   timeoutMs: 60 * 60_000,

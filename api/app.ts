@@ -18,6 +18,7 @@ import { eventsRouter } from './routes/events';
 import { reportsRouter } from './routes/reports';
 import { evidenceRouter } from './routes/evidence';
 import { schedulesRouter } from './routes/schedules';
+import { schemaRouter } from './routes/schema';
 import { consoleRouter } from '../console/router';
 import { ScheduleService } from '../schedules/service';
 import { DEFAULT_SECURITY, rateLimit, securityHeaders, StreamLimiter, type ApiSecurity } from './security';
@@ -32,6 +33,8 @@ export interface ApiDeps {
   metricsPublic?: boolean;
   /** The embedded default's supervised servers, shown by /health. */
   localServers?: () => LocalServer[];
+  /** LIFEBOAT_PUBLIC_URL: the `$id` of the served runbook JSON Schema. */
+  publicUrl?: string;
   /** Rate and stream limits, the runbook review rule, HSTS (default: DEFAULT_SECURITY). */
   security?: ApiSecurity;
   /** Temporal's web UI, for the console's links to a run's workflow (LIFEBOAT_TEMPORAL_UI_URL). */
@@ -51,6 +54,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(bodyParsers(RUNBOOK_SOURCE_ROUTES));
   app.use(healthRouter(deps)); // unauthenticated: load balancers and compose healthchecks probe it
   app.use(docsRouter()); // unauthenticated: GET /openapi.json and GET /docs
+  app.use(schemaRouter({ publicUrl: deps.publicUrl })); // unauthenticated: editors fetch GET /schema/runbook.json
   const metrics = metricsRouter(new RunMetrics(deps), { public: deps.metricsPublic === true });
   if (deps.metricsPublic) app.use(metrics); // before authentication only when public
   app.use(authenticate(deps.db, deps.adminToken));

@@ -40,6 +40,7 @@ async function main(): Promise<void> {
     metricsPublic: config.LIFEBOAT_METRICS_PUBLIC,
     security: apiSecurity(config),
     temporalUiUrl: config.LIFEBOAT_TEMPORAL_UI_URL,
+    publicUrl: config.LIFEBOAT_PUBLIC_URL,
   });
   const server = await listen(app, config.PORT, config.HOST);
   console.log(`lifeboat api: listening on http://${config.HOST}:${config.PORT}`);

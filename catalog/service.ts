@@ -15,6 +15,9 @@ import { getRunbook, listRunbooks, reviewRunbook, saveRunbook } from '../store/r
 export const SourceFormat = z.enum(['yaml', 'json']);
 export type SourceFormat = z.infer<typeof SourceFormat>;
 
+/** A version number as a path or query value (the API's `?version=`, the CLI's `--version`). */
+export const VersionNumber = z.coerce.number().int().positive();
+
 export const RunbookSummary = z.object({ id: z.string(), title: z.string(), latest: z.int(), hash: z.string(), updatedAt: z.string() }).meta({ id: 'RunbookSummary' });
 export type RunbookSummary = z.infer<typeof RunbookSummary>;
 

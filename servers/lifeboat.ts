@@ -77,6 +77,7 @@ export async function startLifeboat(o: {
     adminToken: config.LIFEBOAT_ADMIN_TOKEN,
     metricsPublic: config.LIFEBOAT_METRICS_PUBLIC,
     security: apiSecurity(config),
+    publicUrl: config.LIFEBOAT_PUBLIC_URL,
     localServers: o.localServers,
     temporalUiUrl: config.LIFEBOAT_TEMPORAL_UI_URL ?? o.temporalUiUrl,
   });

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import { assertRunExists, followTimeline } from '../../runs/follow';
+import { assertRunExists, followTimeline, LastEventId } from '../../runs/follow';
 import type { Db } from '../../store/connection';
 import { parseOr400 } from '../errors';
 import { addRoute } from '../route';
@@ -15,11 +15,6 @@ const StreamEnd = z
   .meta({ id: 'RunStreamEnd' });
 /** Sent instead of more events when reading the timeline failed; reconnect with Last-Event-ID. */
 const StreamError = z.object({ detail: z.string() }).meta({ id: 'RunStreamError' });
-
-const LastEventId = z
-  .string()
-  .regex(/^\d{1,10}$/, 'expected the seq of the last event received, e.g. 12')
-  .transform(Number);
 
 /** One Server-Sent Events frame; data is one line of JSON, so it needs no splitting. */
 export function sseFrame(f: { id?: number; event?: string; data: unknown }): string {

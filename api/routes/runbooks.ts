@@ -14,6 +14,7 @@ import {
   runbookSummaries,
   reviewVersion,
   uploadRunbook,
+  VersionNumber,
   type ReviewRule,
   validateSource,
   type SourceFormat,
@@ -38,11 +39,11 @@ const sourceContent = { 'application/yaml': Runbook, 'application/json': Runbook
 const RunbookCandidate = z.unknown().meta({ id: 'RunbookCandidate', description: 'A runbook (the Runbook schema), or anything else: the answer lists its problems.' });
 const candidateContent = { 'application/yaml': RunbookCandidate, 'application/json': RunbookCandidate };
 const IdParams = z.object({ id: RunbookId });
-const VersionParams = z.object({ id: RunbookId, version: z.coerce.number().int().positive() });
-const VersionQuery = z.strictObject({ version: z.coerce.number().int().positive().optional() });
+const VersionParams = z.object({ id: RunbookId, version: VersionNumber });
+const VersionQuery = z.strictObject({ version: VersionNumber.optional() });
 const DiffQuery = z.strictObject({
-  from: z.coerce.number().int().positive().optional().meta({ description: 'The older version (default: the one before `to`).' }),
-  to: z.coerce.number().int().positive().optional().meta({ description: 'The newer version (default: the latest).' }),
+  from: VersionNumber.optional().meta({ description: 'The older version (default: the one before `to`).' }),
+  to: VersionNumber.optional().meta({ description: 'The newer version (default: the latest).' }),
 });
 const PlanQuery = VersionQuery.extend({ mode: Mode.default('recovery') });
 const RunbookList = z.object({ runbooks: z.array(RunbookSummary) }).meta({ id: 'RunbookList' });
