@@ -21,12 +21,12 @@ describe('runbookJsonSchema', () => {
 
   it('describes every property, for editors: directly or through the definition it refers to', () => {
     const schema = runbookJsonSchema();
-    const defs: Record<string, unknown> = Reflect.get(schema, '$defs') ?? {};
+    const defs = new Map<string, unknown>(Object.entries(Reflect.get(schema, '$defs') ?? {}));
     const described = (s: unknown): boolean => {
       if (typeof s !== 'object' || s === null) return false;
       if (typeof Reflect.get(s, 'description') === 'string') return true;
       const ref: unknown = Reflect.get(s, '$ref');
-      return typeof ref === 'string' && described(defs[ref.replace('#/$defs/', '')]);
+      return typeof ref === 'string' && described(defs.get(ref.replace('#/$defs/', '')));
     };
     const undescribed: string[] = [];
     let properties = 0;
