@@ -10,6 +10,7 @@ import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import type { Config } from '../config';
 import { FAILURE } from '../contract/names';
+import { tracedExchange } from '../tracing/outbound';
 
 /** Denied unless LIFEBOAT_EGRESS_ALLOW allows them: link-local (cloud metadata lives there), loopback, "this host". */
 export const BUILTIN_DENY = ['169.254.0.0/16', 'fe80::/10', '127.0.0.0/8', '::1/128', '0.0.0.0/8', '::/128', 'fd00:ec2::254/128', '100.100.100.200/32'];
@@ -150,7 +151,7 @@ function exchange(req: OutboundRequest, url: URL, o: OutboundOptions, signal: Ab
   const headers: Record<string, string> = { 'accept-encoding': 'gzip, deflate, br', ...req.headers };
   if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body));
   const client = url.protocol === 'https:' ? https : http;
-  return new Promise<OutboundAnswer>((resolve, reject) => {
+  return tracedExchange(req.method, url, headers, () => new Promise<OutboundAnswer>((resolve, reject) => {
     const fail = (err: unknown) => {
       if (o.signal.aborted) return reject(o.signal.reason);
       if (err instanceof EgressDenied) return reject(denied(err.message));
@@ -175,7 +176,7 @@ function exchange(req: OutboundRequest, url: URL, o: OutboundOptions, signal: Ab
     });
     request.on('error', fail);
     request.end(req.body);
-  });
+  }));
 }
 
 class TooLarge extends Error {}

@@ -21,6 +21,9 @@ import { schedulesRouter } from './routes/schedules';
 import { consoleRouter } from '../console/router';
 import { ScheduleService } from '../schedules/service';
 import { DEFAULT_SECURITY, rateLimit, securityHeaders, StreamLimiter, type ApiSecurity } from './security';
+import { silentLogger, type Logger } from '../logging/logger';
+import { requestLogging } from './logging';
+import { traceRequests } from './tracing';
 
 export interface ApiDeps {
   client: Client;
@@ -34,6 +37,10 @@ export interface ApiDeps {
   localServers?: () => LocalServer[];
   /** Rate and stream limits, the runbook review rule, HSTS (default: DEFAULT_SECURITY). */
   security?: ApiSecurity;
+  /** Access log and route logs (default: none, for tests that do not look). */
+  logger?: Logger;
+  /** A SERVER span per request (tracing/start.ts is on). */
+  tracing?: boolean;
 }
 
 /** The HTTP API: thin routes over the services, problem+json for every error. */
@@ -41,6 +48,8 @@ export function createApp(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   const security = deps.security ?? DEFAULT_SECURITY;
+  if (deps.tracing) app.use(traceRequests()); // first: everything after runs in the request's span
+  app.use(requestLogging(deps.logger ?? silentLogger)); // then every answer, a 405 included, has its request id
   app.use(securityHeaders(security)); // every answer carries them, a 405 included
   app.use(methodNotAllowed); // before auth and body parsing: an undeclared method is 405 whatever the token or body
   app.use(consoleRouter(deps)); // the web console (console/): its own sessions and urlencoded forms, before the JSON body parsers
