@@ -75,7 +75,10 @@ async function send(req: HttpRequest, sealed: Unsealed<HttpRequest>, s: Sender, 
       { policy: s.policy, signal, maxBodyBytes: s.maxBodyBytes, timeoutMs: s.timeoutMs, maxRedirects: 5, secretHeaders, secretBody },
     );
   } catch (err) {
-    activityLog().warn({ method: req.method, url: req.url, error: sealed.mask(err instanceof Error ? err.message : String(err)), ms: Date.now() - started }, 'outbound request failed');
+    activityLog().warn(
+      { method: req.method, url: req.url, error: sealed.mask(err instanceof Error ? err.message : String(err)), ms: Date.now() - started },
+      'outbound request failed',
+    );
     if (signal.aborted || !(err instanceof ApplicationFailure)) throw err;
     // Named by the url as the runbook wrote it: secrets show as {{ secrets.NAME }}, never as their values.
     throw new ApplicationFailure(`${req.method} ${req.url} failed: ${err.message}`, err.type, err.nonRetryable);

@@ -9,7 +9,12 @@ const tracer = trace.getTracer('lifeboat');
  * carry a secret.
  */
 export function tracedExchange<T extends { status: number }>(method: string, url: URL, headers: Record<string, string>, send: () => Promise<T>): Promise<T> {
-  const attributes = { 'http.request.method': method, 'server.address': url.hostname, 'server.port': Number(url.port || (url.protocol === 'https:' ? 443 : 80)), 'url.scheme': url.protocol.slice(0, -1) };
+  const attributes = {
+    'http.request.method': method,
+    'server.address': url.hostname,
+    'server.port': Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+    'url.scheme': url.protocol.slice(0, -1),
+  };
   return tracer.startActiveSpan(`HTTP ${method}`, { kind: SpanKind.CLIENT, attributes }, async (span) => {
     propagation.inject(context.active(), headers);
     try {
