@@ -21,7 +21,8 @@ export function requestLogging(logger: Logger): RequestHandler {
       res.setHeader('X-Request-Id', id);
       return id;
     },
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    // 503 is a dependency down (Temporal, MongoDB), logged with its cause where it is answered: a warning here.
+    customLogLevel: (_req, res, err) => (err || (res.statusCode >= 500 && res.statusCode !== 503) ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     serializers: {
       // Method and path only: no headers (tokens, cookies), no query string.
       req: (req: { method?: string; url?: string; remoteAddress?: string }) => ({ method: req.method, path: (req.url ?? '').split('?')[0], remoteAddress: req.remoteAddress }),
