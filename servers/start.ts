@@ -35,7 +35,8 @@ async function main(): Promise<void> {
   const logFile = path.join(home, 'logs', 'lifeboat.log');
   logger = processLogger(config, { destination: stdoutAndFile(logFile) });
   const log = (line: string) => logger!.info(line);
-  log(`logs: ${path.relative(process.cwd(), logFile) || logFile} (JSON lines; LOG_LEVEL=${config.LOG_LEVEL})`);
+  const shown = path.relative(process.cwd(), logFile);
+  log(`logs: ${shown.startsWith('..') ? logFile : shown} (JSON lines; LOG_LEVEL=${config.LOG_LEVEL}; docs/operations.md)`);
   if (loopbackAllowed) log(`egress: loopback (${LOOPBACK}) is allowed for the embedded default; set LIFEBOAT_EGRESS_ALLOW to change that`);
   assertNotificationConfig(config, (w) => logger!.warn(w));
   // We own shutdown: Ctrl-C stops the API and worker first, then the servers we started.
