@@ -22,6 +22,9 @@ import { schemaRouter } from './routes/schema';
 import { consoleRouter } from '../console/router';
 import { ScheduleService } from '../schedules/service';
 import { DEFAULT_SECURITY, rateLimit, securityHeaders, StreamLimiter, type ApiSecurity } from './security';
+import { silentLogger, type Logger } from '../logging/logger';
+import { requestLogging } from './logging';
+import { traceRequests } from './tracing';
 
 export interface ApiDeps {
   client: Client;
@@ -39,6 +42,10 @@ export interface ApiDeps {
   security?: ApiSecurity;
   /** Temporal's web UI, for the console's links to a run's workflow (LIFEBOAT_TEMPORAL_UI_URL). */
   temporalUiUrl?: string;
+  /** Access log and route logs (default: none, for tests that do not look). */
+  logger?: Logger;
+  /** A SERVER span per request (tracing/start.ts is on). */
+  tracing?: boolean;
 }
 
 /** The HTTP API: thin routes over the services, problem+json for every error. */
@@ -46,6 +53,8 @@ export function createApp(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   const security = deps.security ?? DEFAULT_SECURITY;
+  if (deps.tracing) app.use(traceRequests()); // first: everything after runs in the request's span
+  app.use(requestLogging(deps.logger ?? silentLogger)); // then every answer, a 405 included, has its request id
   app.use(securityHeaders(security)); // every answer carries them, a 405 included
   app.use(methodNotAllowed); // before auth and body parsing: an undeclared method is 405 whatever the token or body
   const schedules = new ScheduleService({ client: deps.client, db: deps.db, taskQueue: deps.runs.taskQueue, signer: deps.runs.signer });

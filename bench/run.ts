@@ -10,6 +10,7 @@ import path from 'node:path';
 import { loadConfig } from '../config';
 import { validateRunbookObject } from '../model/validate';
 import { RunService } from '../runs/service';
+import { silentLogger } from '../logging/logger';
 import { startLifeboat } from '../servers/lifeboat';
 import { startServers } from '../servers/local';
 import { saveRunbook } from '../store/registry';
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
     taskQueue: 'bench',
     port: 0,
     workflowBundle,
+    logger: silentLogger, // stdout is the bench's JSON lines
   });
   const runs = new RunService({ client: lb.client, db: lb.store.db, taskQueue: 'bench', signer: lb.signer });
   try {

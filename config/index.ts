@@ -121,6 +121,12 @@ export const ConfigVariables = z.object({
   LIFEBOAT_SSE_TOTAL: z.coerce.number().int().min(1).default(200),
   /** Ed25519 key the worker signs timeline heads with (PEM PKCS#8, or base64 of the 32-byte seed); see docs/evidence.md. */
   LIFEBOAT_EVIDENCE_KEY: optionalText(),
+  /** How much the API, worker and embedded default log (JSON lines; pretty when a terminal is attached); see docs/operations.md. */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Where traces go over OTLP/HTTP (the collector's base URL; spans are POSTed to /v1/traces); unset, tracing is off. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl('OTEL_EXPORTER_OTLP_ENDPOINT', ['http://', 'https://']),
+  /** The service.name traces carry. */
+  OTEL_SERVICE_NAME: z.string().trim().min(1).default('lifeboat'),
   TEMPORAL_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
   /** Temporal's web UI (e.g. https://cloud.temporal.io or http://temporal-ui:8080): the console links each run to its workflow there. The embedded default uses its own. */
   LIFEBOAT_TEMPORAL_UI_URL: optionalUrl('LIFEBOAT_TEMPORAL_UI_URL', ['http://', 'https://']),

@@ -88,7 +88,7 @@ export function eventsRouter(deps: { db: Db; client: Client }, o: { pollMs?: num
 
 // The status line has gone out, so a failure cannot become problem+json: it is logged and told in the stream.
 function streamFailed(res: Response, runId: string, err: unknown): void {
-  console.error(`lifeboat api: event stream of run ${runId} failed:`, err);
+  res.log.error({ err, runId }, 'event stream failed');
   const data: z.infer<typeof StreamError> = { detail: 'the event stream failed; reconnect with Last-Event-ID to resume' };
   if (!res.writableEnded) res.write(sseFrame({ event: 'error', data }));
 }

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../store/connection';
+import type { Logger } from '../../logging/logger';
 import { addRoute } from '../route';
 
 const Probe = z.object({
@@ -26,7 +27,7 @@ export const Health = z
 export type Health = z.infer<typeof Health>;
 
 // /health is unauthenticated: a driver's error text (hosts, ports, user names, TLS details) goes to the log only.
-async function probe(component: string, check: () => Promise<unknown>, timeoutMs = 2000): Promise<Probe> {
+async function probe(log: Logger, component: string, check: () => Promise<unknown>, timeoutMs = 2000): Promise<Probe> {
   let timer: NodeJS.Timeout | undefined;
   const late = Symbol('late');
   try {
@@ -37,12 +38,12 @@ async function probe(component: string, check: () => Promise<unknown>, timeoutMs
       }),
     ]);
     if (outcome === late) {
-      console.warn(`lifeboat api: health: ${component} did not answer within ${timeoutMs} ms`);
+      log.warn({ component, timeoutMs }, `health: ${component} did not answer in time`);
       return { status: 'down', error: `${component} did not answer within ${timeoutMs} ms` };
     }
     return { status: 'up' };
   } catch (err) {
-    console.warn(`lifeboat api: health: ${component} is down:`, err instanceof Error ? err.message : String(err));
+    log.warn({ component, error: err instanceof Error ? err.message : String(err) }, `health: ${component} is down`);
     return { status: 'down', error: `${component} refused or failed the check; see the API log` };
   } finally {
     clearTimeout(timer);
@@ -72,8 +73,8 @@ export function healthRouter(deps: { client: Client; db: Db; namespace: string; 
     async ({ res }) => {
       const servers = deps.localServers?.(); // as they were when asked, before the probes wait
       const [temporal, mongodb] = await Promise.all([
-        probe('Temporal', () => deps.client.workflowService.describeNamespace({ namespace: deps.namespace })),
-        probe('MongoDB', () => deps.db.command({ ping: 1 })),
+        probe(res.log, 'Temporal', () => deps.client.workflowService.describeNamespace({ namespace: deps.namespace })),
+        probe(res.log, 'MongoDB', () => deps.db.command({ ping: 1 })),
       ]);
       const up = temporal.status === 'up' && mongodb.status === 'up' && (servers ?? []).every((s) => s.status === 'up');
       const answer: Health = { status: up ? 'up' : 'down', temporal, mongodb, ...(servers ? { servers } : {}) };

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp, type ApiDeps } from '../../api/app';
+import { createLogger } from '../../logging/logger';
 import { RunService } from '../../runs/service';
 import type { Lifeboat } from '../../servers/lifeboat';
 import { connectStore } from '../../store/connection';
@@ -60,18 +61,15 @@ describe('errors', () => {
             }
           : Reflect.get(target, prop, receiver),
     });
-    const url = await secondApi({ db: broken });
-    const logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
-    try {
-      const res = await apiClient(url, { authorization: `Bearer ${lb.adminToken}` }).get('/runbooks');
-      expect(res.status).toBe(500);
-      expect(res.headers.get('content-type')).toContain('application/problem+json');
-      expect(res.body).toEqual({ type: 'urn:lifeboat:problem:internal', title: 'Internal Server Error', status: 500, detail: expect.any(String), instance: '/runbooks' });
-      expect(JSON.stringify(res.body)).not.toMatch(/\bat \S+ \(|\.ts:\d+/);
-      expect(logged).toHaveBeenCalledWith(expect.stringContaining('GET /runbooks failed'), expect.anything());
-    } finally {
-      logged.mockRestore();
-    }
+    const written: string[] = [];
+    const url = await secondApi({ db: broken, logger: createLogger({ level: 'info', destination: { write: (line: string) => void written.push(line) } }) });
+    const res = await apiClient(url, { authorization: `Bearer ${lb.adminToken}` }).get('/runbooks');
+    expect(res.status).toBe(500);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+    expect(res.body).toEqual({ type: 'urn:lifeboat:problem:internal', title: 'Internal Server Error', status: 500, detail: expect.any(String), instance: '/runbooks' });
+    expect(JSON.stringify(res.body)).not.toMatch(/\bat \S+ \(|\.ts:\d+/);
+    const failed = written.map((l) => JSON.parse(l) as { msg: string; level: string; reqId?: string; err?: { message: string } }).find((l) => l.msg === 'GET /runbooks failed');
+    expect(failed).toMatchObject({ level: 'error', reqId: res.headers.get('x-request-id'), err: { message: 'the store handed back something unexpected' } });
   });
 
   it('answers an unknown route with 404 problem+json', async () => {

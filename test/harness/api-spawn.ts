@@ -21,7 +21,7 @@ export async function startApiProcess(env: Record<string, string>, spawned?: (ch
   const runbooks = mkdtempSync(path.join(os.tmpdir(), 'lifeboat-api-runbooks-'));
   const stderr = logFile === undefined ? 'inherit' : openSync(logFile, 'a');
   const child = spawn(process.execPath, ['--require', path.join(__dirname, 'ts-register.js'), path.resolve(__dirname, '../../api/main.ts')], {
-    env: { ...process.env, LIFEBOAT_RUNBOOKS: runbooks, ...env, HOST: '127.0.0.1', PORT: String(port) },
+    env: { ...process.env, LIFEBOAT_RUNBOOKS: runbooks, LOG_LEVEL: 'info', ...env, HOST: '127.0.0.1', PORT: String(port) },
     stdio: ['ignore', 'pipe', stderr],
   });
   if (typeof stderr === 'number') closeSync(stderr); // the child holds its own copy
@@ -30,7 +30,7 @@ export async function startApiProcess(env: Record<string, string>, spawned?: (ch
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      if (out.includes('lifeboat api: listening on')) resolve();
+      if (out.includes('"msg":"listening"')) resolve(); // its JSON log line (LOG_LEVEL info)
     });
     child.once('exit', (code) => reject(new Error(`API process exited with ${code} before it listened; its output: ${out}`)));
   });
