@@ -5,6 +5,8 @@ import { apiSecurity } from '../api/security';
 import { listen } from '../api/listen';
 import type { LocalServer } from '../api/routes/health';
 import type { Config } from '../config';
+import { processRegistry } from '../metrics/registry';
+import { RunMetrics } from '../metrics/runs';
 import { RunService } from '../runs/service';
 import { signerFrom, type Signer } from '../runs/signing';
 import { connectStore, type Store } from '../store/connection';
@@ -39,6 +41,9 @@ export async function startLifeboat(o: {
   const { config } = o;
   const taskQueue = o.taskQueue ?? config.TEMPORAL_TASK_QUEUE;
   const signer = signerFrom(config);
+  // One registry for the process: the embedded worker's run and step metrics are served by the API's /metrics.
+  const metrics = processRegistry(process.env);
+  const runMetrics = new RunMetrics(metrics);
   const store = await connectStore(o.mongoUri);
   // What is open so far, closed in reverse when a later step fails (a refused TLS handshake, a setup error).
   const opened: Array<() => Promise<void>> = [() => store.close()];
@@ -58,7 +63,7 @@ export async function startLifeboat(o: {
       connection: nativeConnection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue,
-      deps: { store, config, smtpUrl: o.smtpUrl, env: process.env },
+      deps: { store, config, smtpUrl: o.smtpUrl, env: process.env, metrics: runMetrics },
       workflowBundle: o.workflowBundle,
       log: o.log,
     });
@@ -73,6 +78,7 @@ export async function startLifeboat(o: {
     namespace: config.TEMPORAL_NAMESPACE,
     runs,
     adminToken: config.LIFEBOAT_ADMIN_TOKEN,
+    metrics,
     metricsPublic: config.LIFEBOAT_METRICS_PUBLIC,
     security: apiSecurity(config),
     localServers: o.localServers,

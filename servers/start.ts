@@ -1,6 +1,6 @@
 // `npm start`: the embedded default. Starts (or reuses) Temporal and FerretDB with their data under .lifeboat/,
 // a local mail catcher, the worker and the API; syncs runbooks/ into the registry; Ctrl-C stops what it started.
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { DefaultLogger } from '@temporalio/worker';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -8,6 +8,7 @@ import { ConfigError, ConfigVariables, loadConfig } from '../config';
 import { assertNotificationConfig } from '../notify/check';
 import { syncRunbooks } from '../store/sync';
 import { startLifeboat } from './lifeboat';
+import { installRuntime } from '../worker/runtime';
 import { startServers } from './local';
 
 const log = (line: string) => console.log(`lifeboat: ${line}`);
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   assertNotificationConfig(config, (w) => log(`warning: ${w}`));
   // We own shutdown: Ctrl-C stops the API and worker first, then the servers we started.
-  Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
+  installRuntime({ shutdownSignals: [], logger: new DefaultLogger('WARN'), temporalMetricsAddress: config.LIFEBOAT_TEMPORAL_METRICS_ADDRESS });
   const servers = await startServers(config, { home, log });
   let lifeboat;
   try {

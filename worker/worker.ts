@@ -1,6 +1,7 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
+import { prebuiltBundle } from './bundle';
 
 /**
  * Worker options for a Lifeboat task queue: the runbook workflow and its activities. Registers Lifeboat's search
@@ -12,7 +13,7 @@ export async function createLifeboatWorker(o: {
   namespace: string;
   taskQueue: string;
   deps: ActivityDeps;
-  /** A prebuilt bundle (tests bundle once per file); otherwise the workflows are bundled at start. */
+  /** A prebuilt bundle (tests bundle once per file); otherwise the one `npm run build` wrote, or else the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   log?: (line: string) => void;
 }): Promise<Worker> {
@@ -23,6 +24,13 @@ export async function createLifeboatWorker(o: {
     namespace: o.namespace,
     taskQueue: o.taskQueue,
     activities: createActivities(o.deps),
-    ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    ...workflowSource(o.workflowBundle),
   });
+}
+
+/** A bundle given, else the one `npm run build` wrote (dist/), else the workflows' source, bundled now (dev, tests). */
+function workflowSource(given: WorkerOptions['workflowBundle']): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  if (given) return { workflowBundle: given };
+  const codePath = prebuiltBundle();
+  return codePath ? { workflowBundle: { codePath } } : { workflowsPath: require.resolve('../workflows') };
 }
