@@ -1,4 +1,4 @@
-import { closeApproval, openApproval } from '../store/approvals-waiting';
+import { closeApproval, markEnded, markRunning, openApproval } from '../store/live';
 import type { Db } from '../store/connection';
 import { getRunbook } from '../store/registry';
 import { getRun } from '../store/runs';
@@ -20,7 +20,7 @@ const RUN_ENDS = new Set<TimelineEvent['type']>(['run.completed', 'run.failed', 
 
 /**
  * What the worker derives from the timeline batches it writes (activities/record.ts): the run and step metrics of
- * this process (metrics/runs.ts) and the store's record of approvals waiting (store/approvals-waiting.ts).
+ * this process (metrics/runs.ts) and the store's record of the runs running and the approvals they wait on (store/live.ts).
  */
 export class TimelineFeed {
   private readonly labels = new Map<string, RunLabels>();
@@ -48,13 +48,15 @@ export class TimelineFeed {
   }
 
   /**
-   * After a batch is appended: counts it when this call stored it (`written`), and records the approvals it opens
-   * and closes whether or not (absolute writes, so a retry after a failed one makes them true).
+   * After a batch is appended: counts it when this call stored it (`written`), and records the run's start and end
+   * and the approvals it opens and closes whether or not (absolute writes, so a retry after a failed one makes them
+   * true).
    */
   async appended(runId: string, labels: RunLabels, events: readonly TimelineEvent[], written: boolean): Promise<void> {
     if (written) this.metrics?.observe(runId, labels, events);
+    const start = events.find((e) => e.type === 'run.started');
+    if (start) await markRunning(this.db, { runId, runbookId: labels.runbook, mode: labels.mode, since: start.at });
     const ended = events.some((e) => RUN_ENDS.has(e.type));
-    if (ended) this.labels.delete(runId);
     const approvals = [...labels.actions].filter(([, action]) => action === 'approval').map(([id]) => id);
     for (const e of events) {
       if (e.stepId === undefined || !approvals.includes(e.stepId)) continue;
@@ -62,6 +64,10 @@ export class TimelineFeed {
       else if (APPROVAL_ENDS.has(e.type)) await closeApproval(this.db, runId, e.stepId);
     }
     // An aborted or cancelled run ends its approvals without an event of their own.
-    if (ended) for (const stepId of approvals) await closeApproval(this.db, runId, stepId);
+    if (ended) {
+      for (const stepId of approvals) await closeApproval(this.db, runId, stepId);
+      await markEnded(this.db, runId);
+      this.labels.delete(runId);
+    }
   }
 }

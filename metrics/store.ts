@@ -1,16 +1,16 @@
 import { Gauge, type Registry } from 'prom-client';
-import { waitingApprovals, type WaitingApproval } from '../store/approvals-waiting';
 import type { Db } from '../store/connection';
-import { runningRuns } from '../store/run-stats';
+import { runningRuns, waitingApprovals, type RunningRun, type WaitingApproval } from '../store/live';
 
 interface Snapshot {
-  running: Array<{ runId: string; runbookId: string; mode: string }>;
+  running: RunningRun[];
   approvals: WaitingApproval[];
 }
 
 /**
- * Gauges of what is going on now, read from the store at scrape time with two queries whatever the number of runs
- * (no call to Temporal): runs running by mode, approvals waiting by runbook and how long the oldest has waited.
+ * Gauges of what is going on now, read at scrape time from the two small collections the workers keep (store/live.ts),
+ * whatever the number of runs stored, and never from Temporal: runs running by mode, approvals waiting by runbook and
+ * how long the oldest has waited.
  * Every API process reports the same values (take `max` across them, not `sum`).
  */
 export function registerStoreGauges(registry: Registry, db: Db, now: () => number = Date.now): void {
@@ -25,7 +25,7 @@ export function registerStoreGauges(registry: Registry, db: Db, now: () => numbe
   const registers = [registry];
   new Gauge({
     name: 'lifeboat_runs_running',
-    help: 'Runs whose record says running (paused ones included), by mode.',
+    help: 'Runs running (paused ones included), by mode.',
     labelNames: ['mode'],
     registers,
     async collect() {
