@@ -1,5 +1,6 @@
 // Its own module so the activity modules can import it without a cycle through index.ts, which imports them all.
 import type { Config } from '../config';
+import type { RunMetrics } from '../metrics/runs';
 import type { Store } from '../store/connection';
 
 /** What activities need from the process they run in. */
@@ -10,4 +11,6 @@ export interface ActivityDeps {
   smtpUrl: string;
   /** Environment that `{{ secrets.NAME }}` resolves from (LIFEBOAT_SECRET_NAME). */
   env: NodeJS.ProcessEnv;
+  /** This process's run and step metrics, fed as the timeline is written; absent, nothing is counted. */
+  metrics?: RunMetrics;
 }

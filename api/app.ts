@@ -1,9 +1,11 @@
 import type { Client } from '@temporalio/client';
 import express, { type Express } from 'express';
+import type { Registry } from 'prom-client';
 import type { RunService } from '../runs/service';
 import type { Db } from '../store/connection';
 import { authenticate } from './auth';
-import { RunMetrics } from '../runs/metrics';
+import { processRegistry } from '../metrics/registry';
+import { registerStoreGauges } from '../metrics/store';
 import { bodyParsers } from './body';
 import { notFoundHandler, problemHandler } from './errors';
 import { methodNotAllowed } from './route';
@@ -32,6 +34,8 @@ export interface ApiDeps {
   namespace: string;
   runs: RunService;
   adminToken?: string;
+  /** The process's metrics registry (the embedded default shares it with its worker); otherwise a new one. */
+  metrics?: Registry;
   /** LIFEBOAT_METRICS_PUBLIC: serve /metrics without a token. */
   metricsPublic?: boolean;
   /** The embedded default's supervised servers, shown by /health. */
@@ -64,7 +68,9 @@ export function createApp(deps: ApiDeps): Express {
   app.use(healthRouter(deps)); // unauthenticated: load balancers and compose healthchecks probe it
   app.use(docsRouter()); // unauthenticated: GET /openapi.json and GET /docs
   app.use(schemaRouter({ publicUrl: deps.publicUrl })); // unauthenticated: editors fetch GET /schema/runbook.json
-  const metrics = metricsRouter(new RunMetrics(deps), { public: deps.metricsPublic === true });
+  const registry = deps.metrics ?? processRegistry();
+  registerStoreGauges(registry, deps.db);
+  const metrics = metricsRouter(registry, { public: deps.metricsPublic === true });
   if (deps.metricsPublic) app.use(metrics); // before authentication only when public
   app.use(authenticate(deps.db, deps.adminToken));
   app.use(rateLimit(security.rateLimit));

@@ -14,10 +14,13 @@ import { silentLogger } from '../logging/logger';
 import { startLifeboat } from '../servers/lifeboat';
 import { startServers } from '../servers/local';
 import { saveRunbook } from '../store/registry';
+import { metricsScenario } from './metrics';
 
 const N_SEQ = Number(process.env.BENCH_SEQUENTIAL ?? 200);
 const N_PAR = Number(process.env.BENCH_PARALLEL ?? 100);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** `metrics` runs the metrics scenario alone. */
+const ONLY = process.env.BENCH_ONLY;
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -40,10 +43,12 @@ async function main(): Promise<void> {
   });
   const runs = new RunService({ client: lb.client, db: lb.store.db, taskQueue: 'bench', signer: lb.signer });
   try {
+    console.log(JSON.stringify(await metricsScenario(lb, servers.mongoUri)));
     for (const [scenario, n, parallel] of [
       ['sequential', N_SEQ, false],
       ['parallel', N_PAR, true],
     ] as const) {
+      if (ONLY === 'metrics') break;
       const id = `bench-${scenario}`;
       const steps = Array.from({ length: n }, (_, i) => ({
         id: `s${i}`,

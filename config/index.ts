@@ -41,6 +41,15 @@ const cidrList = (name: string) =>
     }
   });
 
+// A listen address for a metrics endpoint: host:port, or [v6]:port.
+const listenAddress = (name: string) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => v || undefined)
+    .refine((v) => v === undefined || /^(\[[0-9a-fA-F:.]+\]|[^\s:/[\]]+):\d{1,5}$/.test(v), `${name} must be host:port, such as 0.0.0.0:9464 or [::]:9464`);
+
 // Compose files pass unset variables as empty strings: treat those as unset.
 const optionalText = () =>
   z
@@ -84,6 +93,12 @@ export const ConfigVariables = z.object({
   LIFEBOAT_SIGNING_KEY_PREVIOUS: commaList(),
   /** Serve GET /metrics without a token (for Prometheus scrapers that cannot send one); otherwise it needs viewer. */
   LIFEBOAT_METRICS_PUBLIC: z.stringbool().default(false),
+  /** host:port where the standalone worker serves its own GET /metrics, /livez and /readyz (docs/operations.md); unset, it serves none. */
+  LIFEBOAT_WORKER_METRICS_ADDRESS: listenAddress('LIFEBOAT_WORKER_METRICS_ADDRESS'),
+  /** host:port where the Temporal SDK serves its worker metrics (task slots, polls, latencies) in Prometheus format; unset, it serves none. */
+  LIFEBOAT_TEMPORAL_METRICS_ADDRESS: listenAddress('LIFEBOAT_TEMPORAL_METRICS_ADDRESS'),
+  /** The commit this build is of, shown by the lifeboat_build_info metric (the Docker image sets it from its build argument). */
+  LIFEBOAT_COMMIT: optionalText(),
   /** Comma-separated absolute paths of the executables `command` steps may run. Empty means no command may run. */
   LIFEBOAT_COMMAND_ALLOWLIST: absolutePaths('LIFEBOAT_COMMAND_ALLOWLIST', 'executable', '/usr/local/bin/kubectl'),
   /** Comma-separated absolute directories a `command` step's `cwd` may be in (empty: steps may not set cwd). */

@@ -5,6 +5,8 @@ import { apiSecurity } from '../api/security';
 import { listen } from '../api/listen';
 import type { LocalServer } from '../api/routes/health';
 import type { Config } from '../config';
+import { processRegistry } from '../metrics/registry';
+import { RunMetrics } from '../metrics/runs';
 import { RunService } from '../runs/service';
 import { signerFrom, type Signer } from '../runs/signing';
 import { connectStore, type Store } from '../store/connection';
@@ -48,6 +50,9 @@ export async function startLifeboat(o: {
   const logger = o.logger ?? processLogger(config);
   const taskQueue = o.taskQueue ?? config.TEMPORAL_TASK_QUEUE;
   const signer = signerFrom(config);
+  // One registry for the process: the embedded worker's run and step metrics are served by the API's /metrics.
+  const metrics = processRegistry(process.env);
+  const runMetrics = new RunMetrics(metrics);
   const store = await connectStore(o.mongoUri);
   // What is open so far, closed in reverse when a later step fails (a refused TLS handshake, a setup error).
   const opened: Array<() => Promise<void>> = [() => store.close()];
@@ -67,7 +72,7 @@ export async function startLifeboat(o: {
       connection: nativeConnection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue,
-      deps: { store, config, smtpUrl: o.smtpUrl, env: process.env },
+      deps: { store, config, smtpUrl: o.smtpUrl, env: process.env, metrics: runMetrics },
       workflowBundle: o.workflowBundle,
       logger: logger.child({ component: 'worker' }),
       tracing: o.tracing,
@@ -83,6 +88,7 @@ export async function startLifeboat(o: {
     namespace: config.TEMPORAL_NAMESPACE,
     runs,
     adminToken: config.LIFEBOAT_ADMIN_TOKEN,
+    metrics,
     metricsPublic: config.LIFEBOAT_METRICS_PUBLIC,
     security: apiSecurity(config),
     publicUrl: config.LIFEBOAT_PUBLIC_URL,

@@ -9,6 +9,7 @@ import { processLogger } from '../logging/process';
 import { assertNotificationConfig } from '../notify/check';
 import { syncRunbooks } from '../store/sync';
 import { startLifeboat } from './lifeboat';
+import { installRuntime } from '../worker/runtime';
 import { startServers } from './local';
 import { installRuntime, runtimeOptions } from '../worker/runtime';
 import { startTracing } from '../tracing/start';
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
   if (loopbackAllowed) log(`egress: loopback (${LOOPBACK}) is allowed for the embedded default; set LIFEBOAT_EGRESS_ALLOW to change that`);
   assertNotificationConfig(config, (w) => logger!.warn(w));
   // We own shutdown: Ctrl-C stops the API and worker first, then the servers we started.
-  installRuntime(runtimeOptions(logger, { shutdownSignals: [] }));
+  installRuntime({ ...runtimeOptions(logger, { shutdownSignals: [] }), temporalMetricsAddress: config.LIFEBOAT_TEMPORAL_METRICS_ADDRESS });
   const tracing = await startTracing(config);
   if (tracing) log(`traces: OTLP/HTTP to ${config.OTEL_EXPORTER_OTLP_ENDPOINT}`);
   const servers = await startServers(config, { home, log });

@@ -15,7 +15,18 @@ export function runtimeOptions(logger: Logger, o: Pick<RuntimeOptions, 'shutdown
   };
 }
 
-/** Installs the runtime once, before any connection or worker is made (Temporal refuses a second install). */
-export function installRuntime(options: RuntimeOptions): void {
+/**
+ * Installs the Temporal SDK's runtime for this process, once, before the first NativeConnection (Temporal refuses a
+ * second install). With `temporalMetricsAddress` (LIFEBOAT_TEMPORAL_METRICS_ADDRESS, host:port) the SDK serves its own
+ * worker metrics (task slots, poll and schedule-to-start latencies, sticky cache) in Prometheus format at that
+ * address's /metrics, counters ending in `_total` and durations in seconds, as Prometheus names them.
+ */
+export function installRuntime({ temporalMetricsAddress, ...options }: RuntimeOptions & { temporalMetricsAddress?: string }): void {
+  if (temporalMetricsAddress) {
+    options.telemetryOptions = {
+      ...options.telemetryOptions,
+      metrics: { prometheus: { bindAddress: temporalMetricsAddress, countersTotalSuffix: true, useSecondsForDurations: true } },
+    };
+  }
   Runtime.install(options);
 }

@@ -4,6 +4,7 @@ import { silentLogger, type Logger } from '../logging/logger';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
 import type { Tracing } from '../tracing/start';
 import { activityLogging, workflowLogSinks } from './logging';
+import { prebuiltBundle } from './bundle';
 
 /**
  * Worker options for a Lifeboat task queue: the runbook workflow and its activities. Registers Lifeboat's search
@@ -16,8 +17,9 @@ export async function createLifeboatWorker(o: {
   taskQueue: string;
   deps: ActivityDeps;
   /**
-   * A prebuilt bundle (tests bundle once per file); otherwise the workflows are bundled at start. With tracing on,
-   * a prebuilt bundle must include `tracing.workflowModules` (bundleWorkflowCode's workflowInterceptorModules).
+   * A prebuilt bundle (tests bundle once per file); otherwise the one `npm run build` wrote, or else the workflows
+   * are bundled at start. With tracing on and no bundle given, the workflows are bundled at start with tracing's
+   * workflow interceptor; a bundle given must then include `tracing.workflowModules` (workflowInterceptorModules).
    */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Activity and workflow log lines, bound to their run and step (default: none). */
@@ -39,6 +41,17 @@ export async function createLifeboatWorker(o: {
       ...(o.tracing ? { workflowModules: o.tracing.workflowModules, client: { workflow: o.tracing.clientInterceptors } } : {}),
     },
     sinks: { ...workflowLogSinks(logger), ...(o.tracing?.sinks ?? {}) },
-    ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    ...workflowSource(o.workflowBundle, o.tracing !== undefined),
   });
+}
+
+/**
+ * A bundle given, else the one `npm run build` wrote (dist/), else the workflows' source, bundled now (dev, tests).
+ * The build's bundle has no tracing interceptor (interceptor modules are fixed when a bundle is made), so with
+ * tracing on the workflows are bundled now, with it.
+ */
+function workflowSource(given: WorkerOptions['workflowBundle'], tracing: boolean): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  if (given) return { workflowBundle: given };
+  const codePath = tracing ? undefined : prebuiltBundle();
+  return codePath ? { workflowBundle: { codePath } } : { workflowsPath: require.resolve('../workflows') };
 }

@@ -42,6 +42,8 @@ interface Row {
 }
 const ROUTES: Row[] = [
   { method: 'GET', path: '/health', access: 'public' },
+  { method: 'GET', path: '/livez', access: 'public' },
+  { method: 'GET', path: '/readyz', access: 'public' },
   { method: 'GET', path: '/openapi.json', access: 'public' },
   { method: 'GET', path: '/docs', access: 'public' },
   { method: 'GET', path: '/metrics', access: 'viewer' },
