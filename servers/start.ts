@@ -9,7 +9,6 @@ import { processLogger } from '../logging/process';
 import { assertNotificationConfig } from '../notify/check';
 import { syncRunbooks } from '../store/sync';
 import { startLifeboat } from './lifeboat';
-import { installRuntime } from '../worker/runtime';
 import { startServers } from './local';
 import { installRuntime, runtimeOptions } from '../worker/runtime';
 import { startTracing } from '../tracing/start';
