@@ -46,6 +46,7 @@ const ROUTES: Row[] = [
   { method: 'GET', path: '/readyz', access: 'public' },
   { method: 'GET', path: '/openapi.json', access: 'public' },
   { method: 'GET', path: '/docs', access: 'public' },
+  { method: 'GET', path: '/schema/runbook.json', access: 'public' },
   { method: 'GET', path: '/metrics', access: 'viewer' },
   { method: 'GET', path: '/runs', access: 'viewer' },
   { method: 'POST', path: '/runs', access: 'operator', body: () => ({ runbook, mode: 'drill' }) },
