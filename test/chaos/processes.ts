@@ -5,6 +5,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startFerretDb } from '../../servers/ferretdb';
@@ -49,7 +50,18 @@ export async function startProcesses(o: {
   const temporalAddress = `127.0.0.1:${temporalPorts.port}`;
   const ferretPort = await freePort();
   const mongoUri = `mongodb://127.0.0.1:${ferretPort}/lifeboat`;
-  const env = { TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_NAMESPACE: 'default', MONGODB_URI: mongoUri, SMTP_URL: o.smtpUrl };
+  // What the suite's globalSetup sets under jest, made here for `npm run chaos`: the target listens on loopback, which
+  // the egress policy denies by default; the API and the workers share the signing and evidence keys
+  // (docs/security.md).
+  const env = {
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_NAMESPACE: 'default',
+    MONGODB_URI: mongoUri,
+    SMTP_URL: o.smtpUrl,
+    LIFEBOAT_EGRESS_ALLOW: process.env.LIFEBOAT_EGRESS_ALLOW ?? '127.0.0.0/8,::1',
+    LIFEBOAT_SIGNING_KEY: process.env.LIFEBOAT_SIGNING_KEY ?? `chaos-signing-key-${randomBytes(24).toString('base64url')}`,
+    LIFEBOAT_EVIDENCE_KEY: process.env.LIFEBOAT_EVIDENCE_KEY ?? randomBytes(32).toString('base64'),
+  };
   const unplanned: UnplannedExit[] = [];
   const expected = new Set<ChildProcess>(); // children the suite is killing or stopping: their exit is planned
   let stopping = false;
