@@ -4,6 +4,8 @@
 // and started again, as a process supervisor would.
 import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -146,6 +148,34 @@ export async function startProcesses(o: {
         return `Temporal could not say why: ${String(err)}`;
       }
     },
+    /**
+     * Replays every run's history on the workflow bundle, as a worker without the run in its cache would: a history
+     * that does not replay stops its run at the next such worker, even a run that has ended (its queries fail). Each
+     * one that fails is saved under `histories/`. Also counts the retried workflow tasks (after a timeout or failure)
+     * in which an update was accepted: the fault test/chaos/findings recorded.
+     */
+    async replayAll(runIds: string[], bundlePath: string): Promise<{ violations: string[]; retriedWithUpdate: number }> {
+      const violations: string[] = [];
+      const histories: Array<{ workflowId: string; history: temporal.api.history.v1.IHistory }> = [];
+      let retriedWithUpdate = 0;
+      for (const runId of runIds) {
+        try {
+          const history = await connection.withDeadline(Date.now() + 30_000, () => client.workflow.getHandle(runId).fetchHistory());
+          retriedWithUpdate += retriedTasksWithUpdate(history);
+          histories.push({ workflowId: runId, history });
+        } catch (err) {
+          violations.push(`${runId}: its history could not be read to replay it: ${String(err)}`);
+        }
+      }
+      for await (const r of Worker.runReplayHistories({ workflowBundle: { codePath: bundlePath } }, histories)) {
+        if (!r.error) continue;
+        mkdirSync(path.join(o.home, 'histories'), { recursive: true });
+        const file = path.join(o.home, 'histories', `${r.workflowId}.json`);
+        writeFileSync(file, historyToJSON(histories.find((h) => h.workflowId === r.workflowId)!.history));
+        violations.push(`${r.workflowId}: its history does not replay (${r.error.message.slice(0, 300)}); saved to ${file}`);
+      }
+      return { violations, retriedWithUpdate };
+    },
     /** SIGKILLs `p` and resolves once it is gone. */
     async kill(p: Proc): Promise<void> {
       const child = p.child;
@@ -173,6 +203,20 @@ export async function startProcesses(o: {
 }
 
 export type Processes = Awaited<ReturnType<typeof startProcesses>>;
+
+/** Workflow tasks retried after a timeout or a failure whose completion accepted an update. */
+function retriedTasksWithUpdate(history: temporal.api.history.v1.IHistory): number {
+  let retried = false;
+  let completing = false;
+  let n = 0;
+  for (const e of history.events ?? []) {
+    if (e.workflowTaskTimedOutEventAttributes || e.workflowTaskFailedEventAttributes) retried = true;
+    else if (e.workflowTaskCompletedEventAttributes) [completing, retried] = [retried, false];
+    else if (e.workflowTaskScheduledEventAttributes) completing = false;
+    else if (completing && e.workflowExecutionUpdateAcceptedEventAttributes) [n, completing] = [n + 1, false];
+  }
+  return n;
+}
 
 /** Sends `signal` and resolves once the child has exited (SIGKILL after `killAfterMs`, when given). */
 function killChild(child: ChildProcess, signal: NodeJS.Signals, killAfterMs?: number): Promise<void> {
