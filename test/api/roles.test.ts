@@ -70,6 +70,8 @@ const ROUTES: Row[] = [
   { method: 'POST', path: '/runbooks/validate', access: 'viewer', body: yaml, type: 'application/yaml' },
   { method: 'GET', path: '/runbooks/hello-drill', access: 'viewer' },
   { method: 'GET', path: '/runbooks/hello-drill/plan?mode=drill', access: 'viewer' },
+  { method: 'GET', path: '/runbooks/hello-drill/versions', access: 'viewer' },
+  { method: 'GET', path: '/runbooks/hello-drill/diff', access: 'viewer' },
   { method: 'POST', path: '/runbooks/hello-drill/versions/1/review', access: 'author' },
   { method: 'POST', path: '/tokens', access: 'admin', body: () => ({ name: `m-${randomUUID().slice(0, 8)}`, roles: ['viewer'] }) },
   { method: 'GET', path: '/tokens', access: 'admin' },
