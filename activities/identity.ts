@@ -6,6 +6,8 @@ import { signerFrom, type StartPurpose } from '../runs/signing';
 import { getRunbook } from '../store/registry';
 import { getRun } from '../store/runs';
 import type { ActivityDeps } from './deps';
+import { subRunbookGates } from './gates';
+import type { SubRunbookGate } from '../actions/kit';
 
 // The worker holds the signing key; the workflow may not (it would be in history). These activities check what the
 // workflow cannot: the HMAC of an update or a start, and a start's runbook against the registry. Their results are
@@ -38,15 +40,17 @@ export function identityActivities({ store, config }: ActivityDeps) {
     /**
      * Checks a run's start: signed by the API (a start, a schedule's or a continuation), for this workflow id, not a
      * replay of an earlier run's input, and its inline runbook the registry's for that version and hash. Throws
-     * BadSignature (non-retryable) saying which check failed.
+     * BadSignature (non-retryable) saying which check failed. Answers the approvals of the pinned runbook's
+     * sub-runbooks (activities/gates.ts).
      */
-    async verifyRunStart(input: { run: RunInput; facts: StartFacts }): Promise<void> {
+    async verifyRunStart(input: { run: RunInput; facts: StartFacts }): Promise<{ gates?: Record<string, SubRunbookGate> }> {
       const { run, facts } = input;
       const what = `run ${facts.workflowId}`;
       if (run.runbook || run.hash !== undefined || run.version !== undefined) await checkPinned(run, what);
+      const gates = run.runbook ? { gates: await subRunbookGates(store.db, run.runbook) } : {};
       // A sub-runbook is started by its parent's workflow code, which names it by reference and passes the parent's
       // requester: there is nothing a client could have forged.
-      if (facts.child && !run.runbook) return;
+      if (facts.child && !run.runbook) return gates;
       if (!run.proof) throw refuse(`${what} was started without the API's signature: start runs through the API (POST /runs) or a schedule`);
       const purpose = startPurpose(run, facts);
       if (!signer().verifyStart(run, purpose)) throw refuse(`${what}: the start input's signature does not match its content (forged or modified)`);
@@ -64,6 +68,7 @@ export function identityActivities({ store, config }: ActivityDeps) {
         const record = await getRun(store.db, facts.workflowId);
         if (record && record.status !== 'running') throw refuse(`${what} has ended (${record.status}); its continuation cannot start it again`);
       }
+      return gates;
     },
   };
 
