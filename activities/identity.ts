@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, sleep } from '@temporalio/activity';
 import { FAILURE, RULE } from '../contract/names';
 import type { Proof, RunInput } from '../contract/run';
 import { runbookHash } from '../model/hash';
@@ -22,9 +22,15 @@ export interface StartFacts {
   child: boolean;
   /** Continued as new from an earlier run of this workflow (Temporal's continuedFrom). */
   continued: boolean;
+  /** Temporal's first run id of this workflow execution (absent in histories recorded before schedule binding). */
+  firstRunId?: string;
 }
 
-export function identityActivities({ store, config }: ActivityDeps) {
+// How long a scheduled start waits to see itself among its schedule's actions: Temporal's scheduler records the
+// start when the start call returns, which may be just after the new run's first task.
+const SCHEDULE_SEEN_MS = 20_000;
+
+export function identityActivities({ store, config, scheduleStarts }: ActivityDeps) {
   const signer = () => signerFrom(config);
   return {
     /** Local activity: whether an update's proof is the API's for this run, update and payload. */
@@ -63,6 +69,7 @@ export function identityActivities({ store, config }: ActivityDeps) {
         if (run.trigger.kind !== 'schedule' || !facts.workflowId.startsWith(`${run.trigger.by}-`))
           throw refuse(`${what}: a schedule's signed input only starts runs of schedule ${run.trigger.by} (workflow ids ${run.trigger.by}-…)`);
         if (await getRun(store.db, facts.workflowId)) throw refuse(`${what} already ran: a signed start is not reusable`);
+        await startedBySchedule(run.trigger.by, facts, what);
       } else {
         if (run.runId !== facts.workflowId) throw refuse(`${what}: the continuation is for run ${run.runId ?? '(none)'}, not this workflow`);
         const record = await getRun(store.db, facts.workflowId);
@@ -71,6 +78,23 @@ export function identityActivities({ store, config }: ActivityDeps) {
       return gates;
     },
   };
+
+  /**
+   * A schedule's input is signed once and readable by anyone with Temporal access, so it proves only what to run;
+   * that this run is one the schedule started, Temporal's own record of the schedule's actions says.
+   */
+  async function startedBySchedule(scheduleId: string, facts: StartFacts, what: string): Promise<void> {
+    if (!scheduleStarts) throw refuse(`${what}: this worker cannot ask Temporal which runs schedule ${scheduleId} started`);
+    const deadline = Date.now() + SCHEDULE_SEEN_MS;
+    for (;;) {
+      const starts = await scheduleStarts(scheduleId);
+      if (!starts) throw refuse(`${what}: schedule ${scheduleId} does not exist, so it did not start this run`);
+      if (starts.some((s) => s.workflowId === facts.workflowId && (facts.firstRunId === undefined || s.runId === facts.firstRunId))) return;
+      if (Date.now() > deadline)
+        throw refuse(`${what} was not started by schedule ${scheduleId}: a schedule's signed input runs only as a start Temporal's schedule made (its input was copied)`);
+      await sleep(250);
+    }
+  }
 
   async function checkPinned(run: RunInput, what: string): Promise<void> {
     if (!run.runbook || run.version === undefined || run.hash === undefined) throw refuse(`${what}: a pinned runbook needs its definition, version and hash`);

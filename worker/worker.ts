@@ -1,6 +1,7 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
+import { scheduleStarts } from '../temporal/schedules';
 
 /**
  * Worker options for a Lifeboat task queue: the runbook workflow and its activities. Registers Lifeboat's search
@@ -22,7 +23,7 @@ export async function createLifeboatWorker(o: {
     connection: o.connection,
     namespace: o.namespace,
     taskQueue: o.taskQueue,
-    activities: createActivities(o.deps),
+    activities: createActivities({ scheduleStarts: scheduleStarts(o.connection, o.namespace), ...o.deps }),
     ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
   });
 }

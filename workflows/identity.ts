@@ -63,7 +63,10 @@ export async function verifyStart(input: RunInput): Promise<Record<string, SubRu
   try {
     // A history recorded before sub-runbook gates answers nothing here: that run keeps its old rules.
     return (
-      await verifyRunStart({ run: input, facts: { workflowId: info.workflowId, child: info.parent !== undefined, continued: info.continuedFromExecutionRunId !== undefined } })
+      await verifyRunStart({
+        run: input,
+        facts: { workflowId: info.workflowId, child: info.parent !== undefined, continued: info.continuedFromExecutionRunId !== undefined, firstRunId: info.firstExecutionRunId },
+      })
     )?.gates;
   } catch (err) {
     const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : err instanceof Error ? err.message : String(err);
