@@ -28,13 +28,18 @@ export const runbook = defineAction({
   async run(step, ctx): Promise<Outcome> {
     const { run } = ctx;
     const childId = `${run.runId}.${step.id}.${ctx.attempt}`;
+    // The version whose approvals the run was told of at its start (workflows/four-eyes.ts); none in older histories.
+    const { gate } = ctx.slot();
+    if (gate && gate.version === undefined) {
+      throw ApplicationFailure.nonRetryable(`sub-runbook ${step.with.runbook} was not registered when run ${run.runId} started`, FAILURE.runbookNotFound);
+    }
     // The child's RunState; only its outcome matters here.
     const result: { status: string; error?: string } = await executeChild('runbookWorkflow', {
       workflowId: childId,
       args: [
         {
           runId: childId,
-          ref: { id: step.with.runbook, version: step.with.version },
+          ref: { id: step.with.runbook, version: gate?.version ?? step.with.version },
           mode: run.mode,
           parameters: step.with.parameters ?? {},
           requester: run.requester,

@@ -2,6 +2,7 @@
 import type { Config } from '../config';
 import type { RunMetrics } from '../metrics/runs';
 import type { Store } from '../store/connection';
+import type { ScheduleStarts } from '../temporal/schedules';
 
 /** What activities need from the process they run in. */
 export interface ActivityDeps {
@@ -13,4 +14,6 @@ export interface ActivityDeps {
   env: NodeJS.ProcessEnv;
   /** This process's run and step metrics, fed as the timeline is written; absent, nothing is counted. */
   metrics?: RunMetrics;
+  /** Which runs a Temporal Schedule started (the worker's connection); a schedule's signed input runs only as one of them. */
+  scheduleStarts?: ScheduleStarts;
 }

@@ -10,6 +10,8 @@ import { saveRun } from '../store/runs';
 import type { TimelineEvent } from '../timeline/event';
 import { signHead, type SignedHead } from '../timeline/evidence';
 import type { ActivityDeps } from './deps';
+import { subRunbookGates } from './gates';
+import type { SubRunbookGate } from '../actions/kit';
 
 /** Writes to the durable record: the run summary and its hash-chained timeline. Both are idempotent. */
 export function recordActivities({ store, config, metrics }: ActivityDeps) {
@@ -35,7 +37,7 @@ export function recordActivities({ store, config, metrics }: ActivityDeps) {
       parameters: Record<string, unknown>;
       /** Absent in histories recorded before change control; then the check is skipped, as it was then. */
       mode?: Mode;
-    }): Promise<{ runbook: Runbook; version: number; hash: string; parameters: Record<string, unknown> }> {
+    }): Promise<{ runbook: Runbook; version: number; hash: string; parameters: Record<string, unknown>; gates: Record<string, SubRunbookGate> }> {
       const pinned = await getRunbook(store.db, input.ref.id, input.ref.version);
       if (!pinned) {
         const what = input.ref.version === undefined ? `runbook ${input.ref.id}` : `version ${input.ref.version} of runbook ${input.ref.id}`;
@@ -53,7 +55,7 @@ export function recordActivities({ store, config, metrics }: ActivityDeps) {
           `parameters do not fit runbook ${input.ref.id}: ${params.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
           FAILURE.badParameters,
         );
-      return { runbook: pinned.runbook, version: pinned.version, hash: pinned.hash, parameters: params.values };
+      return { runbook: pinned.runbook, version: pinned.version, hash: pinned.hash, parameters: params.values, gates: await subRunbookGates(store.db, pinned.runbook) };
     },
   };
 }

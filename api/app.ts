@@ -73,7 +73,7 @@ export function createApp(deps: ApiDeps): Express {
   const metrics = metricsRouter(registry, { public: deps.metricsPublic === true });
   if (deps.metricsPublic) app.use(metrics); // before authentication only when public
   app.use(authenticate(deps.db, deps.adminToken));
-  app.use(rateLimit(security.rateLimit));
+  app.use(rateLimit(deps.db, security.rateLimit));
   if (!deps.metricsPublic) app.use(metrics);
   app.use(runsRouter(deps.runs, deps.db));
   app.use(controlRouter(deps.runs));

@@ -5,6 +5,7 @@ import { ensureSearchAttributes } from '../temporal/search-attributes';
 import type { Tracing } from '../tracing/start';
 import { activityLogging, workflowLogSinks } from './logging';
 import { prebuiltBundle } from './bundle';
+import { scheduleStarts } from '../temporal/schedules';
 
 /**
  * Worker options for a Lifeboat task queue: the runbook workflow and its activities. Registers Lifeboat's search
@@ -34,7 +35,7 @@ export async function createLifeboatWorker(o: {
     connection: o.connection,
     namespace: o.namespace,
     taskQueue: o.taskQueue,
-    activities: createActivities(o.deps),
+    activities: createActivities({ scheduleStarts: scheduleStarts(o.connection, o.namespace), ...o.deps }),
     // Tracing's activity interceptor first (outermost), so the activity's span is active on its log lines.
     interceptors: {
       activity: [...(o.tracing?.activityInterceptors ?? []), activityLogging(logger)],

@@ -42,6 +42,23 @@ describe('rate limits on mutating routes', () => {
     const alice = bearer(url, (await tokenWith(lb, ['viewer'])).token);
     expect((await alice.post('/runbooks/validate', body)).status).toBe(200);
   });
+
+  it('holds one limit for a token across two API processes on the same store', async () => {
+    const limit = { perMinute: 1, burst: 3 }; // one window of 3 minutes
+    const windowMs = (limit.burst / limit.perMinute) * 60_000;
+    const urls = [await api({ rateLimit: limit }), await api({ rateLimit: limit })];
+    const body = { id: 'x', title: 'X', steps: [{ id: 'a', action: 'wait', with: { duration: '1s' } }] };
+    // Alternating between the two processes; a round that happens to cross a window's end is not counted.
+    for (;;) {
+      const { token } = await tokenWith(lb, ['viewer']);
+      const window = Math.floor(Date.now() / windowMs);
+      const statuses: number[] = [];
+      for (let i = 0; i < 8; i++) statuses.push((await bearer(urls[i % 2]!, token).post('/runbooks/validate', body)).status);
+      if (Math.floor(Date.now() / windowMs) !== window) continue;
+      expect(statuses).toEqual([200, 200, 200, 429, 429, 429, 429, 429]);
+      break;
+    }
+  });
 });
 
 describe('security headers', () => {
