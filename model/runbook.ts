@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ACTION_NAMES, ACTIONS, type ActionName } from '../actions';
 import { CHANNELS } from '../channels';
 import { CheckOp, Duration, Event, HttpMethod, MAX_QUORUM, Mode, Name, RunbookId, schemaKit, StepId, wholeNumber } from './kit';
+import { DrillProgramme, RpoFrom, Scenario, SuccessCriterion } from './exercise';
 
 export { Duration, Event, Mode, RunbookId, StepId };
 
@@ -116,7 +117,14 @@ export const Runbook = z.strictObject({
   description: z.string().optional(),
   owner: z.string().optional(),
   tags: z.array(z.string().min(1)).optional(),
-  objectives: z.strictObject({ rto: Duration.optional(), rpo: Duration.optional() }).optional(),
+  objectives: z.strictObject({ rto: Duration.optional(), rpo: Duration.optional(), rpoFrom: RpoFrom.optional() }).optional(),
+  scenario: Scenario.optional(),
+  successCriteria: z
+    .array(SuccessCriterion)
+    .max(100)
+    .optional()
+    .describe('Statements that decide whether a drill succeeded, set before it runs; each report gives every one a verdict.'),
+  drill: DrillProgramme.optional().describe('The drill programme of this runbook: how often it is to be drilled.'),
   recovery: z.strictObject({ endsAt: StepId.optional() }).optional(),
   parameters: z.record(Name, Parameter).optional(),
   notifications: z.array(NotificationRule).optional(),
