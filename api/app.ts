@@ -17,6 +17,7 @@ import { tokensRouter } from './routes/tokens';
 import { eventsRouter } from './routes/events';
 import { reportsRouter } from './routes/reports';
 import { evidenceRouter } from './routes/evidence';
+import { findingsRouter } from './routes/findings';
 import { schedulesRouter } from './routes/schedules';
 import { consoleRouter } from '../console/router';
 import { ScheduleService } from '../schedules/service';
@@ -58,6 +59,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(tokensRouter(deps.db));
   app.use(reportsRouter(deps));
   app.use(evidenceRouter(deps));
+  app.use(findingsRouter(deps.db));
   app.use(eventsRouter(deps, { limiter: new StreamLimiter(security.sse) }));
   app.use(schedulesRouter(new ScheduleService({ client: deps.client, db: deps.db, taskQueue: deps.runs.taskQueue, signer: deps.runs.signer })));
   app.use(notFoundHandler);

@@ -1,6 +1,7 @@
 import { ApiError } from './api';
 import { controlCommands } from './control';
 import { evidenceCommand } from './evidence';
+import { findingsCommand } from './findings';
 import { CliIo, Command, EXIT, UsageError } from './io';
 import { planCommand } from './plan';
 import { reportCommand } from './report';
@@ -24,6 +25,7 @@ export const commands: Readonly<Record<string, Command>> = {
   schedule: scheduleCommand,
   report: reportCommand,
   evidence: evidenceCommand,
+  findings: findingsCommand,
   token: tokenCommand,
   setup: setupCommand,
 };
