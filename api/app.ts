@@ -18,6 +18,7 @@ import { eventsRouter } from './routes/events';
 import { reportsRouter } from './routes/reports';
 import { evidenceRouter } from './routes/evidence';
 import { findingsRouter } from './routes/findings';
+import { signOffRouter } from './routes/signoff';
 import { schedulesRouter } from './routes/schedules';
 import { consoleRouter } from '../console/router';
 import { ScheduleService } from '../schedules/service';
@@ -60,6 +61,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(reportsRouter(deps));
   app.use(evidenceRouter(deps));
   app.use(findingsRouter(deps.db));
+  app.use(signOffRouter(deps));
   app.use(eventsRouter(deps, { limiter: new StreamLimiter(security.sse) }));
   app.use(schedulesRouter(new ScheduleService({ client: deps.client, db: deps.db, taskQueue: deps.runs.taskQueue, signer: deps.runs.signer })));
   app.use(notFoundHandler);

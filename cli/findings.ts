@@ -1,4 +1,4 @@
-import { Finding, FindingList } from '../report/findings';
+import { Finding, FindingList } from '../report/finding';
 import { apiFor, apiPath } from './api';
 import { parseCommandArgs } from './args';
 import { table } from './format';

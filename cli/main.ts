@@ -8,6 +8,7 @@ import { reportCommand } from './report';
 import { runCommand } from './run';
 import { runsCommand, statusCommand } from './runs';
 import { scheduleCommand } from './schedule';
+import { signOffCommand } from './signoff';
 import { schemaCommand } from './schema';
 import { setupCommand } from './setup';
 import { tokenCommand } from './token';
@@ -26,6 +27,7 @@ export const commands: Readonly<Record<string, Command>> = {
   report: reportCommand,
   evidence: evidenceCommand,
   findings: findingsCommand,
+  signoff: signOffCommand,
   token: tokenCommand,
   setup: setupCommand,
 };

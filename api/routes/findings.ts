@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { addFinding, Finding, FINDINGS_ACCESS, FindingList, FindingPatch, listFindings, NewFinding, updateFinding } from '../../report/findings';
+import { Finding, FINDINGS_ACCESS, FindingList, FindingPatch, NewFinding } from '../../report/finding';
+import { addFinding, listFindings, updateFinding } from '../../report/findings';
 import type { Db } from '../../store/connection';
 import { principal } from '../auth';
 import { HttpError } from '../errors';
