@@ -59,6 +59,8 @@ const ROUTES: Row[] = [
   { method: 'POST', path: `/runs/${run}/findings`, access: 'operator|reviewer', body: () => ({ title: 't', severity: 'low', owner: 'o', due: '2027-01-01' }) },
   { method: 'GET', path: `/runs/${run}/findings/F1`, access: 'viewer' },
   { method: 'PATCH', path: `/runs/${run}/findings/F1`, access: 'operator|reviewer', body: () => ({ status: 'done' }) },
+  { method: 'POST', path: `/runs/${run}/signoff`, access: 'reviewer', body: () => ({ comment: 'ok' }) },
+  { method: 'GET', path: `/runs/${run}/signoff`, access: 'viewer' },
   { method: 'POST', path: `/runs/${run}/steps/approve/approve`, access: 'authenticated', body: () => ({}) },
   { method: 'POST', path: `/runs/${run}/steps/approve/reject`, access: 'authenticated', body: () => ({ comment: 'no' }) },
   { method: 'POST', path: `/runs/${run}/steps/task/complete`, access: 'operator', body: () => ({ outcome: 'done' }) },
