@@ -1,6 +1,7 @@
 // The issue's third "Done when": a drill with criteria, participants, a skipped step, an override, findings with
 // owners and a sign-off produces a report carrying each section; and the sign-off's promises, attacked.
 import { createHash } from 'node:crypto';
+import { main } from '../../cli/main';
 import { canonicalJson } from '../../model/hash';
 import { RunReport } from '../../report/types';
 import { saveRun } from '../../store/runs';
@@ -134,6 +135,20 @@ describe('reviewer sign-off', () => {
     expect(now.reviewerSignOff?.currentHash).toBe(hashOf(now));
     const html = await (await fetch(`${lb.url}/runs/${runId}/report`, { headers: { authorization: `Bearer ${lb.adminToken}`, accept: 'text/html' } })).text();
     expect(html).toContain('changed after sign-off');
+  });
+
+  it('lifeboat signoff show says the report changed after sign-off', async () => {
+    const out = { stdout: '', stderr: '' };
+    const io = {
+      stdout: { write: (s: string) => (out.stdout += s) },
+      stderr: { write: (s: string) => (out.stderr += s) },
+      env: { LIFEBOAT_URL: lb.url, LIFEBOAT_TOKEN: lb.adminToken },
+    };
+    expect(await main(['signoff', 'show', runId], io)).toBe(0);
+    expect(JSON.parse(out.stdout)).toMatchObject({ reviewer: 'rita', changedAfterSignOff: true });
+    expect(out.stderr).toBe(`the report of run ${runId} changed after sign-off: findings\n`);
+    expect(await main(['signoff', 'sign', runId, '--comment', 'mine'], io)).toBe(1);
+    expect(out.stderr).toContain('403 admin started run');
   });
 });
 
