@@ -19,6 +19,8 @@ import { tokensRouter } from './routes/tokens';
 import { eventsRouter } from './routes/events';
 import { reportsRouter } from './routes/reports';
 import { evidenceRouter } from './routes/evidence';
+import { findingsRouter } from './routes/findings';
+import { signOffRouter } from './routes/signoff';
 import { schedulesRouter } from './routes/schedules';
 import { schemaRouter } from './routes/schema';
 import { consoleRouter } from '../console/router';
@@ -81,6 +83,8 @@ export function createApp(deps: ApiDeps): Express {
   app.use(tokensRouter(deps.db));
   app.use(reportsRouter(deps));
   app.use(evidenceRouter(deps));
+  app.use(findingsRouter(deps.db));
+  app.use(signOffRouter(deps));
   app.use(eventsRouter(deps, { limiter: new StreamLimiter(security.sse) }));
   app.use(schedulesRouter(schedules));
   app.use(notFoundHandler);

@@ -3,8 +3,8 @@ import type { z } from 'zod';
 import { hasRole, type BuiltInRole } from '../runs/roles';
 import { HttpError, parseOr400 } from './errors';
 
-/** Who may call an operation: anyone, any holder of a valid token, or a holder of a built-in role. */
-export type Access = 'public' | 'authenticated' | BuiltInRole;
+/** Who may call an operation: anyone, any holder of a valid token, or a holder of a built-in role (`a|b`: of either). */
+export type Access = 'public' | 'authenticated' | BuiltInRole | `${BuiltInRole}|${BuiltInRole}`;
 
 type Schema = z.ZodType | undefined;
 export type Parsed<S extends Schema> = S extends z.ZodType ? z.output<S> : undefined;
@@ -24,7 +24,7 @@ export interface ResponseDoc {
  * Common error answers (400, 401, 403, 413, 415, 500) are documented from `access` and the request schemas.
  */
 export interface Operation<P extends Schema = Schema, Q extends Schema = Schema, B extends Schema = Schema> {
-  method: 'get' | 'post' | 'put' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** Express path syntax (`/runs/:id`); routers are mounted at `/`. */
   path: string;
   operationId: string;
@@ -110,8 +110,8 @@ function accessCheck(access: Access): RequestHandler {
     if (access === 'public') return next();
     const p = req.principal;
     if (!p) return next(new HttpError(401, 'unauthenticated', 'send a bearer token: Authorization: Bearer <token>'));
-    if (access !== 'authenticated' && !hasRole(p.roles, access)) {
-      return next(new HttpError(403, 'forbidden', `${p.subject} lacks the ${access} role needed for ${req.method} ${req.path}`));
+    if (access !== 'authenticated' && !access.split('|').some((role) => hasRole(p.roles, role))) {
+      return next(new HttpError(403, 'forbidden', `${p.subject} lacks the ${access.replace('|', ' or ')} role needed for ${req.method} ${req.path}`));
     }
     next();
   };

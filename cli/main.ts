@@ -1,6 +1,7 @@
 import { completionCommand } from './completion';
 import { controlCommands } from './control';
 import { evidenceCommand } from './evidence';
+import { findingsCommand } from './findings';
 import { followCommand } from './follow';
 import { initCommand } from './init';
 import { CliError, CliIo, Command, EXIT, UsageError } from './io';
@@ -10,6 +11,7 @@ import { runCommand } from './run';
 import { runbookCommand } from './runbook';
 import { runsCommand, statusCommand } from './runs';
 import { scheduleCommand } from './schedule';
+import { signOffCommand } from './signoff';
 import { schemaCommand } from './schema';
 import { setupCommand } from './setup';
 import { tokenCommand } from './token';
@@ -31,6 +33,8 @@ export const commands: Readonly<Record<string, Command>> = {
   schedule: scheduleCommand,
   report: reportCommand,
   evidence: evidenceCommand,
+  findings: findingsCommand,
+  signoff: signOffCommand,
   token: tokenCommand,
   setup: setupCommand,
   completion: completionCommand(() => commands),

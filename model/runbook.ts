@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ACTION_NAMES, ACTIONS, type ActionName } from '../actions';
 import { CHANNELS } from '../channels';
 import { CheckOp, Duration, Event, HttpMethod, MAX_QUORUM, Mode, Name, RunbookId, schemaKit, StepId, wholeNumber } from './kit';
+import { DrillProgramme, RpoFrom, Scenario, SuccessCriterion } from './exercise';
 
 export { Duration, Event, Mode, RunbookId, StepId };
 
@@ -130,10 +131,18 @@ export const Runbook = z.strictObject({
   objectives: z
     .strictObject({
       rto: Duration.optional().describe('Recovery time objective: how long recovery may take, measured to recovery.endsAt (or the end of the run).'),
-      rpo: Duration.optional().describe('Recovery point objective: how much data loss is acceptable, stated for the report.'),
+      rpo: Duration.optional().describe('Recovery point objective: how much data loss is acceptable; with rpoFrom, measured and compared in the report.'),
+      rpoFrom: RpoFrom.optional(),
     })
     .optional()
     .describe('The recovery objectives a run is measured against.'),
+  scenario: Scenario.optional(),
+  successCriteria: z
+    .array(SuccessCriterion)
+    .max(100)
+    .optional()
+    .describe('Statements that decide whether a drill succeeded, set before it runs; each report gives every one a verdict.'),
+  drill: DrillProgramme.optional().describe('The drill programme of this runbook: how often it is to be drilled.'),
   recovery: z
     .strictObject({ endsAt: StepId.optional().describe('The step that restores service: the RTO clock stops when it succeeds.') })
     .optional()

@@ -1,4 +1,5 @@
 import { graphProblems } from './checks';
+import { drillDefinitionProblems } from './exercise-checks';
 import { runbookHash } from './hash';
 import { DocPath, formatPath, Problem, RunbookIssue, RunbookResult } from './issue';
 import { jsonShapeProblems } from './json-shape';
@@ -33,7 +34,7 @@ export function validateDocument(value: unknown, locate: Locate): RunbookResult 
     const schema = schemaProblems(value);
     const view = viewOf(value);
     const graph = graphProblems(view);
-    const problems = [...schema.problems, ...graph.problems, ...referenceProblems(view, graph.graph)];
+    const problems = [...schema.problems, ...graph.problems, ...referenceProblems(view, graph.graph), ...drillDefinitionProblems(value, view)];
     if (schema.runbook === undefined || problems.length > 0) return failure(problems, locate);
     return {
       ok: true,

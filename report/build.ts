@@ -5,7 +5,12 @@ import { planRunbook, type PlannedStep } from '../model/plan';
 import type { Runbook } from '../model/runbook';
 import type { RunRecord, RunState, StepState } from '../contract/run';
 import type { ChainVerification, StoredTimelineEvent } from '../timeline/event';
-import type { ReportFailure, ReportNotification, ReportSignOff, ReportStep, RunReport } from './types';
+import type { SignOffDoc } from '../store/signoffs';
+import { cadenceMs } from '../model/exercise';
+import { judgeCriteria, measureRpo, type Observations } from './criteria';
+import type { Finding } from './finding';
+import { reviewOf } from './signoff';
+import type { ReportFailure, ReportNotification, ReportParticipant, ReportSignOff, ReportStep, RunReport } from './types';
 
 /** Parameter names whose values a report never shows. */
 export const SECRET_NAME = /secret|password|passwd|token|key|credential/i;
@@ -19,6 +24,11 @@ export interface ReportInput {
   /** Drills of the same runbook, newest first. */
   trend: RunRecord[];
   now: string;
+  /** This run's findings. */
+  findings?: Finding[];
+  /** Findings still open on earlier runs of the runbook. */
+  openActions?: Finding[];
+  signOff?: SignOffDoc;
 }
 
 /** The report of one run. */
@@ -27,7 +37,8 @@ export function buildReport(input: ReportInput): RunReport {
   const steps = reportSteps(input);
   const targetMs = record.recovery?.targetMs ?? state?.recovery.targetMs ?? (runbook?.objectives?.rto ? durationMs(runbook.objectives.rto) : undefined);
   const achievedMs = record.recovery?.achievedMs ?? state?.recovery.achievedMs;
-  return {
+  const seen = observations(input, steps);
+  const report: RunReport = {
     runId: record.runId,
     title: record.title ?? runbook?.title,
     runbook: { id: record.runbookId, version: record.version, hash: record.hash },
@@ -59,8 +70,50 @@ export function buildReport(input: ReportInput): RunReport {
       targetMs: r.recovery?.targetMs,
       breached: r.recovery?.breached,
     })),
+    scenario: runbook?.scenario,
+    criteria: judgeCriteria(runbook?.successCriteria ?? [], seen),
+    rpo: measureRpo({
+      targetMs: runbook?.objectives?.rpo ? durationMs(runbook.objectives.rpo) : undefined,
+      from: runbook?.objectives?.rpoFrom,
+      seen,
+      disasterAt: record.declaredAt ?? record.startedAt,
+    }),
+    participants: participants(record, events),
+    findings: input.findings ?? [],
+    openActions: input.openActions ?? [],
+    programme: programme(input),
     generatedAt: input.now,
   };
+  return input.signOff ? { ...report, reviewerSignOff: reviewOf(report, input.signOff) } : report;
+}
+
+/** What criteria and the RPO read: each step's final status, and the outputs its last success recorded. */
+function observations({ record, events }: ReportInput, steps: ReportStep[]): Observations {
+  const outputs = new Map<string, Record<string, unknown>>();
+  for (const e of events) if (e.type === 'step.succeeded' && e.stepId) outputs.set(e.stepId, e.detail.outputs);
+  return {
+    ended: record.status !== 'running',
+    steps: Object.fromEntries(steps.map((s) => [s.id, { status: s.status, outputs: outputs.get(s.id) }])),
+    params: record.parameters,
+    run: { id: record.runId, mode: record.mode, requester: record.requester },
+  };
+}
+
+/** Everyone who acted in the run: its requester, then each person (not the engine) the timeline names. */
+function participants(record: RunRecord, events: StoredTimelineEvent[]): ReportParticipant[] {
+  const did = new Map<string, string[]>([[record.requester, ['started the run']]]);
+  for (const e of events) {
+    if (!e.actor || e.actor === 'lifeboat' || e.type === 'run.started') continue;
+    did.set(e.actor, [...(did.get(e.actor) ?? []), e.stepId ? `${e.type} (${e.stepId})` : e.type]);
+  }
+  return [...did].map(([who, acts]) => ({ who, did: acts }));
+}
+
+function programme({ record, runbook, trend }: ReportInput): RunReport['programme'] {
+  const every = runbook?.drill?.every;
+  const previous = trend.find((r) => r.runId !== record.runId && r.startedAt < record.startedAt);
+  const nextDueAt = every && record.mode === 'drill' ? new Date(Date.parse(record.startedAt) + cadenceMs(every)).toISOString() : undefined;
+  return { every, previous: previous && { runId: previous.runId, startedAt: previous.startedAt, status: previous.status }, nextDueAt };
 }
 
 /** What the timeline says about one step. */

@@ -1,13 +1,10 @@
 // Pure: the report as one printable HTML page. Self-contained (inline CSS, no scripts, no external resources), so
 // it can be mailed, archived or printed and read without Lifeboat. Every value is escaped.
-import { formatDuration } from '../model/duration';
+import { drillSections } from './html-drill';
+import { badge, escapeHtml, ms, raw, table, td, time, tone } from './html-parts';
 import type { RunReport } from './types';
 
-/** Escapes text for HTML element content and attribute values. */
-export function escapeHtml(value: unknown): string {
-  const s = typeof value === 'string' ? value : value === undefined ? '' : JSON.stringify(value);
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-}
+export { escapeHtml };
 
 const CSS = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1a1a1a;max-width:1000px;margin:2em auto;padding:0 1em}
@@ -20,21 +17,6 @@ th{background:#f4f4f4;font-weight:600}td.n{text-align:right;font-variant-numeric
 .bar{height:.9em;background:#4a7fd1;display:inline-block;vertical-align:middle}.bar.over{background:#c0392b}
 @media print{body{margin:0;max-width:none}h2{break-after:avoid}tr{break-inside:avoid}}
 `;
-
-/** `2026-11-24 04:14:26 UTC`: ISO-8601 without the milliseconds nobody reads on paper. */
-const time = (iso: string | undefined) => (iso === undefined ? '' : iso.replace('T', ' ').replace(/(\.\d+)?Z$/, ' UTC'));
-const ms = (v: number | undefined) => (v === undefined ? '—' : formatDuration(v));
-const badge = (text: string, tone: 'ok' | 'bad' | 'neutral') => `<span class="badge ${tone}">${escapeHtml(text)}</span>`;
-const tone = (status: string): 'ok' | 'bad' | 'neutral' =>
-  status === 'completed' || status === 'succeeded' ? 'ok' : status === 'failed' || status === 'aborted' ? 'bad' : 'neutral';
-
-function table(head: string[], rows: string[][], empty: string): string {
-  if (rows.length === 0) return `<p class="muted">${escapeHtml(empty)}</p>`;
-  const th = head.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
-  return `<table><thead><tr>${th}</tr></thead><tbody>${rows.map((r) => `<tr>${r.join('')}</tr>`).join('')}</tbody></table>`;
-}
-const td = (v: unknown, cls = '') => `<td${cls ? ` class="${cls}"` : ''}>${escapeHtml(v)}</td>`;
-const raw = (html: string) => `<td>${html}</td>`;
 
 function summary(r: RunReport): string {
   const trigger = r.trigger.kind === 'schedule' ? `schedule ${r.trigger.by}` : `${r.trigger.kind} by ${r.trigger.by}`;
@@ -123,9 +105,12 @@ export function renderReportHtml(r: RunReport): string {
   const integrity = v.ok
     ? `<p>${badge('chain verified', 'ok')} ${v.events} events; head hash <span class="mono">${escapeHtml(v.headHash)}</span></p>${anchor(v)}`
     : `<p>${badge(v.firstBad?.problem === 'rewritten' ? 'rewritten consistently' : 'chain broken', 'bad')} ${escapeHtml(v.firstBad?.message ?? 'the timeline does not verify')}</p>${anchor(v)}`;
+  const drill = drillSections(r);
   const sections = [
     ['Run', summary(r)],
+    ...drill.before,
     ['Recovery time objective', recovery(r)],
+    ...drill.objectives,
     [
       'Parameters',
       table(
@@ -181,8 +166,10 @@ export function renderReportHtml(r: RunReport): string {
         'No failures and no deviations.',
       ),
     ],
+    ...drill.after,
     ['Timeline integrity', integrity],
     ['Recovery time of recent drills', trend(r)],
+    ...drill.end,
   ];
   const heading = `${r.mode === 'drill' ? 'Drill' : 'Recovery'} report: ${r.title ?? r.runbook.id}`;
   return `<!doctype html>

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { RecordStatus, RunTrigger, StepStatus } from '../contract/run';
 import { Mode } from '../model/runbook';
 import { ChainVerification } from '../timeline/event';
+import { ReportCriterion, ReportRpo } from './criteria';
+import { Finding } from './finding';
 
 /** A run parameter as the report shows it: secret-looking names never show their value. */
 export const ReportParameter = z.object({ name: z.string(), value: z.unknown().optional(), redacted: z.boolean() });
@@ -61,6 +63,31 @@ export const ReportTrendPoint = z.object({
 });
 export type ReportTrendPoint = z.infer<typeof ReportTrendPoint>;
 
+/** Someone who acted in the run, and what they did. */
+export const ReportParticipant = z.object({ who: z.string(), did: z.array(z.string()).describe('What they did, in order: "started the run", "approval.granted (approve)"…') });
+export type ReportParticipant = z.infer<typeof ReportParticipant>;
+
+/** A reviewer's sign-off of the report, and whether the report still says what was signed. */
+export const ReviewerSignOff = z
+  .object({
+    reviewer: z.string(),
+    at: z.string(),
+    comment: z.string(),
+    contentHash: z.string().describe("SHA-256 of the canonical JSON (RFC 8785) of the report's signed content, as signed."),
+    currentHash: z.string().describe('The same hash of the report as it is now.'),
+    changedAfterSignOff: z.boolean(),
+    changed: z.array(z.string()).describe('The report sections whose content changed after the sign-off (e.g. findings).'),
+  })
+  .meta({ id: 'ReviewerSignOff' });
+export type ReviewerSignOff = z.infer<typeof ReviewerSignOff>;
+
+/** Where this run stands in the runbook's drill programme. */
+export const ReportProgramme = z.object({
+  every: z.string().optional().describe("The runbook's drill.every."),
+  previous: z.object({ runId: z.string(), startedAt: z.string(), status: RecordStatus }).optional().describe('The drill of this runbook before this run.'),
+  nextDueAt: z.string().optional().describe('When the next drill is due: this drill plus drill.every.'),
+});
+
 /** GET /runs/:id/report: everything a continuity officer files after a drill or a recovery. */
 export const RunReport = z
   .object({
@@ -84,6 +111,14 @@ export const RunReport = z
     failures: z.array(ReportFailure),
     verification: ChainVerification,
     trend: z.array(ReportTrendPoint).meta({ description: 'The newest drills of this runbook (at most 10), newest first.' }),
+    scenario: z.string().optional().describe("What the drill rehearsed (the runbook's scenario)."),
+    criteria: z.array(ReportCriterion).describe('The success criteria of the pinned runbook, each with its verdict.'),
+    rpo: ReportRpo,
+    participants: z.array(ReportParticipant),
+    findings: z.array(Finding).describe("This run's findings and corrective actions."),
+    openActions: z.array(Finding).describe('Findings still open on earlier runs of this runbook.'),
+    programme: ReportProgramme,
+    reviewerSignOff: ReviewerSignOff.optional(),
     generatedAt: z.string(),
   })
   .meta({ id: 'RunReport' });

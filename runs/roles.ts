@@ -1,14 +1,15 @@
 // Pure: imported by workflow code (approval and manual checks) and by the API (route guards).
 
 /** The built-in roles; runbooks may name further approver roles (e.g. `dba`, `incident-commander`). */
-export const ROLES = ['viewer', 'operator', 'author', 'admin'] as const;
+export const ROLES = ['viewer', 'operator', 'author', 'reviewer', 'admin'] as const;
 export type BuiltInRole = (typeof ROLES)[number];
 
-// admin may do what operator and author may; operator and author may read.
+// admin may do what operator, author and reviewer may; they all may read.
 const IMPLIED_BY: Record<string, readonly BuiltInRole[]> = {
-  viewer: ['operator', 'author', 'admin'],
+  viewer: ['operator', 'author', 'reviewer', 'admin'],
   operator: ['admin'],
   author: ['admin'],
+  reviewer: ['admin'],
   admin: [],
 };
 

@@ -150,7 +150,7 @@ function commonErrors(op: Operation): Array<[string, string]> {
   const errors: Array<[string, string]> = [];
   if (op.params || op.query || op.body || op.bodyContent || op.headers) errors.push(['400', 'The request is invalid: every problem is listed in `issues`.']);
   if (op.access !== 'public') errors.push(['401', 'No bearer token, or an unknown, revoked or expired one.']);
-  if (op.access !== 'public' && op.access !== 'authenticated') errors.push(['403', `The token lacks the ${op.access} role.`]);
+  if (op.access !== 'public' && op.access !== 'authenticated') errors.push(['403', `The token lacks the ${op.access.replace('|', ' or ')} role.`]);
   if (op.body || op.bodyContent) errors.push(['413', 'The body is larger than 1 MiB.'], ['415', 'The body has an unsupported content type.']);
   if (op.method !== 'get' && op.access !== 'public') errors.push(['429', 'This token made too many changes too fast (LIFEBOAT_RATE_LIMIT); Retry-After says when to retry.']);
   errors.push(['500', 'An unexpected error; it is logged, and the answer carries no stack trace.']);
@@ -160,7 +160,10 @@ function commonErrors(op: Operation): Array<[string, string]> {
 function accessText(op: Operation): string {
   if (op.access === 'public') return 'No token needed.';
   if (op.access === 'authenticated') return 'Any valid token.';
-  return `Requires the \`${op.access}\` role (admin holds every role; operator and author include viewer).`;
+  return `Requires the ${op.access
+    .split('|')
+    .map((r) => `\`${r}\``)
+    .join(' or ')} role (admin holds every role; operator, author and reviewer include viewer).`;
 }
 
 /** `/runs/:id/timeline` → `/runs/{id}/timeline`. */

@@ -10,18 +10,20 @@ import { tokenWith } from '../harness/tokens';
 // made-up run ids below: authorisation is decided before the request is looked at. A route added to the API needs
 // a row here: the last tests compare this table with the OpenAPI document.
 
-type Who = 'none' | 'dba' | 'viewer' | 'operator' | 'author' | 'admin';
-const WHO: Who[] = ['none', 'dba', 'viewer', 'operator', 'author', 'admin'];
-type Access = 'public' | 'authenticated' | 'viewer' | 'operator' | 'author' | 'admin';
+type Who = 'none' | 'dba' | 'viewer' | 'operator' | 'author' | 'reviewer' | 'admin';
+const WHO: Who[] = ['none', 'dba', 'viewer', 'operator', 'author', 'reviewer', 'admin'];
+type Access = 'public' | 'authenticated' | 'viewer' | 'operator' | 'author' | 'reviewer' | 'operator|reviewer' | 'admin';
 
 // Who each access level admits (admin holds every role; operator and author include viewer; dba is a runbook
 // approver role only).
 const ADMITS: Record<Access, Who[]> = {
   public: WHO,
-  authenticated: ['dba', 'viewer', 'operator', 'author', 'admin'],
-  viewer: ['viewer', 'operator', 'author', 'admin'],
+  authenticated: ['dba', 'viewer', 'operator', 'author', 'reviewer', 'admin'],
+  viewer: ['viewer', 'operator', 'author', 'reviewer', 'admin'],
   operator: ['operator', 'admin'],
   author: ['author', 'admin'],
+  reviewer: ['reviewer', 'admin'],
+  'operator|reviewer': ['operator', 'reviewer', 'admin'],
   admin: ['admin'],
 };
 
@@ -56,6 +58,12 @@ const ROUTES: Row[] = [
   { method: 'GET', path: `/runs/${run}/events`, access: 'viewer' },
   { method: 'GET', path: `/runs/${run}/report`, access: 'viewer' },
   { method: 'GET', path: `/runs/${run}/evidence`, access: 'viewer' },
+  { method: 'GET', path: `/runs/${run}/findings`, access: 'viewer' },
+  { method: 'POST', path: `/runs/${run}/findings`, access: 'operator|reviewer', body: () => ({ title: 't', severity: 'low', owner: 'o', due: '2027-01-01' }) },
+  { method: 'GET', path: `/runs/${run}/findings/F1`, access: 'viewer' },
+  { method: 'PATCH', path: `/runs/${run}/findings/F1`, access: 'operator|reviewer', body: () => ({ status: 'done' }) },
+  { method: 'POST', path: `/runs/${run}/signoff`, access: 'reviewer', body: () => ({ comment: 'ok' }) },
+  { method: 'GET', path: `/runs/${run}/signoff`, access: 'viewer' },
   { method: 'POST', path: `/runs/${run}/steps/approve/approve`, access: 'authenticated', body: () => ({}) },
   { method: 'POST', path: `/runs/${run}/steps/approve/reject`, access: 'authenticated', body: () => ({ comment: 'no' }) },
   { method: 'POST', path: `/runs/${run}/steps/task/complete`, access: 'operator', body: () => ({ outcome: 'done' }) },
@@ -90,7 +98,7 @@ beforeAll(async () => {
   runbook = await registerRunbook(lb, { id: 'matrix', steps: [{ id: 'pause', action: 'wait', with: { duration: '1s' } }] });
   tokens.none = undefined;
   tokens.admin = lb.adminToken;
-  for (const who of ['dba', 'viewer', 'operator', 'author'] as const) tokens[who] = (await tokenWith(lb, [who])).token;
+  for (const who of ['dba', 'viewer', 'operator', 'author', 'reviewer'] as const) tokens[who] = (await tokenWith(lb, [who])).token;
 });
 afterAll(async () => {
   await lb?.stop();
@@ -122,6 +130,7 @@ describe('route × role matrix', () => {
         .replace(/\?.*$/, '')
         .replace(`/runs/${run}/steps/approve/`, '/runs/{id}/steps/{stepId}/')
         .replace(`/runs/${run}/steps/task/`, '/runs/{id}/steps/{stepId}/')
+        .replace(`/runs/${run}/findings/F1`, '/runs/{id}/findings/{fid}')
         .replace(`/runs/${run}`, '/runs/{id}')
         .replace('/runbooks/hello-drill/versions/1', '/runbooks/{id}/versions/{version}')
         .replace('/runbooks/hello-drill', '/runbooks/{id}')

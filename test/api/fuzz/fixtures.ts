@@ -17,7 +17,7 @@ const RUNBOOKS = [
 ];
 
 /** The run and step each control operation is fuzzed against (operationId → path parameters). */
-export type Targets = Record<string, { id: string; stepId?: string }>;
+export type Targets = Record<string, { id: string; stepId?: string; fid?: string }>;
 
 /**
  * Registers the fixture runbooks and starts one run per control operation, as a separate operator (admin may not
@@ -44,7 +44,16 @@ export async function prepareTargets(admin: Call, operator: Call): Promise<Targe
   // The reads of a run get a run that has ended: its stream ends, and its report is final.
   const ended = await start('fuzz-quick');
   await waitUntil(admin, ended, 'fuzz-quick', (s) => s?.status === 'completed');
-  for (const op of ['getRun', 'getRunTimeline', 'verifyRunTimeline', 'getRunReport', 'streamRunEvents']) targets[op] = { id: ended };
+  for (const op of ['getRun', 'getRunTimeline', 'verifyRunTimeline', 'getRunReport', 'streamRunEvents', 'listRunFindings', 'addRunFinding', 'signOffRunReport', 'getRunSignOff']) {
+    targets[op] = { id: ended };
+  }
+  // A finding to read and change (the admin recorded it, so the admin may change it).
+  expectStatus(
+    await admin('POST', `/runs/${encodeURIComponent(ended)}/findings`, { title: 'fuzz', severity: 'low', owner: 'admin', due: '2027-01-01' }),
+    [201],
+    'record a finding',
+  );
+  for (const op of ['getRunFinding', 'updateRunFinding']) targets[op] = { id: ended, fid: 'F1' };
   // resumeRun needs a paused run to resume.
   expectStatus(await admin('POST', `/runs/${encodeURIComponent(targets.resumeRun!.id)}/pause`, { reason: 'fuzz: resume me' }), [200], 'pause the resumeRun target');
   return targets;

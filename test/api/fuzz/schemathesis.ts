@@ -72,7 +72,7 @@ async function main(): Promise<void> {
 function configToml(targets: Targets): string {
   const quote = (s: string) => JSON.stringify(s); // a TOML basic string is a JSON string
   const operations = Object.entries(targets).map(([op, t]) => {
-    const params = [`id = ${quote(t.id)}`, ...(t.stepId ? [`stepId = ${quote(t.stepId)}`] : [])].join(', ');
+    const params = [`id = ${quote(t.id)}`, ...(t.stepId ? [`stepId = ${quote(t.stepId)}`] : []), ...(t.fid ? [`fid = ${quote(t.fid)}`] : [])].join(', ');
     return `[[operations]]\ninclude-operation-id = ${quote(op)}\nparameters = { ${params} }\n`;
   });
   return [
