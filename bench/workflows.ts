@@ -1,5 +1,5 @@
 // The bench's worker registers Lifeboat's workflow and these hand-written baselines side by side.
-import { proxyActivities } from '@temporalio/workflow';
+import { condition, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
 export { runbookWorkflow } from '../workflows/runbook';
@@ -16,4 +16,16 @@ export async function rawSequential(url: string, n: number): Promise<number> {
 export async function rawParallel(url: string, n: number): Promise<number> {
   await Promise.all(Array.from({ length: n }, (_, i) => httpRequest({ method: 'GET', url: `${url}/step/${i}`, timeoutMs: 60_000 })));
   return n;
+}
+
+export const rawApproveUpdate = defineUpdate<void>('approve');
+
+/** The baseline of an approval: wait for an update, then make the next step's HTTP call. */
+export async function rawApproval(url: string, path: string): Promise<void> {
+  let approved = false;
+  setHandler(rawApproveUpdate, () => {
+    approved = true;
+  });
+  await condition(() => approved);
+  await httpRequest({ method: 'GET', url: `${url}${path}`, timeoutMs: 60_000 });
 }

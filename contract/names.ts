@@ -72,6 +72,8 @@ export const PATCH = {
   signedUpdates: 'lifeboat-signed-updates',
   signedContinuation: 'lifeboat-signed-continuation',
   fourEyes: 'lifeboat-four-eyes',
+  /** Timeline flushes and run records are local activities (docs/performance.md): runs started before it replay as activities. */
+  localRecords: 'lifeboat-local-records',
 } as const;
 
 /** How long a signed update or API start stays valid after the API signed it: enough for clock skew and a retry. */

@@ -34,6 +34,13 @@ const { recordRun } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
 
+// The run record as a local activity (PATCH.localRecords; why and when a repeat is harmless: workflows/timeline.ts).
+// saveRun is idempotent and fenced: a "running" record never replaces a final one.
+const { recordRun: recordRunHere } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+
 const { signContinuation } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 10 } });
 
 // Continue-as-new well before Temporal's history limits; the server also suggests it when history grows large.
@@ -51,13 +58,17 @@ export class RunEngine {
   readonly stepsById: ReadonlyMap<string, Step>;
   private readonly scopes = new Map<string, CancellationScope>();
   private recorded: Promise<void> = Promise.resolve();
+  private readonly recordRun: typeof recordRun;
+  private context?: { version: number; value: ReferenceContext };
 
   constructor(readonly run: PinnedRun) {
     const startedAt = new Date().toISOString();
     const steps = run.runbook.steps.map((s) => ({ id: s.id, title: s.title, action: s.action, expectedMs: s.expected ? parseDuration(s.expected) : undefined }));
     this.store = new RunStore(initialState(steps, startedAt, Date.parse(run.declaredAt ?? run.resume?.startedAt ?? startedAt), run.resume));
     this.stepsById = stepsById(run);
-    this.timeline = new TimelineWriter(run.runId, run.resume?.timelineSeq ?? 0);
+    const local = patched(PATCH.localRecords);
+    this.recordRun = local ? recordRunHere : recordRun;
+    this.timeline = new TimelineWriter(run.runId, run.resume?.timelineSeq ?? 0, local);
     this.notifier = new Notifier(run, this.timeline, () => this.templateContext(), run.resume?.notifications ?? 0);
   }
 
@@ -66,8 +77,11 @@ export class RunEngine {
     return snapshot(this.run, this.store.state, Date.now());
   }
 
+  /** Rebuilt only when a step has ended (or started again) since the last call: starting many steps reuses one. */
   templateContext(): ReferenceContext {
-    return templateContext(this.run, this.store.state);
+    const version = this.store.endedVersion;
+    if (this.context?.version !== version) this.context = { version, value: templateContext(this.run, this.store.state) };
+    return this.context.value;
   }
 
   /** Stops scheduling and cancels running steps; the first reason wins. */
@@ -107,7 +121,7 @@ export class RunEngine {
       });
       this.notifier.notify('run.started', { detail: { trigger: run.trigger, parameters: run.parameters } });
       // The first steps need not wait for the run's record; finish() awaits it before writing the final one.
-      this.recorded = CancellationScope.nonCancellable(() => recordRun(runRecord(this.run, this.store.state, Date.now())));
+      this.recorded = CancellationScope.nonCancellable(() => this.recordRun(runRecord(this.run, this.store.state, Date.now())));
     }
     const running = new Map<string, Promise<void>>();
     try {
@@ -128,9 +142,10 @@ export class RunEngine {
       const { halt, paused } = this.store.state;
       // A long run drains (starts nothing new) once history is large, then continues as a new workflow run.
       const draining = workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > (this.run.limits?.historyEvents ?? HISTORY_EVENTS_LIMIT);
-      if (draining && running.size === 0 && !halt && readySteps(this.run, this.store.state).length > 0) return 'continue';
+      const ready = readySteps(this.run, this.store.state, this.store.pending);
+      if (draining && running.size === 0 && !halt && ready.length > 0) return 'continue';
       if (!halt && !paused && !draining) {
-        for (const step of readySteps(this.run, this.store.state)) {
+        for (const step of ready) {
           if (running.has(step.id)) continue;
           const scope = new CancellationScope();
           this.scopes.set(step.id, scope);
@@ -147,7 +162,7 @@ export class RunEngine {
         }
       }
       // Paused with steps ready to start: wait for resume. Otherwise nothing running and nothing startable ends it.
-      if (running.size === 0 && (this.store.state.halt || readySteps(this.run, this.store.state).length === 0)) return 'done';
+      if (running.size === 0 && (this.store.state.halt || readySteps(this.run, this.store.state, this.store.pending).length === 0)) return 'done';
       const seen = this.store.version;
       await condition(() => this.store.version !== seen);
     }
@@ -278,7 +293,7 @@ export class RunEngine {
     await this.notifier.settled();
     await this.timeline.close();
     await this.recorded;
-    await recordRun(runRecord(this.run, final, Date.now()));
+    await this.recordRun(runRecord(this.run, final, Date.now()));
     this.store.patchRun({ status, finishedAt: final.finishedAt });
     // The signed final head goes into the workflow's result: Temporal keeps it apart from the database.
     return { ...state, anchor: this.timeline.anchor };
