@@ -71,6 +71,15 @@ async function countingCommands<T>(ctx: BenchContext, f: () => Promise<T>): Prom
   }
 }
 
+/** Waits for every promise; answers the values and the errors' messages. */
+async function settled<T>(promises: Array<Promise<T>>): Promise<{ values: T[]; errors: string[] }> {
+  const results = await Promise.allSettled(promises);
+  return {
+    values: results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : [])),
+    errors: results.flatMap((r) => (r.status === 'rejected' ? [r.reason instanceof Error ? r.reason.message : String(r.reason)] : [])),
+  };
+}
+
 /** Wall time and this process's CPU time of `f`, in ms. */
 async function timed<T>(f: () => Promise<T>): Promise<{ value: T; ms: number; cpuMs: number }> {
   const t0 = Date.now();
@@ -116,10 +125,10 @@ const concurrent: Scenario = {
     const id = await httpRunbook(ctx, 'bench-concurrent', RUN_STEPS, false);
     await lifeboatRun(ctx, id); // warm-up
     await rawRun(ctx, 'rawSequential', RUN_STEPS, 'warm');
-    const raw = await timed(() => Promise.all(Array.from({ length: N_RUNS }, (_, i) => rawRun(ctx, 'rawSequential', RUN_STEPS, `c${i}`))));
-    const lb = await timed(() => countingCommands(ctx, () => Promise.all(Array.from({ length: N_RUNS }, () => lifeboatRun(ctx, id)))));
+    const raw = await timed(() => settled(Array.from({ length: N_RUNS }, (_, i) => rawRun(ctx, 'rawSequential', RUN_STEPS, `c${i}`))));
+    const lb = await timed(() => countingCommands(ctx, () => settled(Array.from({ length: N_RUNS }, () => lifeboatRun(ctx, id)))));
     const steps = N_RUNS * RUN_STEPS;
-    const runIds = lb.value.value;
+    const runIds = lb.value.value.values;
     const lbHistory = await historyOf(ctx, runIds[0]!);
     const rawId = `bench-raw-history-${Date.now()}`;
     await ctx.lb.client.workflow.execute('rawSequential', { taskQueue: ctx.taskQueue, workflowId: rawId, args: [ctx.target.url, RUN_STEPS] });
@@ -137,6 +146,7 @@ const concurrent: Scenario = {
       rawCpuMsPerStep: round2(raw.cpuMs / steps),
       historyEventsPerStep: { lifeboat: round2(lbHistory.events / RUN_STEPS), raw: round2(rawHistory.events / RUN_STEPS) },
       lifeboatHistory: lbHistory.byType,
+      errors: { lifeboat: lb.value.value.errors.length, raw: raw.value.errors.length, first: lb.value.value.errors[0] ?? raw.value.errors[0] },
       mongoCommandsPerStep: round2(lb.value.total / steps),
       mongoCommands: lb.value.commands,
     });

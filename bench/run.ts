@@ -61,7 +61,15 @@ async function main(): Promise<void> {
     print: (scenario, figures) => console.log(JSON.stringify({ scenario, ...figures, load: loadAverage() })),
   };
   try {
-    for (const s of SCENARIOS) if (!only || only.includes(s.name)) await s.run(ctx);
+    for (const s of SCENARIOS) {
+      if (only && !only.includes(s.name)) continue;
+      // One scenario failing says so and the others still run.
+      await s.run(ctx).catch((err: unknown) => {
+        console.error(`bench: ${s.name}: ${err instanceof Error ? err.stack : String(err)}`);
+        ctx.print(s.name, { error: err instanceof Error ? err.message : String(err) });
+        process.exitCode = 1;
+      });
+    }
   } finally {
     await lb.stop();
     await target.close();

@@ -34,8 +34,9 @@ const { recordRun } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
 
-// The run record as a local activity (PATCH.localRecords; why and when a repeat is harmless: workflows/timeline.ts).
-// saveRun is idempotent and fenced: a "running" record never replaces a final one.
+// The final run record as a local activity (PATCH.localRecords; why, and why a repeat is harmless: workflows/timeline.ts).
+// saveRun is idempotent and fenced: a "running" record never replaces a final one. The first record stays a normal
+// activity, written while the first steps run.
 const { recordRun: recordRunHere } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
@@ -58,7 +59,7 @@ export class RunEngine {
   readonly stepsById: ReadonlyMap<string, Step>;
   private readonly scopes = new Map<string, CancellationScope>();
   private recorded: Promise<void> = Promise.resolve();
-  private readonly recordRun: typeof recordRun;
+  private readonly recordFinal: typeof recordRun;
   private context?: { version: number; value: ReferenceContext };
 
   constructor(readonly run: PinnedRun) {
@@ -67,7 +68,7 @@ export class RunEngine {
     this.store = new RunStore(initialState(steps, startedAt, Date.parse(run.declaredAt ?? run.resume?.startedAt ?? startedAt), run.resume));
     this.stepsById = stepsById(run);
     const local = patched(PATCH.localRecords);
-    this.recordRun = local ? recordRunHere : recordRun;
+    this.recordFinal = local ? recordRunHere : recordRun;
     this.timeline = new TimelineWriter(run.runId, run.resume?.timelineSeq ?? 0, local);
     this.notifier = new Notifier(run, this.timeline, () => this.templateContext(), run.resume?.notifications ?? 0);
   }
@@ -121,7 +122,7 @@ export class RunEngine {
       });
       this.notifier.notify('run.started', { detail: { trigger: run.trigger, parameters: run.parameters } });
       // The first steps need not wait for the run's record; finish() awaits it before writing the final one.
-      this.recorded = CancellationScope.nonCancellable(() => this.recordRun(runRecord(this.run, this.store.state, Date.now())));
+      this.recorded = CancellationScope.nonCancellable(() => recordRun(runRecord(this.run, this.store.state, Date.now())));
     }
     const running = new Map<string, Promise<void>>();
     try {
@@ -293,7 +294,7 @@ export class RunEngine {
     await this.notifier.settled();
     await this.timeline.close();
     await this.recorded;
-    await this.recordRun(runRecord(this.run, final, Date.now()));
+    await this.recordFinal(runRecord(this.run, final, Date.now()));
     this.store.patchRun({ status, finishedAt: final.finishedAt });
     // The signed final head goes into the workflow's result: Temporal keeps it apart from the database.
     return { ...state, anchor: this.timeline.anchor };
