@@ -44,6 +44,10 @@ const { recordRun: recordRunHere } = proxyLocalActivities<Activities>({
 
 const { signContinuation } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 10 } });
 
+// Temporal refuses a workflow task that leaves more than 2,000 activities pending (limit.numPendingActivities.error):
+// a wider run starts its steps in runbook order as running ones end, with room left for flushes and notifications.
+const MAX_RUNNING_STEPS = 1000;
+
 // Continue-as-new well before Temporal's history limits; the server also suggests it when history grows large.
 const HISTORY_EVENTS_LIMIT = 8000;
 
@@ -60,6 +64,7 @@ export class RunEngine {
   private readonly scopes = new Map<string, CancellationScope>();
   private recorded: Promise<void> = Promise.resolve();
   private readonly recordFinal: typeof recordRun;
+  private readonly maxRunning: number;
   private context?: { version: number; value: ReferenceContext };
 
   constructor(readonly run: PinnedRun) {
@@ -69,6 +74,7 @@ export class RunEngine {
     this.stepsById = stepsById(run);
     const local = patched(PATCH.localRecords);
     this.recordFinal = local ? recordRunHere : recordRun;
+    this.maxRunning = patched(PATCH.boundedSteps) ? MAX_RUNNING_STEPS : Infinity;
     this.timeline = new TimelineWriter(run.runId, run.resume?.timelineSeq ?? 0, local);
     this.notifier = new Notifier(run, this.timeline, () => this.templateContext(), run.resume?.notifications ?? 0);
   }
@@ -148,6 +154,7 @@ export class RunEngine {
       if (!halt && !paused && !draining) {
         for (const step of ready) {
           if (running.has(step.id)) continue;
+          if (running.size >= this.maxRunning) break;
           const scope = new CancellationScope();
           this.scopes.set(step.id, scope);
           running.set(
