@@ -11,7 +11,7 @@ const nodeBuiltin = `^(node:)?(${builtinModules.map(escape).join('|')})$`;
 /** Code Temporal runs in its deterministic workflow sandbox (new folders included before they exist). */
 const workflowCode = '^(workflows|actions|channels)/';
 /** Layers that do I/O; workflow code reaches them only through activities (type imports are fine). */
-const ioLayers = '^(store|api|activities|servers|worker|cli)/';
+const ioLayers = '^(store|api|activities|metrics|servers|worker|cli)/';
 /** Packages that do I/O or validation at run time and must stay out of the workflow bundle. */
 const bundleForbiddenPackages = '^node_modules/(zod|mongodb|mongoose|bson|nodemailer|express|handlebars|yaml|@temporalio/(client|worker|activity))/';
 

@@ -16,7 +16,7 @@ const options = {
 };
 
 /** Our own top-level folders other than model/, actions/, channels/ and contract/. */
-const aboveModel = '^(activities|api|bench|bin|catalog|cli|config|console|notify|report|runs|schedules|servers|store|temporal|test|timeline|worker|workflows)/';
+const aboveModel = '^(activities|api|bench|bin|catalog|cli|config|console|metrics|notify|report|runs|schedules|servers|store|temporal|test|timeline|worker|workflows)/';
 
 module.exports = {
   options: { ...options, tsPreCompilationDeps: true },

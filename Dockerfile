@@ -12,22 +12,29 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
-# servers/ (the embedded default of `npm start`) and bench/ are not used by the api, the worker or the CLI.
+# The build bundles the workflow code once (dist/worker/workflow-bundle.js), which the worker loads instead of
+# bundling at every start. servers/ (the embedded default of `npm start`) and bench/ are not used by the api, the
+# worker or the CLI.
 RUN npm run build && rm -rf dist/servers dist/bench
 
 FROM ${NODE_IMAGE} AS runtime
-ENV NODE_ENV=production
+# The commit the image is built from, shown by the lifeboat_build_info metric: docker build --build-arg LIFEBOAT_COMMIT=$(git rev-parse HEAD)
+ARG LIFEBOAT_COMMIT=unknown
+ENV NODE_ENV=production LIFEBOAT_COMMIT=${LIFEBOAT_COMMIT}
 WORKDIR /app
 COPY package.json package-lock.json ./
-# Runtime dependencies only. smtp-server is a dependency for the embedded default's mail catcher,
-# which the image does not contain; --no-save leaves the manifests as they are.
+COPY tools/prune-native.js /tmp/prune-native.js
+# Runtime dependencies only (the embedded default's mail catcher, smtp-server, is a devDependency), and of Temporal's
+# native core-bridge only the binary for this image's platform: the package ships five and their Rust sources.
 RUN npm ci --omit=dev --no-audit --no-fund \
-  && npm uninstall --no-save --omit=dev --no-audit --no-fund smtp-server \
+  && node /tmp/prune-native.js node_modules && rm /tmp/prune-native.js \
   && npm cache clean --force
 # Code and runbooks stay root-owned: the process runs as `node` and cannot rewrite them.
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
 COPY runbooks ./runbooks
 USER node
-EXPOSE 3000
+# 3000: the API. The worker serves its metrics and probes where LIFEBOAT_WORKER_METRICS_ADDRESS says (e.g. 0.0.0.0:9464)
+# and the Temporal SDK's metrics where LIFEBOAT_TEMPORAL_METRICS_ADDRESS says (e.g. 0.0.0.0:9465).
+EXPOSE 3000 9464 9465
 CMD ["node", "dist/api/main.js"]

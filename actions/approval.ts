@@ -11,17 +11,27 @@ export const approval = defineAction({
   with: (k) =>
     k.z
       .strictObject({
-        approvers: k.z.array(k.Role).min(1),
+        approvers: k.z.array(k.Role).min(1).describe('Roles whose holders may approve, such as dba or incident-commander.'),
         quorum: k
           .wholeNumber(1)
           .max(k.MAX_QUORUM, { error: `a quorum above ${k.MAX_QUORUM} is not accepted: roles are open-ended, so no one can check that many approvers exist; lower it` })
-          .default(1),
-        allowSelfApproval: k.z.boolean().default(false),
-        escalate: k.z.strictObject({ after: k.Duration, notify: k.z.array(k.Email).min(1) }).optional(),
-        onTimeout: k.z.enum(['abort', 'continue', 'fail']).default('abort'),
-        instructions: k.z.string().optional(),
+          .default(1)
+          .describe(`How many distinct people must approve (1 to ${k.MAX_QUORUM}, default 1).`),
+        allowSelfApproval: k.z.boolean().default(false).describe('May the person who started the run approve it (default false)?'),
+        escalate: k.z
+          .strictObject({
+            after: k.Duration.describe('How long the approval may wait before escalating.'),
+            notify: k.z.array(k.Email).min(1).describe('Who is emailed then.'),
+          })
+          .optional()
+          .describe('Email more people when nobody has approved in time.'),
+        onTimeout: k.z
+          .enum(['abort', 'continue', 'fail'])
+          .default('abort')
+          .describe("What happens when the step's timeout passes unapproved: abort the run (default), continue, or fail the step."),
+        instructions: k.z.string().optional().describe('What approvers should check before approving; templates allowed.'),
       })
-      .meta({ id: 'RunbookApprovalWith' }),
+      .meta({ id: 'RunbookApprovalWith', description: 'Who must approve, how many, and what happens when nobody does in time.' }),
   resultFields: undefined,
   // Not used: an approval waits for its `timeout` (the approval window), or for ever without one.
   timeoutMs: 60 * 60_000,

@@ -7,13 +7,13 @@ export const check = defineAction({
   with: (k) =>
     k.z
       .strictObject({
-        url: k.Url,
-        method: k.HttpMethod.default('GET'),
-        headers: k.Headers.optional(),
-        every: k.Duration.default('5s'),
-        until: k.CheckUntil,
+        url: k.Url.describe('The endpoint to poll: an http(s) URL, templates allowed.'),
+        method: k.HttpMethod.default('GET').describe('The HTTP method (default GET).'),
+        headers: k.Headers.optional().describe('Request headers; values may use templates and secrets.'),
+        every: k.Duration.default('5s').describe("How often to poll (default 5s); the step's timeout ends the polling."),
+        until: k.CheckUntil.describe('The condition that ends the check successfully.'),
       })
-      .meta({ id: 'RunbookCheckWith' }),
+      .meta({ id: 'RunbookCheckWith', description: "The check step's polling: the endpoint, how often, and the condition that ends it." }),
   resultFields: ['status', 'headers', 'body'],
   timeoutMs: 15 * 60_000,
   expectedMs: () => 5 * 60_000,

@@ -7,14 +7,14 @@ export const command = defineAction({
   with: (k) =>
     k.z
       .strictObject({
-        argv: k.z.array(k.z.string()).min(1),
-        cwd: k.z.string().min(1).optional(),
-        env: k.z.record(k.Name, k.z.string()).optional(),
+        argv: k.z.array(k.z.string()).min(1).describe("The program and its arguments, without a shell; argv[0] must be on the worker's LIFEBOAT_COMMAND_ALLOWLIST."),
+        cwd: k.z.string().min(1).optional().describe("The working directory, under the worker's LIFEBOAT_COMMAND_ROOTS."),
+        env: k.z.record(k.Name, k.z.string()).optional().describe('Environment variables for the program (no PATH, LD_* or other loader variables).'),
       })
       .superRefine((w, ctx) => {
         for (const name of Object.keys(w.env ?? {})) if (loaderVariable(name)) ctx.addIssue({ code: 'custom', path: ['env', name], message: loaderVariableProblem(name) });
       })
-      .meta({ id: 'RunbookCommandWith' }),
+      .meta({ id: 'RunbookCommandWith', description: "The command step's program: argv, and optionally cwd and env." }),
   resultFields: ['exitCode', 'stdout', 'stderr'],
   timeoutMs: 10 * 60_000,
   expectedMs: () => 60_000,

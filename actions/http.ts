@@ -6,15 +6,18 @@ export const http = defineAction({
   with: (k) =>
     k.z
       .strictObject({
-        method: k.HttpMethod.default('GET'),
-        url: k.Url,
-        headers: k.Headers.optional(),
-        json: k.z.unknown().optional(),
-        body: k.z.string().optional(),
-        expect: k.z.union([k.StatusCode, k.z.array(k.StatusCode).min(1)], { error: 'expected a status code such as 200, or a list of them' }).optional(),
+        method: k.HttpMethod.default('GET').describe('The HTTP method (default GET).'),
+        url: k.Url.describe('Where to send the request: an http(s) URL, templates allowed.'),
+        headers: k.Headers.optional().describe('Request headers; values may use templates and secrets.'),
+        json: k.z.unknown().optional().describe('A body sent as JSON (or set body; not both).'),
+        body: k.z.string().optional().describe('A raw text body (or set json; not both).'),
+        expect: k.z
+          .union([k.StatusCode, k.z.array(k.StatusCode).min(1)], { error: 'expected a status code such as 200, or a list of them' })
+          .optional()
+          .describe('The status (or list of statuses) that counts as success; default: any 2xx.'),
       })
       .refine((w) => w.json === undefined || w.body === undefined, { error: 'set json or body, not both', path: ['body'] })
-      .meta({ id: 'RunbookHttpWith' }),
+      .meta({ id: 'RunbookHttpWith', description: "The http step's request: method, url, headers, a json or text body, and the statuses that count as success." }),
   resultFields: ['status', 'headers', 'body'],
   timeoutMs: 60_000,
   expectedMs: () => 10_000,

@@ -37,6 +37,20 @@ export interface StepSlot {
   manual?: { actor: string; outcome: 'done' | 'failed'; note?: string; evidence?: string[] };
   /** Set when an operator skips a step that is waiting (approval or manual). */
   skipRequested?: { actor: string; reason: string };
+  /** `runbook` steps: the approvals of the sub-runbook they run, found when the run started (docs/security.md). */
+  gate?: SubRunbookGate;
+}
+
+/**
+ * The approvals inside a sub-runbook (and its own sub-runbooks), which guard whatever in the parent needs the
+ * `runbook` step that runs it. `version` is the one the step runs; absent when the runbook was not registered.
+ */
+export interface SubRunbookGate {
+  runbook: string;
+  version?: number;
+  approvers: string[];
+  quorum: number;
+  allowSelfApproval: boolean;
 }
 
 /** What an action may know of its run (a PinnedRun is one): enough to name it, not the engine's state. */

@@ -5,7 +5,13 @@ import { defineAction, type Outcome } from './kit';
 
 /** `manual`: a task for a person (optionally of an assignee role), marked done or failed through the API. */
 export const manual = defineAction({
-  with: (k) => k.z.strictObject({ instructions: k.z.string().min(1), assignee: k.Role.optional() }).meta({ id: 'RunbookManualWith' }),
+  with: (k) =>
+    k.z
+      .strictObject({
+        instructions: k.z.string().min(1).describe('What the person must do; templates allowed.'),
+        assignee: k.Role.optional().describe('The role the task is assigned to.'),
+      })
+      .meta({ id: 'RunbookManualWith', description: 'The manual task: what to do and for whom.' }),
   resultFields: undefined,
   // Not used: a manual task waits for its `timeout`, or for ever without one.
   timeoutMs: 60 * 60_000,

@@ -21,7 +21,9 @@ export const notify = defineAction({
       return step === undefined ? [] : [step];
     });
     if (!first) throw new Error('no notification channel supports notify steps');
-    return k.z.discriminatedUnion('channel', [first, ...others]).meta({ id: 'RunbookNotifyWith' });
+    return k.z
+      .discriminatedUnion('channel', [first, ...others])
+      .meta({ id: 'RunbookNotifyWith', description: 'The message: its channel (email or webhook), where to, and what it says.' });
   },
   resultFields: undefined,
   timeoutMs: 5 * 60_000,

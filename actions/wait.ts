@@ -4,7 +4,7 @@ import { defineAction, type Outcome } from './kit';
 
 /** `wait`: a durable timer. */
 export const wait = defineAction({
-  with: (k) => k.z.strictObject({ duration: k.Duration }).meta({ id: 'RunbookWaitWith' }),
+  with: (k) => k.z.strictObject({ duration: k.Duration.describe('How long to wait.') }).meta({ id: 'RunbookWaitWith', description: "The wait step's duration." }),
   resultFields: [],
   timeoutMs: 60 * 60_000,
   // A wait's own duration is a better estimate than its timeout.

@@ -10,6 +10,7 @@ import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import type { Config } from '../config';
 import { FAILURE } from '../contract/names';
+import { tracedExchange } from '../tracing/outbound';
 
 /** Denied unless LIFEBOAT_EGRESS_ALLOW allows them: link-local (cloud metadata lives there), loopback, "this host". */
 export const BUILTIN_DENY = ['169.254.0.0/16', 'fe80::/10', '127.0.0.0/8', '::1/128', '0.0.0.0/8', '::/128', 'fd00:ec2::254/128', '100.100.100.200/32'];
@@ -150,32 +151,40 @@ function exchange(req: OutboundRequest, url: URL, o: OutboundOptions, signal: Ab
   const headers: Record<string, string> = { 'accept-encoding': 'gzip, deflate, br', ...req.headers };
   if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body));
   const client = url.protocol === 'https:' ? https : http;
-  return new Promise<OutboundAnswer>((resolve, reject) => {
-    const fail = (err: unknown) => {
-      if (o.signal.aborted) return reject(o.signal.reason);
-      if (err instanceof EgressDenied) return reject(denied(err.message));
-      if (limit.aborted) return reject(ApplicationFailure.retryable(`no complete answer within ${o.timeoutMs} ms (LIFEBOAT_HTTP_TIMEOUT)`, FAILURE.httpError));
-      if (err instanceof ApplicationFailure) return reject(err);
-      reject(ApplicationFailure.retryable(err instanceof Error ? err.message : String(err), FAILURE.httpError));
-    };
-    const request = client.request(url, { method: req.method, headers, lookup, signal, agent: false }, (res) => {
-      if (o.readBody && !o.readBody(res.statusCode ?? 0)) {
-        res.destroy();
-        return resolve({ status: res.statusCode ?? 0, headers: flatHeaders(res.headers), text: '', url: url.toString() });
-      }
-      readCapped(decoded(res), o.maxBodyBytes).then(
-        (text) => resolve({ status: res.statusCode ?? 0, headers: flatHeaders(res.headers), text, url: url.toString() }),
-        (err: unknown) => {
-          res.destroy();
-          fail(
-            err instanceof TooLarge ? ApplicationFailure.retryable(`the answer's body is larger than ${o.maxBodyBytes} bytes (LIFEBOAT_HTTP_MAX_BODY)`, FAILURE.httpError) : err,
+  return tracedExchange(
+    req.method,
+    url,
+    headers,
+    () =>
+      new Promise<OutboundAnswer>((resolve, reject) => {
+        const fail = (err: unknown) => {
+          if (o.signal.aborted) return reject(o.signal.reason);
+          if (err instanceof EgressDenied) return reject(denied(err.message));
+          if (limit.aborted) return reject(ApplicationFailure.retryable(`no complete answer within ${o.timeoutMs} ms (LIFEBOAT_HTTP_TIMEOUT)`, FAILURE.httpError));
+          if (err instanceof ApplicationFailure) return reject(err);
+          reject(ApplicationFailure.retryable(err instanceof Error ? err.message : String(err), FAILURE.httpError));
+        };
+        const request = client.request(url, { method: req.method, headers, lookup, signal, agent: false }, (res) => {
+          if (o.readBody && !o.readBody(res.statusCode ?? 0)) {
+            res.destroy();
+            return resolve({ status: res.statusCode ?? 0, headers: flatHeaders(res.headers), text: '', url: url.toString() });
+          }
+          readCapped(decoded(res), o.maxBodyBytes).then(
+            (text) => resolve({ status: res.statusCode ?? 0, headers: flatHeaders(res.headers), text, url: url.toString() }),
+            (err: unknown) => {
+              res.destroy();
+              fail(
+                err instanceof TooLarge
+                  ? ApplicationFailure.retryable(`the answer's body is larger than ${o.maxBodyBytes} bytes (LIFEBOAT_HTTP_MAX_BODY)`, FAILURE.httpError)
+                  : err,
+              );
+            },
           );
-        },
-      );
-    });
-    request.on('error', fail);
-    request.end(req.body);
-  });
+        });
+        request.on('error', fail);
+        request.end(req.body);
+      }),
+  );
 }
 
 class TooLarge extends Error {}

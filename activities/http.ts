@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { setTimeout as delay } from 'node:timers/promises';
 import { FAILURE } from '../contract/names';
+import { activityLog } from '../logging/activity';
 import type { SecretSlot } from '../model/template';
 import type { ActivityDeps } from './deps';
 import { runDispatch, type Dispatched } from './dispatch';
@@ -67,16 +68,23 @@ async function send(req: HttpRequest, sealed: Unsealed<HttpRequest>, s: Sender, 
   );
   const secretBody = (r.secrets ?? []).some((slot) => (slot.path[0] === 'json' || slot.path[0] === 'body') && slot.parts.some((p) => 'secret' in p));
   let res;
+  const started = Date.now();
   try {
     res = await sendOutbound(
       { method: r.method, url: r.url, headers, body },
       { policy: s.policy, signal, maxBodyBytes: s.maxBodyBytes, timeoutMs: s.timeoutMs, maxRedirects: 5, secretHeaders, secretBody },
     );
   } catch (err) {
+    activityLog().warn(
+      { method: req.method, url: req.url, error: sealed.mask(err instanceof Error ? err.message : String(err)), ms: Date.now() - started },
+      'outbound request failed',
+    );
     if (signal.aborted || !(err instanceof ApplicationFailure)) throw err;
     // Named by the url as the runbook wrote it: secrets show as {{ secrets.NAME }}, never as their values.
     throw new ApplicationFailure(`${req.method} ${req.url} failed: ${err.message}`, err.type, err.nonRetryable);
   }
+  // The url as the runbook wrote it: a secret in it shows as {{ secrets.NAME }}.
+  activityLog().info({ method: req.method, url: req.url, status: res.status, ms: Date.now() - started }, 'outbound request');
   let parsed: unknown = res.text;
   if ((res.headers['content-type'] ?? '').includes('json')) {
     try {

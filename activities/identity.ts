@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, sleep } from '@temporalio/activity';
 import { FAILURE, RULE } from '../contract/names';
 import type { Proof, RunInput } from '../contract/run';
 import { runbookHash } from '../model/hash';
@@ -6,6 +6,8 @@ import { signerFrom, type StartPurpose } from '../runs/signing';
 import { getRunbook } from '../store/registry';
 import { getRun } from '../store/runs';
 import type { ActivityDeps } from './deps';
+import { subRunbookGates } from './gates';
+import type { SubRunbookGate } from '../actions/kit';
 
 // The worker holds the signing key; the workflow may not (it would be in history). These activities check what the
 // workflow cannot: the HMAC of an update or a start, and a start's runbook against the registry. Their results are
@@ -20,9 +22,15 @@ export interface StartFacts {
   child: boolean;
   /** Continued as new from an earlier run of this workflow (Temporal's continuedFrom). */
   continued: boolean;
+  /** Temporal's first run id of this workflow execution (absent in histories recorded before schedule binding). */
+  firstRunId?: string;
 }
 
-export function identityActivities({ store, config }: ActivityDeps) {
+// How long a scheduled start waits to see itself among its schedule's actions: Temporal's scheduler records the
+// start when the start call returns, which may be just after the new run's first task.
+const SCHEDULE_SEEN_MS = 20_000;
+
+export function identityActivities({ store, config, scheduleStarts }: ActivityDeps) {
   const signer = () => signerFrom(config);
   return {
     /** Local activity: whether an update's proof is the API's for this run, update and payload. */
@@ -38,15 +46,17 @@ export function identityActivities({ store, config }: ActivityDeps) {
     /**
      * Checks a run's start: signed by the API (a start, a schedule's or a continuation), for this workflow id, not a
      * replay of an earlier run's input, and its inline runbook the registry's for that version and hash. Throws
-     * BadSignature (non-retryable) saying which check failed.
+     * BadSignature (non-retryable) saying which check failed. Answers the approvals of the pinned runbook's
+     * sub-runbooks (activities/gates.ts).
      */
-    async verifyRunStart(input: { run: RunInput; facts: StartFacts }): Promise<void> {
+    async verifyRunStart(input: { run: RunInput; facts: StartFacts }): Promise<{ gates?: Record<string, SubRunbookGate> }> {
       const { run, facts } = input;
       const what = `run ${facts.workflowId}`;
       if (run.runbook || run.hash !== undefined || run.version !== undefined) await checkPinned(run, what);
+      const gates = run.runbook ? { gates: await subRunbookGates(store.db, run.runbook) } : {};
       // A sub-runbook is started by its parent's workflow code, which names it by reference and passes the parent's
       // requester: there is nothing a client could have forged.
-      if (facts.child && !run.runbook) return;
+      if (facts.child && !run.runbook) return gates;
       if (!run.proof) throw refuse(`${what} was started without the API's signature: start runs through the API (POST /runs) or a schedule`);
       const purpose = startPurpose(run, facts);
       if (!signer().verifyStart(run, purpose)) throw refuse(`${what}: the start input's signature does not match its content (forged or modified)`);
@@ -59,13 +69,32 @@ export function identityActivities({ store, config }: ActivityDeps) {
         if (run.trigger.kind !== 'schedule' || !facts.workflowId.startsWith(`${run.trigger.by}-`))
           throw refuse(`${what}: a schedule's signed input only starts runs of schedule ${run.trigger.by} (workflow ids ${run.trigger.by}-…)`);
         if (await getRun(store.db, facts.workflowId)) throw refuse(`${what} already ran: a signed start is not reusable`);
+        await startedBySchedule(run.trigger.by, facts, what);
       } else {
         if (run.runId !== facts.workflowId) throw refuse(`${what}: the continuation is for run ${run.runId ?? '(none)'}, not this workflow`);
         const record = await getRun(store.db, facts.workflowId);
         if (record && record.status !== 'running') throw refuse(`${what} has ended (${record.status}); its continuation cannot start it again`);
       }
+      return gates;
     },
   };
+
+  /**
+   * A schedule's input is signed once and readable by anyone with Temporal access, so it proves only what to run;
+   * that this run is one the schedule started, Temporal's own record of the schedule's actions says.
+   */
+  async function startedBySchedule(scheduleId: string, facts: StartFacts, what: string): Promise<void> {
+    if (!scheduleStarts) throw refuse(`${what}: this worker cannot ask Temporal which runs schedule ${scheduleId} started`);
+    const deadline = Date.now() + SCHEDULE_SEEN_MS;
+    for (;;) {
+      const starts = await scheduleStarts(scheduleId);
+      if (!starts) throw refuse(`${what}: schedule ${scheduleId} does not exist, so it did not start this run`);
+      if (starts.some((s) => s.workflowId === facts.workflowId && (facts.firstRunId === undefined || s.runId === facts.firstRunId))) return;
+      if (Date.now() > deadline)
+        throw refuse(`${what} was not started by schedule ${scheduleId}: a schedule's signed input runs only as a start Temporal's schedule made (its input was copied)`);
+      await sleep(250);
+    }
+  }
 
   async function checkPinned(run: RunInput, what: string): Promise<void> {
     if (!run.runbook || run.version === undefined || run.hash === undefined) throw refuse(`${what}: a pinned runbook needs its definition, version and hash`);

@@ -84,13 +84,13 @@ export const problemHandler: ErrorRequestHandler = (err: unknown, req, res, _nex
   else if (err instanceof URIError) problem = new HttpError(400, 'malformed-path', `the request path is not valid percent-encoding: ${err.message}`);
   else if (refusal !== undefined) {
     problem = new HttpError(503, 'temporal-unavailable', refusal);
-    console.warn(`lifeboat api: ${req.method} ${req.originalUrl}: ${problem.detail}`);
+    req.log.warn({ problem: problem.code }, problem.detail);
   } else if (storeUnavailable(err) !== undefined) {
     // The driver's text stays in the log: it names hosts and ports, which /health does not echo either.
     problem = new HttpError(503, 'store-unavailable', 'the run store (MongoDB) is not answering; retry shortly');
-    console.warn(`lifeboat api: ${req.method} ${req.originalUrl}: store unavailable: ${storeUnavailable(err)}`);
+    req.log.warn({ problem: problem.code, cause: storeUnavailable(err) }, 'store unavailable');
   } else {
-    console.error(`lifeboat api: ${req.method} ${req.originalUrl} failed:`, err);
+    req.log.error({ err, method: req.method, path: req.path }, `${req.method} ${req.path} failed`);
     problem = new HttpError(500, 'internal', 'an unexpected error occurred; it has been logged');
   }
   res

@@ -10,25 +10,33 @@ import { connectStore } from '../store/connection';
 import { ensureRunIndexes } from '../store/runs';
 import { syncRunbooks } from '../store/sync';
 import { temporalConnectionOptions } from '../temporal/connection';
+import { createLogger, stdout, type Logger } from '../logging/logger';
+import { processLogger } from '../logging/process';
+import { startTracing } from '../tracing/start';
 import { createApp } from './app';
 import { apiSecurity } from './security';
 import { listen } from './listen';
 
+let logger: Logger | undefined;
+
 async function main(): Promise<void> {
   const config = loadConfig();
-  assertNotificationConfig(config, (w) => console.warn(`lifeboat api: warning: ${w}`));
+  logger = processLogger(config, { base: { component: 'api' } });
+  const log = logger;
+  assertNotificationConfig(config, (w) => log.warn(w));
   if (!config.TEMPORAL_ADDRESS || !config.MONGODB_URI) {
     throw new Error("the standalone API needs TEMPORAL_ADDRESS and MONGODB_URI; for a local setup run 'npm start' instead");
   }
   const signer = signerFrom(config);
   const store = await connectStore(config.MONGODB_URI);
   await ensureRunIndexes(store.db);
+  const tracing = await startTracing(config);
   const connection = await Connection.connect(temporalConnectionOptions(config));
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, interceptors: { workflow: tracing?.clientInterceptors ?? [] } });
   for (const r of await syncRunbooks(store.db, path.resolve(config.LIFEBOAT_RUNBOOKS))) {
-    if (r.errors) r.errors.forEach((e) => console.error(`lifeboat api: runbook not loaded: ${e}`));
-    else console.log(`lifeboat api: runbook ${r.id} v${r.version}`);
-    if (r.warning) console.warn(`lifeboat api: warning: ${r.warning}`);
+    if (r.errors) r.errors.forEach((e) => log.error(`runbook not loaded: ${e}`));
+    else log.info({ runbook: r.id, version: r.version }, 'runbook synced');
+    if (r.warning) log.warn(r.warning);
   }
   const runs = new RunService({ client, db: store.db, taskQueue: config.TEMPORAL_TASK_QUEUE, signer, evidenceKey: config.evidenceKey?.publicKey });
   const app = createApp({
@@ -39,18 +47,23 @@ async function main(): Promise<void> {
     adminToken: config.LIFEBOAT_ADMIN_TOKEN,
     metricsPublic: config.LIFEBOAT_METRICS_PUBLIC,
     security: apiSecurity(config),
+    temporalUiUrl: config.LIFEBOAT_TEMPORAL_UI_URL,
+    publicUrl: config.LIFEBOAT_PUBLIC_URL,
+    logger: log,
+    tracing: tracing !== undefined,
   });
   const server = await listen(app, config.PORT, config.HOST);
-  console.log(`lifeboat api: listening on http://${config.HOST}:${config.PORT}`);
+  log.info({ url: `http://${config.HOST}:${config.PORT}`, tracing: tracing !== undefined }, 'listening');
   const stop = () =>
     server.close(() => {
       // server.close ignores what its callback returns, so a failed close is reported here, not left unhandled.
       (async () => {
         await connection.close();
         await store.close();
+        await tracing?.shutdown();
         process.exit(0);
       })().catch((err: unknown) => {
-        console.error(`lifeboat api: shutdown: ${err instanceof Error ? err.message : String(err)}`);
+        log.error({ err }, 'shutdown failed');
         process.exit(1);
       });
     });
@@ -59,6 +72,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(`lifeboat api: ${err instanceof Error ? err.message : String(err)}`);
+  (logger ?? createLogger({ level: 'info', destination: stdout(), base: { component: 'api' } })).fatal(err instanceof Error ? err.message : String(err));
   process.exit(1);
 });

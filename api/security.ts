@@ -1,5 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { Config } from '../config';
+import type { Db } from '../store/connection';
+import { countRequest, sweepRateCounters } from '../store/rate';
 import { tokenHash } from '../store/tokens';
 import { HttpError } from './errors';
 
@@ -48,41 +50,38 @@ export function securityHeaders(o: { hsts: boolean }): RequestHandler {
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
- * Per-token rate limit on mutating requests: a token bucket per bearer token (kept in memory, by the token's hash),
- * `burst` deep and refilled at `perMinute`. An empty bucket is 429 with Retry-After. Runs after authentication, so
- * only a valid token spends (or owns) a bucket.
+ * Per-token rate limit on mutating requests, shared by every API process on the store: each token may make `burst`
+ * changes per window of `burst / perMinute` minutes (so `perMinute` a minute on average, and at most twice `burst` in
+ * a row across a window's end), counted in MongoDB (store/rate.ts). Beyond, 429 with Retry-After (the window's end).
+ * Runs after authentication, so only a valid token spends (or owns) a counter. Fails closed: when the count cannot
+ * be stored the request is 503 store-unavailable, as every mutating route needs the store anyway.
  */
-export function rateLimit(o: { perMinute: number; burst: number }, now: () => number = Date.now): RequestHandler {
-  const buckets = new Map<string, { tokens: number; at: number }>();
-  const perMs = o.perMinute / 60_000;
+export function rateLimit(db: Db, o: { perMinute: number; burst: number }, now: () => number = Date.now): RequestHandler {
+  const windowMs = Math.max(1000, Math.round((o.burst / o.perMinute) * 60_000));
+  let swept = 0;
   return (req, res, next) => {
     if (o.perMinute === 0 || !MUTATING.has(req.method)) return next();
-    const key = tokenHash(req.headers.authorization ?? '');
     const t = now();
-    const bucket = buckets.get(key) ?? { tokens: o.burst, at: t };
-    bucket.tokens = Math.min(o.burst, bucket.tokens + (t - bucket.at) * perMs);
-    bucket.at = t;
-    buckets.set(key, bucket);
-    if (buckets.size > 10_000) forgetFull(buckets, o.burst, perMs, t);
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return next();
+    const window = Math.floor(t / windowMs);
+    const ends = (window + 1) * windowMs;
+    // Counters of ended windows are deleted at most once a minute per process, off the request's path.
+    if (t - swept > 60_000) {
+      swept = t;
+      sweepRateCounters(db, new Date(t - windowMs)).catch((err: unknown) => console.warn(`lifeboat api: sweeping rate counters failed: ${String(err)}`));
     }
-    const retryAfter = Math.max(1, Math.ceil((1 - bucket.tokens) / perMs / 1000));
-    res.setHeader('Retry-After', String(retryAfter));
-    next(
-      new HttpError(
-        429,
-        'rate-limited',
-        `this token made more than ${o.burst} changes in a burst or ${o.perMinute} a minute (LIFEBOAT_RATE_LIMIT, LIFEBOAT_RATE_BURST); retry in ${retryAfter} s`,
-      ),
-    );
+    countRequest(db, tokenHash(req.headers.authorization ?? ''), window, new Date(ends)).then((n) => {
+      if (n <= o.burst) return next();
+      const retryAfter = Math.max(1, Math.ceil((ends - t) / 1000));
+      res.setHeader('Retry-After', String(retryAfter));
+      next(
+        new HttpError(
+          429,
+          'rate-limited',
+          `this token made more than ${o.burst} changes within ${Math.round(windowMs / 1000)} s (LIFEBOAT_RATE_BURST per LIFEBOAT_RATE_BURST / LIFEBOAT_RATE_LIMIT minutes, counted across all API processes); retry in ${retryAfter} s`,
+        ),
+      );
+    }, next);
   };
-}
-
-// Buckets that have refilled completely are the same as no bucket: dropped, so memory stays bounded by active tokens.
-function forgetFull(buckets: Map<string, { tokens: number; at: number }>, burst: number, perMs: number, t: number): void {
-  for (const [key, b] of buckets) if (b.tokens + (t - b.at) * perMs >= burst) buckets.delete(key);
 }
 
 /** Counts open event streams per token and in all; `open` answers a release function, or throws 429 / 503. */

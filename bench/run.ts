@@ -9,15 +9,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../config';
 import { RunService } from '../runs/service';
+import { silentLogger } from '../logging/logger';
 import { startLifeboat } from '../servers/lifeboat';
 import { startServers } from '../servers/local';
 import { loadAverage, startTarget, type BenchContext, type Scenario } from './context';
 import { drills } from './drills';
 import { engineScenarios } from './engine';
+import { metricsScenario } from './metrics';
 
 const SCENARIOS: Scenario[] = [
   ...engineScenarios,
   drills,
+  { name: 'metrics', run: async (ctx) => console.log(JSON.stringify(await metricsScenario(ctx.lb, ctx.servers.mongoUri))) },
   // Further suites register here, one line each.
 ];
 
@@ -47,6 +50,7 @@ async function main(): Promise<void> {
     taskQueue,
     port: 0,
     workflowBundle,
+    logger: silentLogger, // stdout is the bench's JSON lines
   });
   const runs = new RunService({ client: lb.client, db: lb.store.db, taskQueue, signer: lb.signer });
   const ctx: BenchContext = {

@@ -1,4 +1,6 @@
+import { stringify } from 'yaml';
 import { z } from 'zod';
+import { diffLines, DiffLine } from './diff';
 import { RunbookIssue } from '../model/issue';
 import { loadRunbook } from '../model/load';
 import { Plan, planRunbook } from '../model/plan';
@@ -12,6 +14,9 @@ import { getRunbook, listRunbooks, reviewRunbook, saveRunbook } from '../store/r
 
 export const SourceFormat = z.enum(['yaml', 'json']);
 export type SourceFormat = z.infer<typeof SourceFormat>;
+
+/** A version number as a path or query value (the API's `?version=`, the CLI's `--version`). */
+export const VersionNumber = z.coerce.number().int().positive();
 
 export const RunbookSummary = z.object({ id: z.string(), title: z.string(), latest: z.int(), hash: z.string(), updatedAt: z.string() }).meta({ id: 'RunbookSummary' });
 export type RunbookSummary = z.infer<typeof RunbookSummary>;
@@ -141,6 +146,47 @@ export async function runbookDetail(db: Db, id: string, version?: number): Promi
     runbook: stored.runbook,
     plan: { drill: summary('drill'), recovery: summary('recovery') },
   };
+}
+
+export const VersionEntry = z.object({ version: z.int(), hash: z.string(), createdAt: z.string(), title: z.string(), ...Provenance.shape }).meta({ id: 'RunbookVersionEntry' });
+export type VersionEntry = z.infer<typeof VersionEntry>;
+export const VersionHistory = z.object({ id: z.string(), latest: z.int(), versions: z.array(VersionEntry) }).meta({ id: 'RunbookVersionHistory' });
+export type VersionHistory = z.infer<typeof VersionHistory>;
+
+export const VersionDiff = z
+  .object({
+    id: z.string(),
+    from: z.int(),
+    to: z.int(),
+    added: z.int(),
+    removed: z.int(),
+    lines: z.array(DiffLine).meta({ description: 'Every line of both versions: the uploaded text, or the stored definition as YAML for versions stored without their text.' }),
+  })
+  .meta({ id: 'RunbookVersionDiff' });
+export type VersionDiff = z.infer<typeof VersionDiff>;
+
+/** How many versions a history answers at most, newest first. */
+export const HISTORY_LIMIT = 100;
+
+/** A runbook's versions, newest first: who uploaded each, what sensitive parts it changed, its review. */
+export async function runbookHistory(db: Db, id: string, limit = HISTORY_LIMIT): Promise<VersionHistory> {
+  const latest = await found(db, id);
+  // Version documents are point lookups by _id (FerretDB pushes down nothing else); versions are never deleted.
+  const numbers = Array.from({ length: Math.min(limit, latest.version) }, (_, i) => latest.version - i);
+  const versions = await Promise.all(numbers.map((n) => (n === latest.version ? latest : found(db, id, n))));
+  return {
+    id,
+    latest: latest.version,
+    versions: versions.map((v) => ({ version: v.version, hash: v.hash, createdAt: v.createdAt, title: v.runbook.title, ...provenance(v) })),
+  };
+}
+
+/** A line diff between two versions of a runbook, in the text each was uploaded as. */
+export async function diffVersions(db: Db, id: string, from: number, to: number): Promise<VersionDiff> {
+  const [a, b] = await Promise.all([found(db, id, from), found(db, id, to)]);
+  const text = (v: { source?: string; runbook: Runbook }) => v.source ?? stringify(v.runbook);
+  const lines = diffLines(text(a), text(b));
+  return { id, from, to, added: lines.filter((l) => l.op === 'added').length, removed: lines.filter((l) => l.op === 'removed').length, lines };
 }
 
 /** The full plan of a runbook version in one mode: stages, critical path, predicted time against the RTO. */

@@ -3,10 +3,19 @@ import { defineChannel, hearsListed, redactUrl, type ConfigReport } from './kit'
 
 const schemas = (k: SchemaKit) => {
   const { z } = k;
-  const recipients = z.array(k.Email).min(1);
+  const recipients = z.array(k.Email).min(1).describe('The email addresses to write to.');
   return {
-    rule: z.strictObject({ channel: z.literal('email'), recipients, events: z.array(k.Event).min(1) }),
-    step: z.strictObject({ channel: z.literal('email'), recipients, subject: z.string().optional(), body: z.string() }),
+    rule: z.strictObject({
+      channel: z.literal('email').describe('Send email through the SMTP server the worker is configured with.'),
+      recipients,
+      events: z.array(k.Event).min(1).describe('The run events to send an email for.'),
+    }),
+    step: z.strictObject({
+      channel: z.literal('email').describe('Send an email.'),
+      recipients,
+      subject: z.string().optional().describe('The subject line; templates allowed.'),
+      body: z.string().describe('The message text; templates allowed.'),
+    }),
     target: z.object({ channel: z.literal('email'), to: z.array(z.string()).min(1) }),
     config: {
       SMTP_URL: z

@@ -21,12 +21,13 @@ const schemas = (k: SchemaKit) => {
   });
   return {
     rule: z.strictObject({
-      channel: z.literal('pagerduty'),
-      routingKey,
+      channel: z.literal('pagerduty').describe('Open (and resolve) a PagerDuty incident through the Events API v2.'),
+      routingKey: routingKey.describe("The integration's routing key, as {{ secrets.NAME }}."),
       events: z
         .array(z.enum(TRIGGERS))
         .min(1)
-        .default([...TRIGGERS]),
+        .default([...TRIGGERS])
+        .describe('The run events that page (default: all of them).'),
     }),
     step: undefined,
     target: z.object({ channel: z.literal('pagerduty'), routingKey: z.string() }),

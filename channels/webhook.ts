@@ -13,14 +13,23 @@ const schemas = (k: SchemaKit) => {
   return {
     rule: z
       .strictObject({
-        channel: z.literal('webhook'),
+        channel: z.literal('webhook').describe('POST a JSON message to a URL.'),
         // Chat webhook URLs are often credentials themselves, so they may come from a secret.
-        url: k.staticOr(k.HTTP_URL, 'expected an http:// or https:// URL, or {{ secrets.NAME }} when the URL is a secret'),
-        events: z.array(k.Event).min(1),
-        format: format.default('json'),
+        url: k
+          .staticOr(k.HTTP_URL, 'expected an http:// or https:// URL, or {{ secrets.NAME }} when the URL is a secret')
+          .describe('Where to POST: an http(s) URL, or {{ secrets.NAME }}.'),
+        events: z.array(k.Event).min(1).describe('The run events to send a message for.'),
+        format: format.default('json').describe("json (Lifeboat's event, signed) or chat (a text message for Slack-style chat webhooks)."),
       })
       .superRefine(wholeUrl),
-    step: z.strictObject({ channel: z.literal('webhook'), url: k.Url, subject: z.string().optional(), body: z.string() }).superRefine(wholeUrl),
+    step: z
+      .strictObject({
+        channel: z.literal('webhook').describe('POST a message to a URL.'),
+        url: k.Url.describe('Where to POST: an http(s) URL.'),
+        subject: z.string().optional().describe('A title for the message; templates allowed.'),
+        body: z.string().describe('The message text; templates allowed.'),
+      })
+      .superRefine(wholeUrl),
     target: z.object({ channel: z.literal('webhook'), url: z.string(), format: format.default('json') }),
     config: {
       /** A webhook told of every failure, like LIFEBOAT_NOTIFY_EMAIL. */

@@ -137,6 +137,10 @@ function controlCommand(c: Control): Command {
       const path = stepId === undefined ? apiPath('runs', runId, c.name) : apiPath('runs', runId, 'steps', stepId, c.name);
       const answer = await apiFor(io).call(ControlAnswer, 'POST', path, body);
       const what = stepId === undefined ? `run ${runId}` : `step ${stepId} of run ${runId}`;
+      if (values.json) {
+        io.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);
+        return EXIT.ok;
+      }
       io.stdout.write(`${c.done} ${what}${choice ? `: ${choice}` : ''}; the run is ${answer.state.status}\n`);
       io.stdout.write(`${[progressLine(answer.state), ...waitingLines(answer.state)].join('\n')}\n`);
       return EXIT.ok;

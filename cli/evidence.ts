@@ -30,7 +30,8 @@ export const evidenceCommand: Command = {
         io.stderr.write(`lifeboat evidence: cannot write ${out}: ${err instanceof Error ? err.message : String(err)}\n`);
         return EXIT.failed;
       }
-      io.stdout.write(`wrote the evidence of run ${target} (${bundle.events.length} events, ${bundle.signedHeads.length} signed heads) to ${out}\n`);
+      if (values.json) io.stdout.write(`${JSON.stringify({ runId: target, file: out, events: bundle.events.length, signedHeads: bundle.signedHeads.length })}\n`);
+      else io.stdout.write(`wrote the evidence of run ${target} (${bundle.events.length} events, ${bundle.signedHeads.length} signed heads) to ${out}\n`);
       return EXIT.ok;
     }
     if (sub !== 'verify') throw new UsageError(`unknown subcommand '${sub ?? ''}': use export or verify`);

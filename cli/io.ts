@@ -11,6 +11,10 @@ export type CliIo = {
   cwd?: string;
   env?: Readonly<Record<string, string | undefined>>;
   fetch?: typeof fetch;
+  /** `--profile NAME` (main takes it off the command line): which site of the profile file to talk to. */
+  profile?: string;
+  /** How a dropped event stream is reconnected (tests shorten it): first wait, longest wait, attempts in a row. */
+  reconnect?: { firstMs: number; maxMs: number; attempts: number };
 };
 
 /** One `lifeboat <name>` subcommand: returns its exit code instead of exiting, so it can be tested in-process. */
@@ -28,3 +32,13 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, unavailable: 3 } as const;
 
 /** A command-line mistake: reported with the command's usage and exit code 2. */
 export class UsageError extends Error {}
+
+/** A failure reported as one line on stderr with its exit code (no usage, no stack trace). */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}

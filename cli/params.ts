@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { Parameter } from '../model/runbook';
+import { VersionNumber } from '../catalog/service';
 import { apiPath, type Api } from './api';
+import { checkedOption } from './args';
 import { UsageError } from './io';
 
 const RunbookParameters = z.object({ version: z.int(), runbook: z.object({ parameters: z.record(z.string(), Parameter).optional() }) });
@@ -35,9 +37,7 @@ export async function runParameters(api: Api, runbook: string, version: number |
   return Object.fromEntries(given.map(([name, text]) => [name, coerce(declared[name], text)]));
 }
 
-/** Parses `--version N`. */
+/** Parses `--version N` with the API's rule for `?version=`. */
 export function versionOption(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^[1-9]\d{0,8}$/.test(text)) throw new UsageError(`--version must be a positive whole number, not '${text}'`);
-  return Number(text);
+  return text === undefined ? undefined : checkedOption(VersionNumber, '--version', text);
 }

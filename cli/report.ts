@@ -33,7 +33,7 @@ export const reportCommand: Command = {
       io.stderr.write(`lifeboat report: cannot write ${values.html}: ${err instanceof Error ? err.message : String(err)}\n`);
       return EXIT.failed;
     }
-    io.stdout.write(`wrote the report of run ${runId} to ${values.html}\n`);
+    io.stdout.write(values.json ? `${JSON.stringify({ runId, file: values.html })}\n` : `wrote the report of run ${runId} to ${values.html}\n`);
     return EXIT.ok;
   },
 };

@@ -2,11 +2,11 @@ import { z } from 'zod';
 import { Mode } from '../model/runbook';
 import { apiFor } from './api';
 import { parseCommandArgs } from './args';
-import { followRun, outcomeLine } from './follow';
+import { finish, followRun } from './follow';
 import { CliIo, Command, EXIT, UsageError } from './io';
 import { runParameters, versionOption } from './params';
 
-const usage = 'lifeboat run <runbook> [--mode drill|recovery] [--param name=value…] [--version N] [--declared-at ISO] [--no-follow]';
+const usage = 'lifeboat run <runbook> [--mode drill|recovery] [--param name=value…] [--version N] [--declared-at ISO] [--no-follow] [--json]';
 
 const StartedRun = z.object({ runId: z.string(), runbook: z.string(), version: z.int(), mode: Mode });
 
@@ -38,10 +38,8 @@ export const runCommand: Command = {
     const api = apiFor(io);
     const parameters = await runParameters(api, runbook, version, values.param);
     const started = await api.call(StartedRun, 'POST', '/runs', { runbook, mode: mode.data, version, parameters, declaredAt });
-    io.stdout.write(`started run ${started.runId}: ${started.runbook} v${started.version} in ${started.mode} mode\n`);
+    io.stdout.write(values.json ? `${JSON.stringify({ started })}\n` : `started run ${started.runId}: ${started.runbook} v${started.version} in ${started.mode} mode\n`);
     if (values['no-follow']) return EXIT.ok;
-    const run = await followRun(api, started.runId, io);
-    io.stdout.write(`${outcomeLine(run)}\n`);
-    return run.status === 'completed' ? EXIT.ok : EXIT.failed;
+    return finish(await followRun(api, started.runId, io, { json: values.json }), io, values.json);
   },
 };

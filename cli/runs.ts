@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { formatDuration } from '../model/duration';
 import { RecordStatus, RunRecord } from '../contract/run';
 import { Mode } from '../model/runbook';
+import { RunListQuery } from '../runs/list';
 import { apiFor, apiPath } from './api';
-import { parseCommandArgs } from './args';
+import { checkedOption, parseCommandArgs } from './args';
 import { progressLine, waitingLines } from './events';
 import { RunDetail } from './follow';
 import { table } from './format';
@@ -32,8 +33,9 @@ export const runsCommand: Command = {
     if (values.mode !== undefined && !Mode.safeParse(values.mode).success) throw new UsageError(`--mode must be drill or recovery, not '${values.mode}'`);
     if (values.status !== undefined && !RecordStatus.safeParse(values.status).success)
       throw new UsageError(`--status must be one of ${RecordStatus.options.join(', ')}, not '${values.status}'`);
-    if (!/^[1-9]\d{0,2}$/.test(values.limit)) throw new UsageError(`--limit must be a whole number from 1 to 200, not '${values.limit}'`);
-    const query = new URLSearchParams({ limit: values.limit });
+    if (values.runbook !== undefined) checkedOption(RunListQuery.shape.runbook, '--runbook', values.runbook);
+    const limit = checkedOption(RunListQuery.shape.limit, '--limit', values.limit);
+    const query = new URLSearchParams({ limit: String(limit) });
     for (const key of ['runbook', 'mode', 'status'] as const) if (values[key] !== undefined) query.set(key, values[key]);
     const page = await apiFor(io).call(RunPage, 'GET', `/runs?${query}`);
     if (values.json) {

@@ -57,6 +57,10 @@ const SUBCOMMANDS: Record<string, Sub> = {
       note: values.note,
     };
     const created = await api.call(ScheduleDetail, 'POST', '/schedules', body);
+    if (values.json) {
+      io.stdout.write(`${JSON.stringify(created, null, 2)}\n`);
+      return EXIT.ok;
+    }
     io.stdout.write(`created schedule ${created.id}: drills of ${created.runbook}; next ${created.nextActionTimes[0] ?? 'never'}${created.paused ? ' (paused)' : ''}\n`);
     return EXIT.ok;
   },
@@ -95,16 +99,18 @@ const SUBCOMMANDS: Record<string, Sub> = {
   pause: (api, id, args, io) => noteAction(api, 'pause', id, args, io),
   resume: (api, id, args, io) => noteAction(api, 'resume', id, args, io),
   async trigger(api, id, args, io) {
-    const { positionals } = parseCommandArgs(args, {});
+    const { positionals, values } = parseCommandArgs(args, {});
     const t = await api.call(Triggered, 'POST', apiPath('schedules', oneId(id, positionals), 'trigger'));
-    io.stdout.write(`triggered schedule ${t.scheduleId}: Temporal starts the drill now (see lifeboat schedule show ${t.scheduleId})\n`);
+    if (values.json) io.stdout.write(`${JSON.stringify(t)}\n`);
+    else io.stdout.write(`triggered schedule ${t.scheduleId}: Temporal starts the drill now (see lifeboat schedule show ${t.scheduleId})\n`);
     return EXIT.ok;
   },
   async delete(api, id, args, io) {
-    const { positionals } = parseCommandArgs(args, {});
+    const { positionals, values } = parseCommandArgs(args, {});
     const scheduleId = oneId(id, positionals);
     await api.send('DELETE', apiPath('schedules', scheduleId));
-    io.stdout.write(`deleted schedule ${scheduleId}; drills it started go on\n`);
+    if (values.json) io.stdout.write(`${JSON.stringify({ deleted: scheduleId })}\n`);
+    else io.stdout.write(`deleted schedule ${scheduleId}; drills it started go on\n`);
     return EXIT.ok;
   },
 };
@@ -112,7 +118,8 @@ const SUBCOMMANDS: Record<string, Sub> = {
 async function noteAction(api: Api, action: 'pause' | 'resume', id: string | undefined, args: string[], io: CliIo): Promise<number> {
   const { positionals, values } = parseCommandArgs(args, { note: { type: 'string' } });
   const s = await api.call(ScheduleDetail, 'POST', apiPath('schedules', oneId(id, positionals), action), { note: values.note });
-  io.stdout.write(`schedule ${s.id} is ${s.paused ? 'paused' : 'active'}\n`);
+  if (values.json) io.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
+  else io.stdout.write(`schedule ${s.id} is ${s.paused ? 'paused' : 'active'}\n`);
   return EXIT.ok;
 }
 

@@ -40,6 +40,10 @@ export const setupCommand: Command = {
     }
     try {
       const setup = await ensureSearchAttributes(connection.operatorService, namespace);
+      if (values.json) {
+        io.stdout.write(`${JSON.stringify({ address: config.TEMPORAL_ADDRESS, ...setup })}\n`);
+        return EXIT.ok;
+      }
       for (const name of setup.found) io.stdout.write(`search attribute ${name}: already registered in namespace ${namespace}\n`);
       for (const name of setup.created) io.stdout.write(`search attribute ${name}: registered in namespace ${namespace}\n`);
       io.stdout.write(`namespace ${namespace} on ${config.TEMPORAL_ADDRESS} is ready for Lifeboat\n`);

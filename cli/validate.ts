@@ -17,8 +17,14 @@ export const validateCommand: Command = {
     }
     if (positionals.length === 0) throw new UsageError('name at least one runbook file');
     let invalid = 0;
+    const results: unknown[] = [];
     for (const file of positionals) {
       const result = loadRunbookFile(file, io.cwd);
+      results.push(result.ok ? { file, ok: true, id: result.runbook.id, hash: result.hash, warnings: result.warnings } : { file, ok: false, errors: result.errors });
+      if (values.json) {
+        invalid += result.ok ? 0 : 1;
+        continue;
+      }
       if (!result.ok) {
         invalid++;
         for (const issue of result.errors) io.stderr.write(formatIssue(file, issue));
@@ -29,7 +35,8 @@ export const validateCommand: Command = {
       const steps = `${runbook.steps.length} step${runbook.steps.length === 1 ? '' : 's'}`;
       io.stdout.write(`${file}: ok — id ${runbook.id}, ${steps}, hash ${result.hash.slice(0, 12)}…\n`);
     }
-    if (positionals.length > 1 && invalid > 0) io.stderr.write(`${invalid} of ${positionals.length} files are invalid\n`);
+    if (values.json) io.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+    else if (positionals.length > 1 && invalid > 0) io.stderr.write(`${invalid} of ${positionals.length} files are invalid\n`);
     return invalid > 0 ? EXIT.failed : EXIT.ok;
   },
 };

@@ -41,6 +41,15 @@ const cidrList = (name: string) =>
     }
   });
 
+// A listen address for a metrics endpoint: host:port, or [v6]:port.
+const listenAddress = (name: string) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => v || undefined)
+    .refine((v) => v === undefined || /^(\[[0-9a-fA-F:.]+\]|[^\s:/[\]]+):\d{1,5}$/.test(v), `${name} must be host:port, such as 0.0.0.0:9464 or [::]:9464`);
+
 // Compose files pass unset variables as empty strings: treat those as unset.
 const optionalText = () =>
   z
@@ -84,6 +93,12 @@ export const ConfigVariables = z.object({
   LIFEBOAT_SIGNING_KEY_PREVIOUS: commaList(),
   /** Serve GET /metrics without a token (for Prometheus scrapers that cannot send one); otherwise it needs viewer. */
   LIFEBOAT_METRICS_PUBLIC: z.stringbool().default(false),
+  /** host:port where the standalone worker serves its own GET /metrics, /livez and /readyz (docs/operations.md); unset, it serves none. */
+  LIFEBOAT_WORKER_METRICS_ADDRESS: listenAddress('LIFEBOAT_WORKER_METRICS_ADDRESS'),
+  /** host:port where the Temporal SDK serves its worker metrics (task slots, polls, latencies) in Prometheus format; unset, it serves none. */
+  LIFEBOAT_TEMPORAL_METRICS_ADDRESS: listenAddress('LIFEBOAT_TEMPORAL_METRICS_ADDRESS'),
+  /** The commit this build is of, shown by the lifeboat_build_info metric (the Docker image sets it from its build argument). */
+  LIFEBOAT_COMMIT: optionalText(),
   /** Comma-separated absolute paths of the executables `command` steps may run. Empty means no command may run. */
   LIFEBOAT_COMMAND_ALLOWLIST: absolutePaths('LIFEBOAT_COMMAND_ALLOWLIST', 'executable', '/usr/local/bin/kubectl'),
   /** Comma-separated absolute directories a `command` step's `cwd` may be in (empty: steps may not set cwd). */
@@ -121,7 +136,15 @@ export const ConfigVariables = z.object({
   LIFEBOAT_SSE_TOTAL: z.coerce.number().int().min(1).default(200),
   /** Ed25519 key the worker signs timeline heads with (PEM PKCS#8, or base64 of the 32-byte seed); see docs/evidence.md. */
   LIFEBOAT_EVIDENCE_KEY: optionalText(),
+  /** How much the API, worker and embedded default log (JSON lines; pretty when a terminal is attached); see docs/operations.md. */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Where traces go over OTLP/HTTP (the collector's base URL; spans are POSTed to /v1/traces); unset, tracing is off. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl('OTEL_EXPORTER_OTLP_ENDPOINT', ['http://', 'https://']),
+  /** The service.name traces carry. */
+  OTEL_SERVICE_NAME: z.string().trim().min(1).default('lifeboat'),
   TEMPORAL_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
+  /** Temporal's web UI (e.g. https://cloud.temporal.io or http://temporal-ui:8080): the console links each run to its workflow there. The embedded default uses its own. */
+  LIFEBOAT_TEMPORAL_UI_URL: optionalUrl('LIFEBOAT_TEMPORAL_UI_URL', ['http://', 'https://']),
   TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
   FERRETDB_PORT: z.coerce.number().int().min(1).max(65535).default(27017),
   SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(2525),

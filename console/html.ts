@@ -31,3 +31,19 @@ export function html(strings: TemplateStringsArray, ...values: Value[]): Html {
   values.forEach((v, i) => (out += render(v) + strings[i + 1]!));
   return new Html(out);
 }
+
+/** A table that scrolls (or turns into cards) on narrow screens: its column headers, then its rows. */
+export function dataTable(cls: string, headers: readonly (string | Html)[], rows: Value): Html {
+  return html`<div class="table-wrap">
+    <table class="${cls}">
+      <thead>
+        <tr>
+          ${headers.map((h) => html`<th scope="col">${h}</th>`)}
+        </tr>
+      </thead>
+      <tbody>
+        ${rows}
+      </tbody>
+    </table>
+  </div>`;
+}

@@ -32,7 +32,7 @@ export function page(ctx: PageContext, o: { title: string; body: Html; live?: bo
   <a class="brand" href="/">Lifeboat</a>
   ${
     p
-      ? html`<nav aria-label="Main"><a href="/">Runs</a> <a href="/console/runbooks">Runbooks</a></nav>
+      ? html`<nav aria-label="Main"><a href="/">Runs</a> <a href="/console/runbooks">Runbooks</a> <a href="/console/schedules">Schedules</a></nav>
           <form class="signout" method="post" action="/console/signout">
             ${csrfField(ctx)}<span class="who" title="roles: ${p.roles.join(', ') || 'none'}">${p.subject}</span> <button type="submit">Sign out</button>
           </form>`

@@ -1,13 +1,16 @@
 import type { Client } from '@temporalio/client';
+import { z } from 'zod';
 import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import path from 'node:path';
 import { expectedProblem, HttpError, parseOr400 } from '../api/errors';
 import { RUN_CONTROLS, STEP_CONTROLS } from '../api/routes/control';
 import { TRIGGER_ACCESS, TriggerRunBody } from '../api/routes/runs';
-import { runbookDetail, runbookPlan, runbookSummaries } from '../catalog/service';
+import { diffVersions, runbookDetail, runbookHistory, runbookPlan, runbookSummaries } from '../catalog/service';
 import { listRuns, RunListQuery } from '../runs/list';
 import type { RunService } from '../runs/service';
 import type { Runbook } from '../model/runbook';
+import type { ScheduleService } from '../schedules/service';
+import { findRuns } from '../store/runs';
 import type { Db } from '../store/connection';
 import { renderReportHtml } from '../report/html';
 import { runReport } from '../report/service';
@@ -17,6 +20,10 @@ import { accessRefusal } from './may';
 import { runPage, type RunView } from './pages/run';
 import { catalogPage, runbookPage, startForm, type CatalogRow } from './pages/runbooks';
 import { runsPage, SINCE, type RunFilters, type RunRow } from './pages/runs';
+import { schedulesPage } from './pages/schedules';
+import { diffPage, versionList } from './pages/versions';
+import { planGantt } from './pages/gantt';
+import { rtoTrend } from './pages/trend';
 import { interstitialPage, signInPage } from './pages/signin';
 import { checkForgery, readSession, safeNext, signIn, signOut } from './session';
 import { formBody, type Form } from './forms';
@@ -26,7 +33,16 @@ export interface ConsoleDeps {
   db: Db;
   runs: RunService;
   adminToken?: string;
+  /** Scheduled drills (the same service as /schedules); without it the console has no schedules page. */
+  schedules?: ScheduleService;
+  /** Temporal's web UI (LIFEBOAT_TEMPORAL_UI_URL, or the embedded default's): a run's page links to its workflow there. */
+  temporalUi?: { url: string; namespace: string };
 }
+
+/** How many drills of a runbook its page's recovery-time trend shows. */
+const TREND_DRILLS = 20;
+const VersionParam = z.object({ version: z.coerce.number().int().positive().optional() });
+const DiffParams = z.object({ from: z.coerce.number().int().positive().optional(), to: z.coerce.number().int().positive().optional() });
 
 // Served from the source folder under jest and from dist/console/assets after `npm run build`.
 const ASSETS = path.join(__dirname, 'assets');
@@ -162,7 +178,9 @@ export function consoleRouter(deps: ConsoleDeps): RequestHandler {
       runbookDetail(deps.db, record.runbookId, record.version).catch(() => undefined),
       runbookPlan(deps.db, record.runbookId, record.mode, record.version).catch(() => undefined),
     ]);
-    const view: RunView = { record, state, events, runbook: detail?.runbook, plan };
+    const ui = deps.temporalUi;
+    const temporalUi = ui ? `${ui.url.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(ui.namespace)}/workflows/${encodeURIComponent(record.runId)}` : undefined;
+    const view: RunView = { record, state, events, runbook: detail?.runbook, plan, temporalUi };
     const done = typeof req.query.done === 'string' ? req.query.done : undefined;
     res
       .status(status)
@@ -236,15 +254,66 @@ export function consoleRouter(deps: ConsoleDeps): RequestHandler {
   });
 
   const showRunbook = async (req: Request, res: Response, status: number, o: { notice?: string; values?: Record<string, unknown>; mode?: string } = {}) => {
-    const d = await runbookDetail(deps.db, String(req.params.id));
+    const id = String(req.params.id);
+    const { version } = parseOr400(VersionParam, { version: req.query.version }, 'query');
+    const [d, plan, history, drills] = await Promise.all([
+      runbookDetail(deps.db, id, version),
+      runbookPlan(deps.db, id, 'recovery', version),
+      runbookHistory(deps.db, id),
+      findRuns(deps.db, { runbookId: id, mode: 'drill' }, TREND_DRILLS),
+    ]);
     const ctx = context(req);
     const form = startForm(ctx, d, { refusal: accessRefusal(ctx.principal!, TRIGGER_ACCESS), values: o.values, mode: o.mode });
+    const titles = new Map(d.runbook.steps.map((s) => [s.id, s.title ?? s.id]));
+    const body = runbookPage(ctx, d, form, { gantt: planGantt(plan, titles), trend: rtoTrend(drills), versions: versionList(history, d.version) });
     res
       .status(status)
       .type('html')
-      .send(page(ctx, { title: d.title, notice: o.notice ? { kind: 'error', text: o.notice } : undefined, body: runbookPage(ctx, d, form) }));
+      .send(page(ctx, { title: d.title, notice: o.notice ? { kind: 'error', text: o.notice } : undefined, body }));
   };
   get('/console/runbooks/:id', (req, res) => showRunbook(req, res, 200));
+  get('/console/runbooks/:id/diff', async (req, res) => {
+    const id = String(req.params.id);
+    const q = parseOr400(DiffParams, { from: req.query.from, to: req.query.to }, 'query');
+    const latest = (await runbookHistory(deps.db, id, 1)).latest;
+    const to = q.to ?? latest;
+    const d = await diffVersions(deps.db, id, q.from ?? Math.max(1, to - 1), to);
+    res.type('html').send(page(context(req), { title: `${id} v${d.from} → v${d.to}`, body: diffPage(d, latest) }));
+  });
+
+  const schedules = deps.schedules;
+  if (schedules) {
+    const SCHEDULE_ACCESS = 'admin';
+    const showSchedules = async (req: Request, res: Response, status: number, notice?: { kind: 'error' | 'ok'; text: string }) => {
+      const ctx = context(req);
+      const list = await schedules.list();
+      res
+        .status(status)
+        .type('html')
+        .send(page(ctx, { title: 'Scheduled drills', notice, body: schedulesPage(ctx, list, accessRefusal(ctx.principal!, SCHEDULE_ACCESS)) }));
+    };
+    get('/console/schedules', (req, res) => showSchedules(req, res, 200));
+    post('/console/schedules/:id/:op', async (req, res, form) => {
+      const id = String(req.params.id);
+      const op = String(req.params.op);
+      const p = req.principal!;
+      const refusal = accessRefusal(p, SCHEDULE_ACCESS);
+      const note = typeof form.raw.note === 'string' && form.raw.note.trim() !== '' ? form.raw.note.trim().slice(0, 1000) : undefined;
+      try {
+        if (refusal) throw new HttpError(403, 'forbidden', refusal);
+        if (op === 'pause') await schedules.pause(id, note ?? `paused by ${p.subject}`);
+        else if (op === 'resume') await schedules.resume(id, note ?? `resumed by ${p.subject}`);
+        else if (op === 'trigger') await schedules.trigger(id);
+        else throw new HttpError(404, 'not-found', `no schedule action ${op}; use pause, resume or trigger`);
+      } catch (err) {
+        const problem = expectedProblem(err);
+        if (!problem) throw err;
+        return showSchedules(req, res, problem.status, { kind: 'error', text: problem.detail });
+      }
+      const done = op === 'trigger' ? `a drill of ${id} is starting (it appears under Recent drills)` : `${id}: ${op}d`;
+      await showSchedules(req, res, 200, { kind: 'ok', text: done });
+    });
+  }
 
   post('/console/runs', async (req, res, form) => {
     const p = req.principal!;

@@ -51,7 +51,12 @@ export const HttpMethod = z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD
 export const CheckOp = z.enum(['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'in']);
 
 export const CheckUntil = z
-  .strictObject({ status: StatusCode.optional(), path: z.string().min(1).optional(), op: CheckOp, value: z.unknown() })
+  .strictObject({
+    status: StatusCode.optional().describe('The response must have this status.'),
+    path: z.string().min(1).optional().describe('A dotted path into the JSON body (replica.lag); without it, op and value apply to the status code.'),
+    op: CheckOp.describe('How the value at path compares with value: eq, ne, lt, lte, gt, gte or in.'),
+    value: z.unknown().describe('What to compare against: a number, a string, or a list for in.'),
+  })
   .superRefine((until, ctx) => {
     if (until.value === undefined) ctx.addIssue({ code: 'custom', path: ['value'], message: 'is required: the value to compare against' });
     else if (until.op === 'in' && !Array.isArray(until.value) && typeof until.value !== 'string') {

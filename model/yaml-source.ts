@@ -17,10 +17,26 @@ export function parseYaml(text: string): { source: YamlSource; errors: RunbookIs
   // prettyErrors off: building code frames for pathological input is slow enough to exhaust memory. uniqueKeys off:
   // the parser compares each key with every earlier one (quadratic: 40k keys took 10-40 s); structureIssues checks
   // them in one pass with a set per mapping.
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false, strict: true, merge: false, version: '1.2' });
+  const doc = withPlainEnv(() => parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false, strict: true, merge: false, version: '1.2' }));
   const errors = [...doc.errors, ...doc.warnings].map((err) => yamlIssue(err, lines));
   errors.push(...structureIssues(doc, lines));
   return { source: { doc, lines }, errors };
+}
+
+/**
+ * The yaml package's parser reads `process.env.LOG_TOKENS` once per token, and `process.env` is a native getter:
+ * on a 1 MiB body that lookup alone was a quarter of the parse. The parse is synchronous, so for its duration
+ * `process.env` can be a plain copy (no other code runs meanwhile) and is put back after, whatever happens.
+ */
+function withPlainEnv<T>(parse: () => T): T {
+  const original = Object.getOwnPropertyDescriptor(process, 'env');
+  if (!original?.configurable) return parse();
+  Object.defineProperty(process, 'env', { ...original, value: { ...process.env } });
+  try {
+    return parse();
+  } finally {
+    Object.defineProperty(process, 'env', original);
+  }
 }
 
 function yamlIssue(err: YAMLError, lines: LineCounter): RunbookIssue {

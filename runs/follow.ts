@@ -1,10 +1,17 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { setTimeout as delay } from 'node:timers/promises';
+import { z } from 'zod';
 import type { Db } from '../store/connection';
 import { getRun } from '../store/runs';
 import { readTimeline } from '../store/timeline';
 import type { StoredTimelineEvent } from '../timeline/event';
 import { DomainError } from './errors';
+
+/** The Last-Event-ID an event stream resumes after: the seq of the last event received (the CLI's --after too). */
+export const LastEventId = z
+  .string()
+  .regex(/^\d{1,10}$/, 'expected the seq of the last event received, e.g. 12')
+  .transform(Number);
 
 export type FollowItem = { kind: 'event'; event: StoredTimelineEvent } | { kind: 'end'; status: string };
 

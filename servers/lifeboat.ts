@@ -5,12 +5,17 @@ import { apiSecurity } from '../api/security';
 import { listen } from '../api/listen';
 import type { LocalServer } from '../api/routes/health';
 import type { Config } from '../config';
+import { processRegistry } from '../metrics/registry';
+import { RunMetrics } from '../metrics/runs';
 import { RunService } from '../runs/service';
 import { signerFrom, type Signer } from '../runs/signing';
 import { connectStore, type Store } from '../store/connection';
 import { ensureRunIndexes } from '../store/runs';
 import { temporalConnectionOptions } from '../temporal/connection';
 import { createLifeboatWorker } from '../worker/worker';
+import type { Logger } from '../logging/logger';
+import { processLogger } from '../logging/process';
+import type { Tracing } from '../tracing/start';
 
 /** A running Lifeboat: worker and API on the given servers. */
 export interface Lifeboat {
@@ -32,13 +37,22 @@ export async function startLifeboat(o: {
   taskQueue?: string;
   port?: number;
   workflowBundle?: WorkerOptions['workflowBundle'];
-  log?: (line: string) => void;
+  /** The API's and worker's log lines (default: the process's, from LOG_LEVEL). */
+  logger?: Logger;
+  /** Tracing, when it is on (tracing/start.ts). */
+  tracing?: Tracing;
   /** The embedded default's supervised servers, shown by /health. */
   localServers?: () => LocalServer[];
+  /** Temporal's web UI when LIFEBOAT_TEMPORAL_UI_URL does not say (the embedded default's dev server). */
+  temporalUiUrl?: string;
 }): Promise<Lifeboat> {
   const { config } = o;
+  const logger = o.logger ?? processLogger(config);
   const taskQueue = o.taskQueue ?? config.TEMPORAL_TASK_QUEUE;
   const signer = signerFrom(config);
+  // One registry for the process: the embedded worker's run and step metrics are served by the API's /metrics.
+  const metrics = processRegistry(process.env);
+  const runMetrics = new RunMetrics(metrics);
   const store = await connectStore(o.mongoUri);
   // What is open so far, closed in reverse when a later step fails (a refused TLS handshake, a setup error).
   const opened: Array<() => Promise<void>> = [() => store.close()];
@@ -58,13 +72,14 @@ export async function startLifeboat(o: {
       connection: nativeConnection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue,
-      deps: { store, config, smtpUrl: o.smtpUrl, env: process.env },
+      deps: { store, config, smtpUrl: o.smtpUrl, env: process.env, metrics: runMetrics },
       workflowBundle: o.workflowBundle,
-      log: o.log,
+      logger: logger.child({ component: 'worker' }),
+      tracing: o.tracing,
     });
     return { connection, nativeConnection, worker };
   })().catch(unwind);
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, interceptors: { workflow: o.tracing?.clientInterceptors ?? [] } });
   const workerDone = worker.run();
   const runs = new RunService({ client, db: store.db, taskQueue, signer, evidenceKey: config.evidenceKey?.publicKey });
   const app = createApp({
@@ -73,9 +88,14 @@ export async function startLifeboat(o: {
     namespace: config.TEMPORAL_NAMESPACE,
     runs,
     adminToken: config.LIFEBOAT_ADMIN_TOKEN,
+    metrics,
     metricsPublic: config.LIFEBOAT_METRICS_PUBLIC,
     security: apiSecurity(config),
+    publicUrl: config.LIFEBOAT_PUBLIC_URL,
     localServers: o.localServers,
+    temporalUiUrl: config.LIFEBOAT_TEMPORAL_UI_URL ?? o.temporalUiUrl,
+    logger: logger.child({ component: 'api' }),
+    tracing: o.tracing !== undefined,
   });
   const server = await listen(app, o.port ?? config.PORT, config.HOST).catch(async (err: unknown) => {
     worker.shutdown();

@@ -1,6 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { SMTPServer } from 'smtp-server';
 
 /** A local SMTP server that accepts every message and stores it as an .eml file, for the embedded default and tests. */
 export interface MailCatcher {
@@ -10,6 +9,7 @@ export interface MailCatcher {
 }
 
 export async function startMailCatcher(o: { port: number; dir: string; host?: string }): Promise<MailCatcher> {
+  const { SMTPServer } = await smtpServer();
   mkdirSync(o.dir, { recursive: true });
   let count = 0;
   const server = new SMTPServer({
@@ -37,4 +37,19 @@ export async function startMailCatcher(o: { port: number; dir: string; host?: st
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : o.port;
   return { port, dir: o.dir, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+/**
+ * smtp-server is a devDependency: a production install (`npm ci --omit=dev`, the Docker image) has no mail catcher,
+ * only the real mail server SMTP_URL names. Loaded when the catcher starts, so nothing else needs it.
+ */
+async function smtpServer(): Promise<typeof import('smtp-server')> {
+  try {
+    return await import('smtp-server');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw err;
+    throw new Error(
+      "the embedded mail catcher needs the package smtp-server, a development dependency this install lacks (npm ci --omit=dev): run 'npm ci' for a development checkout, or set SMTP_URL to your mail server",
+    );
+  }
 }

@@ -1,17 +1,21 @@
 // `npm start`: the embedded default. Starts (or reuses) Temporal and FerretDB with their data under .lifeboat/,
 // a local mail catcher, the worker and the API; syncs runbooks/ into the registry; Ctrl-C stops what it started.
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, ConfigVariables, loadConfig } from '../config';
+import { createLogger, stdout, stdoutAndFile, type Logger } from '../logging/logger';
+import { processLogger } from '../logging/process';
 import { assertNotificationConfig } from '../notify/check';
 import { syncRunbooks } from '../store/sync';
 import { startLifeboat } from './lifeboat';
 import { startServers } from './local';
+import { installRuntime, runtimeOptions } from '../worker/runtime';
+import { startTracing } from '../tracing/start';
 
-const log = (line: string) => console.log(`lifeboat: ${line}`);
 const LOOPBACK = '127.0.0.0/8,::1';
+
+let logger: Logger | undefined;
 
 async function main(): Promise<void> {
   // LIFEBOAT_HOME is read ahead of the rest: the admin token the full configuration needs may be kept there.
@@ -20,31 +24,47 @@ async function main(): Promise<void> {
   const tokenFile = path.join(home, 'admin-token');
   if (!process.env.LIFEBOAT_ADMIN_TOKEN) process.env.LIFEBOAT_ADMIN_TOKEN = adminToken(tokenFile);
   // The embedded default runs next to what it manages, so it may reach this machine; a deployment says so itself.
-  if (process.env.LIFEBOAT_EGRESS_ALLOW === undefined) {
-    process.env.LIFEBOAT_EGRESS_ALLOW = LOOPBACK;
-    log(`egress: loopback (${LOOPBACK}) is allowed for the embedded default; set LIFEBOAT_EGRESS_ALLOW to change that`);
-  }
+  const loopbackAllowed = process.env.LIFEBOAT_EGRESS_ALLOW === undefined;
+  if (loopbackAllowed) process.env.LIFEBOAT_EGRESS_ALLOW = LOOPBACK;
   // The API and the worker run in this process and share the key that signs identities (docs/security.md).
   if (!process.env.LIFEBOAT_SIGNING_KEY) process.env.LIFEBOAT_SIGNING_KEY = keptSecret(path.join(home, 'signing-key'), 'base64');
   const evidenceKeyFile = path.join(home, 'evidence-key.pem');
   if (!process.env.LIFEBOAT_EVIDENCE_KEY) process.env.LIFEBOAT_EVIDENCE_KEY = evidenceKey(evidenceKeyFile);
   const config = loadConfig();
-  assertNotificationConfig(config, (w) => log(`warning: ${w}`));
+  // The terminal shows the lines (pretty); the file keeps them as JSON, next to Temporal's and FerretDB's logs.
+  const logFile = path.join(home, 'logs', 'lifeboat.log');
+  logger = processLogger(config, { destination: stdoutAndFile(logFile) });
+  const log = (line: string) => logger!.info(line);
+  const shown = path.relative(process.cwd(), logFile);
+  log(`logs: ${shown.startsWith('..') ? logFile : shown} (JSON lines; LOG_LEVEL=${config.LOG_LEVEL}; docs/operations.md)`);
+  if (loopbackAllowed) log(`egress: loopback (${LOOPBACK}) is allowed for the embedded default; set LIFEBOAT_EGRESS_ALLOW to change that`);
+  assertNotificationConfig(config, (w) => logger!.warn(w));
   // We own shutdown: Ctrl-C stops the API and worker first, then the servers we started.
-  Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
+  installRuntime({ ...runtimeOptions(logger, { shutdownSignals: [] }), temporalMetricsAddress: config.LIFEBOAT_TEMPORAL_METRICS_ADDRESS });
+  const tracing = await startTracing(config);
+  if (tracing) log(`traces: OTLP/HTTP to ${config.OTEL_EXPORTER_OTLP_ENDPOINT}`);
   const servers = await startServers(config, { home, log });
   let lifeboat;
   try {
-    lifeboat = await startLifeboat({ config, temporalAddress: servers.temporalAddress, mongoUri: servers.mongoUri, smtpUrl: servers.smtpUrl, log, localServers: servers.states });
+    lifeboat = await startLifeboat({
+      config,
+      temporalAddress: servers.temporalAddress,
+      mongoUri: servers.mongoUri,
+      smtpUrl: servers.smtpUrl,
+      logger,
+      tracing,
+      localServers: servers.states,
+      temporalUiUrl: servers.temporalUiUrl,
+    });
   } catch (err) {
     await servers.stop();
     throw err;
   }
   const synced = await syncRunbooks(lifeboat.store.db, path.resolve(config.LIFEBOAT_RUNBOOKS));
   for (const r of synced) {
-    if (r.errors) r.errors.forEach((e) => log(`runbook not loaded: ${e}`));
+    if (r.errors) r.errors.forEach((e) => logger!.error(`runbook not loaded: ${e}`));
     else log(`runbook ${r.id} v${r.version}${r.created ? ' (new version)' : ''} from ${path.relative(process.cwd(), r.file)}`);
-    if (r.warning) log(`warning: ${r.warning}`);
+    if (r.warning) logger.warn(r.warning);
   }
   servers.notes.forEach((n) => log(n));
   log(`Console:     ${lifeboat.url}/  (sign in with the admin token below, or one from \`lifeboat token create\`)`);
@@ -62,6 +82,7 @@ async function main(): Promise<void> {
     log(`${signal}: stopping...`);
     await lifeboat.stop();
     await servers.stop();
+    await tracing?.shutdown();
     log('stopped');
     process.exit(0);
   };
@@ -91,6 +112,6 @@ function evidenceKey(file: string): string {
 }
 
 main().catch((err: unknown) => {
-  console.error(`lifeboat: error: ${err instanceof ConfigError || err instanceof Error ? err.message : String(err)}`);
+  (logger ?? createLogger({ level: 'info', destination: stdout() })).fatal(err instanceof ConfigError || err instanceof Error ? err.message : String(err));
   process.exit(1);
 });

@@ -59,6 +59,8 @@ export interface RunbookVersion extends VersionProvenance {
   version: number;
   hash: string;
   createdAt: string;
+  /** The text as uploaded (absent on versions stored from a definition only). */
+  source?: string;
 }
 
 /**
@@ -151,6 +153,7 @@ export async function getRunbook(db: Db, id: string, version?: number): Promise<
     version: doc.version,
     hash: doc.hash,
     createdAt: doc.createdAt,
+    ...(doc.source === undefined ? {} : { source: doc.source }),
     ...(doc.uploadedBy === undefined ? {} : { uploadedBy: doc.uploadedBy }),
     changes: doc.changes ?? [],
     reviewNeeded: doc.reviewNeeded === true,

@@ -30,16 +30,16 @@ const batchId = (runId: string, seq: number) => `${runId}/${String(seq).padStart
  * Appends consecutive events to a run's timeline. Idempotent: a retry of a write that already happened changes
  * nothing. Fenced: the head only moves forward, so an attempt that stalled and lands after its retry (and after
  * later batches) changes nothing either. Callers append one batch at a time per run (the workflow serialises its
- * flushes); a batch that does not follow the head is refused.
+ * flushes); a batch that does not follow the head is refused. `written` is true for the one call that stored the batch.
  */
-export async function appendTimelineEvents(db: Db, runId: string, batch: TimelineEvent[]): Promise<{ seq: number; hash: string }> {
+export async function appendTimelineEvents(db: Db, runId: string, batch: TimelineEvent[]): Promise<{ seq: number; hash: string; written: boolean }> {
   if (batch.length === 0) throw new Error('appendTimelineEvents: no events given');
   const last = batch[batch.length - 1]!.seq;
   const heads = db.collection<HeadDoc>('timeline_heads');
   let head = await heads.findOne({ _id: runId });
   if ((head?.seq ?? 0) < batch[0]!.seq - 1) head = await catchUp(db, runId, head);
   const headSeq = head?.seq ?? 0;
-  if (headSeq >= last) return { seq: head!.seq, hash: head!.hash }; // this batch was written by an earlier attempt
+  if (headSeq >= last) return { seq: head!.seq, hash: head!.hash, written: false }; // this batch was written by an earlier attempt
   // A batch that overlaps the head: an earlier attempt wrote fewer of its events. The workflow flushes through a
   // local activity, whose input is fixed only once its answer is in history, so a replay may batch differently; the
   // events themselves are the workflow's, the same on replay, so the stored ones stand and the rest follow them.
@@ -57,9 +57,11 @@ export async function appendTimelineEvents(db: Db, runId: string, batch: Timelin
     events: stored.map((e) => ({ ...e, detail: e.detail === undefined ? undefined : JSON.stringify(e.detail) })),
   };
   const hash = stored[stored.length - 1]!.hash;
+  let written = false; // by this call: an earlier attempt's write is not this one's
   try {
     // An absent optional field must stay absent (not null) or the event would no longer parse or hash the same.
     await db.collection<BatchDoc>('timeline_batches').insertOne(doc, { ignoreUndefined: true });
+    written = true;
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
     // Written by an attempt that died or stalled before moving the head: same input, same hashes — unless the
@@ -76,13 +78,13 @@ export async function appendTimelineEvents(db: Db, runId: string, batch: Timelin
       throw new Error(`timeline of run ${runId}: a different batch of events ${first}..${existing.last} is already stored`);
     }
   }
-  if (await moveHead(heads, runId, head, { seq: last, hash })) return { seq: last, hash };
+  if (await moveHead(heads, runId, head, { seq: last, hash })) return { seq: last, hash, written };
   // Another attempt moved the head first. It only ever moves forward, so it now covers this batch.
   const now = await heads.findOne({ _id: runId });
   if (!now || now.seq < last || (now.seq === last && now.hash !== hash)) {
     throw new Error(`timeline of run ${runId}: head moved to ${now ? `${now.seq} (${now.hash})` : 'nothing'} while appending events ${first}..${last}`);
   }
-  return { seq: last, hash };
+  return { seq: last, hash, written };
 }
 
 /**

@@ -1,6 +1,11 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { silentLogger, type Logger } from '../logging/logger';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
+import type { Tracing } from '../tracing/start';
+import { activityLogging, workflowLogSinks } from './logging';
+import { prebuiltBundle } from './bundle';
+import { scheduleStarts } from '../temporal/schedules';
 
 /**
  * Worker options for a Lifeboat task queue: the runbook workflow and its activities. Registers Lifeboat's search
@@ -12,17 +17,42 @@ export async function createLifeboatWorker(o: {
   namespace: string;
   taskQueue: string;
   deps: ActivityDeps;
-  /** A prebuilt bundle (tests bundle once per file); otherwise the workflows are bundled at start. */
+  /**
+   * A prebuilt bundle (tests bundle once per file); otherwise the one `npm run build` wrote, or else the workflows
+   * are bundled at start. With tracing on and no bundle given, the workflows are bundled at start with tracing's
+   * workflow interceptor; a bundle given must then include `tracing.workflowModules` (workflowInterceptorModules).
+   */
   workflowBundle?: WorkerOptions['workflowBundle'];
-  log?: (line: string) => void;
+  /** Activity and workflow log lines, bound to their run and step (default: none). */
+  logger?: Logger;
+  /** Spans for workflows and activities, joined to the trace that started the run (tracing/start.ts). */
+  tracing?: Tracing;
 }): Promise<Worker> {
+  const logger = o.logger ?? silentLogger;
   const setup = await ensureSearchAttributes(o.connection.operatorService, o.namespace);
-  if (setup.created.length) o.log?.(`registered search attributes ${setup.created.join(', ')} in namespace ${o.namespace}`);
+  if (setup.created.length) logger.info({ created: setup.created, namespace: o.namespace }, 'registered search attributes');
   return Worker.create({
     connection: o.connection,
     namespace: o.namespace,
     taskQueue: o.taskQueue,
-    activities: createActivities(o.deps),
-    ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    activities: createActivities({ scheduleStarts: scheduleStarts(o.connection, o.namespace), ...o.deps }),
+    // Tracing's activity interceptor first (outermost), so the activity's span is active on its log lines.
+    interceptors: {
+      activity: [...(o.tracing?.activityInterceptors ?? []), activityLogging(logger)],
+      ...(o.tracing ? { workflowModules: o.tracing.workflowModules, client: { workflow: o.tracing.clientInterceptors } } : {}),
+    },
+    sinks: { ...workflowLogSinks(logger), ...(o.tracing?.sinks ?? {}) },
+    ...workflowSource(o.workflowBundle, o.tracing !== undefined),
   });
+}
+
+/**
+ * A bundle given, else the one `npm run build` wrote (dist/), else the workflows' source, bundled now (dev, tests).
+ * The build's bundle has no tracing interceptor (interceptor modules are fixed when a bundle is made), so with
+ * tracing on the workflows are bundled now, with it.
+ */
+function workflowSource(given: WorkerOptions['workflowBundle'], tracing: boolean): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  if (given) return { workflowBundle: given };
+  const codePath = tracing ? undefined : prebuiltBundle();
+  return codePath ? { workflowBundle: { codePath } } : { workflowsPath: require.resolve('../workflows') };
 }

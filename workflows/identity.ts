@@ -5,6 +5,7 @@ import { isFresh } from '../contract/proof';
 import type { Proof, RunInput } from '../contract/run';
 import { refuse } from './four-eyes';
 import type { ControlPort } from './port';
+import type { SubRunbookGate } from '../actions/kit';
 
 // Signed identities, the workflow's half (docs/security.md): it cannot hold the key (it would be in history), so its
 // validators check that a proof is there, fresh and unused, and the worker checks the HMAC (activities/identity.ts),
@@ -57,10 +58,16 @@ export async function verifiedUpdate(engine: ControlPort, update: string, a: { p
 }
 
 /** The start check (activities/identity.ts): fails the run, without retries, unless the API or the worker signed it. */
-export async function verifyStart(input: RunInput): Promise<void> {
+export async function verifyStart(input: RunInput): Promise<Record<string, SubRunbookGate> | undefined> {
   const info = workflowInfo();
   try {
-    await verifyRunStart({ run: input, facts: { workflowId: info.workflowId, child: info.parent !== undefined, continued: info.continuedFromExecutionRunId !== undefined } });
+    // A history recorded before sub-runbook gates answers nothing here: that run keeps its old rules.
+    return (
+      await verifyRunStart({
+        run: input,
+        facts: { workflowId: info.workflowId, child: info.parent !== undefined, continued: info.continuedFromExecutionRunId !== undefined, firstRunId: info.firstExecutionRunId },
+      })
+    )?.gates;
   } catch (err) {
     const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : err instanceof Error ? err.message : String(err);
     throw ApplicationFailure.nonRetryable(`signed identity: ${cause}`, FAILURE.badSignature, RULE.signedIdentity);

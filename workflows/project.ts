@@ -12,10 +12,11 @@ import { ENDED as FINAL, type EngineState } from './state';
 /**
  * Whether a step that ended this way lets the steps that need it go on. A failed approval (rejected, expired with
  * onTimeout: fail) never does: onFailure: continue lets the rest of the run go on, not the steps the approval gates.
+ * Nor does a failed `runbook` step whose sub-runbook has approvals: its child may have been aborted before them.
  */
 function letsDependentsGo(step: Step, slot: StepSlot, strictGates: boolean): boolean {
   const s = slot.state.status;
-  if (s === 'failed' && strictGates && step.action === 'approval') return false;
+  if (s === 'failed' && strictGates && (step.action === 'approval' || (slot.gate?.approvers.length ?? 0) > 0)) return false;
   return s === 'succeeded' || s === 'skipped' || s === 'simulated' || (s === 'failed' && step.onFailure === 'continue' && !slot.state.awaitingDecision);
 }
 

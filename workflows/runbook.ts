@@ -5,6 +5,7 @@ import type { ControlResult, PinnedRun, Proof, RunInput, RunState } from '../con
 import * as controls from './controls';
 import { RunEngine } from './engine';
 import type { ControlPort } from './port';
+import type { SubRunbookGate } from '../actions/kit';
 import { FAILURE, PATCH, REJECTION, RULE } from '../contract/names';
 import { refuse } from './four-eyes';
 import { checkProof, verifiedUpdate, verifyStart } from './identity';
@@ -36,8 +37,10 @@ export async function runbookWorkflow(input: RunInput): Promise<RunState> {
     await verifyStart(input);
     verified = true;
   }
-  const engine = new RunEngine(await pin(input));
+  const { gates, ...pinned } = await pin(input);
+  const engine = new RunEngine(pinned);
   if (checked) engine.store.patchRun({ strictGates: true });
+  setGates(engine, gates);
   setHandler(runStateQuery, () => engine.snapshot());
   const state = (): ControlResult => ({ accepted: true, state: engine.snapshot() });
   // Validators run synchronously before the update is accepted: a rejection reaches the caller at once. They cannot
@@ -71,7 +74,7 @@ export async function runbookWorkflow(input: RunInput): Promise<RunState> {
   handle(decideStepUpdate, controls.decide);
   handle(abortRunUpdate, controls.abort);
   if (!verified) {
-    await verifyStart(input);
+    setGates(engine, await verifyStart(input));
     verified = true;
   }
   return engine.execute();
@@ -81,8 +84,13 @@ function isPinned(input: RunInput): input is RunInput & Pick<PinnedRun, 'runbook
   return input.runbook !== undefined && input.version !== undefined && !!input.hash;
 }
 
+/** Each `runbook` step learns the approvals of its sub-runbook before any control is accepted (workflows/four-eyes.ts). */
+function setGates(engine: RunEngine, gates: Record<string, SubRunbookGate> | undefined): void {
+  for (const [stepId, gate] of Object.entries(gates ?? {})) if (engine.store.slot(stepId)) engine.store.patchStep(stepId, { gate });
+}
+
 /** The run with its runbook version resolved: given by the caller, or looked up by `ref` (schedules, sub-runbooks). */
-async function pin(input: RunInput): Promise<PinnedRun> {
+async function pin(input: RunInput): Promise<PinnedRun & { gates?: Record<string, SubRunbookGate> }> {
   const runId = input.runId ?? workflowInfo().workflowId;
   if (isPinned(input)) {
     return { ...input, runId, runbook: input.runbook, version: input.version, hash: input.hash };

@@ -1,4 +1,4 @@
-import { condition, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { condition, log, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { SignedHead } from '../contract/run';
 import type { EventFields, TimelineEvent, TimelineEventType } from '../timeline/event';
@@ -61,6 +61,9 @@ export class TimelineWriter {
     // `event` is the member of the union whose type is T, but TypeScript does not relate a generic T to one member
     // of a union (microsoft/TypeScript#30581), so it has to be told.
     this.pending.push(event as TimelineEvent);
+    // One log line per timeline event: the worker's sink adds the run id (workflowId); not called on replay.
+    const step = 'stepId' in rest && typeof rest.stepId === 'string' ? { stepId: rest.stepId } : {};
+    log.info(type, { event: type, seq: event.seq, ...step, ...('attempt' in rest ? { attempt: rest.attempt } : {}) });
   }
 
   /** Writes everything emitted so far and stops the writer. */

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import { assertRunExists, followTimeline } from '../../runs/follow';
+import { assertRunExists, followTimeline, LastEventId } from '../../runs/follow';
 import type { Db } from '../../store/connection';
 import { parseOr400 } from '../errors';
 import { addRoute } from '../route';
@@ -15,11 +15,6 @@ const StreamEnd = z
   .meta({ id: 'RunStreamEnd' });
 /** Sent instead of more events when reading the timeline failed; reconnect with Last-Event-ID. */
 const StreamError = z.object({ detail: z.string() }).meta({ id: 'RunStreamError' });
-
-const LastEventId = z
-  .string()
-  .regex(/^\d{1,10}$/, 'expected the seq of the last event received, e.g. 12')
-  .transform(Number);
 
 /** One Server-Sent Events frame; data is one line of JSON, so it needs no splitting. */
 export function sseFrame(f: { id?: number; event?: string; data: unknown }): string {
@@ -93,7 +88,7 @@ export function eventsRouter(deps: { db: Db; client: Client }, o: { pollMs?: num
 
 // The status line has gone out, so a failure cannot become problem+json: it is logged and told in the stream.
 function streamFailed(res: Response, runId: string, err: unknown): void {
-  console.error(`lifeboat api: event stream of run ${runId} failed:`, err);
+  res.log.error({ err, runId }, 'event stream failed');
   const data: z.infer<typeof StreamError> = { detail: 'the event stream failed; reconnect with Last-Event-ID to resume' };
   if (!res.writableEnded) res.write(sseFrame({ event: 'error', data }));
 }

@@ -5,11 +5,16 @@ import {
   RunbookSummary,
   UploadResult,
   ValidationResult,
+  diffVersions,
   runbookDetail,
+  runbookHistory,
   runbookPlan,
+  VersionDiff,
+  VersionHistory,
   runbookSummaries,
   reviewVersion,
   uploadRunbook,
+  VersionNumber,
   type ReviewRule,
   validateSource,
   type SourceFormat,
@@ -34,8 +39,12 @@ const sourceContent = { 'application/yaml': Runbook, 'application/json': Runbook
 const RunbookCandidate = z.unknown().meta({ id: 'RunbookCandidate', description: 'A runbook (the Runbook schema), or anything else: the answer lists its problems.' });
 const candidateContent = { 'application/yaml': RunbookCandidate, 'application/json': RunbookCandidate };
 const IdParams = z.object({ id: RunbookId });
-const VersionParams = z.object({ id: RunbookId, version: z.coerce.number().int().positive() });
-const VersionQuery = z.strictObject({ version: z.coerce.number().int().positive().optional() });
+const VersionParams = z.object({ id: RunbookId, version: VersionNumber });
+const VersionQuery = z.strictObject({ version: VersionNumber.optional() });
+const DiffQuery = z.strictObject({
+  from: VersionNumber.optional().meta({ description: 'The older version (default: the one before `to`).' }),
+  to: VersionNumber.optional().meta({ description: 'The newer version (default: the latest).' }),
+});
 const PlanQuery = VersionQuery.extend({ mode: Mode.default('recovery') });
 const RunbookList = z.object({ runbooks: z.array(RunbookSummary) }).meta({ id: 'RunbookList' });
 const PlanAnswer = Plan.extend({ id: z.string(), version: z.int() }).meta({ id: 'RunbookPlan' });
@@ -175,6 +184,42 @@ export function runbooksRouter(db: Db, reviewRule: ReviewRule = 'admin'): Router
     },
     async ({ params, req, res }) => {
       res.json(await reviewVersion(db, params.id, params.version, principal(req).subject));
+    },
+  );
+
+  addRoute(
+    router,
+    {
+      method: 'get',
+      path: '/runbooks/:id/versions',
+      operationId: 'listRunbookVersions',
+      tag: 'runbooks',
+      access: 'viewer',
+      summary: "A runbook's versions, newest first (at most 100), with who uploaded and reviewed each",
+      params: IdParams,
+      responses: { 200: { description: 'The versions.', schema: VersionHistory }, 404: { description: 'No such runbook.' } },
+    },
+    async ({ params, res }) => {
+      res.json(await runbookHistory(db, params.id));
+    },
+  );
+
+  addRoute(
+    router,
+    {
+      method: 'get',
+      path: '/runbooks/:id/diff',
+      operationId: 'diffRunbookVersions',
+      tag: 'runbooks',
+      access: 'viewer',
+      summary: 'A line diff between two versions of a runbook (default: the latest against the one before it)',
+      params: IdParams,
+      query: DiffQuery,
+      responses: { 200: { description: 'The diff.', schema: VersionDiff }, 404: { description: 'No such runbook or version.' } },
+    },
+    async ({ params, query, res }) => {
+      const to = query.to ?? (await runbookHistory(db, params.id, 1)).latest;
+      res.json(await diffVersions(db, params.id, query.from ?? Math.max(1, to - 1), to));
     },
   );
 

@@ -77,6 +77,8 @@ export function runsRouter(runs: RunService, db: Db): Router {
       const trigger = { kind: 'api', by: who } as const;
       const { run, replayed } =
         key === undefined ? { run: await runs.trigger(body, who, trigger), replayed: false } : await triggerOnce(runs, db, { subject: who, key, request: body, trigger });
+      // The line that ties this request's id to the run's: from here on the run's lines carry runId.
+      req.log.info({ runId: run.runId, runbook: body.runbook, mode: body.mode, by: who, replayed }, replayed ? 'run already started' : 'run started');
       res
         .status(replayed ? 200 : 201)
         .location(`/runs/${encodeURIComponent(run.runId)}`)

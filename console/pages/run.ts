@@ -6,7 +6,7 @@ import type { Runbook } from '../../model/runbook';
 import { gantt } from './gantt';
 import type { StoredTimelineEvent } from '../../timeline/event';
 import { duration, modeBadge, rtoClock, statusBadge, time } from '../format';
-import { html, type Html } from '../html';
+import { dataTable, html, type Html } from '../html';
 import { csrfField, type PageContext } from '../layout';
 import { accessRefusal, approvalRefusal } from '../may';
 import { progress } from './runs';
@@ -229,38 +229,25 @@ function stepsTable(ctx: PageContext, v: RunView, p: Principal): Html {
   return html`<section data-live="steps" aria-labelledby="steps-h">
     <h2 id="steps-h">Steps</h2>
     ${gantt({ plan: v.plan, steps, startedAt: v.state?.startedAt ?? v.record.startedAt, now: Date.now() })}
-    <div class="table-wrap">
-      <table class="steps">
-        <thead>
-          <tr>
-            <th scope="col">Step</th>
-            <th scope="col">Status</th>
-            <th scope="col">Attempts</th>
-            <th scope="col">Started</th>
-            <th scope="col">Took / expected</th>
-            <th scope="col">Notes</th>
-            <th scope="col"><span class="sr">Actions</span></th>
-          </tr>
-        </thead>
-        <tbody>
-          ${steps.map(
-            (s) =>
-              html`<tr data-step="${s.id}">
-                <td data-label="Step">
-                  <strong>${s.title ?? s.id}</strong>
-                  <div class="muted small"><code>${s.id}</code> · ${s.action}</div>
-                </td>
-                <td data-label="Status">${statusBadge(s.status)}</td>
-                <td data-label="Attempts">${s.attempts}${(s.execution ?? 1) > 1 ? html` <span class="muted">(execution ${s.execution ?? 1})</span>` : ''}</td>
-                <td data-label="Started">${time(s.startedAt)}</td>
-                <td data-label="Took / expected">${duration(s.actualMs)} / ${duration(s.expectedMs)}</td>
-                <td data-label="Notes">${s.error ? html`<span class="error-text">${s.error}</span>` : ''}${s.reason ? html`<span>${s.reason}</span>` : ''}</td>
-                <td>${stepActions(ctx, v, s, p)}</td>
-              </tr>`,
-          )}
-        </tbody>
-      </table>
-    </div>
+    ${dataTable(
+      'steps',
+      ['Step', 'Status', 'Attempts', 'Started', 'Took / expected', 'Notes', html`<span class="sr">Actions</span>`],
+      steps.map(
+        (s) =>
+          html`<tr data-step="${s.id}">
+            <td data-label="Step">
+              <strong>${s.title ?? s.id}</strong>
+              <div class="muted small"><code>${s.id}</code> · ${s.action}</div>
+            </td>
+            <td data-label="Status">${statusBadge(s.status)}</td>
+            <td data-label="Attempts">${s.attempts}${(s.execution ?? 1) > 1 ? html` <span class="muted">(execution ${s.execution ?? 1})</span>` : ''}</td>
+            <td data-label="Started">${time(s.startedAt)}</td>
+            <td data-label="Took / expected">${duration(s.actualMs)} / ${duration(s.expectedMs)}</td>
+            <td data-label="Notes">${s.error ? html`<span class="error-text">${s.error}</span>` : ''}${s.reason ? html`<span>${s.reason}</span>` : ''}</td>
+            <td>${stepActions(ctx, v, s, p)}</td>
+          </tr>`,
+      ),
+    )}
   </section>`;
 }
 

@@ -2,7 +2,7 @@ import type { RunbookDetail, RunbookSummary } from '../../catalog/service';
 import type { RunRecord } from '../../contract/run';
 import type { Parameter } from '../../model/runbook';
 import { duration, modeBadge, statusBadge, time } from '../format';
-import { html, type Html } from '../html';
+import { dataTable, html, type Html } from '../html';
 import { csrfField, type PageContext } from '../layout';
 
 export interface CatalogRow {
@@ -17,36 +17,25 @@ export function catalogPage(rows: CatalogRow[]): Html {
     ${
       rows.length === 0
         ? html`<p class="empty">No runbooks are registered. Upload one with <code>lifeboat runbook push</code> or <code>PUT /runbooks/:id</code>.</p>`
-        : html`<div class="table-wrap">
-            <table class="catalog">
-              <thead>
-                <tr>
-                  <th scope="col">Runbook</th>
-                  <th scope="col">Owner</th>
-                  <th scope="col">Tags</th>
-                  <th scope="col">RTO</th>
-                  <th scope="col">Last drill</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${rows.map(({ summary: s, detail: d, lastDrill: last }) => {
-                  const rb = d?.runbook;
-                  return html`<tr>
-                    <td data-label="Runbook">
-                      <a href="/console/runbooks/${encodeURIComponent(s.id)}">${s.title}</a>
-                      <div class="muted small"><code>${s.id}</code> v${s.latest}</div>
-                    </td>
-                    <td data-label="Owner">${rb?.owner ?? html`<span class="muted">—</span>`}</td>
-                    <td data-label="Tags">${(rb?.tags ?? []).map((t) => html`<span class="tag">${t}</span> `)}</td>
-                    <td data-label="RTO">${rb?.objectives?.rto ?? html`<span class="muted">none</span>`}</td>
-                    <td data-label="Last drill">
-                      ${last ? html`<a href="/runs/${encodeURIComponent(last.runId)}">${statusBadge(last.status)}</a> ${time(last.startedAt)}${last.recovery?.breached ? html` <span class="rto-breached">RTO breached</span>` : ''}` : html`<span class="muted">never</span>`}
-                    </td>
-                  </tr>`;
-                })}
-              </tbody>
-            </table>
-          </div>`
+        : dataTable(
+            'catalog',
+            ['Runbook', 'Owner', 'Tags', 'RTO', 'Last drill'],
+            rows.map(({ summary: s, detail: d, lastDrill: last }) => {
+              const rb = d?.runbook;
+              return html`<tr>
+                <td data-label="Runbook">
+                  <a href="/console/runbooks/${encodeURIComponent(s.id)}">${s.title}</a>
+                  <div class="muted small"><code>${s.id}</code> v${s.latest}</div>
+                </td>
+                <td data-label="Owner">${rb?.owner ?? html`<span class="muted">—</span>`}</td>
+                <td data-label="Tags">${(rb?.tags ?? []).map((t) => html`<span class="tag">${t}</span> `)}</td>
+                <td data-label="RTO">${rb?.objectives?.rto ?? html`<span class="muted">none</span>`}</td>
+                <td data-label="Last drill">
+                  ${last ? html`<a href="/runs/${encodeURIComponent(last.runId)}">${statusBadge(last.status)}</a> ${time(last.startedAt)}${last.recovery?.breached ? html` <span class="rto-breached">RTO breached</span>` : ''}` : html`<span class="muted">never</span>`}
+                </td>
+              </tr>`;
+            }),
+          )
     }`;
 }
 
@@ -118,7 +107,7 @@ export function startForm(ctx: PageContext, d: RunbookDetail, o: { refusal?: str
 }
 
 /** A runbook's page: what it is, its plan against the RTO, its steps, and the start form. */
-export function runbookPage(ctx: PageContext, d: RunbookDetail, start: Html): Html {
+export function runbookPage(ctx: PageContext, d: RunbookDetail, start: Html, more: { gantt: Html; trend: Html; versions: Html }): Html {
   const rb = d.runbook;
   const plan = d.plan.drill;
   const recovery = d.plan.recovery;
@@ -153,6 +142,14 @@ export function runbookPage(ctx: PageContext, d: RunbookDetail, start: Html): Ht
       </div>
     </dl>
     ${rb.description ? html`<p>${rb.description}</p>` : ''} ${start}
+    <section aria-labelledby="plan-h">
+      <h2 id="plan-h">Recovery plan</h2>
+      ${more.gantt}
+    </section>
+    <section aria-labelledby="trend-h">
+      <h2 id="trend-h">Recovery time of recent drills</h2>
+      ${more.trend}
+    </section>
     <section aria-labelledby="steps-h">
       <h2 id="steps-h">Steps</h2>
       <ol class="plan-steps">
@@ -163,5 +160,6 @@ export function runbookPage(ctx: PageContext, d: RunbookDetail, start: Html): Ht
             </li>`,
         )}
       </ol>
-    </section>`;
+    </section>
+    ${more.versions}`;
 }

@@ -1,7 +1,7 @@
 import type { RunRecord, RunState } from '../../contract/run';
 import type { RunbookSummary } from '../../catalog/service';
 import { modeBadge, rtoClock, statusBadge, time } from '../format';
-import { html, type Html } from '../html';
+import { dataTable, html, type Html } from '../html';
 
 /** A row of the runs page: the durable record and, while it runs, the live state. */
 export interface RunRow {
@@ -103,26 +103,7 @@ export function runsPage(o: { rows: RunRow[]; filters: RunFilters; runbooks: Run
       ${
         o.rows.length === 0
           ? html`<p class="empty">No runs match. Start a drill from a <a href="/console/runbooks">runbook</a>.</p>`
-          : html`<div class="table-wrap">
-              <table class="runs">
-                <thead>
-                  <tr>
-                    <th scope="col">Status</th>
-                    <th scope="col">Mode</th>
-                    <th scope="col">Run</th>
-                    <th scope="col">Runbook</th>
-                    <th scope="col">Started by</th>
-                    <th scope="col">Started</th>
-                    <th scope="col">Progress</th>
-                    <th scope="col">RTO</th>
-                    <th scope="col">Waiting for</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${o.rows.map(row)}
-                </tbody>
-              </table>
-            </div>`
+          : dataTable('runs', ['Status', 'Mode', 'Run', 'Runbook', 'Started by', 'Started', 'Progress', 'RTO', 'Waiting for'], o.rows.map(row))
       }
     </section>`;
 }

@@ -42,8 +42,11 @@ interface Row {
 }
 const ROUTES: Row[] = [
   { method: 'GET', path: '/health', access: 'public' },
+  { method: 'GET', path: '/livez', access: 'public' },
+  { method: 'GET', path: '/readyz', access: 'public' },
   { method: 'GET', path: '/openapi.json', access: 'public' },
   { method: 'GET', path: '/docs', access: 'public' },
+  { method: 'GET', path: '/schema/runbook.json', access: 'public' },
   { method: 'GET', path: '/metrics', access: 'viewer' },
   { method: 'GET', path: '/runs', access: 'viewer' },
   { method: 'POST', path: '/runs', access: 'operator', body: () => ({ runbook, mode: 'drill' }) },
@@ -67,6 +70,8 @@ const ROUTES: Row[] = [
   { method: 'POST', path: '/runbooks/validate', access: 'viewer', body: yaml, type: 'application/yaml' },
   { method: 'GET', path: '/runbooks/hello-drill', access: 'viewer' },
   { method: 'GET', path: '/runbooks/hello-drill/plan?mode=drill', access: 'viewer' },
+  { method: 'GET', path: '/runbooks/hello-drill/versions', access: 'viewer' },
+  { method: 'GET', path: '/runbooks/hello-drill/diff', access: 'viewer' },
   { method: 'POST', path: '/runbooks/hello-drill/versions/1/review', access: 'author' },
   { method: 'POST', path: '/tokens', access: 'admin', body: () => ({ name: `m-${randomUUID().slice(0, 8)}`, roles: ['viewer'] }) },
   { method: 'GET', path: '/tokens', access: 'admin' },

@@ -211,3 +211,48 @@ describe('reading runbooks', () => {
     expect(res.body.issues[0].path).toBe('query.mode');
   });
 });
+
+describe('GET /runbooks/:id/versions and /runbooks/:id/diff', () => {
+  let id: string;
+  beforeAll(async () => {
+    id = uniqueId('history');
+    await author.raw('POST', '/runbooks', yamlRunbook(id), yaml);
+    await author.raw('POST', '/runbooks', `# v2 waits longer\n${yamlRunbook(id, '5s')}`, yaml);
+    await author.raw('POST', '/runbooks', yamlRunbook(id, '9s'), yaml);
+  });
+
+  it('lists every version newest first with its hash and uploader', async () => {
+    const res = await viewer.get(`/runbooks/${id}/versions`);
+    expect(res.status).toBe(200);
+    expect(res.body.latest).toBe(3);
+    expect(res.body.versions.map((v: { version: number }) => v.version)).toEqual([3, 2, 1]);
+    expect(res.body.versions[0]).toMatchObject({ title: 'Upload test', hash: expect.stringMatching(/^[0-9a-f]{64}$/), uploadedBy: expect.any(String) });
+  });
+
+  it('diffs the latest version against the one before it, in the text each was uploaded as', async () => {
+    const res = await viewer.get(`/runbooks/${id}/diff`);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ id, from: 2, to: 3, added: 1, removed: 2 });
+    const changed = res.body.lines.filter((l: { op: string }) => l.op !== 'same');
+    expect(changed).toEqual([
+      { op: 'removed', text: '# v2 waits longer', from: 1 },
+      { op: 'removed', text: '      duration: 5s', from: 10 },
+      { op: 'added', text: '      duration: 9s', to: 9 },
+    ]);
+  });
+
+  it('diffs two given versions', async () => {
+    const res = await viewer.get(`/runbooks/${id}/diff?from=1&to=3`);
+    expect(res.body).toMatchObject({ from: 1, to: 3, added: 1, removed: 1 });
+  });
+
+  it('answers 404 naming a version that does not exist, and 400 for a malformed one', async () => {
+    const missing = await viewer.get(`/runbooks/${id}/diff?from=1&to=7`);
+    expect(missing.status).toBe(404);
+    expect(missing.body.detail).toContain('no version 7');
+    const bad = await viewer.get(`/runbooks/${id}/diff?from=first`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.issues[0].path).toBe('query.from');
+    expect((await viewer.get('/runbooks/no-such-runbook/versions')).status).toBe(404);
+  });
+});

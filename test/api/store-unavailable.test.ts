@@ -14,6 +14,7 @@ let lb: Awaited<ReturnType<typeof startTestLifeboat>>;
 let store: Store;
 let server: Server;
 let api: ReturnType<typeof apiClient>;
+let url: string;
 
 beforeAll(async () => {
   lb = await startTestLifeboat();
@@ -23,7 +24,8 @@ beforeAll(async () => {
   server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
-  api = apiClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { authorization: `Bearer ${lb.adminToken}` });
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  api = apiClient(url, { authorization: `Bearer ${lb.adminToken}` });
 });
 afterAll(async () => {
   await new Promise((resolve) => server?.close(resolve));
@@ -33,6 +35,7 @@ afterAll(async () => {
 describe('an API whose store stops answering', () => {
   it('answers reads and writes 503 store-unavailable as problem+json, naming no host', async () => {
     expect((await api.get('/runs')).status).toBe(200);
+    expect((await api.get('/readyz')).body).toEqual({ status: 'up', temporal: { status: 'up' }, mongodb: { status: 'up' } });
     await store.close();
     for (const res of [await api.get('/runs'), await api.get('/runbooks'), await api.post('/runs', { runbook: 'hello-drill', mode: 'drill' })]) {
       expect(res.status).toBe(503);
@@ -40,5 +43,18 @@ describe('an API whose store stops answering', () => {
       expect(res.body).toMatchObject({ type: 'urn:lifeboat:problem:store-unavailable', status: 503 });
       expect(JSON.stringify(res.body)).not.toMatch(/127\.0\.0\.1|localhost|Mongo[A-Za-z]*Error|Client must be connected/);
     }
+  });
+
+  it('is still live but no longer ready: /livez 200, /readyz 503 naming MongoDB, and /health keeps its answer', async () => {
+    await store.close(); // the test before closed it too when both run; a second close changes nothing
+    const live = await apiClient(url).get('/livez'); // no token: probes are public
+    expect([live.status, live.body]).toEqual([200, { status: 'up' }]);
+    const ready = await apiClient(url).get('/readyz');
+    expect(ready.status).toBe(503);
+    expect(ready.body).toEqual({ status: 'down', temporal: { status: 'up' }, mongodb: { status: 'down', error: expect.stringMatching(/^MongoDB /) } });
+    expect(JSON.stringify(ready.body)).not.toMatch(/127\.0\.0\.1|localhost|Mongo[A-Za-z]*Error/);
+    const health = await apiClient(url).get('/health');
+    expect(health.status).toBe(503);
+    expect(health.body).toMatchObject({ status: 'down', mongodb: { status: 'down' } });
   });
 });

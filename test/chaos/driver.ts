@@ -48,6 +48,8 @@ export interface ChaosResult {
   outcomes: RunOutcome[];
   violations: string[];
   client: ClientStats;
+  /** Every run's history replayed on the workflow code; how many retried workflow tasks accepted an update. */
+  replayed: { histories: number; retriedWithUpdate: number };
   wallS: number;
   home: string;
 }
@@ -143,8 +145,30 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         }),
       );
     }
-    const violations = [...late, ...unapproved.flat(), ...outcomes.flatMap((x) => x.violations), ...(await strayViolations(runs, target, call.bind(null, requester.token)))];
-    return { seed: o.seed, options: optionsOf(o), faults, unplanned: p.unplanned, outcomes, violations, client: stats, wallS: Math.round((Date.now() - t0) / 1000), home };
+    const replay = await p.replayAll(
+      runs.map((run) => run.runId),
+      bundlePath,
+    );
+    const violations = [
+      ...late,
+      ...unapproved.flat(),
+      ...outcomes.flatMap((x) => x.violations),
+      ...(await strayViolations(runs, target, call.bind(null, requester.token))),
+      ...replay.violations,
+    ];
+    const replayed = { histories: runs.length, retriedWithUpdate: replay.retriedWithUpdate };
+    return {
+      seed: o.seed,
+      options: optionsOf(o),
+      faults,
+      unplanned: p.unplanned,
+      outcomes,
+      violations,
+      client: stats,
+      replayed,
+      wallS: Math.round((Date.now() - t0) / 1000),
+      home,
+    };
   } finally {
     await procs?.stop();
     await target.close();
@@ -323,7 +347,11 @@ export function formatResult(x: ChaosResult): string {
     ),
   );
   const completed = x.outcomes.filter((r) => r.status === 'completed').length;
-  lines.push('', `${completed}/${x.outcomes.length} runs completed; ${x.violations.length} violations`);
+  lines.push(
+    '',
+    `histories replayed: ${x.replayed.histories} (updates accepted in a workflow task retried after a timeout or failure: ${x.replayed.retriedWithUpdate})`,
+    `${completed}/${x.outcomes.length} runs completed; ${x.violations.length} violations`,
+  );
   for (const v of x.violations) lines.push(`VIOLATION ${v}`);
   return lines.join('\n');
 }

@@ -4,7 +4,10 @@
 // and started again, as a process supervisor would.
 import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
 import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startFerretDb } from '../../servers/ferretdb';
@@ -49,7 +52,18 @@ export async function startProcesses(o: {
   const temporalAddress = `127.0.0.1:${temporalPorts.port}`;
   const ferretPort = await freePort();
   const mongoUri = `mongodb://127.0.0.1:${ferretPort}/lifeboat`;
-  const env = { TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_NAMESPACE: 'default', MONGODB_URI: mongoUri, SMTP_URL: o.smtpUrl };
+  // What the suite's globalSetup sets under jest, made here for `npm run chaos`: the target listens on loopback, which
+  // the egress policy denies by default; the API and the workers share the signing and evidence keys
+  // (docs/security.md).
+  const env = {
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_NAMESPACE: 'default',
+    MONGODB_URI: mongoUri,
+    SMTP_URL: o.smtpUrl,
+    LIFEBOAT_EGRESS_ALLOW: process.env.LIFEBOAT_EGRESS_ALLOW ?? '127.0.0.0/8,::1',
+    LIFEBOAT_SIGNING_KEY: process.env.LIFEBOAT_SIGNING_KEY ?? `chaos-signing-key-${randomBytes(24).toString('base64url')}`,
+    LIFEBOAT_EVIDENCE_KEY: process.env.LIFEBOAT_EVIDENCE_KEY ?? randomBytes(32).toString('base64'),
+  };
   const unplanned: UnplannedExit[] = [];
   const expected = new Set<ChildProcess>(); // children the suite is killing or stopping: their exit is planned
   let stopping = false;
@@ -134,6 +148,34 @@ export async function startProcesses(o: {
         return `Temporal could not say why: ${String(err)}`;
       }
     },
+    /**
+     * Replays every run's history on the workflow bundle, as a worker without the run in its cache would: a history
+     * that does not replay stops its run at the next such worker, even a run that has ended (its queries fail). Each
+     * one that fails is saved under `histories/`. Also counts the retried workflow tasks (after a timeout or failure)
+     * in which an update was accepted: the fault test/chaos/findings recorded.
+     */
+    async replayAll(runIds: string[], bundlePath: string): Promise<{ violations: string[]; retriedWithUpdate: number }> {
+      const violations: string[] = [];
+      const histories: Array<{ workflowId: string; history: temporal.api.history.v1.IHistory }> = [];
+      let retriedWithUpdate = 0;
+      for (const runId of runIds) {
+        try {
+          const history = await connection.withDeadline(Date.now() + 30_000, () => client.workflow.getHandle(runId).fetchHistory());
+          retriedWithUpdate += retriedTasksWithUpdate(history);
+          histories.push({ workflowId: runId, history });
+        } catch (err) {
+          violations.push(`${runId}: its history could not be read to replay it: ${String(err)}`);
+        }
+      }
+      for await (const r of Worker.runReplayHistories({ workflowBundle: { codePath: bundlePath } }, histories)) {
+        if (!r.error) continue;
+        mkdirSync(path.join(o.home, 'histories'), { recursive: true });
+        const file = path.join(o.home, 'histories', `${r.workflowId}.json`);
+        writeFileSync(file, historyToJSON(histories.find((h) => h.workflowId === r.workflowId)!.history));
+        violations.push(`${r.workflowId}: its history does not replay (${r.error.message.slice(0, 300)}); saved to ${file}`);
+      }
+      return { violations, retriedWithUpdate };
+    },
     /** SIGKILLs `p` and resolves once it is gone. */
     async kill(p: Proc): Promise<void> {
       const child = p.child;
@@ -161,6 +203,20 @@ export async function startProcesses(o: {
 }
 
 export type Processes = Awaited<ReturnType<typeof startProcesses>>;
+
+/** Workflow tasks retried after a timeout or a failure whose completion accepted an update. */
+function retriedTasksWithUpdate(history: temporal.api.history.v1.IHistory): number {
+  let retried = false;
+  let completing = false;
+  let n = 0;
+  for (const e of history.events ?? []) {
+    if (e.workflowTaskTimedOutEventAttributes || e.workflowTaskFailedEventAttributes) retried = true;
+    else if (e.workflowTaskCompletedEventAttributes) [completing, retried] = [retried, false];
+    else if (e.workflowTaskScheduledEventAttributes) completing = false;
+    else if (completing && e.workflowExecutionUpdateAcceptedEventAttributes) [n, completing] = [n + 1, false];
+  }
+  return n;
+}
 
 /** Sends `signal` and resolves once the child has exited (SIGKILL after `killAfterMs`, when given). */
 function killChild(child: ChildProcess, signal: NodeJS.Signals, killAfterMs?: number): Promise<void> {

@@ -142,7 +142,7 @@ describe('lifeboat', () => {
   it('prints usage and exits 2 without a command', async () => {
     const { code, stderr } = await lifeboat();
     expect(code).toBe(2);
-    expect(stderr).toContain('usage: lifeboat <command> [options]');
+    expect(stderr).toContain('usage: lifeboat [--profile NAME] <command> [options]');
     expect(stderr).toMatch(/validate +check runbook files/);
   });
 

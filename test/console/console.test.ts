@@ -37,8 +37,10 @@ async function signedIn(p: Person): Promise<void> {
   if (new URL(p.page.url()).pathname === '/console/signin') await signInHere(p.page, p.token);
 }
 
+const TEMPORAL_UI = 'http://temporal-ui.test:8080';
+
 beforeAll(async () => {
-  lb = await startTestLifeboat();
+  lb = await startTestLifeboat({ LIFEBOAT_TEMPORAL_UI_URL: TEMPORAL_UI });
   browser = await launchBrowser();
   alice = await person(['operator', 'dba'], 'alice');
   bob = await person(['viewer', 'dba'], 'bob');
@@ -316,6 +318,8 @@ describe('notification links', () => {
     await fresh.page.locator('[data-wait="approval"]').waitFor();
     // A viewer holds no approver role: no buttons, and the reason.
     expect(await fresh.page.locator('[data-wait="approval"]').textContent()).toContain('only holders of dba may decide this step');
+    // …and a link to the run's workflow in Temporal's own UI.
+    expect(await fresh.page.getByRole('link', { name: 'Temporal UI' }).getAttribute('href')).toMatch(new RegExp(`^${TEMPORAL_UI}/namespaces/[^/]+/workflows/${runId}$`));
     const json = await fresh.api.get(`/runs/${runId}`);
     expect(json.headers.get('content-type')).toContain('application/json');
     expect(json.body.runId).toBe(runId);
@@ -324,5 +328,93 @@ describe('notification links', () => {
     await screenshot(alice.page, 'runs');
     await fresh.context.close();
     await alice.api.post(`/runs/${runId}/abort`, { reason: 'test cleanup' });
+  });
+});
+
+describe("a runbook's page", () => {
+  it('shows the plan with its RTO line, the recovery time of past drills, and a diff between two versions', async () => {
+    const admin = apiClient(lb.url, { authorization: `Bearer ${lb.adminToken}` });
+    const id = `history-${lb.taskQueue.slice(5, 13)}`;
+    const yaml = (wait: string) =>
+      [`id: ${id}`, 'title: Version history', 'objectives:', '  rto: 10m', 'steps:', '  - id: pause', '    action: wait', '    with:', `      duration: ${wait}`, ''].join('\n');
+    expect((await admin.raw('POST', '/runbooks', yaml('1s'), { 'content-type': 'application/yaml' })).status).toBe(201);
+    const drill = await alice.api.post('/runs', { runbook: id, mode: 'drill' });
+    await waitFor(
+      'the drill to complete',
+      () => runState(drill.body.runId),
+      (r) => r.status === 'completed',
+      60_000,
+    );
+    expect((await admin.raw('POST', '/runbooks', yaml('2s'), { 'content-type': 'application/yaml' })).status).toBe(201);
+
+    await signedIn(bob);
+    await bob.page.goto(`${lb.url}/console/runbooks/${id}`);
+    await bob.page.getByRole('heading', { name: 'Recovery plan' }).waitFor();
+    expect(await bob.page.locator('figure.gantt').textContent()).toContain('RTO 10 min');
+    // The drill that ran on v1 is in the trend, its verdict in words.
+    const trend = bob.page.locator('figure.trend');
+    expect(await trend.locator('a').count()).toBe(1);
+    expect(await trend.textContent()).toContain('✔ met');
+    const versions = bob.page.locator('table.versions tbody tr');
+    expect(await versions.count()).toBe(2);
+    await screenshot(bob.page, 'runbook-history');
+    await Promise.all([bob.page.waitForURL(/\/diff\?from=1&to=2$/), bob.page.getByRole('link', { name: 'diff with v1' }).click()]);
+    await bob.page.getByRole('heading', { name: `${id}: v1 → v2` }).waitFor();
+    expect(await bob.page.locator('tr.d-removed').textContent()).toContain('duration: 1s');
+    expect(await bob.page.locator('tr.d-added').textContent()).toContain('duration: 2s');
+    await screenshot(bob.page, 'runbook-diff');
+  });
+});
+
+describe('scheduled drills', () => {
+  it('lists a schedule with its next drills; an admin pauses it and starts a drill now, a viewer is told why they cannot', async () => {
+    const admin = apiClient(lb.url, { authorization: `Bearer ${lb.adminToken}` });
+    const runbook = await registerRunbook(lb, { id: 'scheduled', steps: [{ id: 'pause', action: 'wait', with: { duration: '1s' } }] });
+    const id = `nightly-${lb.taskQueue.slice(5, 13)}`;
+    expect((await admin.post('/schedules', { id, runbook, every: '24h' })).status).toBe(201);
+    try {
+      const ops = await person(['admin'], 'olga');
+      await signedIn(ops);
+      await ops.page.goto(`${lb.url}/console/schedules`);
+      const row = ops.page.locator(`tr[data-schedule="${id}"]`);
+      expect(await row.locator('time').count()).toBeGreaterThan(0); // next drill times
+      await screenshot(ops.page, 'schedules');
+      await row.getByPlaceholder('note (optional)').fill('change freeze');
+      await row.getByRole('button', { name: 'Pause' }).click();
+      await ops.page
+        .getByRole('status')
+        .filter({ hasText: `${id}: paused` })
+        .waitFor();
+      expect(await ops.page.locator(`tr[data-schedule="${id}"]`).textContent()).toContain('change freeze');
+      expect((await admin.get(`/schedules/${id}`)).body.paused).toBe(true);
+      await ops.page.locator(`tr[data-schedule="${id}"]`).getByRole('button', { name: 'Start a drill now' }).click();
+      await ops.page.getByRole('status').filter({ hasText: 'is starting' }).waitFor();
+      // Temporal starts the drill asynchronously; the page shows it among the recent drills once it has.
+      await waitFor(
+        'the triggered drill on the schedules page',
+        async () => {
+          await ops.page.goto(`${lb.url}/console/schedules`);
+          return ops.page.locator(`tr[data-schedule="${id}"] td[data-label="Recent drills"] a`).count();
+        },
+        (n) => n > 0,
+        60_000,
+      );
+      await ops.context.close();
+
+      await signedIn(bob);
+      await bob.page.goto(`${lb.url}/console/schedules`);
+      await bob.page.locator(`tr[data-schedule="${id}"]`).waitFor();
+      expect(await bob.page.getByRole('note').textContent()).toContain('lack the admin role');
+      expect(await bob.page.getByRole('button', { name: 'Resume' }).count()).toBe(0);
+      const csrf = await bob.page.locator('input[name="_csrf"]').first().inputValue();
+      const status = await bob.page.evaluate(
+        async ([csrf, id]) => (await fetch(`/console/schedules/${id}/resume`, { method: 'POST', body: new URLSearchParams({ _csrf: csrf! }) })).status,
+        [csrf, id],
+      );
+      expect(status).toBe(403);
+      expect((await admin.get(`/schedules/${id}`)).body.paused).toBe(true);
+    } finally {
+      await admin.raw('DELETE', `/schedules/${id}`);
+    }
   });
 });

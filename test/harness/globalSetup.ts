@@ -19,6 +19,8 @@ export default async function globalSetup(): Promise<void> {
   process.env.SMTP_URL = servers.smtpUrl;
   if (servers.mailDir) process.env.LIFEBOAT_TEST_MAIL_DIR = servers.mailDir;
   process.env.LIFEBOAT_TEST_HOME = home;
+  // The API's and worker's JSON lines would bury jest's output; a test that reads them captures its own logger.
+  process.env.LOG_LEVEL ??= 'silent';
   // The suite's targets, receivers and mail catcher listen on loopback, which the egress policy denies by default.
   process.env.LIFEBOAT_EGRESS_ALLOW ??= '127.0.0.0/8,::1';
   console.log(`[globalSetup] egress: loopback (${process.env.LIFEBOAT_EGRESS_ALLOW}) is allowed for the test suite`);

@@ -2,7 +2,9 @@ import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSour
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { loadConfig } from '../../config';
+import type { Logger } from '../../logging/logger';
 import { startLifeboat, type Lifeboat } from '../../servers/lifeboat';
+import type { Tracing } from '../../tracing/start';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 let runtimeInstalled = false;
@@ -27,7 +29,10 @@ const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error: conso
  * overrides the configuration; its TEMPORAL_ADDRESS and MONGODB_URI point them at another Temporal or store (a
  * test's own).
  */
-export async function startTestLifeboat(env: Record<string, string> = {}): Promise<Lifeboat & { taskQueue: string; adminToken: string }> {
+export async function startTestLifeboat(
+  env: Record<string, string> = {},
+  o: { logger?: Logger; tracing?: Tracing; workflowBundle?: WorkflowBundleWithSourceMap } = {},
+): Promise<Lifeboat & { taskQueue: string; adminToken: string }> {
   quietRuntime();
   const adminToken = `test-admin-${randomUUID()}`;
   const config = loadConfig({ ...process.env, LIFEBOAT_ADMIN_TOKEN: adminToken, ...env });
@@ -39,7 +44,9 @@ export async function startTestLifeboat(env: Record<string, string> = {}): Promi
     smtpUrl: required('SMTP_URL'),
     taskQueue,
     port: 0,
-    workflowBundle: await workflowBundle(),
+    workflowBundle: o.workflowBundle ?? (await workflowBundle()),
+    logger: o.logger,
+    tracing: o.tracing,
   });
   return { ...lifeboat, taskQueue, adminToken };
 }

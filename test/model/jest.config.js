@@ -8,6 +8,6 @@ module.exports = {
   rootDir: path.resolve(__dirname, '../..'),
   testEnvironment: 'node',
   roots: ['<rootDir>/test/model', '<rootDir>/test/cli'],
-  testMatch: ['<rootDir>/test/model/**/*.test.ts', '<rootDir>/test/cli/language.test.ts'],
+  testMatch: ['<rootDir>/test/model/**/*.test.ts', '<rootDir>/test/cli/language.test.ts', '<rootDir>/test/cli/offline.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
 };

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { canonicalJson } from '../../model/hash';
 import { RunbookIssue } from '../../model/issue';
-import { runbookJsonSchema } from '../../model/json-schema';
+import { DEFAULT_SCHEMA_URL, runbookJsonSchema } from '../../model/json-schema';
+import { readdirSync } from 'node:fs';
 import { loadRunbook } from '../../model/load';
 import { withSteps, yaml } from './fixtures';
 
@@ -16,6 +17,46 @@ describe('runbookJsonSchema', () => {
     const schema = runbookJsonSchema();
     expect(schema).toMatchObject({ $schema: 'https://json-schema.org/draft/2020-12/schema', required: ['id', 'title', 'steps'], additionalProperties: false });
     expect(JSON.stringify(schema)).toContain('"RunbookDuration":{"type":"string","pattern"');
+  });
+
+  it('describes every property, for editors: directly or through the definition it refers to', () => {
+    const schema = runbookJsonSchema();
+    const defs = new Map<string, unknown>(Object.entries(Reflect.get(schema, '$defs') ?? {}));
+    const described = (s: unknown): boolean => {
+      if (typeof s !== 'object' || s === null) return false;
+      if (typeof Reflect.get(s, 'description') === 'string') return true;
+      const ref: unknown = Reflect.get(s, '$ref');
+      return typeof ref === 'string' && described(defs.get(ref.replace('#/$defs/', '')));
+    };
+    const undescribed: string[] = [];
+    let properties = 0;
+    const visit = (node: unknown, where: string): void => {
+      if (typeof node !== 'object' || node === null) return;
+      const props: unknown = Reflect.get(node, 'properties');
+      if (typeof props === 'object' && props !== null && !Array.isArray(props)) {
+        for (const [name, s] of Object.entries(props)) {
+          properties++;
+          if (!described(s)) undescribed.push(`${where}.${name}`);
+        }
+      }
+      for (const [key, child] of Object.entries(node)) visit(child, Array.isArray(node) ? `${where}[${key}]` : `${where}/${key}`);
+    };
+    visit(schema, '#');
+    expect(properties).toBeGreaterThan(150);
+    expect(undescribed).toEqual([]);
+  });
+
+  it('has an $id where it can be fetched: the embedded default API unless told another', () => {
+    expect(runbookJsonSchema()).toMatchObject({ $id: DEFAULT_SCHEMA_URL, title: 'Lifeboat runbook' });
+    expect(DEFAULT_SCHEMA_URL).toBe('http://127.0.0.1:3000/schema/runbook.json');
+    expect(runbookJsonSchema('https://dr.example.com/schema/runbook.json').$id).toBe('https://dr.example.com/schema/runbook.json');
+  });
+
+  it('is named by the first line of every example runbook', () => {
+    const dir = path.join(__dirname, '../../runbooks');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
+    expect(files.length).toBeGreaterThan(3);
+    for (const f of files) expect([f, readFileSync(path.join(dir, f), 'utf8').split('\n')[0]]).toEqual([f, `# yaml-language-server: $schema=${DEFAULT_SCHEMA_URL}`]);
   });
 
   it('names the shared definitions', () => {

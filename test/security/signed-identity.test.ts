@@ -8,6 +8,8 @@ import { runbookHash } from '../../model/hash';
 import { getRunbook } from '../../store/registry';
 import { Signer } from '../../runs/signing';
 import { scheduledRunInput } from '../../schedules/options';
+import { ScheduleService } from '../../schedules/service';
+import { CreateSchedule } from '../../schedules/types';
 import { registerRunbook, startRun, useLifeboat } from '../harness/runs';
 import { waitFor } from '../harness/wait';
 
@@ -176,14 +178,40 @@ describe('runs started straight on Temporal', () => {
     const changed = `${signed.trigger.by}-2026-01-01T00:00:00Z`;
     await startDirect({ ...signed, parameters: { region: 'us' } }, changed);
     expect(await failureOf(changed)).toMatchObject({ type: 'BadSignature' });
-    // The schedule's own start (Temporal names it <schedule id>-<time>) runs.
-    const own = `${signed.trigger.by}-2026-01-02T00:00:00Z`;
-    await startDirect(signed, own);
-    expect((await env.lb.client.workflow.getHandle(own).result()).status).toBe('completed');
-    await waitFor(
-      'record',
-      async () => (await env.lb.client.workflow.getHandle(own).describe()).status.name,
-      (s) => s === 'COMPLETED',
-    );
+    // A workflow named as the schedule's own starts are (<schedule id>-<time>) that the schedule did not start.
+    const lookalike = `${signed.trigger.by}-2026-01-02T00:00:00Z`;
+    await startDirect(signed, lookalike);
+    expect(await failureOf(lookalike)).toMatchObject({ type: 'BadSignature', message: expect.stringContaining('does not exist') });
+  });
+
+  it("refuses a real schedule's action input copied through the Temporal client, while the schedule's own start runs", async () => {
+    const path = `/scheduled-${randomUUID()}`;
+    const runbook = await registerRunbook(env.lb, { id: 'sched', steps: [{ id: 'call', action: 'http', with: { url: `${env.target.url}${path}`, method: 'POST' } }] });
+    const schedules = new ScheduleService({ client: env.lb.client, db: env.lb.store.db, taskQueue: env.lb.taskQueue, signer: env.lb.signer });
+    const id = `copied-${randomUUID().slice(0, 8)}`;
+    await schedules.create(CreateSchedule.parse({ id, runbook, every: '30d', paused: true }));
+    try {
+      // What someone with Temporal access sees: the schedule's action, with its signed input.
+      const { action } = await env.lb.client.schedule.getHandle(id).describe();
+      if (action.type !== 'startWorkflow') throw new Error('the schedule starts no workflow');
+      const copied = action.args?.[0] as RunInput;
+      expect(copied.proof).toBeDefined();
+      // The copy, under an id of the schedule's own form and at a time that fits it.
+      const copy = `${id}-${new Date().toISOString().slice(0, 19)}Z`;
+      await startDirect(copied, copy);
+      expect(await failureOf(copy)).toMatchObject({ type: 'BadSignature', message: expect.stringContaining(`not started by schedule ${id}`) });
+      expect(env.target.count(path)).toBe(0);
+      // The schedule's own start, with the same input, runs.
+      await schedules.trigger(id);
+      const own = await waitFor(
+        'the triggered drill',
+        async () => (await env.lb.client.schedule.getHandle(id).describe()).info.recentActions,
+        (a) => a.length > 0,
+      );
+      expect((await env.lb.client.workflow.getHandle(own[0]!.action.workflow.workflowId).result()).status).toBe('completed');
+      expect(env.target.count(path)).toBe(1);
+    } finally {
+      await schedules.delete(id);
+    }
   });
 });

@@ -220,6 +220,7 @@ async function startEmbeddedDefault(home: string, adminToken: string): Promise<{
     // Thousands of requests from one token would mostly meet 429 on mutating routes, and a 429 is neither an
     // acceptance nor a rejection of the data: the limiter is tested in test/security/api-hardening.test.ts instead.
     LIFEBOAT_RATE_LIMIT: '0',
+    LOG_LEVEL: 'info', // its "ready" line is how we know it is up
   };
   for (const name of ['TEMPORAL_ADDRESS', 'MONGODB_URI', 'SMTP_URL']) delete env[name]; // its own servers, always
   const log = createWriteStream(path.join(home, 'lifeboat.log'));
@@ -253,7 +254,7 @@ function ready(child: ChildProcess, log: NodeJS.WritableStream, timeoutMs: numbe
     child.stdout!.on('data', (chunk: Buffer) => {
       log.write(chunk);
       out += chunk.toString();
-      if (out.includes('lifeboat: ready')) {
+      if (out.includes('"msg":"ready; press Ctrl-C to stop"')) {
         clearTimeout(timer);
         resolve();
       }

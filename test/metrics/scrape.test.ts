@@ -1,0 +1,109 @@
+// A scrape does a fixed amount of work whatever the number of runs stored: with 1,000 runs (300 of them running,
+// with approvals waiting) /metrics reads the two small collections of what is going on now (store/live.ts), never
+// the runs themselves, asks Temporal nothing, and its gauges are right.
+// Its time is measured in `npm run bench` (the metrics scenario), not asserted here.
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import { createApp } from '../../api/app';
+import { RunService } from '../../runs/service';
+import { markRunning, openApproval } from '../../store/live';
+import { connectStore, type Db, type Store } from '../../store/connection';
+import { apiClient } from '../harness/http';
+import { startTestLifeboat } from '../harness/lifeboat';
+
+let lb: Awaited<ReturnType<typeof startTestLifeboat>>;
+let store: Store;
+let server: Server;
+const reads: string[] = [];
+let temporalCalls: string[] = [];
+
+/** The database, counting every collection an operation goes to. */
+function counting(db: Db): Db {
+  return new Proxy(db, {
+    get: (target, prop, receiver) => {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (prop !== 'collection' || typeof value !== 'function') return value;
+      return (name: string, ...rest: unknown[]) => {
+        reads.push(name);
+        return (value as (...a: unknown[]) => unknown).call(target, name, ...rest);
+      };
+    },
+  });
+}
+
+/** The client, recording every use of its Temporal services. */
+function watched(client: Client): Client {
+  const record = (path: string) => (temporalCalls = [...temporalCalls, path]);
+  const wrap = <T extends object>(o: T, path: string): T =>
+    new Proxy(o, {
+      get: (target, prop, receiver) => {
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof value === 'function') return (...args: unknown[]) => (record(`${path}.${String(prop)}`), (value as (...a: unknown[]) => unknown).apply(target, args));
+        return value;
+      },
+    });
+  return new Proxy(client, {
+    get: (target, prop, receiver) => {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      return ['workflow', 'workflowService', 'schedule', 'connection'].includes(String(prop)) && typeof value === 'object' && value !== null ? wrap(value, String(prop)) : value;
+    },
+  });
+}
+
+beforeAll(async () => {
+  lb = await startTestLifeboat();
+  // A database of this test's own: exactly the runs it stores.
+  store = await connectStore(`${process.env.MONGODB_URI!.replace(/\/[^/]*$/, '').replace(/\/$/, '')}/metrics-${randomUUID().slice(0, 8)}`);
+  const statuses = ['running', 'completed', 'failed', 'aborted'] as const;
+  const docs = Array.from({ length: 1000 }, (_, i) => ({
+    _id: `run-${i}`,
+    runbookId: `rb-${i % 7}`,
+    version: 1,
+    hash: 'h',
+    mode: i % 2 === 0 ? 'drill' : 'recovery',
+    status: i < 300 ? 'running' : statuses[1 + (i % 3)]!,
+    requester: 'alice',
+    trigger: { kind: 'api', by: 'alice' },
+    startedAt: new Date(Date.UTC(2030, 0, 1) + i * 1000).toISOString(),
+    parametersJson: '{}',
+  }));
+  await store.db.collection<{ _id: string }>('runs').insertMany(docs);
+  for (const d of docs.filter((d) => d.status === 'running')) await markRunning(store.db, { runId: d._id, runbookId: d.runbookId, mode: d.mode, since: d.startedAt });
+  // 50 approvals of running runs, and 10 left behind by runs that ended (not counted).
+  for (let i = 0; i < 50; i++)
+    await openApproval(store.db, { runId: `run-${i}`, runbookId: `rb-${i % 7}`, stepId: 'go', since: new Date(Date.now() - (i + 1) * 60_000).toISOString() });
+  for (let i = 900; i < 910; i++) await openApproval(store.db, { runId: `run-${i}`, runbookId: 'rb-ended', stepId: 'go', since: new Date(0).toISOString() });
+  const runs = new RunService({ client: lb.client, db: store.db, taskQueue: `no-worker-${randomUUID()}`, signer: lb.signer });
+  const app = createApp({ client: watched(lb.client), db: counting(store.db), namespace: 'default', runs, adminToken: lb.adminToken });
+  server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+}, 120_000);
+afterAll(async () => {
+  await new Promise((resolve) => server?.close(resolve));
+  await store?.db.dropDatabase();
+  await store?.close();
+  await lb?.stop();
+});
+
+describe('a scrape of /metrics with 1,000 stored runs', () => {
+  it('reads the running runs and waiting approvals once each, not the runs stored, asks Temporal nothing, and reports them', async () => {
+    const api = apiClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { authorization: `Bearer ${lb.adminToken}` });
+    await api.raw('GET', '/metrics'); // the token's first use reads the tokens collection; count the next scrape only
+    reads.length = 0;
+    temporalCalls = [];
+    const res = await api.raw('GET', '/metrics');
+    expect(res.status).toBe(200);
+    expect(reads.filter((c) => c !== 'tokens').sort()).toEqual(['approvals_waiting', 'runs_running']);
+    expect(temporalCalls).toEqual([]);
+    const text = String(res.body);
+    expect(text).toContain('lifeboat_runs_running{mode="drill"} 150');
+    expect(text).toContain('lifeboat_runs_running{mode="recovery"} 150');
+    expect(text).toContain('lifeboat_approvals_waiting{runbook="rb-0"} 8'); // runs 0, 7, …, 49
+    expect(text).not.toContain('rb-ended');
+    const oldest = Number(/^lifeboat_approval_oldest_waiting_seconds\{runbook="rb-0"\} (\S+)$/m.exec(text)?.[1]);
+    expect(oldest).toBeGreaterThanOrEqual(49 * 60); // run 49 has waited 50 minutes
+  });
+});
