@@ -1,99 +1,85 @@
-// `npm run bench`: Lifeboat's per-step overhead against hand-written Temporal workflows doing the same work, on the
-// same servers in the same process. Prints one JSON object per scenario. Not a test: nothing here asserts a time.
+// `npm run bench`: every figure of docs/performance.md in one invocation, each against a raw Temporal baseline on the
+// same servers where one exists. Prints one JSON object per scenario. Not a test: nothing here asserts a time.
+// BENCH_SCENARIOS=a,b picks scenarios; BENCH_* in each scenario's module scale them down.
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../config';
-import { validateRunbookObject } from '../model/validate';
 import { RunService } from '../runs/service';
 import { silentLogger } from '../logging/logger';
 import { startLifeboat } from '../servers/lifeboat';
 import { startServers } from '../servers/local';
-import { saveRunbook } from '../store/registry';
+import { loadAverage, startTarget, type BenchContext, type Scenario } from './context';
+import { drills } from './drills';
+import { engineScenarios } from './engine';
 import { metricsScenario } from './metrics';
 
-const N_SEQ = Number(process.env.BENCH_SEQUENTIAL ?? 200);
-const N_PAR = Number(process.env.BENCH_PARALLEL ?? 100);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-/** `metrics` runs the metrics scenario alone. */
-const ONLY = process.env.BENCH_ONLY;
+const SCENARIOS: Scenario[] = [
+  ...engineScenarios,
+  drills,
+  { name: 'metrics', run: async (ctx) => console.log(JSON.stringify(await metricsScenario(ctx.lb, ctx.servers.mongoUri))) },
+  // Further suites register here, one line each.
+];
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
+  // The bench's own keys unless given; the per-token rate limit is lifted so a burst measures the engine, not the limiter.
+  process.env.LIFEBOAT_SIGNING_KEY ??= randomBytes(32).toString('base64');
+  process.env.LIFEBOAT_ADMIN_TOKEN ??= randomBytes(24).toString('base64url');
+  process.env.LIFEBOAT_RATE_LIMIT ??= '1000000';
+  process.env.LIFEBOAT_RATE_BURST ??= '1000000';
+  process.env.LIFEBOAT_EGRESS_ALLOW ??= '127.0.0.0/8'; // the steps call the bench's own target on loopback
+  const only = process.env.BENCH_SCENARIOS?.split(',').map((s) => s.trim());
+  const unknown = only?.filter((n) => !SCENARIOS.some((s) => s.name === n)) ?? [];
+  if (unknown.length) throw new Error(`BENCH_SCENARIOS: no scenario ${unknown.join(', ')}; there are ${SCENARIOS.map((s) => s.name).join(', ')}`);
   const home = mkdtempSync(path.join(os.tmpdir(), 'lifeboat-bench-'));
   const config = loadConfig();
   const servers = await startServers(config, { home, ephemeral: true, log: (l) => console.error(`bench: ${l}`) });
-  const target = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
-  await new Promise<void>((r) => target.listen(0, '127.0.0.1', () => r()));
-  const url = `http://127.0.0.1:${(target.address() as AddressInfo).port}`;
+  const target = await startTarget();
   const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), logger: new DefaultLogger('ERROR') });
+  const taskQueue = 'bench';
   const lb = await startLifeboat({
     config,
     temporalAddress: servers.temporalAddress,
-    mongoUri: servers.mongoUri,
+    // Command monitoring lets the bench count the store round trips a step costs.
+    mongoUri: `${servers.mongoUri}${servers.mongoUri.includes('?') ? '&' : '?'}monitorCommands=true`,
     smtpUrl: servers.smtpUrl,
-    taskQueue: 'bench',
+    taskQueue,
     port: 0,
     workflowBundle,
     logger: silentLogger, // stdout is the bench's JSON lines
   });
-  const runs = new RunService({ client: lb.client, db: lb.store.db, taskQueue: 'bench', signer: lb.signer });
+  const runs = new RunService({ client: lb.client, db: lb.store.db, taskQueue, signer: lb.signer });
+  const ctx: BenchContext = {
+    config,
+    servers,
+    lb,
+    runs,
+    taskQueue,
+    adminToken: process.env.LIFEBOAT_ADMIN_TOKEN,
+    target,
+    home,
+    print: (scenario, figures) => console.log(JSON.stringify({ scenario, ...figures, load: loadAverage() })),
+  };
   try {
-    console.log(JSON.stringify(await metricsScenario(lb, servers.mongoUri)));
-    for (const [scenario, n, parallel] of [
-      ['sequential', N_SEQ, false],
-      ['parallel', N_PAR, true],
-    ] as const) {
-      if (ONLY === 'metrics') break;
-      const id = `bench-${scenario}`;
-      const steps = Array.from({ length: n }, (_, i) => ({
-        id: `s${i}`,
-        action: 'http',
-        with: { url: `${url}/step/${i}` },
-        ...(!parallel && i > 0 ? { needs: [`s${i - 1}`] } : {}),
-      }));
-      const loaded = validateRunbookObject({ id, title: id, steps });
-      if (!loaded.ok) throw new Error(loaded.errors.map((e) => e.message).join('; '));
-      await saveRunbook(lb.store.db, loaded.runbook, loaded.hash);
-      const lifeboat: number[] = [];
-      const raw: number[] = [];
-      for (let round = 0; round <= ROUNDS; round++) {
-        // Round 0 warms both paths up and is not counted.
-        let t0 = Date.now();
-        const { runId } = await runs.trigger({ runbook: id, mode: 'recovery' }, 'bench', { kind: 'cli', by: 'bench' });
-        const state = await lb.client.workflow.getHandle(runId).result();
-        if (state.status !== 'completed') throw new Error(`${scenario}: run ${runId} ${state.status}: ${state.error}`);
-        if (round > 0) lifeboat.push(Date.now() - t0);
-        t0 = Date.now();
-        await lb.client.workflow.execute(parallel ? 'rawParallel' : 'rawSequential', { taskQueue: 'bench', workflowId: `${id}-raw-${round}-${Date.now()}`, args: [url, n] });
-        if (round > 0) raw.push(Date.now() - t0);
-      }
-      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-      const lifeboatMsPerStep = median(lifeboat) / n;
-      const rawMsPerStep = median(raw) / n;
-      console.log(
-        JSON.stringify({
-          scenario,
-          steps: n,
-          rounds: ROUNDS,
-          lifeboatMsPerStep: round2(lifeboatMsPerStep),
-          rawMsPerStep: round2(rawMsPerStep),
-          ratio: round2(lifeboatMsPerStep / rawMsPerStep),
-        }),
-      );
+    for (const s of SCENARIOS) {
+      if (only && !only.includes(s.name)) continue;
+      // One scenario failing says so and the others still run.
+      await s.run(ctx).catch((err: unknown) => {
+        console.error(`bench: ${s.name}: ${err instanceof Error ? err.stack : String(err)}`);
+        ctx.print(s.name, { error: err instanceof Error ? err.message : String(err) });
+        process.exitCode = 1;
+      });
     }
   } finally {
     await lb.stop();
-    target.close();
+    await target.close();
     await servers.stop();
   }
 }
-
-const round2 = (x: number) => Math.round(x * 100) / 100;
 
 main().catch((err: unknown) => {
   console.error(`bench: ${err instanceof Error ? err.stack : String(err)}`);

@@ -1,5 +1,5 @@
 // The bench's worker registers Lifeboat's workflow and these hand-written baselines side by side.
-import { proxyActivities } from '@temporalio/workflow';
+import { condition, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
 export { runbookWorkflow } from '../workflows/runbook';
@@ -12,8 +12,24 @@ export async function rawSequential(url: string, n: number): Promise<number> {
   return n;
 }
 
-/** The baseline: n HTTP calls at once. */
+/** The baseline: n HTTP calls at once, at most 1,000 pending (Temporal refuses more than 2,000 in one workflow). */
 export async function rawParallel(url: string, n: number): Promise<number> {
-  await Promise.all(Array.from({ length: n }, (_, i) => httpRequest({ method: 'GET', url: `${url}/step/${i}`, timeoutMs: 60_000 })));
+  let next = 0;
+  const lane = async () => {
+    while (next < n) await httpRequest({ method: 'GET', url: `${url}/step/${next++}`, timeoutMs: 60_000 });
+  };
+  await Promise.all(Array.from({ length: Math.min(n, 1000) }, lane));
   return n;
+}
+
+export const rawApproveUpdate = defineUpdate<void>('approve');
+
+/** The baseline of an approval: wait for an update, then make the next step's HTTP call. */
+export async function rawApproval(url: string, path: string): Promise<void> {
+  let approved = false;
+  setHandler(rawApproveUpdate, () => {
+    approved = true;
+  });
+  await condition(() => approved);
+  await httpRequest({ method: 'GET', url: `${url}${path}`, timeoutMs: 60_000 });
 }

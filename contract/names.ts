@@ -72,6 +72,10 @@ export const PATCH = {
   signedUpdates: 'lifeboat-signed-updates',
   signedContinuation: 'lifeboat-signed-continuation',
   fourEyes: 'lifeboat-four-eyes',
+  /** Timeline flushes and run records are local activities (docs/performance.md): runs started before it replay as activities. */
+  localRecords: 'lifeboat-local-records',
+  /** At most MAX_RUNNING_STEPS steps run at once (docs/performance.md): runs started before it start every ready step. */
+  boundedSteps: 'lifeboat-bounded-steps',
 } as const;
 
 /** How long a signed update or API start stays valid after the API signed it: enough for clock skew and a retry. */

@@ -22,16 +22,17 @@ export async function saveRun(db: Db, record: RunRecord): Promise<void> {
     await runs.replaceOne({ _id: runId }, doc, { upsert: true });
     return;
   }
-  // Only a record that is still running may be replaced by a running one (the status in the filter is the fence:
-  // FerretDB v1 has no transactions). No record yet: the insert's unique _id fences it against a final record
-  // that got there first. FerretDB v1 scans the collection for this filter; a run writes "running" once.
-  const res = await runs.replaceOne({ _id: runId, status: 'running' }, doc);
-  if (res.matchedCount === 1) return;
+  // No record yet (a run's first write, the usual case): the insert's unique _id fences it against a final record
+  // that got there first, in one point operation. Otherwise only a record that is still running may be replaced by
+  // a running one (the status in the filter is the fence: FerretDB v1 has no transactions); FerretDB v1 scans the
+  // collection for that filter, so it is left to repeats.
   try {
     await runs.insertOne({ _id: runId, ...doc });
+    return;
   } catch (err) {
-    if (!isDuplicateKey(err)) throw err; // a final record (or another running write) is there: it stands
+    if (!isDuplicateKey(err)) throw err;
   }
+  await runs.replaceOne({ _id: runId, status: 'running' }, doc); // no match: a final record is there, and it stands
 }
 
 /** A run's record, or undefined if there is none. */

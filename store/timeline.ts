@@ -32,15 +32,19 @@ const batchId = (runId: string, seq: number) => `${runId}/${String(seq).padStart
  * later batches) changes nothing either. Callers append one batch at a time per run (the workflow serialises its
  * flushes); a batch that does not follow the head is refused. `written` is true for the one call that stored the batch.
  */
-export async function appendTimelineEvents(db: Db, runId: string, events: TimelineEvent[]): Promise<{ seq: number; hash: string; written: boolean }> {
-  if (events.length === 0) throw new Error('appendTimelineEvents: no events given');
-  const first = events[0]!.seq;
-  const last = events[events.length - 1]!.seq;
+export async function appendTimelineEvents(db: Db, runId: string, batch: TimelineEvent[]): Promise<{ seq: number; hash: string; written: boolean }> {
+  if (batch.length === 0) throw new Error('appendTimelineEvents: no events given');
+  const last = batch[batch.length - 1]!.seq;
   const heads = db.collection<HeadDoc>('timeline_heads');
   let head = await heads.findOne({ _id: runId });
-  if ((head?.seq ?? 0) < first - 1) head = await catchUp(db, runId, head);
+  if ((head?.seq ?? 0) < batch[0]!.seq - 1) head = await catchUp(db, runId, head);
   const headSeq = head?.seq ?? 0;
   if (headSeq >= last) return { seq: head!.seq, hash: head!.hash, written: false }; // this batch was written by an earlier attempt
+  // A batch that overlaps the head: an earlier attempt wrote fewer of its events. The workflow flushes through a
+  // local activity, whose input is fixed only once its answer is in history, so a replay may batch differently; the
+  // events themselves are the workflow's, the same on replay, so the stored ones stand and the rest follow them.
+  const events = batch.filter((e) => e.seq > headSeq);
+  const first = events[0]!.seq;
   if (headSeq !== first - 1) {
     throw new Error(`timeline of run ${runId} ends at event ${headSeq}, cannot append events ${first}..${last}`);
   }
@@ -63,6 +67,13 @@ export async function appendTimelineEvents(db: Db, runId: string, events: Timeli
     // Written by an attempt that died or stalled before moving the head: same input, same hashes — unless the
     // caller broke the one-batch-at-a-time rule, which must not be papered over.
     const existing = await db.collection<BatchDoc>('timeline_batches').findOne({ _id: doc._id });
+    const shared = existing ? Math.min(existing.last, last) : 0;
+    if (existing && existing.last !== last && existing.events[shared - first]?.hash === stored[shared - first]?.hash) {
+      // Batched differently (see above) by an attempt that died before moving the head: where the two overlap they
+      // agree, so the stored batch stands; move the head over it and append what follows.
+      await moveHead(heads, runId, head, { seq: existing.last, hash: existing.events[existing.events.length - 1]!.hash });
+      return appendTimelineEvents(db, runId, batch);
+    }
     if (existing && (existing.last !== last || existing.events[existing.events.length - 1]?.hash !== hash)) {
       throw new Error(`timeline of run ${runId}: a different batch of events ${first}..${existing.last} is already stored`);
     }

@@ -34,7 +34,19 @@ const { recordRun } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
 
+// The final run record as a local activity (PATCH.localRecords; why, and why a repeat is harmless: workflows/timeline.ts).
+// saveRun is idempotent and fenced: a "running" record never replaces a final one. The first record stays a normal
+// activity, written while the first steps run.
+const { recordRun: recordRunHere } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+
 const { signContinuation } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 10 } });
+
+// Temporal refuses a workflow task that leaves more than 2,000 activities pending (limit.numPendingActivities.error):
+// a wider run starts its steps in runbook order as running ones end, with room left for flushes and notifications.
+const MAX_RUNNING_STEPS = 1000;
 
 // Continue-as-new well before Temporal's history limits; the server also suggests it when history grows large.
 const HISTORY_EVENTS_LIMIT = 8000;
@@ -51,13 +63,19 @@ export class RunEngine {
   readonly stepsById: ReadonlyMap<string, Step>;
   private readonly scopes = new Map<string, CancellationScope>();
   private recorded: Promise<void> = Promise.resolve();
+  private readonly recordFinal: typeof recordRun;
+  private readonly maxRunning: number;
+  private context?: { version: number; value: ReferenceContext };
 
   constructor(readonly run: PinnedRun) {
     const startedAt = new Date().toISOString();
     const steps = run.runbook.steps.map((s) => ({ id: s.id, title: s.title, action: s.action, expectedMs: s.expected ? parseDuration(s.expected) : undefined }));
     this.store = new RunStore(initialState(steps, startedAt, Date.parse(run.declaredAt ?? run.resume?.startedAt ?? startedAt), run.resume));
     this.stepsById = stepsById(run);
-    this.timeline = new TimelineWriter(run.runId, run.resume?.timelineSeq ?? 0);
+    const local = patched(PATCH.localRecords);
+    this.recordFinal = local ? recordRunHere : recordRun;
+    this.maxRunning = patched(PATCH.boundedSteps) ? MAX_RUNNING_STEPS : Infinity;
+    this.timeline = new TimelineWriter(run.runId, run.resume?.timelineSeq ?? 0, local);
     this.notifier = new Notifier(run, this.timeline, () => this.templateContext(), run.resume?.notifications ?? 0);
   }
 
@@ -66,8 +84,11 @@ export class RunEngine {
     return snapshot(this.run, this.store.state, Date.now());
   }
 
+  /** Rebuilt only when a step has ended (or started again) since the last call: starting many steps reuses one. */
   templateContext(): ReferenceContext {
-    return templateContext(this.run, this.store.state);
+    const version = this.store.endedVersion;
+    if (this.context?.version !== version) this.context = { version, value: templateContext(this.run, this.store.state) };
+    return this.context.value;
   }
 
   /** Stops scheduling and cancels running steps; the first reason wins. */
@@ -128,10 +149,12 @@ export class RunEngine {
       const { halt, paused } = this.store.state;
       // A long run drains (starts nothing new) once history is large, then continues as a new workflow run.
       const draining = workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > (this.run.limits?.historyEvents ?? HISTORY_EVENTS_LIMIT);
-      if (draining && running.size === 0 && !halt && readySteps(this.run, this.store.state).length > 0) return 'continue';
+      const ready = readySteps(this.run, this.store.state, this.store.pending);
+      if (draining && running.size === 0 && !halt && ready.length > 0) return 'continue';
       if (!halt && !paused && !draining) {
-        for (const step of readySteps(this.run, this.store.state)) {
+        for (const step of ready) {
           if (running.has(step.id)) continue;
+          if (running.size >= this.maxRunning) break;
           const scope = new CancellationScope();
           this.scopes.set(step.id, scope);
           running.set(
@@ -147,7 +170,7 @@ export class RunEngine {
         }
       }
       // Paused with steps ready to start: wait for resume. Otherwise nothing running and nothing startable ends it.
-      if (running.size === 0 && (this.store.state.halt || readySteps(this.run, this.store.state).length === 0)) return 'done';
+      if (running.size === 0 && (this.store.state.halt || readySteps(this.run, this.store.state, this.store.pending).length === 0)) return 'done';
       const seen = this.store.version;
       await condition(() => this.store.version !== seen);
     }
@@ -278,7 +301,7 @@ export class RunEngine {
     await this.notifier.settled();
     await this.timeline.close();
     await this.recorded;
-    await recordRun(runRecord(this.run, final, Date.now()));
+    await this.recordFinal(runRecord(this.run, final, Date.now()));
     this.store.patchRun({ status, finishedAt: final.finishedAt });
     // The signed final head goes into the workflow's result: Temporal keeps it apart from the database.
     return { ...state, anchor: this.timeline.anchor };

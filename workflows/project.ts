@@ -6,10 +6,8 @@ import type { StepSlot } from '../actions/kit';
 import { parseDuration } from '../model/duration';
 import type { ReferenceContext } from '../model/reference';
 import type { Step } from '../model/runbook';
-import type { PinnedRun, RecoveryClock, ResumeState, RunRecord, RunState, StepStatus, WaitingFor } from '../contract/run';
-import type { EngineState } from './state';
-
-const FINAL: ReadonlySet<StepStatus> = new Set(['succeeded', 'failed', 'skipped', 'simulated', 'cancelled']);
+import type { PinnedRun, RecoveryClock, ResumeState, RunRecord, RunState, WaitingFor } from '../contract/run';
+import { ENDED as FINAL, type EngineState } from './state';
 
 /**
  * Whether a step that ended this way lets the steps that need it go on. A failed approval (rejected, expired with
@@ -22,10 +20,14 @@ function letsDependentsGo(step: Step, slot: StepSlot, strictGates: boolean): boo
   return s === 'succeeded' || s === 'skipped' || s === 'simulated' || (s === 'failed' && step.onFailure === 'continue' && !slot.state.awaitingDecision);
 }
 
-/** Pending steps whose needs have all ended in a way that lets dependents go on, in runbook order. */
-export function readySteps(run: PinnedRun, state: Readonly<EngineState>): Step[] {
+/**
+ * Pending steps whose needs have all ended in a way that lets dependents go on, in runbook order. `pending` (the
+ * RunStore's index of pending step ids) spares looking at every step of a wide runbook on every change.
+ */
+export function readySteps(run: PinnedRun, state: Readonly<EngineState>, pending?: ReadonlySet<string>): Step[] {
   const byId = stepsById(run);
-  return run.runbook.steps.filter((step) => {
+  const candidates = pending ? inRunbookOrder(run, pending) : run.runbook.steps;
+  return candidates.filter((step) => {
     if (state.steps[step.id]?.state.status !== 'pending') return false;
     return (step.needs ?? []).every((id) => letsDependentsGo(byId.get(id)!, state.steps[id]!, state.strictGates === true));
   });
@@ -39,6 +41,17 @@ export function stepsById(run: PinnedRun): ReadonlyMap<string, Step> {
   let m = byIdCache.get(run.runbook);
   if (!m) byIdCache.set(run.runbook, (m = new Map(run.runbook.steps.map((s) => [s.id, s]))));
   return m;
+}
+
+const indexCache = new WeakMap<PinnedRun['runbook'], Map<string, number>>();
+
+/** The steps named by `ids`, in runbook order (the order steps start in, which replay depends on). */
+function inRunbookOrder(run: PinnedRun, ids: ReadonlySet<string>): Step[] {
+  let index = indexCache.get(run.runbook);
+  if (!index) indexCache.set(run.runbook, (index = new Map(run.runbook.steps.map((s, i) => [s.id, i]))));
+  const byId = stepsById(run);
+  const at = index;
+  return [...ids].sort((a, b) => at.get(a)! - at.get(b)!).map((id) => byId.get(id)!);
 }
 
 /** The RTO target of the run's runbook, in ms. */

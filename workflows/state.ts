@@ -40,9 +40,17 @@ export type SlotPatch = Partial<Omit<StepSlot, 'state'>> & { state?: Partial<Ste
 /** A change to the run itself (step changes go through patchStep, halts through stop). */
 export type RunPatch = Partial<Pick<EngineState, 'status' | 'paused' | 'pausedSince' | 'achievedMs' | 'finishedAt' | 'completions' | 'strictGates'>>;
 
+/** The statuses a step ends in (until an operator's retry starts it again). */
+export const ENDED: ReadonlySet<string> = new Set(['succeeded', 'failed', 'skipped', 'simulated', 'cancelled']);
+
 export class RunStore {
   private changes = 0;
-  constructor(private readonly s: EngineState) {}
+  private ends = 0;
+  // Kept as steps change, so the scheduler looks only at steps not yet started, not at the whole runbook.
+  private readonly notStarted: Set<string>;
+  constructor(private readonly s: EngineState) {
+    this.notStarted = new Set(s.order.filter((id) => s.steps[id]!.state.status === 'pending'));
+  }
 
   /** The state as of now. Read only: change it with the methods below. */
   get state(): Readonly<EngineState> {
@@ -54,6 +62,16 @@ export class RunStore {
     return this.changes;
   }
 
+  /** Increases whenever a step ends, or an ended step changes or starts again: all that `{{ steps.* }}` sees. */
+  get endedVersion(): number {
+    return this.ends;
+  }
+
+  /** The ids of the pending steps, in no particular order. */
+  get pending(): ReadonlySet<string> {
+    return this.notStarted;
+  }
+
   slot(id: string): Readonly<StepSlot> | undefined {
     return this.s.steps[id];
   }
@@ -63,7 +81,14 @@ export class RunStore {
     if (!slot) throw new Error(`no step ${id} in this run`);
     const { state, ...rest } = patch;
     Object.assign(slot, rest);
-    if (state) Object.assign(slot.state, state);
+    if (state) {
+      const before = slot.state.status;
+      Object.assign(slot.state, state);
+      const after = slot.state.status;
+      if (after === 'pending') this.notStarted.add(id);
+      else this.notStarted.delete(id);
+      if (ENDED.has(before) || ENDED.has(after)) this.ends++;
+    }
     this.changes++;
   }
 

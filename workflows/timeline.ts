@@ -1,4 +1,4 @@
-import { condition, log, proxyActivities } from '@temporalio/workflow';
+import { condition, log, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { SignedHead } from '../contract/run';
 import type { EventFields, TimelineEvent, TimelineEventType } from '../timeline/event';
@@ -10,6 +10,18 @@ const { appendTimelineEvents } = proxyActivities<Activities>({
   // died mid-write is noticed after 30 s and the write retried.
   startToCloseTimeout: '30 seconds',
   // A timeline write is never dropped: it is retried until the store takes it.
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+
+// The same write as a local activity (PATCH.localRecords), for the flushes a closing run waits for: it runs on this
+// worker inside the workflow task and its answer is one marker in history, instead of an activity task the server
+// schedules, dispatches and records (three events and a workflow task of its own). Not for the flushes while steps
+// run: a local activity holds the workflow task, so the next step's activity would wait for the write, where a normal
+// activity writes alongside it (docs/performance.md). A repeat is harmless: the append is idempotent and fenced
+// (store/timeline.ts), and a worker lost before the marker was recorded replays to the same events, which it writes
+// again unchanged, however it batches them.
+const { appendTimelineEvents: appendTimelineEventsHere } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 
@@ -28,6 +40,8 @@ export class TimelineWriter {
   constructor(
     private readonly runId: string,
     private seq = 0,
+    /** Write the flushes of close() through a local activity (runs started with PATCH.localRecords). */
+    private readonly local = false,
   ) {
     this.loop = this.flushLoop();
   }
@@ -69,7 +83,7 @@ export class TimelineWriter {
       await condition(() => this.pending.length > 0 || this.closed);
       if (this.pending.length === 0) return;
       const batch = this.pending.slice(0, MAX_BATCH);
-      const head = await appendTimelineEvents({ runId: this.runId, events: batch });
+      const head = await (this.local && this.closed ? appendTimelineEventsHere : appendTimelineEvents)({ runId: this.runId, events: batch });
       // Histories recorded before heads were signed answer without one.
       if (head.anchor) this.signed = head.anchor;
       this.pending.splice(0, batch.length);

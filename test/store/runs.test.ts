@@ -40,11 +40,11 @@ describe('saving a run record', () => {
     expect(await getRun(store.db, runId)).toEqual(final(runId, status));
   });
 
-  // The running write either finds no record yet (1: its conditional replace, 2: its insert) or a running one.
+  // The running write first inserts (1), and over a record already there makes its conditional replace (2).
   it.each([
-    ['before its first operation, with no record yet', false, 1],
-    ['before its insert, with no record yet', false, 2],
-    ['before its first operation, over a running record', true, 1],
+    ['before its insert, with no record yet', false, 1],
+    ['before its insert, over a running record', true, 1],
+    ['before its conditional replace, over a running record', true, 2],
   ])('keeps the final record when a stalled running write lands after it (%s)', async (_, existing, n) => {
     const runId = `fenced-${randomUUID()}`;
     if (existing) await saveRun(store.db, running(runId));

@@ -150,19 +150,39 @@ describe('appending to a run timeline', () => {
     expect(await verifyTimeline(store.db, runId)).toMatchObject({ ok: true, events: 7 });
   });
 
-  it('refuses a batch that does not follow the head, and a different batch where one is stored', async () => {
+  it('refuses a batch that does not follow the head, and a batch that contradicts one stored', async () => {
     const runId = newRun();
     await expect(appendTimelineEvents(store.db, runId, events(2, 3))).rejects.toThrow(/ends at event 0, cannot append events 2..3/);
     await appendTimelineEvents(store.db, runId, events(1, 2));
     await expect(appendTimelineEvents(store.db, runId, events(4, 5))).rejects.toThrow(/ends at event 2/);
-    // A batch 3..4 stored by an attempt that died before moving the head; then someone sends 3..5 instead.
+    // A batch 3..4 stored by an attempt that died before moving the head; then someone sends other events 3..5.
     const stall = stallBefore(store.db, 3);
     const dead = appendTimelineEvents(stall.db, runId, events(3, 4));
     await stall.reached(dead);
-    await expect(appendTimelineEvents(store.db, runId, events(3, 5))).rejects.toThrow(/a different batch of events 3..4 is already stored/);
+    const other = events(3, 5).map((e) => ({ ...e, stepId: `other-${e.seq}` }));
+    await expect(appendTimelineEvents(store.db, runId, other)).rejects.toThrow(/a different batch of events 3..4 is already stored/);
     stall.release();
     await dead;
     expect(await seqs(runId)).toEqual(range(1, 4));
     expect(await verifyTimeline(store.db, runId)).toMatchObject({ ok: true, events: 4 });
+  });
+
+  // A local activity's input is fixed only once its answer is in history: a workflow replayed after a lost workflow
+  // task flushes the same events, batched differently.
+  it('takes the same events batched differently after an attempt that wrote some of them', async () => {
+    const runId = newRun();
+    await appendTimelineEvents(store.db, runId, events(1, 2));
+    await appendTimelineEvents(store.db, runId, events(3, 4));
+    expect(await appendTimelineEvents(store.db, runId, events(3, 6))).toMatchObject({ seq: 6 });
+    // 7..8 stored by an attempt that died before moving the head; the replay sends 7..10, then 7..9 of a shorter one.
+    const stall = stallBefore(store.db, 3);
+    const dead = appendTimelineEvents(stall.db, runId, events(7, 8));
+    await stall.reached(dead);
+    expect(await appendTimelineEvents(store.db, runId, events(7, 10))).toMatchObject({ seq: 10 });
+    stall.release();
+    await dead;
+    expect(await appendTimelineEvents(store.db, runId, events(9, 12))).toMatchObject({ seq: 12 });
+    expect(await seqs(runId)).toEqual(range(1, 12));
+    expect(await verifyTimeline(store.db, runId)).toMatchObject({ ok: true, events: 12 });
   });
 });

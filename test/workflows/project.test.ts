@@ -42,6 +42,29 @@ describe('readySteps', () => {
     expect(readySteps(run, store.state).map((s) => s.id)).toEqual(['c']);
   });
 
+  it("answers the same from the store's index of pending steps as from every step, in runbook order", () => {
+    const wide = pinned({ steps: [http('z'), http('y'), http('x', { needs: ['z'] }), http('w', { needs: ['y', 'x'] })] });
+    const store = new RunStore(stateOf(wide));
+    const both = () => {
+      const all = readySteps(wide, store.state).map((s) => s.id);
+      expect(readySteps(wide, store.state, store.pending).map((s) => s.id)).toEqual(all);
+      return all;
+    };
+    expect(both()).toEqual(['z', 'y']);
+    store.patchStep('y', { state: { status: 'running' } });
+    store.patchStep('z', { state: { status: 'running' } });
+    expect(both()).toEqual([]);
+    store.patchStep('z', { state: { status: 'succeeded' } });
+    store.patchStep('y', { state: { status: 'failed' } });
+    expect(both()).toEqual(['x']);
+    // An operator's retry makes a failed step pending again: it is a candidate again, before x in runbook order.
+    store.patchStep('y', { state: { status: 'pending' } });
+    expect(both()).toEqual(['y', 'x']);
+    store.patchStep('x', { state: { status: 'succeeded' } });
+    store.patchStep('y', { state: { status: 'succeeded' } });
+    expect(both()).toEqual(['w']);
+  });
+
   it('holds dependents of a failed step that waits for an operator decision', () => {
     const store = new RunStore(stateOf(run));
     store.patchStep('a', { state: { status: 'succeeded' } });
@@ -58,6 +81,31 @@ describe('readySteps', () => {
 });
 
 describe('RunStore', () => {
+  // The engine rebuilds the template context only when endedVersion moves: it must move for every change the
+  // context shows (a step ending, its outputs, a retry taking it back), and may stay put while steps only start.
+  it('moves endedVersion whenever what templateContext shows changes, and not when steps only start', () => {
+    const run = pinned({ steps: [http('a'), http('b')] });
+    const store = new RunStore(stateOf(run));
+    const seen = () => ({ v: store.endedVersion, ctx: JSON.stringify(templateContext(run, store.state)) });
+    let last = seen();
+    const expectMoved = (moved: boolean) => {
+      const now = seen();
+      if (now.ctx !== last.ctx) expect(now.v).not.toBe(last.v);
+      expect(now.v !== last.v).toBe(moved);
+      last = now;
+    };
+    store.patchStep('a', { state: { status: 'running' } });
+    store.patchStep('b', { state: { status: 'running' } });
+    expectMoved(false);
+    store.patchStep('a', { state: { status: 'succeeded', outputs: { x: 1 } } });
+    expectMoved(true);
+    store.patchStep('a', { state: { outputs: { x: 2 } } });
+    expectMoved(true);
+    store.patchStep('a', { state: { status: 'pending' } });
+    expectMoved(true);
+    store.patchStep('b', { waitingSince: iso(5) });
+    expectMoved(false);
+  });
   it('moves its version on every change, so the scheduler wakes for each', () => {
     const run = pinned({ steps: [http('a')] });
     const store = new RunStore(stateOf(run));

@@ -1,0 +1,267 @@
+// The engine's throughput and latency against hand-written Temporal workflows doing the same HTTP calls on the same
+// servers and worker (bench/workflows.ts), measured in the same invocation: the ratio is the figure to trust.
+import { temporal } from '@temporalio/proto';
+import { validateRunbookObject } from '../model/validate';
+import { saveRunbook } from '../store/registry';
+import { median, percentile, pool, round2, type BenchContext, type Scenario } from './context';
+import { rawApproveUpdate } from './workflows';
+
+const N_SEQ = Number(process.env.BENCH_SEQUENTIAL ?? 200);
+const N_PAR = Number(process.env.BENCH_PARALLEL ?? 100);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const N_RUNS = Number(process.env.BENCH_RUNS ?? 200);
+const RUN_STEPS = Number(process.env.BENCH_RUN_STEPS ?? 10);
+const N_BURST = Number(process.env.BENCH_BURST ?? 200);
+const N_APPROVALS = Number(process.env.BENCH_APPROVALS ?? 20);
+const N_WIDE = Number(process.env.BENCH_WIDE ?? 5000);
+
+type StepDef = Record<string, unknown>;
+
+/** Registers a runbook of http steps calling `${url}/<prefix>/<i>`, one after another or all at once. */
+async function httpRunbook(ctx: BenchContext, id: string, n: number, parallel: boolean, extra: StepDef[] = []): Promise<string> {
+  const steps: StepDef[] = Array.from({ length: n }, (_, i) => ({
+    id: `s${i}`,
+    action: 'http',
+    with: { url: `${ctx.target.url}/step/${i}` },
+    ...(!parallel && i > 0 ? { needs: [`s${i - 1}`] } : {}),
+  }));
+  return register(ctx, { id, title: id, steps: [...extra, ...steps] });
+}
+
+async function register(ctx: BenchContext, definition: Record<string, unknown>): Promise<string> {
+  const loaded = validateRunbookObject(definition);
+  if (!loaded.ok) throw new Error(loaded.errors.map((e) => e.message).join('; '));
+  await saveRunbook(ctx.lb.store.db, loaded.runbook, loaded.hash);
+  return loaded.runbook.id;
+}
+
+async function lifeboatRun(ctx: BenchContext, runbook: string, mode: 'recovery' | 'drill' = 'recovery'): Promise<string> {
+  const { runId } = await ctx.runs.trigger({ runbook, mode }, 'bench', { kind: 'cli', by: 'bench' });
+  const state = await ctx.lb.client.workflow.getHandle(runId).result();
+  if (state.status !== 'completed') throw new Error(`run ${runId} ${state.status}: ${state.error}`);
+  return runId;
+}
+
+function rawRun(ctx: BenchContext, kind: 'rawSequential' | 'rawParallel', n: number, tag: string): Promise<number> {
+  return ctx.lb.client.workflow.execute(kind, { taskQueue: ctx.taskQueue, workflowId: `bench-raw-${tag}-${Date.now()}-${Math.random()}`, args: [ctx.target.url, n] });
+}
+
+/** History events of a workflow, by type; also the workflow-task timeouts and failures the SDK met. */
+async function historyOf(ctx: BenchContext, workflowId: string): Promise<{ events: number; byType: Record<string, number> }> {
+  const history = await ctx.lb.client.workflow.getHandle(workflowId).fetchHistory();
+  const byType: Record<string, number> = {};
+  for (const e of history.events ?? []) {
+    const name = (temporal.api.enums.v1.EventType[e.eventType ?? 0] ?? 'unknown').replace(/^EVENT_TYPE_/, '');
+    byType[name] = (byType[name] ?? 0) + 1;
+  }
+  return { events: history.events?.length ?? 0, byType };
+}
+
+/** MongoDB commands the Lifeboat worker and API send while `f` runs, by command name. */
+async function countingCommands<T>(ctx: BenchContext, f: () => Promise<T>): Promise<{ value: T; commands: Record<string, number>; total: number }> {
+  const client = ctx.lb.store.connection.getClient();
+  const commands: Record<string, number> = {};
+  const listener = (e: { commandName: string }) => void (commands[e.commandName] = (commands[e.commandName] ?? 0) + 1);
+  client.on('commandStarted', listener);
+  try {
+    const value = await f();
+    return { value, commands, total: Object.values(commands).reduce((a, b) => a + b, 0) };
+  } finally {
+    client.off('commandStarted', listener);
+  }
+}
+
+/** Waits for every promise; answers the values and the errors' messages. */
+async function settled<T>(promises: Array<Promise<T>>): Promise<{ values: T[]; errors: string[] }> {
+  const results = await Promise.allSettled(promises);
+  return {
+    values: results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : [])),
+    errors: results.flatMap((r) => (r.status === 'rejected' ? [r.reason instanceof Error ? r.reason.message : String(r.reason)] : [])),
+  };
+}
+
+/** Wall time and this process's CPU time of `f`, in ms. */
+async function timed<T>(f: () => Promise<T>): Promise<{ value: T; ms: number; cpuMs: number }> {
+  const t0 = Date.now();
+  const c0 = process.cpuUsage();
+  const value = await f();
+  const c = process.cpuUsage(c0);
+  return { value, ms: Date.now() - t0, cpuMs: (c.user + c.system) / 1000 };
+}
+
+const singleRun = (scenario: 'sequential' | 'parallel', n: number): Scenario => ({
+  name: scenario,
+  async run(ctx) {
+    const parallel = scenario === 'parallel';
+    const id = await httpRunbook(ctx, `bench-${scenario}`, n, parallel);
+    const lifeboat: number[] = [];
+    const raw: number[] = [];
+    for (let round = 0; round <= ROUNDS; round++) {
+      // Round 0 warms both paths up and is not counted.
+      const lb = await timed(() => lifeboatRun(ctx, id));
+      const r = await timed(() => rawRun(ctx, parallel ? 'rawParallel' : 'rawSequential', n, scenario));
+      if (round > 0) {
+        lifeboat.push(lb.ms);
+        raw.push(r.ms);
+      }
+    }
+    const lifeboatMsPerStep = median(lifeboat) / n;
+    const rawMsPerStep = median(raw) / n;
+    ctx.print(scenario, {
+      steps: n,
+      rounds: ROUNDS,
+      lifeboatMsPerStep: round2(lifeboatMsPerStep),
+      rawMsPerStep: round2(rawMsPerStep),
+      ratio: round2(lifeboatMsPerStep / rawMsPerStep),
+      goal: '<= 1.2',
+    });
+  },
+});
+
+/** Many runs at once, each a chain of http steps, against as many raw workflows; also what one step costs. */
+const concurrent: Scenario = {
+  name: 'concurrent',
+  async run(ctx) {
+    const id = await httpRunbook(ctx, 'bench-concurrent', RUN_STEPS, false);
+    await lifeboatRun(ctx, id); // warm-up
+    await rawRun(ctx, 'rawSequential', RUN_STEPS, 'warm');
+    const raw = await timed(() => settled(Array.from({ length: N_RUNS }, (_, i) => rawRun(ctx, 'rawSequential', RUN_STEPS, `c${i}`))));
+    const lb = await timed(() => countingCommands(ctx, () => settled(Array.from({ length: N_RUNS }, () => lifeboatRun(ctx, id)))));
+    const steps = N_RUNS * RUN_STEPS;
+    const runIds = lb.value.value.values;
+    const lbHistory = await historyOf(ctx, runIds[0]!);
+    const rawId = `bench-raw-history-${Date.now()}`;
+    await ctx.lb.client.workflow.execute('rawSequential', { taskQueue: ctx.taskQueue, workflowId: rawId, args: [ctx.target.url, RUN_STEPS] });
+    const rawHistory = await historyOf(ctx, rawId);
+    ctx.print('concurrent', {
+      runs: N_RUNS,
+      stepsPerRun: RUN_STEPS,
+      lifeboatMs: lb.ms,
+      rawMs: raw.ms,
+      lifeboatStepsPerSecond: round2((steps / lb.ms) * 1000),
+      rawStepsPerSecond: round2((steps / raw.ms) * 1000),
+      ratio: round2(lb.ms / raw.ms),
+      goal: '<= 1.2',
+      lifeboatCpuMsPerStep: round2(lb.cpuMs / steps),
+      rawCpuMsPerStep: round2(raw.cpuMs / steps),
+      historyEventsPerStep: { lifeboat: round2(lbHistory.events / RUN_STEPS), raw: round2(rawHistory.events / RUN_STEPS) },
+      lifeboatHistory: lbHistory.byType,
+      errors: { lifeboat: lb.value.value.errors.length, raw: raw.value.errors.length, first: lb.value.value.errors[0] ?? raw.value.errors[0] },
+      mongoCommandsPerStep: round2(lb.value.total / steps),
+      mongoCommands: lb.value.commands,
+    });
+  },
+};
+
+/** POST /runs, many at once, as an outage's automation would: how long each trigger takes to answer. */
+const burst: Scenario = {
+  name: 'burst',
+  async run(ctx) {
+    const id = await httpRunbook(ctx, 'bench-burst', 1, false);
+    const post = async () => {
+      const t0 = Date.now();
+      const res = await fetch(`${ctx.lb.url}/runs`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ctx.adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ runbook: id, mode: 'recovery' }),
+      });
+      const body = (await res.json()) as { runId?: string };
+      return { ms: Date.now() - t0, status: res.status, runId: body.runId };
+    };
+    await post(); // warm-up
+    const t0 = Date.now();
+    const answers = await Promise.all(Array.from({ length: N_BURST }, post));
+    const wallMs = Date.now() - t0;
+    const errors = answers.filter((a) => a.status !== 201).length;
+    // Let the runs finish so the next scenario starts on a quiet server.
+    await pool(
+      answers.filter((a) => a.runId),
+      50,
+      (a) => ctx.lb.client.workflow.getHandle(a.runId!).result(),
+    );
+    const ms = answers.map((a) => a.ms);
+    ctx.print('burst', { triggers: N_BURST, errors, wallMs, p50Ms: median(ms), p99Ms: percentile(ms, 99), maxMs: Math.max(...ms), goal: 'p99 <= 1000' });
+  },
+};
+
+/** An approval through the API until the next step's HTTP call reaches the target, against a raw update. */
+const approval: Scenario = {
+  name: 'approval',
+  async run(ctx) {
+    const id = await register(ctx, {
+      id: 'bench-approval',
+      title: 'bench-approval',
+      parameters: { tag: { type: 'string' } },
+      steps: [
+        { id: 'go', action: 'approval', with: { approvers: ['admin'], allowSelfApproval: true } },
+        { id: 'after', needs: ['go'], action: 'http', with: { url: `${ctx.target.url}/approved/{{ params.tag }}` } },
+      ],
+    });
+    const headers = { authorization: `Bearer ${ctx.adminToken}`, 'content-type': 'application/json' };
+    const lifeboat: number[] = [];
+    const raw: number[] = [];
+    for (let i = 0; i <= N_APPROVALS; i++) {
+      const tag = `a${i}-${Date.now()}`;
+      const started = await fetch(`${ctx.lb.url}/runs`, { method: 'POST', headers, body: JSON.stringify({ runbook: id, mode: 'recovery', parameters: { tag } }) });
+      const { runId } = (await started.json()) as { runId: string };
+      const handle = ctx.lb.client.workflow.getHandle(runId);
+      for (let tries = 0; ; tries++) {
+        const state = await handle.query<{ steps: Array<{ id: string; status: string }> }>('runState');
+        if (state.steps.find((s) => s.id === 'go')?.status === 'waiting') break;
+        if (tries > 600) throw new Error(`run ${runId} never waited for its approval`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const hit = ctx.target.hit(`/approved/${tag}`);
+      const t0 = Date.now();
+      const res = await fetch(`${ctx.lb.url}/runs/${runId}/steps/go/approve`, { method: 'POST', headers, body: '{}' });
+      if (res.status !== 200) throw new Error(`approve answered ${res.status}: ${await res.text()}`);
+      const at = await hit;
+      await handle.result();
+      const rawId = `bench-raw-approval-${tag}`;
+      const rawHandle = await ctx.lb.client.workflow.start('rawApproval', { taskQueue: ctx.taskQueue, workflowId: rawId, args: [ctx.target.url, `/raw-approved/${tag}`] });
+      const rawHit = ctx.target.hit(`/raw-approved/${tag}`);
+      const r0 = Date.now();
+      await rawHandle.executeUpdate(rawApproveUpdate);
+      const rawAt = await rawHit;
+      await rawHandle.result();
+      if (i > 0) {
+        lifeboat.push(at - t0);
+        raw.push(rawAt - r0);
+      }
+    }
+    ctx.print('approval', {
+      approvals: N_APPROVALS,
+      p50Ms: median(lifeboat),
+      p95Ms: percentile(lifeboat, 95),
+      rawP50Ms: median(raw),
+      rawP95Ms: percentile(raw, 95),
+      ratio: round2(percentile(lifeboat, 95) / Math.max(1, percentile(raw, 95))),
+      goal: 'p95 <= 100',
+    });
+  },
+};
+
+/** The language's widest run: every step at once, against a raw workflow starting as many activities. */
+const wide: Scenario = {
+  name: 'wide',
+  async run(ctx) {
+    const id = await httpRunbook(ctx, 'bench-wide', N_WIDE, true);
+    const raw = await timed(() => rawRun(ctx, 'rawParallel', N_WIDE, 'wide'));
+    const lb = await timed(() => lifeboatRun(ctx, id));
+    const history = await historyOf(ctx, lb.value);
+    const taskProblems = (history.byType.WORKFLOW_TASK_TIMED_OUT ?? 0) + (history.byType.WORKFLOW_TASK_FAILED ?? 0);
+    ctx.print('wide', {
+      steps: N_WIDE,
+      lifeboatMs: lb.ms,
+      rawMs: raw.ms,
+      ratio: round2(lb.ms / raw.ms),
+      lifeboatCpuMsPerStep: round2(lb.cpuMs / N_WIDE),
+      rawCpuMsPerStep: round2(raw.cpuMs / N_WIDE),
+      workflowTaskTimeoutsOrFailures: taskProblems,
+      historyEvents: history.events,
+      goal: 'completes, 0 workflow-task timeouts',
+    });
+  },
+};
+
+export const engineScenarios: Scenario[] = [singleRun('sequential', N_SEQ), singleRun('parallel', N_PAR), concurrent, burst, approval, wide];
