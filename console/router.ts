@@ -156,14 +156,28 @@ export function consoleRouter(deps: ConsoleDeps): RequestHandler {
   };
   // A running run's live state, within a budget: a query to a run whose worker is down waits for Temporal's own
   // timeout, and one such run must not hold the whole page. Past the budget the row shows what its record says.
-  const liveState = (runId: string) =>
-    Promise.race([
-      deps.runs.get(runId).then(
-        (r) => r.state,
-        () => undefined,
-      ),
-      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), LIVE_STATE_BUDGET_MS).unref()),
-    ]);
+  // Past the budget the query is aborted, not left retrying: a Temporal call still in its retry backoff when the
+  // connection closes throws from its timer.
+  const liveState = async (runId: string) => {
+    const abort = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        deps.client.connection
+          .withAbortSignal(abort.signal, () => deps.runs.get(runId))
+          .then(
+            (r) => r.state,
+            () => undefined,
+          ),
+        new Promise<undefined>((resolve) => {
+          timer = setTimeout(() => resolve(undefined), LIVE_STATE_BUDGET_MS);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+      abort.abort();
+    }
+  };
   get('/', home, { negotiated: true }); // an API client asking / for JSON gets the API's 404, not a sign-in page
 
   const run: Handler = async (req, res) => renderRun(req, res, 200);

@@ -31,12 +31,15 @@ export const Readiness = z.object({ status: z.enum(['up', 'down']), temporal: Pr
 type Readiness = z.infer<typeof Readiness>;
 
 // /health is unauthenticated: a driver's error text (hosts, ports, user names, TLS details) goes to the log only.
-async function probe(log: Logger, component: string, check: () => Promise<unknown>, timeoutMs = 2000): Promise<Probe> {
+// A late check is aborted, not left behind: a Temporal call still retrying with backoff when the connection closes
+// would throw from its retry timer.
+async function probe(log: Logger, component: string, check: (signal: AbortSignal) => Promise<unknown>, timeoutMs = 2000): Promise<Probe> {
   let timer: NodeJS.Timeout | undefined;
   const late = Symbol('late');
+  const abort = new AbortController();
   try {
     const outcome = await Promise.race([
-      check(),
+      check(abort.signal),
       new Promise((resolve) => {
         timer = setTimeout(() => resolve(late), timeoutMs);
       }),
@@ -51,6 +54,7 @@ async function probe(log: Logger, component: string, check: () => Promise<unknow
     return { status: 'down', error: `${component} refused or failed the check; see the API log` };
   } finally {
     clearTimeout(timer);
+    abort.abort();
   }
 }
 
@@ -63,7 +67,7 @@ export function healthRouter(deps: { client: Client; db: Db; namespace: string; 
   const router = Router();
   const probes = (log: Logger) =>
     Promise.all([
-      probe(log, 'Temporal', () => deps.client.workflowService.describeNamespace({ namespace: deps.namespace })),
+      probe(log, 'Temporal', (signal) => deps.client.connection.withAbortSignal(signal, () => deps.client.workflowService.describeNamespace({ namespace: deps.namespace }))),
       probe(log, 'MongoDB', () => deps.db.command({ ping: 1 })),
     ]);
   addRoute(
