@@ -8,7 +8,7 @@ import { Mode, Runbook } from '../model/runbook';
 import { DomainError } from '../runs/errors';
 import type { Db } from '../store/connection';
 import { hasRole } from '../runs/roles';
-import { getRunbook, listRunbooks, reviewRunbook, saveRunbook } from '../store/registry';
+import { getRunbook, getVersionInfo, listRunbooks, reviewRunbook, saveRunbook } from '../store/registry';
 
 // The runbook catalog as the API and the CLI see it: upload (validate, then store a new version), list, read, plan.
 
@@ -170,14 +170,22 @@ export const HISTORY_LIMIT = 100;
 
 /** A runbook's versions, newest first: who uploaded each, what sensitive parts it changed, its review. */
 export async function runbookHistory(db: Db, id: string, limit = HISTORY_LIMIT): Promise<VersionHistory> {
-  const latest = await found(db, id);
-  // Version documents are point lookups by _id (FerretDB pushes down nothing else); versions are never deleted.
+  const latest = await getVersionInfo(db, id);
+  if (!latest) throw new DomainError('not-found', `runbook ${id} is not registered; list runbooks with GET /runbooks`);
+  // Version documents are point lookups by _id (FerretDB pushes down nothing else); versions are never deleted. Only
+  // their titles are read from the definitions: a history is metadata, and parsing every version would be wasted.
   const numbers = Array.from({ length: Math.min(limit, latest.version) }, (_, i) => latest.version - i);
-  const versions = await Promise.all(numbers.map((n) => (n === latest.version ? latest : found(db, id, n))));
+  const versions = await Promise.all(
+    numbers.map(async (n) => {
+      const v = n === latest.version ? latest : await getVersionInfo(db, id, n);
+      if (!v) throw new DomainError('not-found', `runbook ${id} has no version ${n}`);
+      return v;
+    }),
+  );
   return {
     id,
     latest: latest.version,
-    versions: versions.map((v) => ({ version: v.version, hash: v.hash, createdAt: v.createdAt, title: v.runbook.title, ...provenance(v) })),
+    versions: versions.map((v) => ({ version: v.version, hash: v.hash, createdAt: v.createdAt, title: v.title, ...provenance(v) })),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Collection } from 'mongodb';
+import { z } from 'zod';
 import { Runbook } from '../model/runbook';
 import { sensitiveChanges } from '../model/sensitive';
 import { isDuplicateKey, type Db } from './connection';
@@ -139,6 +140,22 @@ async function currentHead(db: Db, id: string): Promise<HeadDoc | undefined> {
 
 /** The latest version, or a given one; undefined when there is no such runbook or version. */
 export async function getRunbook(db: Db, id: string, version?: number): Promise<RunbookVersion | undefined> {
+  const found = await readVersion(db, id, version);
+  if (!found) return undefined;
+  const { doc, info } = found;
+  return { runbook: Runbook.parse(JSON.parse(doc.definition)), ...info, ...(doc.source === undefined ? {} : { source: doc.source }) };
+}
+
+/** What a version's history shows of it (the latest unless `version` is given): title and provenance, without validating its whole definition. */
+export async function getVersionInfo(db: Db, id: string, version?: number): Promise<(VersionInfo & { title: string }) | undefined> {
+  const found = await readVersion(db, id, version);
+  return found && { ...found.info, title: VersionTitle.parse(JSON.parse(found.doc.definition)).title };
+}
+
+type VersionInfo = Omit<RunbookVersion, 'runbook' | 'source'>;
+const VersionTitle = z.object({ title: z.string() });
+
+async function readVersion(db: Db, id: string, version?: number): Promise<{ doc: VersionDoc; info: VersionInfo } | undefined> {
   let v = version;
   if (v === undefined) {
     const head = await currentHead(db, id);
@@ -148,17 +165,16 @@ export async function getRunbook(db: Db, id: string, version?: number): Promise<
   const doc = await db.collection<VersionDoc>('runbook_versions').findOne({ _id: `${id}@${v}` });
   if (!doc) return undefined;
   const review = doc.reviewNeeded ? await db.collection<ReviewDoc>('runbook_reviews').findOne({ _id: doc._id }) : null;
-  return {
-    runbook: Runbook.parse(JSON.parse(doc.definition)),
+  const info: VersionInfo = {
     version: doc.version,
     hash: doc.hash,
     createdAt: doc.createdAt,
-    ...(doc.source === undefined ? {} : { source: doc.source }),
     ...(doc.uploadedBy === undefined ? {} : { uploadedBy: doc.uploadedBy }),
     changes: doc.changes ?? [],
     reviewNeeded: doc.reviewNeeded === true,
     ...(review ? { review: { by: review.reviewedBy, at: review.reviewedAt } } : {}),
   };
+  return { doc, info };
 }
 
 /**
