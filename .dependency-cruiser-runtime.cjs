@@ -13,7 +13,7 @@ const workflowCode = '^(workflows|actions|channels)/';
 /** Layers that do I/O; workflow code reaches them only through activities (type imports are fine). */
 const ioLayers = '^(store|api|activities|metrics|servers|worker|cli)/';
 /** Packages that do I/O or validation at run time and must stay out of the workflow bundle. */
-const bundleForbiddenPackages = '^node_modules/(zod|mongodb|mongoose|bson|nodemailer|express|handlebars|yaml|@temporalio/(client|worker|activity))/';
+const bundleForbiddenPackages = '^node_modules/(zod|mongodb|mongoose|bson|nodemailer|express|handlebars|yaml|js-yaml|@temporalio/(client|worker|activity))/';
 
 module.exports = {
   options: { ...options, tsPreCompilationDeps: false },

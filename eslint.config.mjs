@@ -30,6 +30,7 @@ const determinism = {
         'express',
         'handlebars',
         'yaml',
+        'js-yaml',
         '@temporalio/client',
         '@temporalio/worker',
         '@temporalio/activity',

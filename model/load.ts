@@ -2,7 +2,7 @@ import { RunbookIssue, RunbookResult } from './issue';
 import { MAX_DEPTH } from './json-shape';
 import { scanJson } from './json-source';
 import { validateDocument } from './validate';
-import { lineAt, parseYaml } from './yaml-source';
+import { lineAt, parseYaml, readYamlFast, type YamlSource } from './yaml-source';
 
 export const MAX_SOURCE_BYTES = 1024 * 1024;
 
@@ -40,9 +40,17 @@ function load(text: string, opts: LoadOptions): RunbookResult {
     if (scanned.duplicates.length > 0) return { ok: false, errors: scanned.duplicates };
     return validateDocument(json.value, scanned.lineAt);
   }
-  const yaml = parseYaml(source);
-  if (yaml.errors.length > 0) return { ok: false, errors: yaml.errors };
-  return validateDocument(yaml.source.doc.toJS(), (at) => lineAt(yaml.source, at));
+  const fast = readYamlFast(source);
+  if (fast === undefined) {
+    const yaml = parseYaml(source);
+    if (yaml.errors.length > 0) return { ok: false, errors: yaml.errors };
+    return validateDocument(yaml.source.doc.toJS(), (at) => lineAt(yaml.source, at));
+  }
+  // The document that knows lines is built only when an error or warning needs one; its own errors, should it
+  // find any, are what the file is answered with, exactly as without the fast read.
+  let positional: { source: YamlSource; errors: RunbookIssue[] } | undefined;
+  const result = validateDocument(fast.value, (at) => lineAt((positional ??= parseYaml(source)).source, at));
+  return positional !== undefined && positional.errors.length > 0 ? { ok: false, errors: positional.errors } : result;
 }
 
 function parseJson(text: string): { ok: true; value: unknown } | { ok: false; error: RunbookIssue } {
