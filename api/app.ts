@@ -75,7 +75,9 @@ export function createApp(deps: ApiDeps): Express {
   const metrics = metricsRouter(registry, { public: deps.metricsPublic === true });
   if (deps.metricsPublic) app.use(metrics); // before authentication only when public
   app.use(authenticate(deps.db, deps.adminToken));
-  app.use(rateLimit(deps.db, security.rateLimit));
+  const limiter = rateLimit(deps.db, security.rateLimit, { logger: deps.logger });
+  app.once('close', () => limiter.stop()); // api/listen.ts: the server closed
+  app.use(limiter);
   if (!deps.metricsPublic) app.use(metrics);
   app.use(runsRouter(deps.runs, deps.db));
   app.use(controlRouter(deps.runs));

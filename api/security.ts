@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { Config } from '../config';
+import { silentLogger, type Logger } from '../logging/logger';
 import type { Db } from '../store/connection';
 import { countRequest, sweepRateCounters } from '../store/rate';
 import { tokenHash } from '../store/tokens';
@@ -49,6 +50,9 @@ export function securityHeaders(o: { hsts: boolean }): RequestHandler {
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+/** The rate limit's middleware; `stop` ends its background sweep (the app calls it when its server closes). */
+export type RateLimit = RequestHandler & { stop(): void };
+
 /**
  * Per-token rate limit on mutating requests, shared by every API process on the store: each token may make `burst`
  * changes per window of `burst / perMinute` minutes (so `perMinute` a minute on average, and at most twice `burst` in
@@ -56,18 +60,24 @@ const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * Runs after authentication, so only a valid token spends (or owns) a counter. Fails closed: when the count cannot
  * be stored the request is 503 store-unavailable, as every mutating route needs the store anyway.
  */
-export function rateLimit(db: Db, o: { perMinute: number; burst: number }, now: () => number = Date.now): RequestHandler {
+export function rateLimit(db: Db, o: { perMinute: number; burst: number }, deps: { logger?: Logger; now?: () => number } = {}): RateLimit {
   const windowMs = Math.max(1000, Math.round((o.burst / o.perMinute) * 60_000));
+  const now = deps.now ?? Date.now;
+  const logger = deps.logger ?? silentLogger;
   let swept = 0;
-  return (req, res, next) => {
+  let stopped = false;
+  const handler: RequestHandler = (req, res, next) => {
     if (o.perMinute === 0 || !MUTATING.has(req.method)) return next();
     const t = now();
     const window = Math.floor(t / windowMs);
     const ends = (window + 1) * windowMs;
-    // Counters of ended windows are deleted at most once a minute per process, off the request's path.
-    if (t - swept > 60_000) {
+    // Counters of ended windows are deleted at most once a minute per process, off the request's path. One still
+    // running when the server closes loses its store mid-way (MongoNotConnectedError): that is the shutdown, not a fault.
+    if (!stopped && t - swept > 60_000) {
       swept = t;
-      sweepRateCounters(db, new Date(t - windowMs)).catch((err: unknown) => console.warn(`lifeboat api: sweeping rate counters failed: ${String(err)}`));
+      sweepRateCounters(db, new Date(t - windowMs)).catch((err: unknown) =>
+        stopped ? logger.debug({ err }, 'rate counter sweep ended by shutdown') : logger.warn({ err }, 'sweeping rate counters failed'),
+      );
     }
     countRequest(db, tokenHash(req.headers.authorization ?? ''), window, new Date(ends)).then((n) => {
       if (n <= o.burst) return next();
@@ -82,6 +92,7 @@ export function rateLimit(db: Db, o: { perMinute: number; burst: number }, now: 
       );
     }, next);
   };
+  return Object.assign(handler, { stop: () => void (stopped = true) });
 }
 
 /** Counts open event streams per token and in all; `open` answers a release function, or throws 429 / 503. */

@@ -106,6 +106,8 @@ export const validate1mib: Scenario = {
           method: 'POST',
           headers: { authorization: `Bearer ${ctx.adminToken}`, 'content-type': b.type },
           body: b.text,
+        }).catch((err: unknown) => {
+          throw new Error(`validate-1mib: ${b.name}: POST /runbooks/validate failed: ${String(err instanceof Error ? (err.cause ?? err) : err)}`);
         });
         const answer: unknown = await res.json();
         const ms = performance.now() - t0;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createLogger } from '../../logging/logger';
-import { connectStore } from '../../store/connection';
+import { connectStore, type Db } from '../../store/connection';
 import { createToken } from '../../store/tokens';
 import { apiClient } from '../harness/http';
 import { startTestLifeboat } from '../harness/lifeboat';
@@ -57,6 +57,91 @@ describe('rate limits on mutating routes', () => {
       if (Math.floor(Date.now() / windowMs) !== window) continue;
       expect(statuses).toEqual([200, 200, 200, 429, 429, 429, 429, 429]);
       break;
+    }
+  });
+});
+
+describe('the rate-counter sweep', () => {
+  // The store's rate_counters collection, with deleteMany (the sweep) held at a gate or failing, as a store
+  // shutting down or failing would make it.
+  function sweepFault(db: Db, fault: { gate?: Promise<void>; error?: Error }) {
+    const settled: Array<Promise<unknown>> = [];
+    const collection = (name: string) => {
+      const c = db.collection(name);
+      if (name !== 'rate_counters') return c;
+      const deleteMany = async (...args: Parameters<typeof c.deleteMany>) => {
+        await fault.gate;
+        if (fault.error) throw fault.error;
+        return c.deleteMany(...args);
+      };
+      return new Proxy(c, { get: (t, p) => (p === 'deleteMany' ? (...a: Parameters<typeof c.deleteMany>) => track(deleteMany(...a)) : bound(t, p)) });
+    };
+    const track = <T>(p: Promise<T>) => (settled.push(p.catch(() => undefined)), p);
+    const faulty = new Proxy(db, { get: (t, p) => (p === 'collection' ? collection : bound(t, p)) });
+    return { db: faulty, sweeps: settled };
+  }
+  const bound = (t: object, p: string | symbol): unknown => {
+    const v: unknown = Reflect.get(t, p);
+    return typeof v === 'function' ? v.bind(t) : v;
+  };
+  const logged = () => {
+    const lines: string[] = [];
+    return { lines, logger: createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } }) };
+  };
+  const body = { id: 'x', title: 'X', steps: [{ id: 'a', action: 'wait', with: { duration: '1s' } }] };
+
+  it('reports a failed sweep in the API log, not on the console', async () => {
+    const warn = jest.spyOn(console, 'warn');
+    try {
+      const log = logged();
+      const { db, sweeps } = sweepFault(lb.store.db, { error: new Error('the store refused the sweep') });
+      const url = await api({}, { db, logger: log.logger });
+      expect((await bearer(url, (await tokenWith(lb, ['viewer'])).token).post('/runbooks/validate', body)).status).toBe(200);
+      await waitFor(
+        'the sweep',
+        async () => sweeps.length,
+        (n) => n > 0,
+      );
+      await Promise.all(sweeps);
+      await waitFor(
+        'the log line',
+        async () => log.lines.find((l) => l.includes('sweeping rate counters failed')),
+        (l) => l !== undefined,
+      );
+      const line: unknown = JSON.parse(log.lines.find((l) => l.includes('sweeping rate counters failed'))!);
+      expect(line).toMatchObject({ level: 'warn', err: { message: 'the store refused the sweep' } });
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('stops with the server: a sweep that loses its store at shutdown logs no warning', async () => {
+    const warn = jest.spyOn(console, 'warn');
+    const store = await connectStore(process.env.MONGODB_URI!);
+    try {
+      let open!: () => void;
+      const gate = new Promise<void>((resolve) => (open = resolve));
+      const log = logged();
+      const { db, sweeps } = sweepFault(store.db, { gate });
+      const { url, stop } = await apiWith(lb, {}, { db, logger: log.logger });
+      expect((await bearer(url, (await tokenWith(lb, ['viewer'])).token).post('/runbooks/validate', body)).status).toBe(200);
+      await waitFor(
+        'the sweep to start',
+        async () => sweeps.length,
+        (n) => n > 0,
+      );
+      // The worst moment: the server and then the store close while the sweep is on its way to the store.
+      await stop();
+      await store.close();
+      open();
+      await Promise.all(sweeps);
+      await new Promise((resolve) => setImmediate(resolve)); // the sweep's catch handler runs after its promise settles
+      expect(log.lines.filter((l) => /"level":"(warn|error)"/.test(l))).toEqual([]);
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+      await store.close();
     }
   });
 });

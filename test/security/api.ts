@@ -1,6 +1,6 @@
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp, type ApiDeps } from '../../api/app';
+import { listen } from '../../api/listen';
 import { DEFAULT_SECURITY, type ApiSecurity } from '../../api/security';
 import { RunService } from '../../runs/service';
 import type { Lifeboat } from '../../servers/lifeboat';
@@ -12,9 +12,7 @@ import type { Lifeboat } from '../../servers/lifeboat';
 export async function apiWith(lb: Lifeboat & { adminToken: string; taskQueue: string }, security: Partial<ApiSecurity>, deps: Partial<ApiDeps> = {}) {
   const runs = new RunService({ client: lb.client, db: lb.store.db, taskQueue: lb.taskQueue, signer: lb.signer });
   const app = createApp({ client: lb.client, db: lb.store.db, namespace: 'default', runs, adminToken: lb.adminToken, security: { ...DEFAULT_SECURITY, ...security }, ...deps });
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
+  const server = await listen(app, 0, '127.0.0.1');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const stop = () =>
     new Promise<void>((resolve) => {
