@@ -3,7 +3,7 @@ import type { Json } from '../harness/http';
 import { startTestLifeboat } from '../harness/lifeboat';
 import { registerRunbook, startTarget } from '../harness/runs';
 import { clientWith } from '../harness/tokens';
-import { waitFor } from '../harness/wait';
+import { refusedByFourEyes, stepOf, untilEnded as untilEndedAs, untilStep as untilStepAs } from './runs';
 
 // Four eyes, attacked over the API as an ordinary account would: the requester (an operator who also holds the
 // approver role) and an operator who is no approver try every control that gets a run past an approval. Only an
@@ -59,27 +59,9 @@ async function start(definition: Record<string, unknown>): Promise<string> {
   return res.body.runId;
 }
 
-const stepOf = (run: Json, id: string) => run.state?.steps.find((s: { id: string }) => s.id === id);
-const untilStep = (runId: string, stepId: string, done: (step: Json) => boolean) =>
-  waitFor(
-    `step ${stepId} of ${runId}`,
-    async () => (await alice.get(`/runs/${runId}`)).body,
-    (run) => Boolean(stepOf(run, stepId) && done(stepOf(run, stepId))),
-  );
-const untilEnded = (runId: string) =>
-  waitFor(
-    `run ${runId} to end`,
-    async () => (await alice.get(`/runs/${runId}`)).body,
-    (run) => run.status !== 'running',
-  );
+const untilStep = (runId: string, stepId: string, done: (step: Json) => boolean) => untilStepAs(alice, runId, stepId, done);
+const untilEnded = (runId: string) => untilEndedAs(alice, runId);
 const waitingDecision = (runId: string) => untilStep(runId, 'go', (s) => s.status === 'failed' && s.awaitingDecision === true);
-
-/** The answer is the four-eyes refusal: 403 problem+json naming the rule. */
-function refusedByFourEyes(res: { status: number; body: Json; headers: Headers }, status = 403): void {
-  expect(res.status).toBe(status);
-  expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
-  expect(res.body).toMatchObject({ rule: 'four-eyes', detail: expect.stringContaining('four eyes') });
-}
 
 describe('four eyes: no one gets past an approval alone', () => {
   it('refuses the requester skipping the approval that guards their own run, and the gated step never runs', async () => {

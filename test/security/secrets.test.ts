@@ -6,6 +6,8 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { literalHost } from '../../activities/secrets';
+import { loadConfig } from '../../config';
+import { processLogger } from '../../logging/process';
 import type { SealedPart } from '../../model/template';
 import { masker } from '../../notify/scrub';
 import { readTimeline } from '../../store/timeline';
@@ -54,7 +56,8 @@ async function startEcho() {
 let lb: Awaited<ReturnType<typeof startTestLifeboat>>;
 let echo: Awaited<ReturnType<typeof startEcho>>;
 let thief: Awaited<ReturnType<typeof startEcho>>;
-const logged: string[] = [];
+const logged: string[] = []; // the process's stdout and stderr
+const logLines: string[] = []; // the Lifeboat logger's lines
 const writes = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
 
 beforeAll(async () => {
@@ -64,10 +67,15 @@ beforeAll(async () => {
   process.env.LIFEBOAT_SECRET_SEC_TOKEN = SECRET;
   process.env.LIFEBOAT_SECRET_SEC_LISTED = OTHER;
   process.env.LIFEBOAT_SECRET_SEC_LISTED_HOSTS = `localhost:${thief.port}`;
-  // Everything the process logs (the worker's own logger included) is kept, to be searched for the secret.
+  // Everything the process prints is kept, to be searched for the secret: what the SDK and child processes write to
+  // stdout and stderr, and every line of Lifeboat's own logger (API, worker, activities, workflows) at every level.
+  // That logger writes to file descriptor 1 itself (pino's destination), past process.stdout.write, and is silent in
+  // the suite (LOG_LEVEL), so the test gives the API and worker the process's logger, masking and all, at trace level
+  // with a destination it reads.
   process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => (logged.push(String(chunk)), writes.out(chunk, ...rest))) as typeof process.stdout.write;
   process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => (logged.push(String(chunk)), writes.err(chunk, ...rest))) as typeof process.stderr.write;
-  lb = await startTestLifeboat({ LIFEBOAT_COMMAND_ALLOWLIST: process.execPath });
+  const logger = processLogger(loadConfig({ ...process.env, LOG_LEVEL: 'trace' }), { destination: { write: (line: string) => void logLines.push(line) } });
+  lb = await startTestLifeboat({ LIFEBOAT_COMMAND_ALLOWLIST: process.execPath }, { logger });
 });
 afterAll(async () => {
   process.stdout.write = writes.out;
@@ -250,11 +258,14 @@ describe('secrets masked everywhere', () => {
       outputs: JSON.stringify(final),
       report: JSON.stringify(report.body),
       'report (HTML)': await html.text(),
-      logs: logged.join(''),
+      'logs (Lifeboat logger)': logLines.join(''),
+      'stdout and stderr': logged.join(''),
       mail: mails.map((m) => `${m.subject ?? ''}\n${m.text ?? ''}\n${typeof m.html === 'string' ? m.html : ''}`).join('\n'),
     };
     expect(report.status).toBe(200);
     expect(places.mail).toContain('***');
+    // The logger did log the run (its outbound requests among them): the search below is not of an empty log.
+    expect(logLines.some((l) => l.includes(run.runId) && l.includes('outbound request'))).toBe(true);
     for (const [place, text] of Object.entries(places)) {
       for (const form of forms(SECRET)) {
         if (text.includes(form)) throw new Error(`the secret (as ${form === SECRET ? 'itself' : 'an encoded form'}) is in the ${place}`);
