@@ -1,4 +1,4 @@
-import { ApplicationFailure, executeChild } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, executeChild } from '@temporalio/workflow';
 import { FAILURE, runSearchAttributes } from '../contract/names';
 import { defineAction, type Outcome } from './kit';
 
@@ -48,6 +48,9 @@ export const runbook = defineAction({
       ],
       typedSearchAttributes: runSearchAttributes(step.with.runbook, run.mode),
     });
+    // Cancelling this step cancels the child, which then writes its end (aborted) and completes: that is this step
+    // cancelled, not a failed child.
+    if (CancellationScope.current().consideredCancelled) return { kind: 'cancelled' };
     if (result.status !== 'completed') {
       throw ApplicationFailure.nonRetryable(`sub-runbook ${step.with.runbook} (run ${childId}) ${result.status}${result.error ? `: ${result.error}` : ''}`, FAILURE.childRunFailed);
     }

@@ -76,6 +76,11 @@ export const PATCH = {
   localRecords: 'lifeboat-local-records',
   /** At most MAX_RUNNING_STEPS steps run at once (docs/performance.md): runs started before it start every ready step. */
   boundedSteps: 'lifeboat-bounded-steps',
+  /**
+   * A cancelled run (by its parent run, or `temporal workflow cancel`) still writes its final timeline events and
+   * record: its timeline writer's loop is not cancellable. Runs started before it ended cancelled mid-flush.
+   */
+  flushWhenCancelled: 'lifeboat-flush-when-cancelled',
 } as const;
 
 /** How long a signed update or API start stays valid after the API signed it: enough for clock skew and a retry. */

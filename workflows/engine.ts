@@ -75,7 +75,7 @@ export class RunEngine {
     const local = patched(PATCH.localRecords);
     this.recordFinal = local ? recordRunHere : recordRun;
     this.maxRunning = patched(PATCH.boundedSteps) ? MAX_RUNNING_STEPS : Infinity;
-    this.timeline = new TimelineWriter(run.runId, run.resume?.timelineSeq ?? 0, local);
+    this.timeline = new TimelineWriter(run.runId, run.resume?.timelineSeq ?? 0, local, patched(PATCH.flushWhenCancelled));
     this.notifier = new Notifier(run, this.timeline, () => this.templateContext(), run.resume?.notifications ?? 0);
   }
 
@@ -136,7 +136,8 @@ export class RunEngine {
     } catch (err) {
       if (!isCancellation(err)) throw err;
       // The workflow itself was cancelled (by a parent run or `temporal workflow cancel`): an abort.
-      this.stopRun({ status: 'aborted', reason: 'the run was cancelled', actor: 'temporal', rollback: false });
+      const reason = run.trigger.kind === 'parent' ? `the run was cancelled: its parent run ${run.trigger.by} stopped` : 'the run was cancelled';
+      this.stopRun({ status: 'aborted', reason, actor: 'temporal', rollback: false });
     }
     return CancellationScope.nonCancellable(async () => {
       await Promise.all(running.values());

@@ -1,4 +1,4 @@
-import { condition, log, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { CancellationScope, condition, log, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { SignedHead } from '../contract/run';
 import type { EventFields, TimelineEvent, TimelineEventType } from '../timeline/event';
@@ -42,8 +42,13 @@ export class TimelineWriter {
     private seq = 0,
     /** Write the flushes of close() through a local activity (runs started with PATCH.localRecords). */
     private readonly local = false,
+    /**
+     * Keep writing when the workflow is cancelled (runs started with PATCH.flushWhenCancelled): the loop runs in the
+     * workflow's root scope, so a cancellation would end it, and with it the closing run's last events and record.
+     */
+    nonCancellable = false,
   ) {
-    this.loop = this.flushLoop();
+    this.loop = nonCancellable ? CancellationScope.nonCancellable(() => this.flushLoop()) : this.flushLoop();
   }
 
   get lastSeq(): number {

@@ -3,7 +3,7 @@ import type { Json } from '../harness/http';
 import { startTestLifeboat } from '../harness/lifeboat';
 import { registerRunbook, startTarget } from '../harness/runs';
 import { clientWith } from '../harness/tokens';
-import { waitFor } from '../harness/wait';
+import { refusedByFourEyes, stepOf, untilEnded as untilEndedAs, untilStep as untilStepAs } from './runs';
 
 // Four eyes through a sub-runbook: a parent's `runbook` step starts a child run whose approval guards the child's
 // steps, and so everything in the parent that needs the sub-runbook. The requester attacks every way round it:
@@ -56,22 +56,11 @@ async function parentAndChild(sub: Record<string, unknown> = {}, before: Record<
   const res = await alice.post('/runs', { runbook: parent, mode: 'recovery' });
   expect(res.status).toBe(201);
   const runId: string = res.body.runId;
-  return { runId, ran: () => target.count(`/inner-${tag}`) + target.count(`/after-${tag}`) };
+  return { runId, child, ran: () => target.count(`/inner-${tag}`) + target.count(`/after-${tag}`) };
 }
 
-const stepOf = (run: Json, id: string) => run.state?.steps.find((s: { id: string }) => s.id === id);
-const untilStep = (runId: string, stepId: string, done: (step: Json) => boolean) =>
-  waitFor(
-    `step ${stepId} of ${runId}`,
-    async () => (await alice.get(`/runs/${runId}`)).body,
-    (run) => Boolean(stepOf(run, stepId) && done(stepOf(run, stepId))),
-  );
-const untilEnded = (runId: string) =>
-  waitFor(
-    `run ${runId} to end`,
-    async () => (await alice.get(`/runs/${runId}`)).body,
-    (run) => run.status !== undefined && run.status !== 'running',
-  );
+const untilStep = (runId: string, stepId: string, done: (step: Json) => boolean) => untilStepAs(alice, runId, stepId, done);
+const untilEnded = (runId: string) => untilEndedAs(alice, runId);
 /** The child run of the parent's step `sub` (its first or a later execution), once its approval waits. */
 const waitingChild = async (runId: string, attempt = 1) => {
   const childId = `${runId}.sub.${attempt}`;
@@ -82,12 +71,6 @@ const abortChild = async (childId: string) => {
   expect((await alice.post(`/runs/${childId}/abort`, { reason: 'skip the approval' })).status).toBe(200);
   await untilEnded(childId);
 };
-
-function refusedByFourEyes(res: { status: number; body: Json; headers: Headers }, status = 403): void {
-  expect(res.status).toBe(status);
-  expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
-  expect(res.body).toMatchObject({ rule: 'four-eyes', detail: expect.stringContaining('four eyes') });
-}
 
 describe("four eyes through a sub-runbook: a child run's approval cannot be got past from outside it", () => {
   it('keeps the steps that need the sub-runbook from running when the requester aborts the child and the parent step continues on failure', async () => {
@@ -177,6 +160,23 @@ describe("four eyes through a sub-runbook: a child run's approval cannot be got 
     expect((await alice.post(`/runs/${r.runId}/abort`, { reason: 'abort it all' })).status).toBe(200);
     expect((await untilEnded(r.runId)).status).toBe('aborted');
     await untilStep(childId, 'go', (s) => s.status === 'cancelled');
+    expect(r.ran()).toBe(0);
+  });
+
+  it("closes the child run's record and timeline when the parent is aborted while the child waits: aborted, with the cause", async () => {
+    const r = await parentAndChild({ onFailure: 'continue' });
+    const childId = await waitingChild(r.runId);
+    expect((await alice.post(`/runs/${r.runId}/abort`, { reason: 'abort it all' })).status).toBe(200);
+    expect((await untilEnded(r.runId)).status).toBe('aborted');
+    // The child's own record (what GET /runs/:id, the list and reports read) ends too, naming why: its parent.
+    const cause = `the run was cancelled: its parent run ${r.runId} stopped`;
+    expect(await untilEnded(childId)).toMatchObject({ status: 'aborted', error: cause, finishedAt: expect.any(String) });
+    const listed = (await alice.get(`/runs?runbook=${encodeURIComponent(r.child)}`)).body.runs.find((run: Json) => run.runId === childId);
+    expect(listed).toMatchObject({ status: 'aborted', error: cause });
+    // Its timeline closes with the run's final event; the parent's step is cancelled, not failed.
+    const events: Json[] = (await alice.get(`/runs/${childId}/timeline`)).body.events;
+    expect(events.at(-1)).toMatchObject({ type: 'run.aborted', detail: { error: cause } });
+    expect(stepOf((await alice.get(`/runs/${r.runId}`)).body, 'sub')).toMatchObject({ status: 'cancelled' });
     expect(r.ran()).toBe(0);
   });
 });
