@@ -2,7 +2,8 @@ import { RunbookIssue, RunbookResult } from './issue';
 import { MAX_DEPTH } from './json-shape';
 import { scanJson } from './json-source';
 import { validateDocument } from './validate';
-import { lineAt, parseYaml, readYamlFast, type YamlSource } from './yaml-source';
+import { readYamlFast } from './yaml-fast';
+import { lineAt, parseYaml, type YamlSource } from './yaml-source';
 
 export const MAX_SOURCE_BYTES = 1024 * 1024;
 

@@ -4,10 +4,14 @@ import { stringify, type ToStringOptions } from 'yaml';
 import { RunbookResult } from '../../model/issue';
 import { loadRunbook } from '../../model/load';
 import { validateDocument } from '../../model/validate';
-import { lineAt, parseYaml, readYamlFast } from '../../model/yaml-source';
+import { readYamlFast } from '../../model/yaml-fast';
+import { lineAt, parseYaml } from '../../model/yaml-source';
 
 // The loader reads YAML twice over: js-yaml's fast read for the value, and the positional parse (the yaml package,
 // which knows every node's line) only when it has to. These properties hold the fast read to the positional one.
+
+// LIFEBOAT_FUZZ_YAML=<n> runs every property n times as often (1 in the suite).
+const SCALE = Number(process.env.LIFEBOAT_FUZZ_YAML ?? 1);
 
 /** What loading YAML did before the fast read: the positional parse alone (after loadRunbook's checks of the text). */
 function positionalLoad(text: string): RunbookResult {
@@ -171,17 +175,17 @@ const edited = fc.tuple(written, fc.array(fc.tuple(fc.nat(), fc.nat({ max: 3 }),
 
 describe('the fast YAML read', () => {
   it('reads written YAML as the positional parse does, or leaves it to it', () => {
-    fc.assert(fc.property(written, agrees), { numRuns: 800 });
+    fc.assert(fc.property(written, agrees), { numRuns: 800 * SCALE });
   });
 
   it('reads edited YAML as the positional parse does, or leaves it to it', () => {
-    fc.assert(fc.property(edited, agrees), { numRuns: 2000 });
+    fc.assert(fc.property(edited, agrees), { numRuns: 2000 * SCALE });
   });
 
   it('loads random runbooks with the same verdict, errors, paths and lines as the positional parse alone', () => {
     fc.assert(
       fc.property(fc.oneof(written, edited), (text) => expect(loadRunbook(text)).toEqual(positionalLoad(text))),
-      { numRuns: 400 },
+      { numRuns: 400 * SCALE },
     );
   });
 
@@ -216,6 +220,8 @@ describe('the fast YAML read', () => {
       'a: b\r- c\n', // a carriage return alone
       '|1-\n lead\n', // a block scalar's indentation indicator
       'a: { {}, null }\n', // keys in a flow mapping without a value
+      '- - x\n  - # c\n- y\n', // an empty sequence entry (js-yaml read y into the inner sequence)
+      '---\u00a0\nnull\n', // a document marker run into other text
     ];
     for (const text of cases) expect([text, readYamlFast(text)]).toEqual([text, undefined]);
   });
