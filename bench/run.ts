@@ -16,10 +16,12 @@ import { loadAverage, startTarget, type BenchContext, type Scenario } from './co
 import { drills } from './drills';
 import { engineScenarios } from './engine';
 import { metricsScenario } from './metrics';
+import { storeScenario } from './ferretdb';
 
 const SCENARIOS: Scenario[] = [
   ...engineScenarios,
   drills,
+  storeScenario,
   { name: 'metrics', run: async (ctx) => console.log(JSON.stringify(await metricsScenario(ctx.lb, ctx.servers.mongoUri))) },
   // Further suites register here, one line each.
 ];
