@@ -16,11 +16,13 @@ import { loadAverage, startTarget, type BenchContext, type Scenario } from './co
 import { drills } from './drills';
 import { engineScenarios } from './engine';
 import { metricsScenario } from './metrics';
+import { storeScenario } from './ferretdb';
 import { validate1mib } from './validate-1mib';
 
 const SCENARIOS: Scenario[] = [
   ...engineScenarios,
   drills,
+  storeScenario,
   { name: 'metrics', run: async (ctx) => console.log(JSON.stringify(await metricsScenario(ctx.lb, ctx.servers.mongoUri))) },
   validate1mib,
   // Further suites register here, one line each.

@@ -133,19 +133,29 @@ export async function runbookSummaries(db: Db): Promise<RunbookSummary[]> {
 
 /** One version of a runbook (the latest unless `version` is given), with its plan in both modes. */
 export async function runbookDetail(db: Db, id: string, version?: number): Promise<RunbookDetail> {
-  const [stored, latest] = await Promise.all([found(db, id, version), found(db, id)]);
-  const summary = (mode: Mode): PlanSummary => PlanSummary.parse(planRunbook(stored.runbook, { mode }));
-  return {
+  return (await runbookDetailAndPlan(db, id, 'recovery', version)).detail;
+}
+
+/**
+ * A version's detail and its full plan in `mode`, from one read of the definition: the console's pages need both,
+ * and reading and planning the same version twice per view was the bulk of their time.
+ */
+export async function runbookDetailAndPlan(db: Db, id: string, mode: Mode, version?: number): Promise<{ detail: RunbookDetail; plan: Plan & { id: string; version: number } }> {
+  // The latest version's number is all that is needed of it: its info, not its definition through the schema.
+  const [stored, latest] = await Promise.all([found(db, id, version), version === undefined ? undefined : getVersionInfo(db, id)]);
+  const plans = { drill: planRunbook(stored.runbook, { mode: 'drill' }), recovery: planRunbook(stored.runbook, { mode: 'recovery' }) };
+  const detail: RunbookDetail = {
     id,
     title: stored.runbook.title,
     version: stored.version,
-    latest: latest.version,
+    latest: latest?.version ?? stored.version,
     hash: stored.hash,
     createdAt: stored.createdAt,
     ...provenance(stored),
     runbook: stored.runbook,
-    plan: { drill: summary('drill'), recovery: summary('recovery') },
+    plan: { drill: PlanSummary.parse(plans.drill), recovery: PlanSummary.parse(plans.recovery) },
   };
+  return { detail, plan: { id, version: stored.version, ...plans[mode] } };
 }
 
 export const VersionEntry = z.object({ version: z.int(), hash: z.string(), createdAt: z.string(), title: z.string(), ...Provenance.shape }).meta({ id: 'RunbookVersionEntry' });

@@ -85,10 +85,6 @@ export function completionCommand(commands: () => Readonly<Record<string, Comman
     usage,
     async run(args: string[], io: CliIo): Promise<number> {
       const { positionals, values } = parseCommandArgs(args, {});
-      if (values.help) {
-        io.stdout.write(`usage: ${usage}\n`);
-        return EXIT.ok;
-      }
       const [shell, ...extra] = positionals;
       const table = completionTable(commands());
       if (values.json && shell === undefined) {

@@ -123,10 +123,6 @@ function controlCommand(c: Control): Command {
     usage,
     async run(args: string[], io: CliIo): Promise<number> {
       const { positionals, values } = parseCommandArgs(args, c.options);
-      if (values.help) {
-        io.stdout.write(`usage: ${usage}\n`);
-        return EXIT.ok;
-      }
       const wanted = 1 + (c.step ? 1 : 0) + (c.choice ? 1 : 0);
       if (positionals.length !== wanted) throw new UsageError(`expected ${wanted} argument${wanted > 1 ? 's' : ''}, got ${positionals.length}`);
       const [runId = '', ...rest] = positionals;

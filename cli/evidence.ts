@@ -13,10 +13,6 @@ export const evidenceCommand: Command = {
   usage,
   async run(args: string[], io: CliIo): Promise<number> {
     const { positionals, values } = parseCommandArgs(args, { out: { type: 'string' }, key: { type: 'string' } });
-    if (values.help) {
-      io.stdout.write(`usage: ${usage}\n`);
-      return EXIT.ok;
-    }
     const [sub, target, ...extra] = positionals;
     if (target === undefined || extra.length > 0) throw new UsageError('name a subcommand (export or verify) and exactly one run or file');
     const resolve = (file: string) => path.resolve(io.cwd ?? process.cwd(), file);

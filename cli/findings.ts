@@ -17,10 +17,6 @@ export const findingsCommand: Command = {
   async run(args: string[], io: CliIo): Promise<number> {
     const text = { type: 'string' } as const;
     const { positionals, values } = parseCommandArgs(args, { title: text, severity: text, owner: text, due: text, status: text, note: text, json: { type: 'boolean' } });
-    if (values.help) {
-      io.stdout.write(`usage: ${usage}\n`);
-      return EXIT.ok;
-    }
     const [sub, runId, findingId, ...extra] = positionals;
     if (runId === undefined || extra.length > 0) throw new UsageError('name a subcommand (list, add or update) and a run');
     const given = Object.fromEntries(FIELDS.flatMap((f) => (typeof values[f] === 'string' ? [[f, values[f]]] : [])));

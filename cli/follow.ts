@@ -119,10 +119,6 @@ export const followCommand: Command = {
   usage,
   async run(args: string[], io: CliIo): Promise<number> {
     const { positionals, values } = parseCommandArgs(args, { after: { type: 'string' } });
-    if (values.help) {
-      io.stdout.write(`usage: ${usage}\n`);
-      return EXIT.ok;
-    }
     const [runId, ...extra] = positionals;
     if (runId === undefined || extra.length > 0) throw new UsageError('name exactly one run');
     const afterSeq = values.after === undefined ? undefined : checkedOption(LastEventId, '--after', values.after);

@@ -67,10 +67,6 @@ export const initCommand: Command = {
   usage,
   async run(args: string[], io: CliIo): Promise<number> {
     const { positionals, values } = parseCommandArgs(args, { out: { type: 'string' }, schema: { type: 'string' }, force: { type: 'boolean' } });
-    if (values.help) {
-      io.stdout.write(`usage: ${usage}\n`);
-      return EXIT.ok;
-    }
     const [id, ...extra] = positionals;
     if (id === undefined || extra.length > 0) throw new UsageError('name the new runbook: lifeboat init orders-db-failover');
     checkedOption(RunbookId, 'the runbook id', id);

@@ -98,6 +98,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     io.stderr.write(`lifeboat: unknown command '${name}'\n${usage()}`);
     return EXIT.usage;
   }
+  // Every command's --help is answered here, before its own parsing, so no command repeats it (a `--` ends the flags).
+  const flags = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+  if (flags.includes('--help') || flags.includes('-h')) {
+    io.stdout.write(`usage: ${command.usage}\n`);
+    return EXIT.ok;
+  }
   try {
     return await command.run(rest, taken.profile === undefined ? io : { ...io, profile: taken.profile });
   } catch (err) {

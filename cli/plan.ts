@@ -14,10 +14,6 @@ export const planCommand: Command = {
   usage,
   async run(args: string[], io: CliIo): Promise<number> {
     const { positionals, values } = parseCommandArgs(args, { mode: { type: 'string', default: 'recovery' }, json: { type: 'boolean' } });
-    if (values.help) {
-      io.stdout.write(`usage: ${usage}\n`);
-      return EXIT.ok;
-    }
     const [file, ...extra] = positionals;
     if (file === undefined || extra.length > 0) throw new UsageError('name exactly one runbook file');
     const mode = Mode.safeParse(values.mode);

@@ -13,10 +13,6 @@ export const reportCommand: Command = {
   usage,
   async run(args: string[], io: CliIo): Promise<number> {
     const { positionals, values } = parseCommandArgs(args, { html: { type: 'string' } });
-    if (values.help) {
-      io.stdout.write(`usage: ${usage}\n`);
-      return EXIT.ok;
-    }
     const [runId, ...extra] = positionals;
     if (runId === undefined || extra.length > 0) throw new UsageError('name exactly one run');
     if (values.html === '') throw new UsageError('--html needs a file name');

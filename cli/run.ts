@@ -22,10 +22,6 @@ export const runCommand: Command = {
       'declared-at': { type: 'string' },
       'no-follow': { type: 'boolean' },
     });
-    if (values.help) {
-      io.stdout.write(`usage: ${usage}\n`);
-      return EXIT.ok;
-    }
     const [runbook, ...extra] = positionals;
     if (runbook === undefined || extra.length > 0) throw new UsageError('name exactly one runbook');
     const mode = Mode.safeParse(values.mode);

@@ -105,10 +105,6 @@ export const runbookCommand: Command = {
   async run(args: string[], io: CliIo): Promise<number> {
     const [sub, ...rest] = args;
     const { positionals, values } = parseCommandArgs(rest, { version: { type: 'string' } });
-    if (values.help || sub === '--help' || sub === '-h') {
-      io.stdout.write(`usage: ${usage}\n`);
-      return EXIT.ok;
-    }
     const run = sub !== undefined && Object.prototype.hasOwnProperty.call(SUBCOMMANDS, sub) ? SUBCOMMANDS[sub] : undefined;
     if (!run) throw new UsageError(sub === undefined ? 'name a subcommand: push, list or show' : `unknown subcommand '${sub}'; use push, list or show`);
     if (values.version !== undefined && sub !== 'show') throw new UsageError('--version is for show');

@@ -28,7 +28,6 @@ export const runsCommand: Command = {
       limit: { type: 'string', default: '20' },
       json: { type: 'boolean' },
     });
-    if (values.help) return help(io, runsUsage);
     if (positionals.length > 0) throw new UsageError('runs takes no arguments; filter with --runbook, --mode and --status');
     if (values.mode !== undefined && !Mode.safeParse(values.mode).success) throw new UsageError(`--mode must be drill or recovery, not '${values.mode}'`);
     if (values.status !== undefined && !RecordStatus.safeParse(values.status).success)
@@ -64,7 +63,6 @@ export const statusCommand: Command = {
   usage: statusUsage,
   async run(args: string[], io: CliIo): Promise<number> {
     const { positionals, values } = parseCommandArgs(args, { json: { type: 'boolean' } });
-    if (values.help) return help(io, statusUsage);
     const [runId, ...extra] = positionals;
     if (runId === undefined || extra.length > 0) throw new UsageError('name exactly one run');
     const run = await apiFor(io).call(RunDetail, 'GET', apiPath('runs', runId));
@@ -91,8 +89,3 @@ export const statusCommand: Command = {
     return EXIT.ok;
   },
 };
-
-function help(io: CliIo, usage: string): number {
-  io.stdout.write(`usage: ${usage}\n`);
-  return EXIT.ok;
-}

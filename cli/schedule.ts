@@ -142,10 +142,6 @@ export const scheduleCommand: Command = {
   async run(args: string[], io: CliIo): Promise<number> {
     const [sub, ...rest] = args;
     if (sub === undefined) throw new UsageError('name a subcommand: create, list, show, pause, resume, trigger or delete');
-    if (sub === '--help' || sub === '-h' || rest.includes('--help') || rest.includes('-h')) {
-      io.stdout.write(`usage: ${usage}\n`);
-      return EXIT.ok;
-    }
     const run = Object.prototype.hasOwnProperty.call(SUBCOMMANDS, sub) ? SUBCOMMANDS[sub] : undefined;
     if (!run) throw new UsageError(`unknown subcommand '${sub}'; use create, list, show, pause, resume, trigger or delete`);
     const id = rest[0] !== undefined && !rest[0].startsWith('-') ? rest[0] : undefined;

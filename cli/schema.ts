@@ -9,11 +9,7 @@ export const schemaCommand: Command = {
   summary: 'print the runbook JSON Schema',
   usage,
   async run(args: string[], io: CliIo): Promise<number> {
-    const { positionals, values } = parseCommandArgs(args, {});
-    if (values.help) {
-      io.stdout.write(`usage: ${usage}\n`);
-      return EXIT.ok;
-    }
+    const { positionals } = parseCommandArgs(args, {});
     if (positionals.length > 0) throw new UsageError('schema takes no arguments');
     io.stdout.write(`${JSON.stringify(runbookJsonSchema(), null, 2)}\n`);
     return EXIT.ok;

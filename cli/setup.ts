@@ -5,7 +5,7 @@ import { ensureSearchAttributes, SearchAttributeSetupError } from '../temporal/s
 import { parseCommandArgs } from './args';
 import { CliIo, Command, EXIT, UsageError } from './io';
 
-const usage = 'lifeboat setup [--namespace NS]';
+const usage = 'lifeboat setup [--namespace NS]\n  reads TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TLS_* and TEMPORAL_API_KEY like the worker';
 
 /**
  * `lifeboat setup`: registers Lifeboat's search attributes in the Temporal namespace (what every worker also does
@@ -16,10 +16,6 @@ export const setupCommand: Command = {
   usage,
   async run(args: string[], io: CliIo): Promise<number> {
     const { positionals, values } = parseCommandArgs(args, { namespace: { type: 'string' } });
-    if (values.help) {
-      io.stdout.write(`usage: ${usage}\nReads TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TLS_* and TEMPORAL_API_KEY like the worker.\n`);
-      return EXIT.ok;
-    }
     if (positionals.length > 0) throw new UsageError('setup takes no arguments besides its options');
     let config;
     try {

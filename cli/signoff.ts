@@ -11,10 +11,6 @@ export const signOffCommand: Command = {
   usage,
   async run(args: string[], io: CliIo): Promise<number> {
     const { positionals, values } = parseCommandArgs(args, { comment: { type: 'string' } });
-    if (values.help) {
-      io.stdout.write(`usage: ${usage}\n`);
-      return EXIT.ok;
-    }
     const [sub, runId, ...extra] = positionals;
     if (runId === undefined || extra.length > 0) throw new UsageError('name a subcommand (sign or show) and exactly one run');
     const api = apiFor(io);

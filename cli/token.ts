@@ -65,10 +65,6 @@ export const tokenCommand: Command = {
   async run(args: string[], io: CliIo): Promise<number> {
     const [sub, ...rest] = args;
     const { positionals, values } = parseCommandArgs(rest, OPTIONS);
-    if (values.help || sub === '--help' || sub === '-h') {
-      io.stdout.write(`usage: ${usage}\n`);
-      return EXIT.ok;
-    }
     const run = sub !== undefined && Object.prototype.hasOwnProperty.call(SUBCOMMANDS, sub) ? SUBCOMMANDS[sub] : undefined;
     if (!run) throw new UsageError(sub === undefined ? 'name a subcommand: create, list or revoke' : `unknown subcommand '${sub}'; use create, list or revoke`);
     if (sub !== 'create' && (values.name ?? values.roles ?? values.subject ?? values.expires) !== undefined)

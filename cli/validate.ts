@@ -11,10 +11,6 @@ export const validateCommand: Command = {
   usage,
   async run(args: string[], io: CliIo): Promise<number> {
     const { positionals, values } = parseCommandArgs(args, {});
-    if (values.help) {
-      io.stdout.write(`usage: ${usage}\n`);
-      return EXIT.ok;
-    }
     if (positionals.length === 0) throw new UsageError('name at least one runbook file');
     let invalid = 0;
     const results: unknown[] = [];

@@ -13,10 +13,6 @@ export const versionCommand: Command = {
   usage,
   async run(args: string[], io: CliIo): Promise<number> {
     const { positionals, values } = parseCommandArgs(args, {});
-    if (values.help) {
-      io.stdout.write(`usage: ${usage}\n`);
-      return EXIT.ok;
-    }
     if (positionals.length > 0) throw new UsageError('version takes no arguments');
     io.stdout.write(values.json ? `${JSON.stringify({ version: CLI_VERSION })}\n` : `lifeboat ${CLI_VERSION}\n`);
     return EXIT.ok;

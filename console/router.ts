@@ -5,7 +5,7 @@ import path from 'node:path';
 import { expectedProblem, HttpError, parseOr400 } from '../api/errors';
 import { RUN_CONTROLS, STEP_CONTROLS } from '../api/routes/control';
 import { TRIGGER_ACCESS, TriggerRunBody } from '../api/routes/runs';
-import { diffVersions, runbookDetail, runbookHistory, runbookPlan, runbookSummaries } from '../catalog/service';
+import { diffVersions, runbookDetail, runbookDetailAndPlan, runbookHistory, runbookSummaries } from '../catalog/service';
 import { listRuns, RunListQuery } from '../runs/list';
 import type { RunService } from '../runs/service';
 import type { Runbook } from '../model/runbook';
@@ -187,11 +187,9 @@ export function consoleRouter(deps: ConsoleDeps): RequestHandler {
   const renderRun = async (req: Request, res: Response, status: number, notice?: { kind: 'error' | 'ok'; text: string }) => {
     const id = String(req.params.id);
     const { record, state } = await deps.runs.get(id);
-    const [events, detail, plan] = await Promise.all([
-      deps.runs.timeline(id),
-      runbookDetail(deps.db, record.runbookId, record.version).catch(() => undefined),
-      runbookPlan(deps.db, record.runbookId, record.mode, record.version).catch(() => undefined),
-    ]);
+    const [events, found] = await Promise.all([deps.runs.timeline(id), runbookDetailAndPlan(deps.db, record.runbookId, record.mode, record.version).catch(() => undefined)]);
+    const detail = found?.detail;
+    const plan = found?.plan;
     const ui = deps.temporalUi;
     const temporalUi = ui ? `${ui.url.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(ui.namespace)}/workflows/${encodeURIComponent(record.runId)}` : undefined;
     const view: RunView = { record, state, events, runbook: detail?.runbook, plan, temporalUi };
@@ -270,9 +268,8 @@ export function consoleRouter(deps: ConsoleDeps): RequestHandler {
   const showRunbook = async (req: Request, res: Response, status: number, o: { notice?: string; values?: Record<string, unknown>; mode?: string } = {}) => {
     const id = String(req.params.id);
     const { version } = parseOr400(VersionParam, { version: req.query.version }, 'query');
-    const [d, plan, history, drills] = await Promise.all([
-      runbookDetail(deps.db, id, version),
-      runbookPlan(deps.db, id, 'recovery', version),
+    const [{ detail: d, plan }, history, drills] = await Promise.all([
+      runbookDetailAndPlan(deps.db, id, 'recovery', version),
       runbookHistory(deps.db, id),
       findRuns(deps.db, { runbookId: id, mode: 'drill' }, TREND_DRILLS),
     ]);

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Builds the pinned local servers Lifeboat runs on when no external ones are configured:
 #   - Temporal CLI v1.5.1 (its `server start-dev` is the Temporal dev server)
-#   - FerretDB v1.24.2 (MongoDB wire protocol on SQLite), through the wrapper in tools/ferretdb
+#   - FerretDB v1.24.2 (MongoDB wire protocol on SQLite), through the wrapper in tools/ferretdb, with one patch
+#     (tools/ferretdb/sqlite-id-index.patch: `{_id}` lookups use the `_id` index)
 # Both come from the Go module proxy and are cached per user under ${XDG_CACHE_HOME:-~/.cache}/lifeboat,
 # so a second run, a fresh clone and CI on the same machine reuse them at once. Idempotent.
 set -euo pipefail
 
 TEMPORAL_VERSION=v1.5.1
 FERRETDB_VERSION=v1.24.2
+# Lifeboat's build carries tools/ferretdb/sqlite-id-index.patch; bump the label with the patch (servers/binaries.ts too).
+FERRETDB_BUILD=$FERRETDB_VERSION-lifeboat.1
 GO_MIN_MINOR=24
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -24,10 +27,10 @@ need_ferretdb=1
 [ $need_temporal = 0 ] && [ $need_ferretdb = 0 ] && exit 0
 
 temporal_bin="$cache/temporal-$TEMPORAL_VERSION/temporal"
-ferretdb_dir="$cache/ferretdb-$FERRETDB_VERSION"
+ferretdb_dir="$cache/ferretdb-$FERRETDB_BUILD"
 ferretdb_bin="$ferretdb_dir/ferretdb"
-# The wrapper's source is part of the cache key: editing it rebuilds.
-ferretdb_stamp=$(cat "$here/ferretdb/go.mod" "$here/ferretdb/go.sum" "$here/ferretdb/main.go" | sha256sum | cut -c1-16)
+# The wrapper's source and the patch applied to FerretDB are part of the cache key: editing either rebuilds.
+ferretdb_stamp=$(cat "$here/ferretdb/go.mod" "$here/ferretdb/go.sum" "$here/ferretdb/main.go" "$here/ferretdb/sqlite-id-index.patch" | sha256sum | cut -c1-16)
 
 temporal_ok() { [ -x "$temporal_bin" ] && "$temporal_bin" --version >/dev/null 2>&1; }
 ferretdb_ok() { [ -x "$ferretdb_bin" ] && [ "$(cat "$ferretdb_dir/stamp" 2>/dev/null)" = "$ferretdb_stamp" ]; }
@@ -62,7 +65,16 @@ fi
 if [ $need_ferretdb = 1 ] && ! ferretdb_ok; then
   say "building FerretDB $FERRETDB_VERSION (SQLite backend) from tools/ferretdb (first time only, a few minutes)..."
   tmp=$(mktemp -d "$cache/.ferretdb.XXXXXX")
-  (cd "$here/ferretdb" && go build -trimpath -o "$tmp/ferretdb" .) ||
+  # The module comes from the proxy as usual; a copy of it gets tools/ferretdb/sqlite-id-index.patch (its header
+  # says why) and the wrapper is built against that copy through a `replace` in a copy of its go.mod.
+  src=$(cd "$here/ferretdb" && go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p') ||
+    { rm -rf "$tmp"; die "downloading FerretDB $FERRETDB_VERSION failed (see the go output above); check that the Go module proxy is reachable."; }
+  [ -d "$src" ] || { rm -rf "$tmp"; die "the Go module cache has no FerretDB $FERRETDB_VERSION source after download (go mod download printed no Dir)."; }
+  cp -R "$src" "$tmp/FerretDB" && chmod -R u+w "$tmp/FerretDB"
+  (cd "$tmp/FerretDB" && patch -s -p1 < "$here/ferretdb/sqlite-id-index.patch") ||
+    { rm -rf "$tmp"; die "tools/ferretdb/sqlite-id-index.patch does not apply to FerretDB $FERRETDB_VERSION."; }
+  mkdir "$tmp/wrapper" && cp "$here/ferretdb/go.mod" "$here/ferretdb/go.sum" "$here/ferretdb/main.go" "$tmp/wrapper/"
+  (cd "$tmp/wrapper" && go mod edit -replace "github.com/FerretDB/FerretDB=$tmp/FerretDB" && go build -trimpath -o "$tmp/ferretdb" .) ||
     { rm -rf "$tmp"; die "building FerretDB $FERRETDB_VERSION failed (see the go output above); check that the Go module proxy is reachable."; }
   mkdir -p "$ferretdb_dir"
   mv "$tmp/ferretdb" "$ferretdb_bin" && rm -rf "$tmp" && tmp=""
