@@ -7,15 +7,7 @@ import { NotificationDelivery } from '../notify/types';
 import type { ProgrammeEntry } from '../report/programme';
 import { readProgramme } from '../report/programme-service';
 import type { Db } from '../store/connection';
-import {
-  drillNoticeId,
-  getDrillNotice,
-  insertDrillNotice,
-  NoticeOutcome,
-  recordDrillNoticeOutcomes,
-  saveProgrammeStatus,
-  type DrillNoticeDoc,
-} from '../store/programme';
+import { drillNoticeId, getDrillNotice, insertDrillNotice, NoticeOutcome, recordDrillNoticeOutcomes, saveProgrammeStatus, type DrillNoticeDoc } from '../store/programme';
 import { getRunbook } from '../store/registry';
 import type { ActivityDeps } from './deps';
 
@@ -94,7 +86,15 @@ async function noticeFor(db: Db, entry: ProgrammeEntry, dueAt: string, now: stri
     detail: { owner: entry.owner, every: entry.every, dueAt, lastDrill: d && { runId: d.runId, startedAt: d.startedAt, status: d.status }, openActions: entry.openActions.count },
   };
   const deliveries: NotificationDelivery[] = targets.map((target) => ({ key: `drill.overdue/${id}/${targetName(target)}`, target, message }));
-  const doc: DrillNoticeDoc = { _id: id, runbookId: entry.runbook.id, dueAt, createdAt: now, deliveriesJson: JSON.stringify(deliveries), recipients: targets.map(targetName), outcomes: [] };
+  const doc: DrillNoticeDoc = {
+    _id: id,
+    runbookId: entry.runbook.id,
+    dueAt,
+    createdAt: now,
+    deliveriesJson: JSON.stringify(deliveries),
+    recipients: targets.map(targetName),
+    outcomes: [],
+  };
   // Two checks at once both plan it; the first insert stands and the other reads it back.
   if (await insertDrillNotice(db, doc)) return doc;
   return (await getDrillNotice(db, id)) ?? doc;

@@ -219,7 +219,8 @@ function signOff(e: StoredTimelineEvent): ReportSignOff[] {
 function notification(e: StoredTimelineEvent): ReportNotification[] {
   if (e.type !== 'notification.sent' && e.type !== 'notification.failed') return [];
   const { event, channel, target, tries } = e.detail;
-  if (e.type === 'notification.failed') return [{ at: e.at, stepId: e.stepId, event, channel, target, sent: false, tries, delivery: deliveryStatus(false, tries), error: e.detail.error }];
+  if (e.type === 'notification.failed')
+    return [{ at: e.at, stepId: e.stepId, event, channel, target, sent: false, tries, delivery: deliveryStatus(false, tries), error: e.detail.error }];
   return [{ at: e.at, stepId: e.stepId, event, channel, target, sent: true, tries, delivery: deliveryStatus(true, tries, e.detail.duplicate) }];
 }
 

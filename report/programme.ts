@@ -62,9 +62,7 @@ export const ProgrammeEntry = z
 export type ProgrammeEntry = z.infer<typeof ProgrammeEntry>;
 
 /** GET /programme. */
-export const Programme = z
-  .object({ generatedAt: z.string(), runbooks: z.array(ProgrammeEntry).describe('Every registered runbook, by id.') })
-  .meta({ id: 'Programme' });
+export const Programme = z.object({ generatedAt: z.string(), runbooks: z.array(ProgrammeEntry).describe('Every registered runbook, by id.') }).meta({ id: 'Programme' });
 export type Programme = z.infer<typeof Programme>;
 
 /** What one entry is computed from. */
@@ -104,7 +102,13 @@ export function programmeEntry(input: ProgrammeInput): ProgrammeEntry {
     owner: runbook.owner,
     every: runbook.every,
     schedules: input.schedules,
-    lastDrill: d && { runId: d.runId, startedAt: d.startedAt, finishedAt: d.finishedAt, status: d.status, recovery: { targetMs: d.recovery?.targetMs, achievedMs: d.recovery?.achievedMs, breached: d.recovery?.breached } },
+    lastDrill: d && {
+      runId: d.runId,
+      startedAt: d.startedAt,
+      finishedAt: d.finishedAt,
+      status: d.status,
+      recovery: { targetMs: d.recovery?.targetMs, achievedMs: d.recovery?.achievedMs, breached: d.recovery?.breached },
+    },
     nextDue,
     dueByCadence: byCadence,
     overdue,

@@ -34,6 +34,8 @@ export const DrillNoticeDoc = z.object({
 export type DrillNoticeDoc = z.infer<typeof DrillNoticeDoc>;
 
 const collection = (db: Db) => db.collection<DrillNoticeDoc>('drill_notices');
+// An unset optional field is left out, not stored as null (which its schema would refuse on the way back).
+const KEEP_UNSET = { ignoreUndefined: true } as const;
 
 /** The notice's _id. */
 export function drillNoticeId(runbookId: string, dueAt: string): string {
@@ -43,7 +45,7 @@ export function drillNoticeId(runbookId: string, dueAt: string): string {
 /** Inserts a notice; false when the notice of that runbook and due date exists already (it stands as it is). */
 export async function insertDrillNotice(db: Db, doc: DrillNoticeDoc): Promise<boolean> {
   try {
-    await collection(db).insertOne(doc);
+    await collection(db).insertOne(doc, KEEP_UNSET);
     return true;
   } catch (err) {
     if (isDuplicateKey(err)) return false;
@@ -59,7 +61,7 @@ export async function getDrillNotice(db: Db, id: string): Promise<DrillNoticeDoc
 
 /** Records what the last try of each delivery did, and when every delivery had gone out. */
 export async function recordDrillNoticeOutcomes(db: Db, id: string, outcomes: NoticeOutcome[], sentAt?: string): Promise<void> {
-  await collection(db).updateOne({ _id: id }, { $set: { outcomes, ...(sentAt ? { sentAt } : {}) } });
+  await collection(db).updateOne({ _id: id }, { $set: { outcomes, ...(sentAt ? { sentAt } : {}) } }, KEEP_UNSET);
 }
 
 // `programme_status`, _id = runbook id: what the overdue check last found for each runbook (its newest drill's start
@@ -78,7 +80,7 @@ const status = (db: Db) => db.collection<ProgrammeStatusDoc>('programme_status')
 /** Records what the check found for one runbook. */
 export async function saveProgrammeStatus(db: Db, doc: ProgrammeStatusDoc): Promise<void> {
   const { _id, ...rest } = doc;
-  await status(db).replaceOne({ _id }, rest, { upsert: true });
+  await status(db).replaceOne({ _id }, rest, { upsert: true, ...KEEP_UNSET });
 }
 
 /** What the last check found for every runbook. */

@@ -34,7 +34,9 @@ export async function createLifeboatWorker(o: {
   if (setup.created.length) logger.info({ created: setup.created, namespace: o.namespace }, 'registered search attributes');
   const everyMs = o.deps.config.LIFEBOAT_DRILL_CHECK_EVERY;
   const check = await ensureDrillCheckSchedule(o.connection, { namespace: o.namespace, taskQueue: o.taskQueue, everyMs }).catch((err: unknown) => {
-    throw new Error(`could not keep the drill programme's check schedule: ${err instanceof Error ? err.message : String(err)}; set LIFEBOAT_DRILL_CHECK_EVERY=off to run without it`);
+    throw new Error(
+      `could not keep the drill programme's check schedule: ${err instanceof Error ? err.message : String(err)}; set LIFEBOAT_DRILL_CHECK_EVERY=off to run without it`,
+    );
   });
   if (check !== 'unchanged' && check !== 'off') logger.info({ schedule: check, everyMs }, 'drill programme check schedule');
   return Worker.create({
