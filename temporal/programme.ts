@@ -1,5 +1,4 @@
-import { Client, ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
-import type { NativeConnection } from '@temporalio/worker';
+import { Client, ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type ConnectionLike } from '@temporalio/client';
 import { PROGRAMME } from '../contract/names';
 
 /**
@@ -8,7 +7,7 @@ import { PROGRAMME } from '../contract/names';
  * changed, deleted when it is off. Overlapping checks are skipped; Temporal keeps the schedule, nothing here polls.
  */
 export async function ensureDrillCheckSchedule(
-  connection: NativeConnection,
+  connection: ConnectionLike,
   o: { namespace: string; taskQueue: string; everyMs: number | undefined },
 ): Promise<'created' | 'updated' | 'unchanged' | 'deleted' | 'off'> {
   const client = new Client({ connection, namespace: o.namespace });

@@ -9,6 +9,7 @@ import { PROGRAMME } from '../../contract/names';
 import type { RunRecord } from '../../contract/run';
 import { Programme, type ProgrammeEntry } from '../../report/programme';
 import { drillNoticeId } from '../../store/programme';
+import { ensureDrillCheckSchedule } from '../../temporal/programme';
 import { saveRun } from '../../store/runs';
 import { drillProgrammeWorkflow, type ProgrammeCheck } from '../../workflows/programme';
 import { apiClient, type Json } from '../harness/http';
@@ -260,5 +261,21 @@ describe('programme gauges', () => {
     expect(value('lifeboat_runbook_drill_overdue', late)).toBe('1');
     expect(value('lifeboat_runbook_drill_overdue', onTime)).toBe('0');
     expect(value('lifeboat_runbook_drill_overdue', never)).toBe('0');
+  });
+});
+
+describe('the check schedule', () => {
+  it('is kept by the worker: created once, its interval updated, deleted when the check is off', async () => {
+    const o = { namespace: 'default', taskQueue: `check-${randomUUID()}` };
+    const connection = lb.client.connection;
+    expect(await ensureDrillCheckSchedule(connection, { ...o, everyMs: 3_600_000 })).toBe('created');
+    expect(await ensureDrillCheckSchedule(connection, { ...o, everyMs: 3_600_000 })).toBe('unchanged');
+    expect(await ensureDrillCheckSchedule(connection, { ...o, everyMs: 7_200_000 })).toBe('updated');
+    const d = await lb.client.schedule.getHandle(PROGRAMME.checkScheduleId(o.taskQueue)).describe();
+    expect(d.spec.intervals).toEqual([expect.objectContaining({ every: 7_200_000 })]);
+    expect(d.action).toMatchObject({ type: 'startWorkflow', workflowType: 'drillProgrammeWorkflow', taskQueue: o.taskQueue });
+    expect(d.policies.overlap).toBe('SKIP');
+    expect(await ensureDrillCheckSchedule(connection, { ...o, everyMs: undefined })).toBe('deleted');
+    expect(await ensureDrillCheckSchedule(connection, { ...o, everyMs: undefined })).toBe('off');
   });
 });
