@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { RunbookId } from '../../model/runbook';
 import { Programme } from '../../report/programme';
 import { renderProgrammeHtml } from '../../report/programme-html';
 import { readProgramme } from '../../report/programme-service';
@@ -11,7 +12,7 @@ import { addRoute } from '../route';
 const HTML_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
 const ProgrammeQuery = z.strictObject({
-  runbook: z.string().min(1).max(100).optional().meta({ description: 'Only this runbook (404 when it is not registered).' }),
+  runbook: RunbookId.optional().meta({ description: 'Only this runbook (404 when it is not registered).' }),
 });
 
 /** GET /programme: the drill programme of every runbook, JSON or printable HTML. */
