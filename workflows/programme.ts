@@ -35,11 +35,14 @@ export interface ProgrammeCheck {
 }
 
 /**
- * One check of the drill programme. `now` (ISO-8601) defaults to the workflow's clock; `runbooks` limits the check
- * to those runbooks (a manual check, a test). Plain JSON in and out.
+ * One check of the drill programme, as of the workflow's clock or an earlier `now` (ISO-8601: a test's); `runbooks`
+ * limits it to those runbooks (a manual check, a test). Plain JSON in and out.
  */
 export async function drillProgrammeWorkflow(input: { now?: string; runbooks?: string[] } = {}): Promise<ProgrammeCheck> {
-  const now = input.now ?? new Date().toISOString();
+  // Never later than the clock: due dates do not depend on `now`, so an earlier one finds at most the drills overdue
+  // now, and whoever can start this workflow cannot make a drill overdue ahead of time.
+  const asked = input.now === undefined ? NaN : Date.parse(input.now);
+  const now = asked < Date.now() ? new Date(asked).toISOString() : new Date().toISOString();
   const { runbooks, overdue, pending } = await checkDrillProgramme({ now, runbooks: input.runbooks });
   const { taskQueue } = workflowInfo();
   const notices: string[] = [];
