@@ -5,17 +5,20 @@
 // Round trips to the store per runbook, FerretDB v1 pushing down only `{_id}` filters:
 //  - listing: 2 (the head and the next version's _id, listRunbooks' walk), or 3 when runbooks are named (getVersionInfo);
 //  - 1 point read of the latest version (title, owner, drill.every, parsed alone);
-//  - 1 for the newest drill (findRuns limit 1: FerretDB scans `runs`, MongoDB uses the runbook index);
+//  - 1 point read of the newest drill's record, found for every runbook at once by one read of the drills' ids and start
+//    times (newestDrills: one scan of `runs` in all); for named runbooks, one findRuns limit 1 each instead;
 //  - 1 for open actions (the runbook's finding changes: FerretDB scans `findings`), unless `actions: false`;
 //  - 1 point read of version 1, only for a runbook with a cadence that was never drilled (due from its registration);
 //  - 1 point read of the notice, only for an overdue runbook, unless `notices: false`.
-// So 5 to 7 per runbook, at most CONCURRENCY runbooks at a time; plus one Temporal schedule listing when asked.
+// So 5 to 7 per runbook, at most CONCURRENCY runbooks at a time; plus the listing, the drills' read and one Temporal
+// schedule listing when asked.
 import { z } from 'zod';
+import type { RunRecord } from '../contract/run';
 import { DomainError } from '../runs/errors';
 import type { Db } from '../store/connection';
 import { drillNoticeId, getDrillNotice, type DrillNoticeDoc } from '../store/programme';
 import { getVersionFields, getVersionInfo, listRunbooks } from '../store/registry';
-import { findRuns } from '../store/runs';
+import { findRuns, getRun, newestDrills } from '../store/runs';
 import { Cadence } from '../model/exercise';
 import { deliveryStatus } from './build';
 import { openActions } from './findings';
@@ -47,9 +50,20 @@ const ProgrammeFields = z.object({
 /** The drill programme: every registered runbook (or those named), by id. */
 export async function readProgramme(deps: { db: Db; upcoming?: UpcomingDrills }, o: ProgrammeOptions = {}): Promise<Programme> {
   const now = o.now ?? new Date().toISOString();
-  const [heads, schedules] = await Promise.all([runbookHeads(deps.db, o.runbooks), deps.upcoming ? deps.upcoming() : Promise.resolve([])]);
+  const [heads, schedules, newest] = await Promise.all([
+    runbookHeads(deps.db, o.runbooks),
+    deps.upcoming ? deps.upcoming() : Promise.resolve([]),
+    // Every runbook: the newest drills from one read of `runs`; a few named ones: one limited read each.
+    o.runbooks ? Promise.resolve(undefined) : newestDrills(deps.db),
+  ]);
+  const lastDrill = async (id: string) => {
+    if (!newest) return (await findRuns(deps.db, { runbookId: id, mode: 'drill' }, 1))[0];
+    const runId = newest.get(id);
+    return runId === undefined ? undefined : getRun(deps.db, runId);
+  };
   const entries = await mapLimit(heads, CONCURRENCY, async (head) =>
     entryOf(deps.db, head, {
+      lastDrill,
       now,
       schedules: schedules.filter((s) => s.runbook === head.id).map(({ runbook: _r, ...s }) => s),
       actions: o.actions !== false,
@@ -71,11 +85,11 @@ async function runbookHeads(db: Db, ids: string[] | undefined): Promise<Array<{ 
 async function entryOf(
   db: Db,
   head: { id: string; latest: number },
-  o: { now: string; schedules: ProgrammeEntry['schedules']; actions: boolean; notices: boolean },
+  o: { lastDrill: (id: string) => Promise<RunRecord | undefined>; now: string; schedules: ProgrammeEntry['schedules']; actions: boolean; notices: boolean },
 ): Promise<ProgrammeEntry | undefined> {
-  const [version, [lastDrill], actions] = await Promise.all([
+  const [version, lastDrill, actions] = await Promise.all([
     getVersionFields(db, head.id, head.latest, ProgrammeFields),
-    findRuns(db, { runbookId: head.id, mode: 'drill' }, 1),
+    o.lastDrill(head.id),
     o.actions ? openActions(db, head.id) : Promise.resolve([]),
   ]);
   if (!version) return undefined; // removed or unreadable since it was listed

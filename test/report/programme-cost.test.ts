@@ -99,11 +99,11 @@ it('reads a fixed number of documents per runbook, the newest drill only, and li
   expect(programme.runbooks).toHaveLength(RUNBOOKS);
   expect(programme.runbooks[0]!.lastDrill?.runId).toBe(`rb-0-${DRILLS - 1}`);
   const count = (c: string) => reads.filter((r) => r === c).length;
-  expect(count('runs')).toBe(RUNBOOKS); // one limited read each, whatever the number of drills
+  expect(count('runs')).toBe(1 + RUNBOOKS); // the drills' ids and start times once, then each newest drill's record by _id
   expect(count('findings')).toBe(RUNBOOKS);
   expect(count('runbook_versions')).toBe(2 * RUNBOOKS); // the head walk's probe, and the latest version
   expect(count('runbooks')).toBe(1 + RUNBOOKS); // the listing, and each head
   expect(count('drill_notices')).toBe(RUNBOOKS); // each is overdue (drilled last in March, every 30 days): its notice, if recorded
-  expect(reads.filter((r) => r !== 'rate_counters' && r !== 'tokens')).toHaveLength(6 * RUNBOOKS + 1);
+  expect(reads.filter((r) => r !== 'rate_counters' && r !== 'tokens')).toHaveLength(6 * RUNBOOKS + 2);
   expect(temporalCalls).toEqual(['schedule.list']);
 });
