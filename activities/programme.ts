@@ -1,6 +1,8 @@
+import { ApplicationFailure } from '@temporalio/activity';
 import { z } from 'zod';
 import { allChannels, channelOf, type ChannelRule, type ChannelTarget } from '../channels';
 import { targetsOf } from '../channels/email';
+import { FAILURE } from '../contract/names';
 import { hasTemplate } from '../model/template';
 import { targetName } from '../notify/route';
 import { NotificationDelivery } from '../notify/types';
@@ -9,6 +11,7 @@ import { readProgramme } from '../report/programme-service';
 import type { Db } from '../store/connection';
 import { drillNoticeId, getDrillNotice, insertDrillNotice, NoticeOutcome, recordDrillNoticeOutcomes, saveProgrammeStatus, type DrillNoticeDoc } from '../store/programme';
 import { getRunbook } from '../store/registry';
+import { DomainError } from '../runs/errors';
 import type { ActivityDeps } from './deps';
 
 const Emails = z.array(z.email());
@@ -44,7 +47,10 @@ export function programmeActivities({ store, config }: ActivityDeps) {
      * the notices not yet delivered to every recipient. Idempotent: a retried or repeated check finds the same notices.
      */
     async checkDrillProgramme(input: { now: string; runbooks?: string[] }): Promise<{ runbooks: number; overdue: number; pending: string[] }> {
-      const programme = await readProgramme({ db }, { now: input.now, runbooks: input.runbooks, notices: false });
+      const programme = await readProgramme({ db }, { now: input.now, runbooks: input.runbooks, notices: false }).catch((err: unknown) => {
+        // A runbook named in the input that is not registered will not be on a retry either.
+        throw err instanceof DomainError && err.kind === 'not-found' ? ApplicationFailure.nonRetryable(err.message, FAILURE.runbookNotFound) : err;
+      });
       const pending: string[] = [];
       for (const entry of programme.runbooks) {
         await saveProgrammeStatus(db, { _id: entry.runbook.id, lastDrillAt: entry.lastDrill?.startedAt, dueAt: entry.dueByCadence, checkedAt: input.now });

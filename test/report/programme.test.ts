@@ -242,6 +242,12 @@ describe('the overdue notice', () => {
   });
 });
 
+describe('a check of a runbook that is not registered', () => {
+  it('fails at once, naming it, instead of retrying', async () => {
+    await expect(check([`no-such-runbook-${randomUUID().slice(0, 8)}`])).rejects.toMatchObject({ cause: { cause: { message: expect.stringContaining('is not registered') } } });
+  });
+});
+
 describe('programme gauges', () => {
   it('give each checked runbook its last drill time and whether it is overdue', async () => {
     const steps = [{ id: 'w', action: 'wait', with: { duration: '10ms' } }];
