@@ -7,11 +7,11 @@
 //  - 1 point read of the latest version (title, owner, drill.every, parsed alone);
 //  - 1 point read of the newest drill's record, found for every runbook at once by one read of the drills' ids and start
 //    times (newestDrills: one scan of `runs` in all); for named runbooks, one findRuns limit 1 each instead;
-//  - 1 for open actions (the runbook's finding changes: FerretDB scans `findings`), unless `actions: false`;
+//  - none for open actions: every runbook's from one read of `findings` (for named runbooks, one read each);
 //  - 1 point read of version 1, only for a runbook with a cadence that was never drilled (due from its registration);
 //  - 1 point read of the notice, only for an overdue runbook, unless `notices: false`.
-// So 5 to 7 per runbook, at most CONCURRENCY runbooks at a time; plus the listing, the drills' read and one Temporal
-// schedule listing when asked.
+// So 4 to 6 per runbook, at most CONCURRENCY runbooks at a time; plus the listing, the reads of drills and findings
+// and one Temporal schedule listing when asked.
 import { z } from 'zod';
 import type { RunRecord } from '../contract/run';
 import { DomainError } from '../runs/errors';
@@ -21,7 +21,8 @@ import { getVersionFields, getVersionInfo, listRunbooks } from '../store/registr
 import { findRuns, getRun, newestDrills } from '../store/runs';
 import { Cadence } from '../model/exercise';
 import { deliveryStatus } from './build';
-import { openActions } from './findings';
+import type { Finding } from './finding';
+import { openActions, openActionsByRunbook } from './findings';
 import { cadenceDue, programmeEntry, type Programme, type ProgrammeEntry, type ProgrammeNotice } from './programme';
 
 /** The schedules that drill runbooks, as ScheduleService.upcoming lists them. */
@@ -38,7 +39,7 @@ export interface ProgrammeOptions {
   notices?: boolean;
 }
 
-const CONCURRENCY = 8;
+const CONCURRENCY = 16;
 
 // The fields the programme shows, read without validating the whole runbook; a field of the wrong shape reads as unset.
 const ProgrammeFields = z.object({
@@ -50,12 +51,15 @@ const ProgrammeFields = z.object({
 /** The drill programme: every registered runbook (or those named), by id. */
 export async function readProgramme(deps: { db: Db; upcoming?: UpcomingDrills }, o: ProgrammeOptions = {}): Promise<Programme> {
   const now = o.now ?? new Date().toISOString();
-  const [heads, schedules, newest] = await Promise.all([
+  const [heads, schedules, newest, open] = await Promise.all([
     runbookHeads(deps.db, o.runbooks),
     deps.upcoming ? deps.upcoming() : Promise.resolve([]),
-    // Every runbook: the newest drills from one read of `runs`; a few named ones: one limited read each.
+    // Every runbook: the newest drills and the open actions from one read of `runs` and `findings` each; a few named
+    // ones: one limited read of each per runbook.
     o.runbooks ? Promise.resolve(undefined) : newestDrills(deps.db),
+    o.runbooks || o.actions === false ? Promise.resolve(undefined) : openActionsByRunbook(deps.db),
   ]);
+  const actionsOf = async (id: string) => (o.actions === false ? [] : open ? (open.get(id) ?? []) : openActions(deps.db, id));
   const lastDrill = async (id: string) => {
     if (!newest) return (await findRuns(deps.db, { runbookId: id, mode: 'drill' }, 1))[0];
     const runId = newest.get(id);
@@ -64,9 +68,9 @@ export async function readProgramme(deps: { db: Db; upcoming?: UpcomingDrills },
   const entries = await mapLimit(heads, CONCURRENCY, async (head) =>
     entryOf(deps.db, head, {
       lastDrill,
+      actionsOf,
       now,
       schedules: schedules.filter((s) => s.runbook === head.id).map(({ runbook: _r, ...s }) => s),
-      actions: o.actions !== false,
       notices: o.notices !== false,
     }),
   );
@@ -85,13 +89,15 @@ async function runbookHeads(db: Db, ids: string[] | undefined): Promise<Array<{ 
 async function entryOf(
   db: Db,
   head: { id: string; latest: number },
-  o: { lastDrill: (id: string) => Promise<RunRecord | undefined>; now: string; schedules: ProgrammeEntry['schedules']; actions: boolean; notices: boolean },
+  o: {
+    lastDrill: (id: string) => Promise<RunRecord | undefined>;
+    actionsOf: (id: string) => Promise<Finding[]>;
+    now: string;
+    schedules: ProgrammeEntry['schedules'];
+    notices: boolean;
+  },
 ): Promise<ProgrammeEntry | undefined> {
-  const [version, lastDrill, actions] = await Promise.all([
-    getVersionFields(db, head.id, head.latest, ProgrammeFields),
-    o.lastDrill(head.id),
-    o.actions ? openActions(db, head.id) : Promise.resolve([]),
-  ]);
+  const [version, lastDrill, actions] = await Promise.all([getVersionFields(db, head.id, head.latest, ProgrammeFields), o.lastDrill(head.id), o.actionsOf(head.id)]);
   if (!version) return undefined; // removed or unreadable since it was listed
   const { title, owner, drill } = version.fields;
   const runbook = { id: head.id, title, version: head.latest, owner, every: drill?.every };
