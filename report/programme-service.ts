@@ -39,7 +39,7 @@ export interface ProgrammeOptions {
   notices?: boolean;
 }
 
-const CONCURRENCY = 16;
+const CONCURRENCY = 8;
 
 // The fields the programme shows, read without validating the whole runbook; a field of the wrong shape reads as unset.
 const ProgrammeFields = z.object({
