@@ -5,6 +5,7 @@ import { commandActivities } from './command';
 import { notifyActivities } from './notify';
 import { routeActivities } from './routes';
 import { identityActivities } from './identity';
+import { programmeActivities } from './programme';
 
 export type { ActivityDeps } from './deps';
 
@@ -17,6 +18,7 @@ export function createActivities(deps: ActivityDeps) {
     ...notifyActivities(deps),
     ...routeActivities(deps),
     ...identityActivities(deps),
+    ...programmeActivities(deps),
   };
 }
 

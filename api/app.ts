@@ -21,6 +21,8 @@ import { reportsRouter } from './routes/reports';
 import { evidenceRouter } from './routes/evidence';
 import { findingsRouter } from './routes/findings';
 import { signOffRouter } from './routes/signoff';
+import { programmeRouter } from './routes/programme';
+import { registerProgrammeGauges } from '../metrics/programme';
 import { schedulesRouter } from './routes/schedules';
 import { schemaRouter } from './routes/schema';
 import { consoleRouter } from '../console/router';
@@ -72,6 +74,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(schemaRouter({ publicUrl: deps.publicUrl })); // unauthenticated: editors fetch GET /schema/runbook.json
   const registry = deps.metrics ?? processRegistry();
   registerStoreGauges(registry, deps.db);
+  registerProgrammeGauges(registry, deps.db);
   const metrics = metricsRouter(registry, { public: deps.metricsPublic === true });
   if (deps.metricsPublic) app.use(metrics); // before authentication only when public
   app.use(authenticate(deps.db, deps.adminToken));
@@ -87,6 +90,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(evidenceRouter(deps));
   app.use(findingsRouter(deps.db));
   app.use(signOffRouter(deps));
+  app.use(programmeRouter({ db: deps.db, schedules }));
   app.use(eventsRouter(deps, { limiter: new StreamLimiter(security.sse) }));
   app.use(schedulesRouter(schedules));
   app.use(notFoundHandler);

@@ -6,6 +6,7 @@ import { followCommand } from './follow';
 import { initCommand } from './init';
 import { CliError, CliIo, Command, EXIT, UsageError } from './io';
 import { planCommand } from './plan';
+import { programmeCommand } from './programme';
 import { reportCommand } from './report';
 import { runCommand } from './run';
 import { runbookCommand } from './runbook';
@@ -35,6 +36,7 @@ export const commands: Readonly<Record<string, Command>> = {
   evidence: evidenceCommand,
   findings: findingsCommand,
   signoff: signOffCommand,
+  programme: programmeCommand,
   token: tokenCommand,
   setup: setupCommand,
   completion: completionCommand(() => commands),

@@ -136,6 +136,23 @@ export const ConfigVariables = z.object({
   LIFEBOAT_SSE_TOTAL: z.coerce.number().int().min(1).default(200),
   /** Ed25519 key the worker signs timeline heads with (PEM PKCS#8, or base64 of the 32-byte seed); see docs/evidence.md. */
   LIFEBOAT_EVIDENCE_KEY: optionalText(),
+  /**
+   * How often the worker checks the drill programme for overdue drills and tells their owners (docs/reports-and-schedules.md),
+   * through a Temporal Schedule it keeps; `off` keeps none (the programme gauges then stay empty).
+   */
+  LIFEBOAT_DRILL_CHECK_EVERY: z
+    .string()
+    .trim()
+    .default('10m')
+    .transform((text, ctx) => {
+      if (text === 'off') return undefined;
+      const ms = parseDuration(text);
+      if (ms === undefined || ms < 60_000) {
+        ctx.addIssue({ code: 'custom', message: `LIFEBOAT_DRILL_CHECK_EVERY: '${text}' is not a duration of at least a minute such as 10m or 1h, or off` });
+        return z.NEVER;
+      }
+      return ms;
+    }),
   /** How much the API, worker and embedded default log (JSON lines; pretty when a terminal is attached); see docs/operations.md. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Where traces go over OTLP/HTTP (the collector's base URL; spans are POSTed to /v1/traces); unset, tracing is off. */

@@ -9,6 +9,12 @@ import type { Mode } from '../model/kit';
 /** The task queue when TEMPORAL_TASK_QUEUE is not set (config/index.ts). */
 export const DEFAULT_TASK_QUEUE = 'lifeboat';
 
+/** Ids of the drill programme's Temporal objects (workflows/programme.ts): one check schedule and one workflow per notice, per task queue. */
+export const PROGRAMME = {
+  checkScheduleId: (taskQueue: string) => `lifeboat-drill-check-${taskQueue}`,
+  noticeWorkflowId: (taskQueue: string, noticeId: string) => `lifeboat-drill-notice-${taskQueue}-${noticeId}`,
+} as const;
+
 /**
  * `ApplicationFailure` types. The workflow matches some of them (a timed-out step is told apart from a failed
  * one), the API maps the rejections to HTTP statuses, the timeline records the rest.

@@ -50,7 +50,8 @@ export function answerCommands(kind: WaitingFor['kind'], runId: string, stepId: 
 /** The links and commands for a message about `runId` (and `stepId`), given the public base URL, if any. */
 export function actionLinks(kind: MessageKind, runId: string, stepId: string | undefined, publicUrl?: string): ActionLinks {
   const base = publicUrl?.replace(/\/+$/, '');
-  const runUrl = base ? `${base}/runs/${encodeURIComponent(runId)}` : undefined;
+  // The drill programme's notice is about a runbook, not a run: it links to the programme.
+  const runUrl = base ? (kind === 'drill.overdue' ? `${base}/programme` : `${base}/runs/${encodeURIComponent(runId)}`) : undefined;
   const asks = ASKS[kind];
   if (!asks || stepId === undefined) return { runUrl, cli: [], api: [] };
   const spec = ANSWERS[asks];

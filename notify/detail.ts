@@ -10,7 +10,8 @@ const opt = <T extends z.ZodType>(schema: T) => schema.optional().catch(undefine
  * run.started {trigger, parameters}; run.finished/completed/failed {status, error, recovery};
  * step.failed {error, attempts}; approval.requested {approvers, quorum, instructions, timeoutMs};
  * approval.escalated {approvers, quorum, waitingMs}; manual.assigned {instructions, assignee};
- * decision.needed {error, attempts, options}; step.notify {subject, body}.
+ * decision.needed {error, attempts, options}; step.notify {subject, body};
+ * drill.overdue {owner, every, dueAt, lastDrill, openActions}.
  */
 export const MessageDetail = z.object({
   trigger: opt(z.object({ kind: z.string().optional(), by: z.string().optional() })),
@@ -28,5 +29,10 @@ export const MessageDetail = z.object({
   options: opt(z.array(z.string())),
   subject: opt(z.string()),
   body: opt(z.string()),
+  owner: opt(z.string()),
+  every: opt(z.string()),
+  dueAt: opt(z.string()),
+  lastDrill: opt(z.object({ runId: z.string(), startedAt: z.string(), status: z.string() })),
+  openActions: opt(z.number()),
 });
 export type MessageDetail = z.infer<typeof MessageDetail>;

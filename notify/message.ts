@@ -4,10 +4,11 @@ import { z } from 'zod';
 import { Event, Mode } from '../model/kit';
 
 /**
- * What a message is about: a runbook event, or `step.notify` for a runbook's own notify step (whose author-written
- * subject and body are in `detail`). `step.notify` is not an Event because runbook rules cannot subscribe to it.
+ * What a message is about: a runbook event, `step.notify` for a runbook's own notify step (whose author-written
+ * subject and body are in `detail`), or `drill.overdue` for the drill programme's notice to a runbook's owner (no run:
+ * `runId` is the last drill's, or empty). Neither is an Event because runbook rules cannot subscribe to them.
  */
-export const MessageKind = z.enum([...Event.options, 'step.notify']);
+export const MessageKind = z.enum([...Event.options, 'step.notify', 'drill.overdue']);
 export type MessageKind = z.infer<typeof MessageKind>;
 
 /** What happened, with what people need to act on it; rendered into an email or webhook body by the activity. */

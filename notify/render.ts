@@ -25,6 +25,7 @@ const TEMPLATE_OF: Record<MessageKind, string> = {
   'manual.assigned': 'manual-assigned',
   'decision.needed': 'decision-needed',
   'step.notify': 'step-notify',
+  'drill.overdue': 'drill-overdue',
 };
 
 /** Renders a message with its kind's template: subject, plain text and HTML (escaped), and the chat paragraph. */
@@ -40,7 +41,8 @@ export function renderNotification(message: NotificationMessage, options: Render
 
 function viewOf(message: NotificationMessage, options: RenderOptions) {
   const detail = MessageDetail.parse(message.detail);
-  const drill = message.mode === 'drill';
+  // The programme's notice is about a runbook, not a drill run: no drill banner.
+  const drill = message.mode === 'drill' && message.event !== 'drill.overdue';
   const stepLabel = message.stepId === undefined ? undefined : message.stepTitle ? `${message.stepTitle} (${message.stepId})` : message.stepId;
   return {
     tag: drill ? '[DRILL] ' : '',

@@ -6,8 +6,8 @@ import type { Runbook } from '../model/runbook';
 import type { RunRecord, RunState, StepState } from '../contract/run';
 import type { ChainVerification, StoredTimelineEvent } from '../timeline/event';
 import type { SignOffDoc } from '../store/signoffs';
-import { cadenceMs } from '../model/exercise';
 import { judgeCriteria, measureRpo, type Observations } from './criteria';
+import { drillDueAt } from './programme';
 import type { Finding } from './finding';
 import { reviewOf } from './signoff';
 import type { ReportFailure, ReportNotification, ReportParticipant, ReportSignOff, ReportStep, RunReport } from './types';
@@ -112,7 +112,7 @@ function participants(record: RunRecord, events: StoredTimelineEvent[]): ReportP
 function programme({ record, runbook, trend }: ReportInput): RunReport['programme'] {
   const every = runbook?.drill?.every;
   const previous = trend.find((r) => r.runId !== record.runId && r.startedAt < record.startedAt);
-  const nextDueAt = every && record.mode === 'drill' ? new Date(Date.parse(record.startedAt) + cadenceMs(every)).toISOString() : undefined;
+  const nextDueAt = every && record.mode === 'drill' ? drillDueAt(record.startedAt, every) : undefined;
   return { every, previous: previous && { runId: previous.runId, startedAt: previous.startedAt, status: previous.status }, nextDueAt };
 }
 
@@ -219,9 +219,15 @@ function signOff(e: StoredTimelineEvent): ReportSignOff[] {
 function notification(e: StoredTimelineEvent): ReportNotification[] {
   if (e.type !== 'notification.sent' && e.type !== 'notification.failed') return [];
   const { event, channel, target, tries } = e.detail;
-  const times = tries === undefined ? '' : ` after ${tries} ${tries === 1 ? 'try' : 'tries'}`;
-  if (e.type === 'notification.failed') return [{ at: e.at, stepId: e.stepId, event, channel, target, sent: false, tries, delivery: `failed${times}`, error: e.detail.error }];
-  return [{ at: e.at, stepId: e.stepId, event, channel, target, sent: true, tries, delivery: e.detail.duplicate ? 'sent (already delivered)' : 'sent' }];
+  if (e.type === 'notification.failed')
+    return [{ at: e.at, stepId: e.stepId, event, channel, target, sent: false, tries, delivery: deliveryStatus(false, tries), error: e.detail.error }];
+  return [{ at: e.at, stepId: e.stepId, event, channel, target, sent: true, tries, delivery: deliveryStatus(true, tries, e.detail.duplicate) }];
+}
+
+/** A delivery's status in words: "sent", "sent (already delivered)", "failed after 3 tries". */
+export function deliveryStatus(sent: boolean, tries: number | undefined, duplicate?: boolean): string {
+  if (sent) return duplicate ? 'sent (already delivered)' : 'sent';
+  return `failed${tries === undefined ? '' : ` after ${tries} ${tries === 1 ? 'try' : 'tries'}`}`;
 }
 
 function failure(e: StoredTimelineEvent, runError: string | undefined): ReportFailure[] {

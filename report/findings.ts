@@ -4,7 +4,7 @@ import { sameSubject } from '../contract/people';
 import { DomainError } from '../runs/errors';
 import { hasRole } from '../runs/roles';
 import type { Db } from '../store/connection';
-import { insertFindingChange, readRunbookFindingChanges, readRunFindingChanges } from '../store/findings';
+import { insertFindingChange, readAllFindingChanges, readRunbookFindingChanges, readRunFindingChanges, type FindingChangeDoc } from '../store/findings';
 import { getRun } from '../store/runs';
 import { foldFindings, type Finding, type FindingPatch, type NewFinding } from './finding';
 
@@ -73,6 +73,18 @@ export async function updateFinding(
 
 /** Findings still open on runs of the runbook that started before `before` (the open actions of earlier drills). */
 export async function openActionsBefore(db: Db, runbookId: string, before: string, exceptRunId: string): Promise<Finding[]> {
-  const changes = (await readRunbookFindingChanges(db, runbookId)).filter((c) => c.runId !== exceptRunId && c.runStartedAt < before);
+  return openActions(db, runbookId, (c) => c.runId !== exceptRunId && c.runStartedAt < before);
+}
+
+/** Findings still open on any run, by runbook id, from one read of every change. */
+export async function openActionsByRunbook(db: Db): Promise<Map<string, Finding[]>> {
+  const out = new Map<string, Finding[]>();
+  for (const f of foldFindings(await readAllFindingChanges(db))) if (f.status === 'open') out.set(f.runbookId, [...(out.get(f.runbookId) ?? []), f]);
+  return out;
+}
+
+/** Findings still open on the runbook's runs (those `keep` keeps; all by default), in one read. */
+export async function openActions(db: Db, runbookId: string, keep: (c: FindingChangeDoc) => boolean = () => true): Promise<Finding[]> {
+  const changes = (await readRunbookFindingChanges(db, runbookId)).filter(keep);
   return foldFindings(changes).filter((f) => f.status === 'open');
 }

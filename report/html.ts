@@ -6,7 +6,8 @@ import type { RunReport } from './types';
 
 export { escapeHtml };
 
-const CSS = `
+/** The stylesheet of the printable pages (the report, the drill programme). */
+export const CSS = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1a1a1a;max-width:1000px;margin:2em auto;padding:0 1em}
 h1{font-size:1.5em;margin:0 0 .2em}h2{font-size:1.1em;margin:1.6em 0 .5em;border-bottom:1px solid #ccc;padding-bottom:.2em}
 table{border-collapse:collapse;width:100%;margin:.3em 0}th,td{text-align:left;padding:.3em .5em;border-bottom:1px solid #e3e3e3;vertical-align:top}

@@ -54,6 +54,17 @@ export class ScheduleService {
     return out.sort((a, b) => a.id.localeCompare(b.id));
   }
 
+  /** This deployment's schedules with their runbook and next time, from one listing: no store read per schedule (the drill programme). */
+  async upcoming(): Promise<Array<{ id: string; runbook: string; paused: boolean; nextAt?: string }>> {
+    const out: Array<{ id: string; runbook: string; paused: boolean; nextAt?: string }> = [];
+    for await (const s of this.deps.client.schedule.list()) {
+      const memo = this.memoOf(s);
+      const next = s.info.nextActionTimes[0];
+      if (memo) out.push({ id: s.scheduleId, runbook: memo.runbook, paused: s.state.paused, ...(next ? { nextAt: next.toISOString() } : {}) });
+    }
+    return out;
+  }
+
   /** One schedule: its timing, next times and the drills it started. */
   async get(id: string): Promise<ScheduleDetail> {
     const { description: d, memo } = await this.describe(id);

@@ -49,6 +49,11 @@ export async function readRunbookFindingChanges(db: Db, runbookId: string): Prom
   return parse(await collection(db).find({ runbookId }).sort({ _id: 1 }).toArray());
 }
 
+/** Every change of every finding, in order: one read for the drill programme of all runbooks. */
+export async function readAllFindingChanges(db: Db): Promise<FindingChangeDoc[]> {
+  return parse(await collection(db).find({}).sort({ _id: 1 }).toArray());
+}
+
 function parse(docs: unknown[]): FindingChangeDoc[] {
   return docs.map((d) => FindingChangeDoc.parse(d));
 }

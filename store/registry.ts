@@ -152,6 +152,17 @@ export async function getVersionInfo(db: Db, id: string, version?: number): Prom
   return found && { ...found.info, title: VersionTitle.parse(JSON.parse(found.doc.definition)).title };
 }
 
+/**
+ * Some fields of one version's definition, read with `schema` alone rather than the whole runbook's (the drill
+ * programme reads title, owner and cadence this way), in one point read; undefined when the version is missing or
+ * its definition does not fit `schema`.
+ */
+export async function getVersionFields<S extends z.ZodType>(db: Db, id: string, version: number, schema: S): Promise<{ createdAt: string; fields: z.output<S> } | undefined> {
+  const doc = await db.collection<VersionDoc>('runbook_versions').findOne({ _id: `${id}@${version}` });
+  const parsed = doc ? schema.safeParse(JSON.parse(doc.definition)) : undefined;
+  return doc && parsed?.success ? { createdAt: doc.createdAt, fields: parsed.data } : undefined;
+}
+
 type VersionInfo = Omit<RunbookVersion, 'runbook' | 'source'>;
 const VersionTitle = z.object({ title: z.string() });
 

@@ -77,6 +77,25 @@ export async function findRuns(db: Db, filter: RunFilter, limit: number): Promis
   return docs.map(fromDoc);
 }
 
+/**
+ * The newest drill of every runbook (runbook id → run id), from one read of the drills' ids and start times: FerretDB
+ * v1 scans `runs` once for it, where a newest-drill query per runbook would scan it once per runbook (and it has no
+ * `$first` to group with).
+ */
+export async function newestDrills(db: Db): Promise<Map<string, string>> {
+  const docs = await db
+    .collection<RunDoc>('runs')
+    .find({ mode: 'drill' }, { projection: { _id: 1, runbookId: 1, startedAt: 1 } })
+    .toArray();
+  const newest = new Map<string, { runId: string; startedAt: string }>();
+  for (const d of docs) {
+    const seen = newest.get(d.runbookId);
+    // Newest first as findRuns orders them: startedAt, then run id.
+    if (!seen || d.startedAt > seen.startedAt || (d.startedAt === seen.startedAt && d._id > seen.runId)) newest.set(d.runbookId, { runId: d._id, startedAt: d.startedAt });
+  }
+  return new Map([...newest].map(([runbookId, d]) => [runbookId, d.runId]));
+}
+
 /** The indexes run listings use on MongoDB (FerretDB v1 accepts and ignores them). Safe to call at every start. */
 export async function ensureRunIndexes(db: Db): Promise<void> {
   const runs = db.collection<RunDoc>('runs');

@@ -6,6 +6,7 @@ import type { Tracing } from '../tracing/start';
 import { activityLogging, workflowLogSinks } from './logging';
 import { prebuiltBundle } from './bundle';
 import { scheduleStarts } from '../temporal/schedules';
+import { ensureDrillCheckSchedule } from '../temporal/programme';
 
 /**
  * Worker options for a Lifeboat task queue: the runbook workflow and its activities. Registers Lifeboat's search
@@ -31,6 +32,13 @@ export async function createLifeboatWorker(o: {
   const logger = o.logger ?? silentLogger;
   const setup = await ensureSearchAttributes(o.connection.operatorService, o.namespace);
   if (setup.created.length) logger.info({ created: setup.created, namespace: o.namespace }, 'registered search attributes');
+  const everyMs = o.deps.config.LIFEBOAT_DRILL_CHECK_EVERY;
+  const check = await ensureDrillCheckSchedule(o.connection, { namespace: o.namespace, taskQueue: o.taskQueue, everyMs }).catch((err: unknown) => {
+    throw new Error(
+      `could not keep the drill programme's check schedule: ${err instanceof Error ? err.message : String(err)}; set LIFEBOAT_DRILL_CHECK_EVERY=off to run without it`,
+    );
+  });
+  if (check !== 'unchanged' && check !== 'off') logger.info({ schedule: check, everyMs }, 'drill programme check schedule');
   return Worker.create({
     connection: o.connection,
     namespace: o.namespace,

@@ -1,2 +1,3 @@
 // The worker's workflowsPath: every workflow type Lifeboat registers.
 export { runbookWorkflow } from './runbook';
+export { drillProgrammeWorkflow, drillNoticeWorkflow } from './programme';

@@ -50,6 +50,7 @@ const ROUTES: Row[] = [
   { method: 'GET', path: '/docs', access: 'public' },
   { method: 'GET', path: '/schema/runbook.json', access: 'public' },
   { method: 'GET', path: '/metrics', access: 'viewer' },
+  { method: 'GET', path: '/programme', access: 'viewer' },
   { method: 'GET', path: '/runs', access: 'viewer' },
   { method: 'POST', path: '/runs', access: 'operator', body: () => ({ runbook, mode: 'drill' }) },
   { method: 'GET', path: `/runs/${run}`, access: 'viewer' },

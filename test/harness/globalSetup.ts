@@ -21,6 +21,8 @@ export default async function globalSetup(): Promise<void> {
   process.env.LIFEBOAT_TEST_HOME = home;
   // The API's and worker's JSON lines would bury jest's output; a test that reads them captures its own logger.
   process.env.LOG_LEVEL ??= 'silent';
+  // No worker of the suite checks the drill programme on a schedule (it would mail the owners of every test's runbooks); the tests that check it start the check themselves.
+  process.env.LIFEBOAT_DRILL_CHECK_EVERY ??= 'off';
   // The suite's targets, receivers and mail catcher listen on loopback, which the egress policy denies by default.
   process.env.LIFEBOAT_EGRESS_ALLOW ??= '127.0.0.0/8,::1';
   console.log(`[globalSetup] egress: loopback (${process.env.LIFEBOAT_EGRESS_ALLOW}) is allowed for the test suite`);

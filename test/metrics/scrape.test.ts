@@ -89,14 +89,14 @@ afterAll(async () => {
 });
 
 describe('a scrape of /metrics with 1,000 stored runs', () => {
-  it('reads the running runs and waiting approvals once each, not the runs stored, asks Temporal nothing, and reports them', async () => {
+  it('reads the running runs, waiting approvals and programme status once each, not the runs stored, asks Temporal nothing, and reports them', async () => {
     const api = apiClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { authorization: `Bearer ${lb.adminToken}` });
     await api.raw('GET', '/metrics'); // the token's first use reads the tokens collection; count the next scrape only
     reads.length = 0;
     temporalCalls = [];
     const res = await api.raw('GET', '/metrics');
     expect(res.status).toBe(200);
-    expect(reads.filter((c) => c !== 'tokens').sort()).toEqual(['approvals_waiting', 'runs_running']);
+    expect(reads.filter((c) => c !== 'tokens').sort()).toEqual(['approvals_waiting', 'programme_status', 'runs_running']);
     expect(temporalCalls).toEqual([]);
     const text = String(res.body);
     expect(text).toContain('lifeboat_runs_running{mode="drill"} 150');

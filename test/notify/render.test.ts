@@ -28,10 +28,23 @@ describe('renderNotification', () => {
       const r = render(message(kind, { body: 'b', instructions: 'i' }));
       expect(r.subject.length).toBeGreaterThan(0);
       expect(r.subject).not.toMatch(/\n/);
-      expect(r.text).toContain('orders-db-failover-20261124-101500-3fa2c1');
+      // The drill programme's notice is about a runbook, not a run.
+      if (kind !== 'drill.overdue') expect(r.text).toContain('orders-db-failover-20261124-101500-3fa2c1');
       expect(r.html).toContain('<html>');
       expect(r.chat.length).toBeGreaterThan(0);
     }
+  });
+
+  it('tells the owner of an overdue drill when it was due, what the last drill was, and links the programme', () => {
+    const lastDrill = { runId: 'orders-db-failover-20261001', startedAt: '2026-10-01T03:00:00.000Z', status: 'completed' };
+    const r = render(message('drill.overdue', { dueAt: '2026-11-01T03:00:00.000Z', every: '30d', lastDrill, openActions: 2 }, { mode: 'drill', stepId: undefined }));
+    expect(r.subject).toBe('Drill overdue: Orders DB failover');
+    expect(r.text).toContain('it was due 2026-11-01 03:00:00 UTC, its drill.every being 30d');
+    expect(r.text).toContain('Last drill: orders-db-failover-20261001, started 2026-10-01 03:00:00 UTC, completed');
+    expect(r.text).toContain('Open corrective actions: 2');
+    expect(r.text).toContain(`${PUBLIC}/programme`);
+    expect(r.html).not.toContain('this run is a drill');
+    expect(r.chat).toContain(`${PUBLIC}/programme`);
   });
 
   it('starts the subject and chat text with [DRILL] in drill mode only', () => {

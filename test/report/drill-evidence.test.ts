@@ -221,3 +221,17 @@ describe('the report of a drill with criteria, participants, a skip, an override
     expect(html).toContain(r.reviewerSignOff!.contentHash);
   });
 });
+
+describe('the drill programme', () => {
+  it("shows the drill as the runbook's last, when the next is due, and every action still open", async () => {
+    const res = await admin.get(`/programme?runbook=${runbook}`);
+    expect(res.status).toBe(200);
+    const [entry] = res.body.runbooks;
+    expect(entry).toMatchObject({ every: '90d', overdue: false, lastDrill: { runId, status: 'completed' }, nextDue: { by: 'cadence', at: (await report()).programme.nextDueAt } });
+    // F1 of this run was closed after the sign-off; F2 of this run and F1 of the earlier drill are still open.
+    expect(entry.openActions.items.map((a: Json) => [a.runId, a.id, a.owner])).toEqual([
+      [earlierRunId, 'F1', 'carol'],
+      [runId, 'F2', 'carol'],
+    ]);
+  });
+});
