@@ -36,10 +36,6 @@ export const programmeCommand: Command = {
   usage,
   async run(args: string[], io: CliIo): Promise<number> {
     const { positionals, values } = parseCommandArgs(args, { runbook: { type: 'string' }, html: { type: 'string' } });
-    if (values.help) {
-      io.stdout.write(`usage: ${usage}\n`);
-      return EXIT.ok;
-    }
     if (positionals.length > 0) throw new UsageError('programme takes no arguments; name one runbook with --runbook ID');
     if (values.runbook === '') throw new UsageError('--runbook needs a runbook id');
     if (values.html === '') throw new UsageError('--html needs a file name');
