@@ -17,12 +17,14 @@ import { drills } from './drills';
 import { engineScenarios } from './engine';
 import { metricsScenario } from './metrics';
 import { storeScenario } from './ferretdb';
+import { readsScenario } from './reads';
 
 const SCENARIOS: Scenario[] = [
   ...engineScenarios,
   drills,
   storeScenario,
   { name: 'metrics', run: async (ctx) => console.log(JSON.stringify(await metricsScenario(ctx.lb, ctx.servers.mongoUri))) },
+  readsScenario,
   // Further suites register here, one line each.
 ];
 
