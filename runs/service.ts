@@ -11,7 +11,7 @@ import type { Db } from '../store/connection';
 import { getRunbook, type RunbookVersion } from '../store/registry';
 import { getFinalState, keepFinalState } from '../store/final-states';
 import { getRun } from '../store/runs';
-import { readTimeline, timelineHeadSeq, verifyTimeline } from '../store/timeline';
+import { eventJson, readTimeline, timelineHeadSeq, verifyTimeline } from '../store/timeline';
 import type { ChainVerification, StoredTimelineEvent } from '../timeline/event';
 import type { Anchors } from '../timeline/evidence';
 import { temporalAnchors } from './anchors';
@@ -158,6 +158,11 @@ export class RunService {
     // A run exists from the moment Temporal accepted its start, before its workflow stores anything.
     if (!head) await assertRunExists(this.deps, runId);
     return events;
+  }
+
+  /** The run's events as the JSON text of an array, what `JSON.stringify(await timeline(runId))` gives, without serialising them again on every read. */
+  async timelineJson(runId: string): Promise<string> {
+    return `[${(await this.timeline(runId)).map(eventJson).join(',')}]`;
   }
 
   /** Checks the run's stored chain, and that it passes through the signed heads Temporal keeps (docs/evidence.md). */

@@ -95,4 +95,19 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+// The JSON text of events handed out frozen: they cannot change, so an answer of thousands of them is joined from
+// texts made once instead of serialised again on every read.
+const texts = new WeakMap<object, string>();
+
+/** An event as JSON text, the same as JSON.stringify gives. */
+export function eventJson(e: StoredTimelineEvent): string {
+  if (!Object.isFrozen(e)) return JSON.stringify(e);
+  let text = texts.get(e);
+  if (text === undefined) {
+    text = JSON.stringify(e);
+    texts.set(e, text);
+  }
+  return text;
+}
+
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));

@@ -7,6 +7,8 @@ import { verifyEvidence, type Anchors } from '../timeline/evidence';
 import { isDuplicateKey, type Db } from './connection';
 import { parseOld, parsePaged, type OldStoredEvent, type Parsed } from './timeline-parse';
 
+export { eventJson } from './timeline-parse';
+
 // Layout, chosen for FerretDB v1 (its SQLite backend pushes down only a filter that is exactly `{_id: <string>}`,
 // and runs any update as a read, then a write: only an insert under a unique _id is a fence). Every document that
 // holds events is inserted once and never changed:

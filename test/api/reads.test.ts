@@ -7,7 +7,7 @@ import path from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { RunService } from '../../runs/service';
 import { saveRun } from '../../store/runs';
-import { appendTimelineEvents } from '../../store/timeline';
+import { appendTimelineEvents, readTimeline } from '../../store/timeline';
 import type { TimelineEvent } from '../../timeline/event';
 import { apiClient, type Json } from '../harness/http';
 import { startTestLifeboat } from '../harness/lifeboat';
@@ -90,6 +90,8 @@ describe('a 5,000-event timeline', () => {
     const events = res.body.events as Json[];
     expect(events.map((e) => e.seq)).toEqual(range(1, 5_000));
     expect(events[2_999]).toMatchObject({ seq: 3_000, type: 'step.started', stepId: 's1500' });
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(events).toEqual(JSON.parse(JSON.stringify((await readTimeline(lb.store.db, runId)).events)));
     // Chained across the page boundaries too.
     for (const seq of [1_000, 2_000, 4_000]) expect(events[seq]!.prevHash).toBe(events[seq - 1]!.hash);
     expect((await api.get(`/runs/${runId}/verify`)).body).toMatchObject({ ok: true, events: 5_000 });
