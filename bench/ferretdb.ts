@@ -3,7 +3,7 @@
 // large size. With the `_id` index used (MongoDB, or FerretDB with tools/ferretdb/sqlite-id-index.patch) the large
 // collection costs about what the small one does (`ratio` ≈ 1); a scan makes it grow with the size.
 import { randomBytes } from 'node:crypto';
-import type { Db } from 'mongodb';
+import type { Db } from '../store/connection';
 import type { Scenario } from './context';
 
 const SMALL = Number(process.env.BENCH_STORE_SMALL ?? 1_000);

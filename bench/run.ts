@@ -18,6 +18,7 @@ import { engineScenarios } from './engine';
 import { metricsScenario } from './metrics';
 import { storeScenario } from './ferretdb';
 import { validate1mib } from './validate-1mib';
+import { readsScenario } from './reads';
 
 const SCENARIOS: Scenario[] = [
   ...engineScenarios,
@@ -25,6 +26,7 @@ const SCENARIOS: Scenario[] = [
   storeScenario,
   { name: 'metrics', run: async (ctx) => console.log(JSON.stringify(await metricsScenario(ctx.lb, ctx.servers.mongoUri))) },
   validate1mib,
+  readsScenario,
   // Further suites register here, one line each.
 ];
 

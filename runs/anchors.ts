@@ -12,8 +12,11 @@ type Payloads = temporal.api.common.v1.IPayloads | null | undefined;
  * workflow's result once it completed. Read from Temporal, never from the database the chain is stored in.
  */
 export async function temporalAnchors(client: Client, runId: string): Promise<Anchors> {
+  const known = closed.get(runId);
+  if (known) return known;
   const heads: SignedHead[] = [];
   let final = false;
+  let ended = false;
   let execution: string | undefined;
   for (let latest = true; ; latest = false) {
     const history = await fetchHistory(client, runId, execution);
@@ -28,6 +31,8 @@ export async function temporalAnchors(client: Client, runId: string): Promise<An
       if (s) scheduled.set(String(e.eventId), s.activityType?.name ?? '');
       const done = e.activityTaskCompletedEventAttributes;
       if (done && scheduled.get(String(done.scheduledEventId)) === 'appendTimelineEvents') found.push(...headIn(done.result));
+      if (latest && (e.workflowExecutionCompletedEventAttributes || e.workflowExecutionFailedEventAttributes || e.workflowExecutionTerminatedEventAttributes)) ended = true;
+      if (latest && (e.workflowExecutionTimedOutEventAttributes || e.workflowExecutionCanceledEventAttributes)) ended = true;
       const completed = e.workflowExecutionCompletedEventAttributes;
       if (completed && latest) {
         const head = headIn(completed.result);
@@ -39,7 +44,19 @@ export async function temporalAnchors(client: Client, runId: string): Promise<An
     if (!previous) break;
     execution = previous;
   }
-  return { heads, final, source: 'Temporal' };
+  const anchors: Anchors = { heads, final, source: 'Temporal' };
+  if (ended) keep(runId, anchors);
+  return anchors;
+}
+
+// The anchors of runs whose workflow has closed: Temporal never changes a closed history, and reading one is the
+// slow part of verifying a long run (a history holds every append's result). Bounded; the oldest entry goes first.
+const CLOSED_RUNS = 1000;
+const closed = new Map<string, Anchors>();
+
+function keep(runId: string, anchors: Anchors): void {
+  closed.set(runId, anchors);
+  if (closed.size > CLOSED_RUNS) closed.delete(closed.keys().next().value!);
 }
 
 async function fetchHistory(client: Client, runId: string, execution: string | undefined) {

@@ -3,7 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import type { Db } from '../store/connection';
 import { getRun } from '../store/runs';
-import { readTimeline } from '../store/timeline';
+import { readTimeline, timelineHeadSeq } from '../store/timeline';
 import type { StoredTimelineEvent } from '../timeline/event';
 import { DomainError } from './errors';
 
@@ -20,7 +20,7 @@ type Deps = { db: Db; client: Client };
 /** Throws a not-found DomainError unless the run has a record, a timeline or a workflow (just started). */
 export async function assertRunExists(deps: Deps, runId: string): Promise<void> {
   if (await getRun(deps.db, runId)) return;
-  if ((await readTimeline(deps.db, runId)).head) return;
+  if ((await timelineHeadSeq(deps.db, runId)) > 0) return;
   if ((await workflowStatus(deps, runId)) === undefined) throw new DomainError('not-found', `run ${runId} does not exist`);
 }
 

@@ -9,8 +9,9 @@ import type { Actor, ControlResult, PinnedRun, RunRecord, RunState, RunTrigger }
 import { Mode } from '../model/runbook';
 import type { Db } from '../store/connection';
 import { getRunbook, type RunbookVersion } from '../store/registry';
+import { getFinalState, keepFinalState } from '../store/final-states';
 import { getRun } from '../store/runs';
-import { readTimeline, verifyTimeline } from '../store/timeline';
+import { eventJson, readTimeline, timelineHeadSeq, verifyTimeline } from '../store/timeline';
 import type { ChainVerification, StoredTimelineEvent } from '../timeline/event';
 import type { Anchors } from '../timeline/evidence';
 import { temporalAnchors } from './anchors';
@@ -100,15 +101,26 @@ export class RunService {
     });
   }
 
-  /** The run's durable record with its live state from the workflow (undefined state once history is gone). */
+  /**
+   * The run's durable record with its live state from the workflow (undefined state once history is gone). Once the
+   * record says the run ended, the state comes from the store: kept on the first read after the end, it no longer
+   * changes, and a query of a closed workflow would replay its whole history on a worker.
+   */
   async get(runId: string): Promise<{ record: RunRecord; state?: RunState }> {
     const record = await getRun(this.deps.db, runId);
+    const ended = record !== undefined && record.status !== 'running';
+    if (ended) {
+      const kept = await getFinalState(this.deps.db, runId);
+      if (kept) return { record, state: kept };
+    }
     let state: RunState | undefined;
     try {
       state = await this.deps.client.workflow.getHandle(runId).query(runStateQuery);
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
     }
+    // The record is written as the run ends, and the state said so too: from now on it does not change.
+    if (ended && state && state.status !== 'running' && state.status !== 'paused') await keepFinalState(this.deps.db, state);
     if (!record) {
       if (!state) throw new DomainError('not-found', `run ${runId} does not exist`);
       // Started, but its first write has not landed yet.
@@ -148,9 +160,15 @@ export class RunService {
     return events;
   }
 
+  /** The run's events as the JSON text of an array, what `JSON.stringify(await timeline(runId))` gives, without serialising them again on every read. */
+  async timelineJson(runId: string): Promise<string> {
+    return `[${(await this.timeline(runId)).map(eventJson).join(',')}]`;
+  }
+
   /** Checks the run's stored chain, and that it passes through the signed heads Temporal keeps (docs/evidence.md). */
   async verify(runId: string): Promise<ChainVerification> {
-    await this.timeline(runId);
+    // Whether the run exists, without reading its timeline twice.
+    if ((await timelineHeadSeq(this.deps.db, runId)) === 0) await assertRunExists(this.deps, runId);
     return verifyTimeline(this.deps.db, runId, await this.anchors(runId), this.deps.evidenceKey);
   }
 

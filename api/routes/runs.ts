@@ -136,7 +136,8 @@ export function runsRouter(runs: RunService, db: Db): Router {
       responses: { 200: { description: 'Every event so far.', schema: Timeline }, 404: { description: 'No such run.' } },
     },
     async ({ params, res }) => {
-      res.json({ runId: params.id, events: await runs.timeline(params.id) });
+      // The same JSON as res.json would send, the events' text joined (a long timeline's serialisation is most of its read).
+      res.type('application/json').send(`{"runId":${JSON.stringify(params.id)},"events":${await runs.timelineJson(params.id)}}`);
     },
   );
 

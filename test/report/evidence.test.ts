@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { main } from '../../cli/main';
-import { readTimeline } from '../../store/timeline';
+import { appendTimelineEvents, readTimeline } from '../../store/timeline';
 import { chainEvents, GENESIS_HASH, verifyChain } from '../../timeline/chain';
 import type { StoredTimelineEvent, TimelineEvent } from '../../timeline/event';
 import { apiClient } from '../harness/http';
@@ -55,15 +55,11 @@ async function rewriteAsDba(runId: string, edit: (events: StoredTimelineEvent[])
   const plain: TimelineEvent[] = edit(structuredClone(events)).map(({ runId: _r, prevHash: _p, hash: _h, ...e }) => e as TimelineEvent);
   const rechained = chainEvents(runId, plain, GENESIS_HASH);
   expect(verifyChain(runId, rechained)).toMatchObject({ ok: true }); // the forged chain checks out on its own
-  const last = rechained[rechained.length - 1]!;
+  // Nothing but the database is needed: drop the run's documents and store the forged events the way Lifeboat does.
   await db.collection('timeline_batches').deleteMany({ runId });
-  await db
-    .collection<{ _id: string; runId: string; first: number; last: number; events: unknown[] }>('timeline_batches')
-    .insertOne(
-      { _id: `${runId}/00000001`, runId, first: 1, last: last.seq, events: rechained.map((e) => ({ ...e, detail: JSON.stringify(e.detail) })) },
-      { ignoreUndefined: true },
-    );
-  await db.collection<{ _id: string; seq: number; hash: string }>('timeline_heads').updateOne({ _id: runId }, { $set: { seq: last.seq, hash: last.hash } });
+  await db.collection('timeline_pages').deleteMany({ runId });
+  await db.collection<{ _id: string }>('timeline_heads').deleteOne({ _id: runId });
+  await appendTimelineEvents(db, runId, plain);
 }
 
 /** `lifeboat …` in-process against the test's API, in a directory of its own. */

@@ -3,10 +3,11 @@ import type { Collection, Db } from 'mongodb';
 const OPERATIONS = new Set(['findOne', 'find', 'insertOne', 'insertMany', 'updateOne', 'updateMany', 'replaceOne', 'deleteOne', 'findOneAndUpdate', 'findOneAndReplace']);
 
 /**
- * The same database, except that the `n`-th operation sent through it (1-based, counting every collection call)
- * waits until `release()`: a write attempt that stalls on the network at that point and lands later.
+ * The same database, except that the `n`-th operation sent through it (1-based, counting every collection call, or
+ * only the calls of `operation` when given) waits until `release()`: a write attempt that stalls on the network at
+ * that point and lands later.
  */
-export function stallBefore(db: Db, n: number) {
+export function stallBefore(db: Db, n: number, operation?: string) {
   let count = 0;
   let reached!: () => void;
   let release!: () => void;
@@ -16,7 +17,7 @@ export function stallBefore(db: Db, n: number) {
     new Proxy(collection, {
       get(target, prop, receiver) {
         const value: unknown = Reflect.get(target, prop, receiver);
-        if (typeof value !== 'function' || typeof prop !== 'string' || !OPERATIONS.has(prop)) return value;
+        if (typeof value !== 'function' || typeof prop !== 'string' || !OPERATIONS.has(prop) || (operation !== undefined && prop !== operation)) return value;
         return async (...args: unknown[]) => {
           if (++count === n) {
             reached();

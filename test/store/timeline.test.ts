@@ -1,7 +1,10 @@
+import { Binary } from 'mongodb';
 import { randomUUID } from 'node:crypto';
+import { deflateSync, inflateSync } from 'node:zlib';
 import { canonicalJson } from '../../model/hash';
 import { connectStore, type Store } from '../../store/connection';
 import { appendTimelineEvents, readTimeline, verifyTimeline } from '../../store/timeline';
+import { chainEvents, GENESIS_HASH } from '../../timeline/chain';
 import { TimelineEventType, type TimelineEvent } from '../../timeline/event';
 import { exampleEvent } from '../timeline/examples';
 import { stallBefore } from './stall';
@@ -24,10 +27,11 @@ async function runWithEveryEvent() {
 
 /** Rewrites event `seq` of the run's first batch in place, as someone with database access could. */
 async function tamper(runId: string, seq: number, change: (e: Record<string, unknown>) => void): Promise<void> {
-  const batches = store.db.collection<{ _id: string; events: Array<Record<string, unknown>> }>('timeline_batches');
+  const batches = store.db.collection<{ _id: string; events: Binary }>('timeline_batches');
   const batch = await batches.findOne({ _id: `${runId}/00000001` });
-  change(batch!.events[seq - 1]!);
-  await batches.replaceOne({ _id: batch!._id }, batch!);
+  const events = JSON.parse(inflateSync(batch!.events.buffer).toString()) as Array<Record<string, unknown>>;
+  change(events[seq - 1]!);
+  await batches.replaceOne({ _id: batch!._id }, { ...batch!, events: new Binary(deflateSync(JSON.stringify(events))) });
 }
 
 describe('stored timelines', () => {
@@ -42,7 +46,7 @@ describe('stored timelines', () => {
     const { runId } = await runWithEveryEvent();
     const seq = TimelineEventType.options.indexOf('step.failed') + 1;
     await tamper(runId, seq, (e) => {
-      e.detail = JSON.stringify({ error: 500, final: true });
+      e.detail = { error: 500, final: true };
     });
     await expect(readTimeline(store.db, runId)).rejects.toThrow(
       `timeline of run ${runId}: stored event ${seq} (step.failed) does not match its type: detail.error: Invalid input: expected string, received number`,
@@ -58,7 +62,7 @@ describe('stored timelines', () => {
     const { runId } = await runWithEveryEvent();
     const seq = TimelineEventType.options.indexOf('step.failed') + 1;
     await tamper(runId, seq, (e) => {
-      e.detail = JSON.stringify({ error: 'all fine', final: true });
+      e.detail = { error: 'all fine', final: true };
     });
     expect((await verifyTimeline(store.db, runId)).firstBad).toMatchObject({ seq, problem: 'edited' });
   });
@@ -76,15 +80,15 @@ const seqs = async (runId: string) => (await readTimeline(store.db, runId)).even
 const range = (first: number, last: number) => Array.from({ length: last - first + 1 }, (_, i) => first + i);
 
 describe('appending to a run timeline', () => {
-  // An append reads the head (1), inserts the batch (2) and moves the head (3): stall the first attempt at each.
+  // An append reads the head, inserts its batch and moves the head: stall the first attempt at each.
   it.each([
-    ['before it reads the head', 1],
-    ['before it inserts the batch', 2],
-    ['before it moves the head', 3],
-  ])('keeps the head where later batches left it when a stalled first attempt lands after its retry (%s)', async (_, n) => {
+    ['before it reads the head', 1, 'findOne'],
+    ['before it inserts the batch', 1, 'insertOne'],
+    ['before it moves the head', 1, 'updateOne'],
+  ])('keeps the head where later batches left it when a stalled first attempt lands after its retry (%s)', async (_, n, operation) => {
     const runId = newRun();
     await appendTimelineEvents(store.db, runId, events(1, 2));
-    const stall = stallBefore(store.db, n);
+    const stall = stallBefore(store.db, n, operation);
     const late = appendTimelineEvents(stall.db, runId, events(3, 5));
     await stall.reached(late);
     // Temporal gave up on the first attempt: its retry writes the batch, and the run goes on to the next one.
@@ -103,7 +107,7 @@ describe('appending to a run timeline', () => {
 
   it('keeps the head when a stalled first batch lands after its retry created the timeline', async () => {
     const runId = newRun();
-    const stall = stallBefore(store.db, 3);
+    const stall = stallBefore(store.db, 2, 'insertOne'); // the first batch's insert, then the head's
     const late = appendTimelineEvents(stall.db, runId, events(1, 3));
     await stall.reached(late);
     await appendTimelineEvents(store.db, runId, events(1, 3));
@@ -184,5 +188,139 @@ describe('appending to a run timeline', () => {
     expect(await appendTimelineEvents(store.db, runId, events(9, 12))).toMatchObject({ seq: 12 });
     expect(await seqs(runId)).toEqual(range(1, 12));
     expect(await verifyTimeline(store.db, runId)).toMatchObject({ ok: true, events: 12 });
+  });
+});
+
+/** Counts the point lookups (and every other operation) sent through `db`. */
+function counting(db: Store['db']) {
+  const calls: string[] = [];
+  const wrapped = new Proxy(db, {
+    get(target, prop, receiver) {
+      if (prop !== 'collection') return Reflect.get(target, prop, receiver);
+      return (name: string) =>
+        new Proxy(target.collection(name), {
+          get(c, p, r) {
+            const value: unknown = Reflect.get(c, p, r);
+            if (typeof value !== 'function' || typeof p !== 'string') return value;
+            return (...args: unknown[]) => {
+              calls.push(`${name}.${p}`);
+              return Reflect.apply(value, c, args);
+            };
+          },
+        });
+    },
+  });
+  return { db: wrapped, calls };
+}
+
+/** Appends events 1..n in batches of 1 to `most` events, as a workflow's flushes would. */
+async function appendInBatches(runId: string, n: number, most: number): Promise<number> {
+  let seq = 0;
+  let appends = 0;
+  while (seq < n) {
+    const size = Math.min(n - seq, 1 + (appends % most));
+    await appendTimelineEvents(store.db, runId, events(seq + 1, seq + size));
+    seq += size;
+    appends++;
+  }
+  return appends;
+}
+
+/** Writes events 1..n as the layout before pages did: one batch document per flush, events as documents, a head without `tail`. */
+async function writeOldLayout(runId: string, n: number, per: number): Promise<void> {
+  const stored = chainEvents(runId, events(1, n), GENESIS_HASH);
+  const docs = [];
+  for (let i = 0; i < n; i += per) {
+    const part = stored.slice(i, i + per);
+    docs.push({
+      _id: `${runId}/${String(part[0]!.seq).padStart(8, '0')}`,
+      runId,
+      first: part[0]!.seq,
+      last: part[part.length - 1]!.seq,
+      events: part.map((e) => ({ ...e, detail: JSON.stringify(e.detail) })),
+    });
+  }
+  await store.db.collection<{ _id: string }>('timeline_batches').insertMany(docs, { ignoreUndefined: true });
+  await store.db.collection<{ _id: string; seq: number; hash: string }>('timeline_heads').insertOne({ _id: runId, seq: n, hash: stored[n - 1]!.hash });
+}
+
+describe('the paged layout', () => {
+  jest.setTimeout(240_000); // thousands of appends on a loaded FerretDB
+  it('reads a long timeline in a handful of point lookups, and one past a seq in fewer', async () => {
+    const runId = newRun();
+    const appends = await appendInBatches(runId, 2_500, 6);
+    expect(appends).toBeGreaterThan(600);
+    const all = counting(store.db);
+    const { events: read, head } = await readTimeline(all.db, runId);
+    expect(read.map((e) => e.seq)).toEqual(range(1, 2_500));
+    expect(head?.seq).toBe(2_500);
+    expect(all.calls.every((c) => c.endsWith('.findOne'))).toBe(true);
+    // The head, 2 full pages, the open page's few batches, and the batch after the head.
+    expect(all.calls.length).toBeLessThanOrEqual(16);
+    const fresh = counting(store.db);
+    expect((await readTimeline(fresh.db, runId, 2_490)).events.map((e) => e.seq)).toEqual(range(2_491, 2_500));
+    expect(fresh.calls.length).toBeLessThan(all.calls.length);
+    expect(await verifyTimeline(store.db, runId)).toMatchObject({ ok: true, events: 2_500 });
+  });
+
+  it('reads and verifies a run stored in the old layout, and moves it to pages on its next append', async () => {
+    const runId = newRun();
+    await writeOldLayout(runId, 1_203, 7);
+    expect((await readTimeline(store.db, runId)).events.map((e) => e.seq)).toEqual(range(1, 1_203));
+    expect(await verifyTimeline(store.db, runId)).toMatchObject({ ok: true, events: 1_203 });
+    await appendTimelineEvents(store.db, runId, events(1_204, 1_205));
+    expect(await store.db.collection('timeline_pages').findOne({ _id: `${runId}/000000` } as never)).toMatchObject({ first: 1, last: 1_000 });
+    const all = counting(store.db);
+    expect((await readTimeline(all.db, runId)).events.map((e) => e.seq)).toEqual(range(1, 1_205));
+    expect(all.calls.length).toBeLessThanOrEqual(4);
+    expect(await verifyTimeline(store.db, runId)).toMatchObject({ ok: true, events: 1_205 });
+  });
+
+  it('still refuses an old-layout event whose detail has the wrong shape', async () => {
+    const runId = newRun();
+    await writeOldLayout(runId, 4, 2);
+    const batches = store.db.collection<{ _id: string; events: Array<Record<string, unknown>> }>('timeline_batches');
+    const batch = await batches.findOne({ _id: `${runId}/00000003` });
+    batch!.events[0]!.detail = JSON.stringify({ action: 7 });
+    await batches.replaceOne({ _id: batch!._id }, batch!);
+    await expect(readTimeline(store.db, runId)).rejects.toThrow(`timeline of run ${runId}: stored event 3 (step.started) does not match its type: detail.action`);
+    expect((await verifyTimeline(store.db, runId)).firstBad).toMatchObject({ seq: 3, problem: 'malformed' });
+  });
+
+  it('writes a page once when retries of the batch that fills it race each other', async () => {
+    const runId = newRun();
+    await appendInBatches(runId, 998, 200);
+    const results = await Promise.all([0, 1, 2].map(() => appendTimelineEvents(store.db, runId, events(999, 1_003))));
+    expect(new Set(results.map((r) => `${r.seq} ${r.hash}`)).size).toBe(1);
+    await appendTimelineEvents(store.db, runId, events(1_004, 1_004));
+    expect((await readTimeline(store.db, runId)).events.map((e) => e.seq)).toEqual(range(1, 1_004));
+    expect(await verifyTimeline(store.db, runId)).toMatchObject({ ok: true, events: 1_004 });
+  });
+
+  it('keeps every event when the attempt that fills a page stalls and lands after later batches', async () => {
+    const runId = newRun();
+    await appendInBatches(runId, 998, 200);
+    const stall = stallBefore(store.db, 1, 'insertOne'); // the page's insert
+    const late = appendTimelineEvents(stall.db, runId, events(999, 1_003));
+    await stall.reached(late);
+    await appendTimelineEvents(store.db, runId, events(999, 1_003));
+    await appendTimelineEvents(store.db, runId, events(1_004, 1_010));
+    stall.release();
+    await late;
+    expect(await headSeq(runId)).toBe(1_010);
+    expect((await readTimeline(store.db, runId)).events.map((e) => e.seq)).toEqual(range(1, 1_010));
+    expect(await verifyTimeline(store.db, runId)).toMatchObject({ ok: true, events: 1_010 });
+  });
+
+  it('reads past a head left behind its batches', async () => {
+    const runId = newRun();
+    await appendTimelineEvents(store.db, runId, events(1, 2));
+    const heads = store.db.collection<{ _id: string }>('timeline_heads');
+    const behind = await heads.findOne({ _id: runId });
+    await appendTimelineEvents(store.db, runId, events(3, 4));
+    await appendTimelineEvents(store.db, runId, events(5, 5));
+    await heads.replaceOne({ _id: runId }, behind!); // two head updates crossed: the older landed last
+    expect(await seqs(runId)).toEqual(range(1, 5));
+    expect(await verifyTimeline(store.db, runId)).toMatchObject({ ok: true, events: 5 });
   });
 });

@@ -1,0 +1,169 @@
+import { Client, Connection } from '@temporalio/client';
+import { Binary } from 'mongodb';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { deflateSync, inflateSync } from 'node:zlib';
+import { RunService } from '../../runs/service';
+import { saveRun } from '../../store/runs';
+import { appendTimelineEvents, readTimeline } from '../../store/timeline';
+import type { TimelineEvent } from '../../timeline/event';
+import { apiClient, type Json } from '../harness/http';
+import { startTestLifeboat } from '../harness/lifeboat';
+import { startPlainTemporal } from '../harness/plain-temporal';
+import { startRun } from '../harness/runs';
+import { readSse } from '../harness/sse';
+import { waitFor } from '../harness/wait';
+
+// The read path's promises through the API (docs/performance.md, "Reads"): long timelines read whole and in order
+// across pages, an edit in any page is caught, a resumed stream gets only what follows, and a finished run reads
+// from the store alone.
+
+let lb: Awaited<ReturnType<typeof startTestLifeboat>>;
+let api: ReturnType<typeof apiClient>;
+let auth: Record<string, string>;
+
+beforeAll(async () => {
+  lb = await startTestLifeboat();
+  auth = { authorization: `Bearer ${lb.adminToken}` };
+  api = apiClient(lb.url, auth);
+});
+afterAll(async () => {
+  await lb?.stop();
+});
+
+jest.setTimeout(300_000); // thousands of appends on a shared FerretDB
+
+const at = (seq: number) => new Date(Date.UTC(2026, 0, 1) + seq * 1000).toISOString();
+function event(seq: number): TimelineEvent {
+  if (seq === 1)
+    return {
+      seq,
+      at: at(1),
+      type: 'run.started',
+      actor: 'test',
+      detail: { runbook: 'reads', version: 1, hash: 'h', mode: 'drill', trigger: { kind: 'cli', by: 'test' }, parameters: {} },
+    };
+  const stepId = `s${Math.floor(seq / 2)}`;
+  return seq % 2 === 0
+    ? { seq, at: at(seq), type: 'step.started', actor: 'lifeboat', stepId, attempt: 1, detail: { action: 'http', title: `Call ${stepId}` } }
+    : { seq, at: at(seq), type: 'step.succeeded', actor: 'lifeboat', stepId, attempt: 1, detail: { durationMs: 3, outputs: { status: 200 } } };
+}
+const range = (first: number, last: number) => Array.from({ length: last - first + 1 }, (_, i) => first + i);
+
+/** Appends events from..to in flushes of 1 to 3 events, as a sequential run writes them. */
+async function append(runId: string, from: number, to: number): Promise<void> {
+  for (let seq = from, i = 0; seq <= to; i++) {
+    const last = Math.min(to, seq + (i % 3));
+    await appendTimelineEvents(lb.store.db, runId, range(seq, last).map(event));
+    seq = last + 1;
+  }
+}
+
+async function finish(runId: string, events: number): Promise<void> {
+  await saveRun(lb.store.db, {
+    runId,
+    runbookId: 'reads',
+    version: 1,
+    hash: 'h',
+    mode: 'drill',
+    status: 'completed',
+    requester: 'test',
+    trigger: { kind: 'cli', by: 'test' },
+    parameters: {},
+    startedAt: at(1),
+    finishedAt: at(events),
+  });
+}
+
+describe('a 5,000-event timeline', () => {
+  const runId = `reads-${randomUUID()}`;
+  beforeAll(async () => {
+    await append(runId, 1, 5_000);
+    await finish(runId, 5_000);
+  });
+
+  it('reads complete and in order through the API, across its pages', async () => {
+    const res = await api.get(`/runs/${runId}/timeline`);
+    expect(res.status).toBe(200);
+    const events = res.body.events as Json[];
+    expect(events.map((e) => e.seq)).toEqual(range(1, 5_000));
+    expect(events[2_999]).toMatchObject({ seq: 3_000, type: 'step.started', stepId: 's1500' });
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(events).toEqual(JSON.parse(JSON.stringify((await readTimeline(lb.store.db, runId)).events)));
+    // Chained across the page boundaries too.
+    for (const seq of [1_000, 2_000, 4_000]) expect(events[seq]!.prevHash).toBe(events[seq - 1]!.hash);
+    expect((await api.get(`/runs/${runId}/verify`)).body).toMatchObject({ ok: true, events: 5_000 });
+  });
+
+  it('verify names an event edited in a middle page, even after the same page was read and verified before', async () => {
+    expect((await api.get(`/runs/${runId}/verify`)).body).toMatchObject({ ok: true });
+    // Someone with database access changes event 2,500 (page 3 of 5) in place.
+    const pages = lb.store.db.collection<{ _id: string; events: Binary }>('timeline_pages');
+    const page = await pages.findOne({ _id: `${runId}/000002` });
+    expect(page).not.toBeNull();
+    const events = JSON.parse(inflateSync(page!.events.buffer).toString()) as Array<Record<string, unknown>>;
+    const target = events.find((e) => e.seq === 2_500)!;
+    target.detail = { action: 'http', title: 'Call nobody' };
+    await pages.replaceOne({ _id: page!._id }, { ...page!, events: new Binary(deflateSync(JSON.stringify(events))) });
+
+    const verified = (await api.get(`/runs/${runId}/verify`)).body;
+    expect(verified).toMatchObject({ ok: false, firstBad: { seq: 2_500, problem: 'edited' } });
+    const timeline = (await api.get(`/runs/${runId}/timeline`)).body.events as Json[];
+    expect(timeline[2_499]!.detail).toEqual({ action: 'http', title: 'Call nobody' }); // what is stored, not what was read before
+  });
+});
+
+describe('GET /runs/:id/events with Last-Event-ID', () => {
+  it('sends only the events after it, none lost across a page boundary while the run appends', async () => {
+    const runId = `reads-sse-${randomUUID()}`;
+    await append(runId, 1, 985);
+    let received = 0;
+    const reading = readSse(`${lb.url}/runs/${runId}/events`, { ...auth, 'last-event-id': '980' }, (m) => ((received = m.length), false));
+    // Once the stream has sent what was stored, the run appends across the page boundary at event 1,000, then ends.
+    await waitFor(
+      'the stream to send events 981..985',
+      () => Promise.resolve(received),
+      (n) => n >= 5,
+    );
+    await append(runId, 986, 1_030);
+    await finish(runId, 1_030);
+    const stream = await reading;
+    expect(stream.closedByServer).toBe(true);
+    const messages = stream.messages.filter((m) => m.event === 'message');
+    expect(messages.map((m) => Number(m.id))).toEqual(range(981, 1_030));
+    expect(messages.map((m) => (JSON.parse(m.data) as { seq: number }).seq)).toEqual(range(981, 1_030));
+    expect(stream.messages[stream.messages.length - 1]).toMatchObject({ event: 'end' });
+  });
+});
+
+describe('GET /runs/:id of a finished run', () => {
+  it('answers its final state from the store once the workflow history is gone and Temporal is unreachable', async () => {
+    const run = await startRun(lb, { steps: [{ id: 'pause', action: 'wait', with: { duration: '10ms' } }] }, { mode: 'drill' });
+    const final = await run.result();
+    expect(final.status).toBe('completed');
+    const before = (await api.get(`/runs/${run.runId}`)).body;
+    expect(before).toMatchObject({ runId: run.runId, status: 'completed', state: { status: 'completed' } });
+
+    // As the API would answer with a Temporal that no longer has the run (past the namespace's retention: a fresh
+    // server), then with no Temporal at all.
+    const home = mkdtempSync(path.join(tmpdir(), 'lifeboat-reads-'));
+    const empty = await startPlainTemporal(home);
+    try {
+      const forgot = new Client({ connection: await Connection.connect({ address: empty.address }) });
+      const gone = new RunService({ client: forgot, db: lb.store.db, taskQueue: lb.taskQueue, signer: lb.signer });
+      await expect(forgot.workflow.getHandle(run.runId).describe()).rejects.toThrow(/not found/i);
+      const read = await gone.get(run.runId);
+      expect({ ...read.record, state: read.state }).toEqual(before);
+      await forgot.connection.close();
+    } finally {
+      await empty.stop();
+    }
+    const nowhere = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 500 }) });
+    const offline = new RunService({ client: nowhere, db: lb.store.db, taskQueue: lb.taskQueue, signer: lb.signer });
+    const read = await offline.get(run.runId);
+    expect(read.state).toEqual(before.state);
+    expect(read.record.status).toBe('completed');
+  });
+});
