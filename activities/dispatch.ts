@@ -1,11 +1,23 @@
 import { ApplicationFailure, CancelledFailure, Context, heartbeat } from '@temporalio/activity';
 import { FAILURE } from '../contract/names';
 import { formatDuration } from '../model/duration';
+import type { CarriedAnswer, CarriedRecords, Carry } from './carried';
 
-/** What a step's activity answers: its result, and which dispatch of the attempt produced it (2+ after a lost worker). */
+/**
+ * What a step's activity answers: its result, which dispatch of the attempt produced it (2+ after a lost worker), and
+ * what it stored of the run's records it was handed (activities/carried.ts).
+ */
 export interface Dispatched<T> {
   result: T;
   dispatch: number;
+  records?: CarriedAnswer;
+}
+
+/** Stores the records a step's activity carries, then runs its dispatch; the answer says what was stored. */
+export async function carrying<T>(carry: Carry | undefined, records: CarriedRecords | undefined, run: () => Promise<Dispatched<T>>): Promise<Dispatched<T>> {
+  const stored = records && carry ? await carry(records) : undefined;
+  const answer = await run();
+  return stored ? { ...answer, records: stored } : answer;
 }
 
 // Well inside the heartbeat timeout the workflow sets (actions/proxy.ts), so only a lost worker misses it.

@@ -76,7 +76,14 @@ export const PATCH = {
   localRecords: 'lifeboat-local-records',
   /** At most MAX_RUNNING_STEPS steps run at once (docs/performance.md): runs started before it start every ready step. */
   boundedSteps: 'lifeboat-bounded-steps',
+  /**
+   * Step activities store the run's unwritten timeline events and first record before their work; the start check
+   * and the notification defaults are local activities (docs/performance.md). Implies every patch above
+   * (workflows/patches.ts): runs started with it record this one marker instead of theirs.
+   */
+  carriedRecords: 'lifeboat-carried-records',
 } as const;
+export type PatchId = (typeof PATCH)[keyof typeof PATCH];
 
 /** How long a signed update or API start stays valid after the API signed it: enough for clock skew and a retry. */
 export const SIGNATURE_WINDOW_MS = 5 * 60_000;

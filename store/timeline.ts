@@ -32,8 +32,16 @@ const batchId = (runId: string, seq: number) => `${runId}/${String(seq).padStart
  * later batches) changes nothing either. Callers append one batch at a time per run (the workflow serialises its
  * flushes); a batch that does not follow the head is refused. `written` is true for the one call that stored the batch.
  */
-export async function appendTimelineEvents(db: Db, runId: string, batch: TimelineEvent[]): Promise<{ seq: number; hash: string; written: boolean }> {
+export async function appendTimelineEvents(
+  db: Db,
+  runId: string,
+  batch: TimelineEvent[],
+  /** The head the caller last heard of: when the batch follows it, the append skips reading it (appendAfter). */
+  known?: { seq: number; hash: string },
+): Promise<{ seq: number; hash: string; written: boolean }> {
   if (batch.length === 0) throw new Error('appendTimelineEvents: no events given');
+  const after = known && known.seq === batch[0]!.seq - 1 ? await appendAfter(db, runId, batch, known) : undefined;
+  if (after?.moved) return { seq: after.moved.seq, hash: after.moved.hash, written: true };
   const last = batch[batch.length - 1]!.seq;
   const heads = db.collection<HeadDoc>('timeline_heads');
   let head = await heads.findOne({ _id: runId });
@@ -78,13 +86,47 @@ export async function appendTimelineEvents(db: Db, runId: string, batch: Timelin
       throw new Error(`timeline of run ${runId}: a different batch of events ${first}..${existing.last} is already stored`);
     }
   }
-  if (await moveHead(heads, runId, head, { seq: last, hash })) return { seq: last, hash, written };
+  if (await moveHead(heads, runId, head, { seq: last, hash })) return { seq: last, hash, written: written || after?.inserted === true };
   // Another attempt moved the head first. It only ever moves forward, so it now covers this batch.
   const now = await heads.findOne({ _id: runId });
   if (!now || now.seq < last || (now.seq === last && now.hash !== hash)) {
     throw new Error(`timeline of run ${runId}: head moved to ${now ? `${now.seq} (${now.hash})` : 'nothing'} while appending events ${first}..${last}`);
   }
-  return { seq: last, hash, written };
+  return { seq: last, hash, written: written || after?.inserted === true };
+}
+
+/**
+ * The usual append, in two point writes: the batch chained onto the head the caller knows, then the head moved from
+ * there. When the head is not there (another attempt, a stale caller) or the batch is already stored, it answers
+ * what it did and appendTimelineEvents goes the long way, reading the head; a batch inserted here is the same
+ * document that way would insert (same id, same chained events), so the long way finds it and goes on.
+ */
+async function appendAfter(
+  db: Db,
+  runId: string,
+  batch: TimelineEvent[],
+  known: { seq: number; hash: string },
+): Promise<{ inserted: boolean; moved?: { seq: number; hash: string } }> {
+  const first = batch[0]!.seq;
+  const last = batch[batch.length - 1]!.seq;
+  const stored = chainEvents(runId, batch, known.seq === 0 ? GENESIS_HASH : known.hash);
+  const doc: BatchDoc = {
+    _id: batchId(runId, first),
+    runId,
+    first,
+    last,
+    events: stored.map((e) => ({ ...e, detail: e.detail === undefined ? undefined : JSON.stringify(e.detail) })),
+  };
+  try {
+    await db.collection<BatchDoc>('timeline_batches').insertOne(doc, { ignoreUndefined: true });
+  } catch (err) {
+    if (isDuplicateKey(err)) return { inserted: false };
+    throw err;
+  }
+  const hash = stored[stored.length - 1]!.hash;
+  const heads = db.collection<HeadDoc>('timeline_heads');
+  const expected = known.seq === 0 ? null : { _id: runId, ...known };
+  return { inserted: true, moved: (await moveHead(heads, runId, expected, { seq: last, hash })) ? { seq: last, hash } : undefined };
 }
 
 /**
