@@ -54,6 +54,8 @@ export class TimelineWriter {
   /** The last seq a step's activity in flight carries (0: none in flight). */
   private carriedTo = 0;
   private flushing = false;
+  /** A carried write stored nothing: the writer's own flush goes next, so a failing store never leaves the events waiting for the run's end. */
+  private carryFailed = false;
   private readonly loop: Promise<void>;
 
   constructor(
@@ -93,7 +95,7 @@ export class TimelineWriter {
    * the store in order); undefined otherwise. Call `landed` with what the activity answered.
    */
   carry(): Pick<CarriedRecords, 'events' | 'head'> | undefined {
-    if (!this.carrying || this.closed || this.flushing || this.carriedTo > 0 || this.pending.length === 0) return undefined;
+    if (!this.carrying || this.closed || this.flushing || this.carryFailed || this.carriedTo > 0 || this.pending.length === 0) return undefined;
     const events = this.pending.slice(0, MAX_BATCH);
     this.carriedTo = events[events.length - 1]!.seq;
     return { events, head: this.headBefore(events) };
@@ -103,6 +105,7 @@ export class TimelineWriter {
   landed(answer: CarriedAnswer | undefined): void {
     this.carriedTo = 0;
     if (answer?.head) this.stored(answer.head);
+    else this.carryFailed = true;
   }
 
   /** Writes everything emitted so far and stops the writer. */
@@ -145,6 +148,7 @@ export class TimelineWriter {
       this.flushing = true;
       const head = await (this.local && this.closed ? appendTimelineEventsHere : appendTimelineEvents)(input);
       this.flushing = false;
+      this.carryFailed = false;
       // Histories recorded before heads were signed answer without one.
       if (head.anchor && (this.signed === undefined || head.anchor.seq >= this.signed.seq)) this.signed = head.anchor;
       // The store's head covers the batch (it may be past it: a carried write landed first).
