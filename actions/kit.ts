@@ -90,7 +90,7 @@ export interface ActionContext {
   /** Resolves true once `done()` holds, false when `timeoutMs` passes first (waits forever without it). */
   until(done: () => boolean, timeoutMs?: number): Promise<boolean>;
   /**
-   * The run's records not yet stored, for this attempt's activity to store before its work (activities/carried.ts),
+   * The run's records not yet stored, for this attempt's activity to store beside its work (activities/carried.ts),
    * or undefined; `dispatched` hands them over and reports back to `landed` what the activity answered.
    */
   carry(): CarriedRecords | undefined;

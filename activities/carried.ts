@@ -1,6 +1,6 @@
 import type { TimelineEvent } from '../timeline/event';
 
-// What a step's activity stores for its run before its own work (workflows/engine.ts, PATCH.carriedRecords): the
+// What a step's activity stores for its run beside its own work (workflows/engine.ts, PATCH.carriedRecords): the
 // timeline events the workflow has not stored yet and the run's first record, so a run of steps needs no activity of
 // its own for them. A leaf module: the step activities' types (imported by actions/) must not reach the language.
 
@@ -22,7 +22,7 @@ export interface CarriedRecords {
 }
 
 /**
- * What was stored before the step's work began. Absent fields were not stored (the store failed or was slow): the
+ * What was stored while the step's work ran. Absent fields were not stored (the store failed or was slow): the
  * workflow writes them itself. `anchor` is the signed head, kept in history like an appendTimelineEvents answer.
  */
 export interface CarriedAnswer {

@@ -20,7 +20,7 @@ export interface CommandRequest {
   timeoutMs: number;
   /** Where the step's secrets go in argv and env, from the runbook's text (see renderSealed). */
   secrets?: SecretSlot[];
-  /** The run's records to store before the command (activities/carried.ts). */
+  /** The run's records to store beside the command (activities/carried.ts). */
   records?: CarriedRecords;
 }
 export interface CommandResult {

@@ -13,10 +13,12 @@ export interface Dispatched<T> {
   records?: CarriedAnswer;
 }
 
-/** Stores the records a step's activity carries, then runs its dispatch; the answer says what was stored. */
+/**
+ * Runs a step's dispatch while storing the records it carries, side by side (as a flush activity ran beside the step
+ * before): the store's latency is not added to the step's. The answer says what was stored.
+ */
 export async function carrying<T>(carry: Carry | undefined, records: CarriedRecords | undefined, run: () => Promise<Dispatched<T>>): Promise<Dispatched<T>> {
-  const stored = records && carry ? await carry(records) : undefined;
-  const answer = await run();
+  const [stored, answer] = await Promise.all([records && carry ? carry(records) : undefined, run()]);
   return stored ? { ...answer, records: stored } : answer;
 }
 

@@ -23,7 +23,7 @@ export interface HttpRequest {
   timeoutMs: number;
   /** Where the step's secrets go in this request, from the runbook's text (see renderSealed); the url's pieces too. */
   secrets?: SecretSlot[];
-  /** The run's records to store before the request (activities/carried.ts). */
+  /** The run's records to store beside the request (activities/carried.ts). */
   records?: CarriedRecords;
 }
 export interface HttpResult {

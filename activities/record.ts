@@ -15,8 +15,8 @@ import { subRunbookGates } from './gates';
 import type { SubRunbookGate } from '../actions/kit';
 import type { Carry, CarriedAnswer, StoredHead } from './carried';
 
-// How long a step's activity gives the store to take what it carries before its own work starts: past this the step
-// goes on and the workflow writes the rest itself. Well inside the grace its start-to-close timeout adds (actions/proxy.ts).
+// How long a step's activity waits for the store to take what it carries (beside its own work): past this it answers
+// without, and the workflow writes the rest itself. Well inside the grace its start-to-close timeout adds (actions/proxy.ts).
 const CARRY_MS = 3_000;
 
 /** The run's timeline and record writes, shared by the record activities and the step activities that carry them. */
@@ -34,7 +34,7 @@ export function recordWriter({ store, config, metrics }: ActivityDeps) {
     return { ...head, anchor: signHead(config.evidenceKey, { runId: input.runId, ...head }) };
   };
   /**
-   * What a step's activity carries, stored before its work: both writes are the ones the record activities make
+   * What a step's activity carries, stored beside its work: both writes are the ones the record activities make
    * (idempotent and fenced), so a re-dispatch repeats them harmlessly. A failure or a slow store is not the step's:
    * the answer leaves out what was not stored, and the workflow writes it itself (no event is dropped).
    */

@@ -27,7 +27,7 @@ export async function temporalAnchors(client: Client, runId: string): Promise<An
       const s = e.activityTaskScheduledEventAttributes;
       if (s) scheduled.set(String(e.eventId), s.activityType?.name ?? '');
       const done = e.activityTaskCompletedEventAttributes;
-      // A step's activity that stored the run's events before its work answers their head too (activities/carried.ts).
+      // A step's activity that stored the run's events beside its work answers their head too (activities/carried.ts).
       if (done) found.push(...(scheduled.get(String(done.scheduledEventId)) === 'appendTimelineEvents' ? headIn(done.result) : carriedHeadIn(done.result)));
       const completed = e.workflowExecutionCompletedEventAttributes;
       if (completed && latest) {

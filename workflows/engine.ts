@@ -49,6 +49,9 @@ const { signContinuation } = proxyLocalActivities<Activities>({ startToCloseTime
 // Temporal refuses a workflow task that leaves more than 2,000 activities pending (limit.numPendingActivities.error):
 // a wider run starts its steps in runbook order as running ones end, with room left for flushes and notifications.
 const MAX_RUNNING_STEPS = 1000;
+// Since PATCH.carriedRecords, 300: a workflow task takes in the steps that ended since the last one, and with 1,000
+// running, one task could hold a thousand completions (9 s on a loaded 2-core machine, past the 10 s timeout).
+const MAX_RUNNING_STEPS_CARRIED = 300;
 
 // Continue-as-new well before Temporal's history limits; the server also suggests it when history grows large.
 const HISTORY_EVENTS_LIMIT = 8000;
@@ -88,8 +91,8 @@ export class RunEngine {
     this.stepsById = stepsById(run);
     const local = has(PATCH.localRecords);
     this.recordFinal = local ? recordRunHere : recordRun;
-    this.maxRunning = has(PATCH.boundedSteps) ? MAX_RUNNING_STEPS : Infinity;
     this.carrying = has(PATCH.carriedRecords);
+    this.maxRunning = this.carrying ? MAX_RUNNING_STEPS_CARRIED : has(PATCH.boundedSteps) ? MAX_RUNNING_STEPS : Infinity;
     this.timeline = new TimelineWriter(run.runId, run.resume?.timelineSeq ?? 0, local, this.carrying ? { quiet: () => this.quiet() } : undefined);
     this.notifier = new Notifier(run, this.timeline, () => this.templateContext(), run.resume?.notifications ?? 0, this.carrying);
   }
@@ -104,7 +107,7 @@ export class RunEngine {
   }
 
   /**
-   * What a starting step's activity stores before its work (PATCH.carriedRecords): the timeline events not yet
+   * What a starting step's activity stores beside its work (PATCH.carriedRecords): the timeline events not yet
    * written (when no other write is in flight) and the run's first record. Both writes are idempotent and fenced, so
    * a re-dispatch repeats them harmlessly; what the activity did not store, the workflow writes itself (landed).
    */

@@ -38,7 +38,7 @@ export interface Carrying {
  * Buffers the run's timeline events and writes them in order, one batch at a time. Sequence numbers and
  * timestamps come from the workflow (deterministic on replay), so a retried or replayed write is the same write.
  *
- * With `carrying`, a step's activity takes the unwritten events with it and stores them before its own work
+ * With `carrying`, a step's activity takes the unwritten events with it and stores them beside its own work
  * (`carry`, `landed`), so a chain of steps needs no flush activity: the writer flushes itself only what no starting
  * step took, once the scheduler is quiet. Every write starts at the first event not known stored, so writes in
  * flight together overlap rather than leave gaps, and the store keeps each event once (store/timeline.ts). An

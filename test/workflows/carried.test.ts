@@ -9,7 +9,7 @@ import { readTimeline, verifyTimeline } from '../../store/timeline';
 import { workflowBundle } from '../harness/lifeboat';
 import { registerRunbook, startRun, useLifeboat } from '../harness/runs';
 
-// A step's activity stores the run's unwritten timeline events and first record before its work (activities/carried.ts,
+// A step's activity stores the run's unwritten timeline events and first record beside its work (activities/carried.ts,
 // PATCH.carriedRecords): a chain of steps needs no write activity of its own, and what a step's activity did not
 // store (an older worker, a failed or slow store) the workflow still writes: no event is dropped.
 
