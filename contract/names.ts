@@ -77,8 +77,8 @@ export const PATCH = {
   /** At most MAX_RUNNING_STEPS steps run at once (docs/performance.md): runs started before it start every ready step. */
   boundedSteps: 'lifeboat-bounded-steps',
   /**
-   * Step activities store the run's unwritten timeline events and first record beside their work; the start check
-   * and the notification defaults are local activities (docs/performance.md). Implies every patch above
+   * Step activities store the run's unwritten timeline events and first record beside their work; the notification
+   * defaults are a local activity (docs/performance.md). Implies every patch above
    * (workflows/patches.ts): runs started with it record this one marker instead of theirs.
    */
   carriedRecords: 'lifeboat-carried-records',

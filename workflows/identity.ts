@@ -16,15 +16,6 @@ const { verifyRunStart } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
 });
 
-// The same check as a local activity (PATCH.carriedRecords): it runs inside the run's first workflow task instead of
-// an activity task and a workflow task of its own. A repeat is harmless: it only reads (the registry, the run's
-// record, the schedule), and the run writes nothing before its answer is recorded, so a repeat finds what the first
-// attempt found.
-const { verifyRunStart: verifyRunStartHere } = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
-});
-
 const { verifyUpdate } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '200 milliseconds', maximumAttempts: 5 },
@@ -67,12 +58,12 @@ export async function verifiedUpdate(engine: ControlPort, update: string, a: { p
 }
 
 /** The start check (activities/identity.ts): fails the run, without retries, unless the API or the worker signed it. */
-export async function verifyStart(input: RunInput, local = false): Promise<Record<string, SubRunbookGate> | undefined> {
+export async function verifyStart(input: RunInput): Promise<Record<string, SubRunbookGate> | undefined> {
   const info = workflowInfo();
   try {
     // A history recorded before sub-runbook gates answers nothing here: that run keeps its old rules.
     return (
-      await (local ? verifyRunStartHere : verifyRunStart)({
+      await verifyRunStart({
         run: input,
         facts: { workflowId: info.workflowId, child: info.parent !== undefined, continued: info.continuedFromExecutionRunId !== undefined, firstRunId: info.firstExecutionRunId },
       })

@@ -34,10 +34,9 @@ export async function runbookWorkflow(input: RunInput): Promise<RunState> {
   // is checked before the runbook is resolved; a pinned one after the query is set, so the run answers at once.
   const has = runPatches();
   const checked = has(PATCH.signedStart);
-  const local = has(PATCH.carriedRecords);
   let verified = !checked;
   if (checked && !isPinned(input)) {
-    await verifyStart(input, local);
+    await verifyStart(input);
     verified = true;
   }
   const { gates, ...pinned } = await pin(input);
@@ -77,7 +76,7 @@ export async function runbookWorkflow(input: RunInput): Promise<RunState> {
   handle(decideStepUpdate, controls.decide);
   handle(abortRunUpdate, controls.abort);
   if (!verified) {
-    setGates(engine, await verifyStart(input, local));
+    setGates(engine, await verifyStart(input));
     verified = true;
   }
   return engine.execute();

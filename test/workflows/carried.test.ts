@@ -34,7 +34,7 @@ describe('run records carried by step activities', () => {
   it('stores a chain of http steps through the steps’ own activities: no timeline or record activity, every event there and verified', async () => {
     const run = await startRun(env.lb, { steps: chain(env.target.url, 4) });
     expect((await run.result()).status).toBe('completed');
-    expect(await activityTypes(run.runId)).toEqual(['httpRequest', 'httpRequest', 'httpRequest', 'httpRequest']);
+    expect(await activityTypes(run.runId)).toEqual(['verifyRunStart', 'httpRequest', 'httpRequest', 'httpRequest', 'httpRequest']);
     const { events } = await readTimeline(env.lb.store.db, run.runId);
     expectWholeChain(
       events.map((e) => e.type),
