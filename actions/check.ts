@@ -25,16 +25,19 @@ export const check = defineAction({
   secrets: { in: ['url', 'headers'], host: 'url' },
   async run(step, ctx): Promise<Outcome> {
     const w = step.with;
-    const call = attemptActivities(ctx.timeoutMs).checkHttp({
-      method: w.method,
-      url: w.url,
-      headers: w.headers,
-      everyMs: durationMs(w.every),
-      until: w.until,
-      timeoutMs: ctx.timeoutMs,
-      secrets: step.secrets ?? [],
-    });
-    const result = await dispatched(ctx, call);
+    const activities = attemptActivities(ctx.timeoutMs);
+    const result = await dispatched(ctx, (records) =>
+      activities.checkHttp({
+        method: w.method,
+        url: w.url,
+        headers: w.headers,
+        everyMs: durationMs(w.every),
+        until: w.until,
+        timeoutMs: ctx.timeoutMs,
+        secrets: step.secrets ?? [],
+        records,
+      }),
+    );
     return { kind: 'succeeded', result };
   },
 });

@@ -26,15 +26,18 @@ export const command = defineAction({
   secrets: { in: ['argv', 'env'] },
   async run(step, ctx): Promise<Outcome> {
     const w = step.with;
-    const call = attemptActivities(ctx.timeoutMs).runCommand({
-      argv: w.argv,
-      cwd: w.cwd,
-      env: w.env,
-      idempotencyKey: ctx.key,
-      timeoutMs: ctx.timeoutMs,
-      secrets: step.secrets ?? [],
-    });
-    const result = await dispatched(ctx, call);
+    const activities = attemptActivities(ctx.timeoutMs);
+    const result = await dispatched(ctx, (records) =>
+      activities.runCommand({
+        argv: w.argv,
+        cwd: w.cwd,
+        env: w.env,
+        idempotencyKey: ctx.key,
+        timeoutMs: ctx.timeoutMs,
+        secrets: step.secrets ?? [],
+        records,
+      }),
+    );
     return { kind: 'succeeded', result };
   },
 });

@@ -30,18 +30,21 @@ export const http = defineAction({
   async run(step, ctx): Promise<Outcome> {
     const w = step.with;
     const expect = w.expect === undefined ? undefined : Array.isArray(w.expect) ? w.expect : [w.expect];
-    const call = attemptActivities(ctx.timeoutMs).httpRequest({
-      method: w.method,
-      url: w.url,
-      headers: w.headers,
-      json: w.json,
-      body: w.body,
-      expect,
-      idempotencyKey: ctx.key,
-      timeoutMs: ctx.timeoutMs,
-      secrets: step.secrets ?? [],
-    });
-    const result = await dispatched(ctx, call);
+    const activities = attemptActivities(ctx.timeoutMs);
+    const result = await dispatched(ctx, (records) =>
+      activities.httpRequest({
+        method: w.method,
+        url: w.url,
+        headers: w.headers,
+        json: w.json,
+        body: w.body,
+        expect,
+        idempotencyKey: ctx.key,
+        timeoutMs: ctx.timeoutMs,
+        secrets: step.secrets ?? [],
+        records,
+      }),
+    );
     return { kind: 'succeeded', result };
   },
 });

@@ -1,6 +1,7 @@
 // What every step action declares, and what the engine hands it. Workflow code: action modules are imported by the
 // workflow bundle (for `run`) and by the language (for their schemas), so they import zod and Node only as types.
 import type { output, ZodType } from 'zod';
+import type { CarriedAnswer, CarriedRecords } from '../activities/carried';
 import type { StepState, WaitingFor } from '../contract/step';
 import type { Event, Mode, SchemaKit } from '../model/kit';
 import type { ReferenceContext } from '../model/reference';
@@ -88,6 +89,12 @@ export interface ActionContext {
   notify(event: Event, request?: NotifyRequest): void;
   /** Resolves true once `done()` holds, false when `timeoutMs` passes first (waits forever without it). */
   until(done: () => boolean, timeoutMs?: number): Promise<boolean>;
+  /**
+   * The run's records not yet stored, for this attempt's activity to store beside its work (activities/carried.ts),
+   * or undefined; `dispatched` hands them over and reports back to `landed` what the activity answered.
+   */
+  carry(): CarriedRecords | undefined;
+  landed(records: CarriedRecords, answer: CarriedAnswer | undefined): void;
 }
 
 /** Everything about one action. A missing piece is a compile error (see ACTIONS in ./index.ts). */

@@ -1,5 +1,6 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { commandActivities } from '../activities/command';
+import type { CarriedRecords } from '../activities/carried';
 import type { Dispatched } from '../activities/dispatch';
 import type { httpActivities } from '../activities/http';
 import { FAILURE } from '../contract/names';
@@ -51,25 +52,31 @@ export function undoKey(key: string): string {
 }
 
 /**
- * Awaits a step's activity and records on the timeline any re-dispatch it took (an infrastructure event, not an
- * attempt), whether it then succeeded or failed.
+ * Calls a step's activity, handing it the run's records to store first (ActionContext.carry), and records on the
+ * timeline any re-dispatch it took (an infrastructure event, not an attempt), whether it then succeeded or failed.
  */
-export async function dispatched<T>(ctx: ActionContext, call: Promise<Dispatched<T>>): Promise<T> {
+export async function dispatched<T>(ctx: ActionContext, call: (records: CarriedRecords | undefined) => Promise<Dispatched<T>>): Promise<T> {
+  const records = ctx.carry();
   let answer: Dispatched<T> | T;
   try {
-    answer = await call;
+    answer = await call(records);
   } catch (err) {
+    // Failed or cancelled: whatever it stored is not known here, so the run writes it again (harmlessly).
+    if (records) ctx.landed(records, undefined);
     noteRedispatches(ctx, failureDispatch(err));
     throw err;
   }
   // A workflow started before activities answered with `Dispatched` replays their plain results.
   if (!isDispatched(answer)) return answer;
+  if (records) ctx.landed(records, answer.records);
   noteRedispatches(ctx, answer.dispatch);
   return answer.result;
 }
 
+const DISPATCHED_KEYS = new Set(['dispatch', 'result', 'records']);
+
 function isDispatched<T>(answer: Dispatched<T> | T): answer is Dispatched<T> {
-  return typeof answer === 'object' && answer !== null && 'dispatch' in answer && 'result' in answer && Object.keys(answer).length === 2;
+  return typeof answer === 'object' && answer !== null && 'dispatch' in answer && 'result' in answer && Object.keys(answer).every((k) => DISPATCHED_KEYS.has(k));
 }
 
 function noteRedispatches(ctx: ActionContext, dispatch: number): void {

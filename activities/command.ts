@@ -6,7 +6,8 @@ import { loaderVariable, loaderVariableProblem } from '../model/command-env';
 import { FAILURE } from '../contract/names';
 import type { SecretSlot } from '../model/template';
 import type { ActivityDeps } from './deps';
-import { runDispatch, type Dispatched } from './dispatch';
+import type { CarriedRecords, Carry } from './carried';
+import { carrying, runDispatch, type Dispatched } from './dispatch';
 import { unseal } from './secrets';
 
 export interface CommandRequest {
@@ -19,6 +20,8 @@ export interface CommandRequest {
   timeoutMs: number;
   /** Where the step's secrets go in argv and env, from the runbook's text (see renderSealed). */
   secrets?: SecretSlot[];
+  /** The run's records to store beside the command (activities/carried.ts). */
+  records?: CarriedRecords;
 }
 export interface CommandResult {
   exitCode: number;
@@ -95,7 +98,7 @@ function collector(cap: number) {
 }
 
 /** Runs an allow-listed executable with an argv array (never a shell), in a process group killed when the step ends. */
-export function commandActivities({ config, env }: ActivityDeps) {
+export function commandActivities({ config, env }: ActivityDeps, carry?: Carry) {
   return {
     async runCommand(input: CommandRequest): Promise<Dispatched<CommandResult>> {
       const bad = Object.keys(input.env ?? {}).find(loaderVariable);
@@ -106,48 +109,50 @@ export function commandActivities({ config, env }: ActivityDeps) {
       const file = allowedExecutable(exe, config.LIFEBOAT_COMMAND_ALLOWLIST);
       const cwd = allowedCwd(input.cwd, config.LIFEBOAT_COMMAND_ROOTS);
       const name = input.argv[0] ?? exe;
-      return runDispatch(input.timeoutMs, name, async (signal) => {
-        const child = spawn(file, args, {
-          cwd,
-          argv0: exe,
-          env: { PATH: process.env.PATH ?? '', ...(input.idempotencyKey ? { LIFEBOAT_IDEMPOTENCY_KEY: input.idempotencyKey } : {}), ...(sealed.request.env ?? {}) },
-          stdio: ['ignore', 'pipe', 'pipe'],
-          // Its own process group, so what it starts is killed with it.
-          detached: true,
-        });
-        const longest = Math.max(0, ...sealed.used.map((u) => u.value.length * 2));
-        const stdout = collector(MAX_OUTPUT + longest);
-        const stderr = collector(MAX_OUTPUT + longest);
-        child.stdout.on('data', (c: Buffer) => stdout.add(c));
-        child.stderr.on('data', (c: Buffer) => stderr.add(c));
-        const killGroup = () => {
-          try {
-            if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-          } catch {
-            // Already gone.
-          }
-        };
-        // The step's timeout and an operator's abort (carried by heartbeats) kill the whole group; so does the
-        // program's own exit, so nothing it left behind holds the step's pipes open or runs on unseen.
-        signal.addEventListener('abort', killGroup);
-        child.once('exit', killGroup);
-        try {
-          const exitCode = await new Promise<number>((resolve, reject) => {
-            child.once('error', (err) => reject(ApplicationFailure.nonRetryable(`cannot run ${name}: ${sealed.mask(err.message)}`, FAILURE.badCommand)));
-            child.once('close', (code, sig) => resolve(code ?? (sig ? 128 + 9 : 1)));
+      return carrying(carry, input.records, () =>
+        runDispatch(input.timeoutMs, name, async (signal) => {
+          const child = spawn(file, args, {
+            cwd,
+            argv0: exe,
+            env: { PATH: process.env.PATH ?? '', ...(input.idempotencyKey ? { LIFEBOAT_IDEMPOTENCY_KEY: input.idempotencyKey } : {}), ...(sealed.request.env ?? {}) },
+            stdio: ['ignore', 'pipe', 'pipe'],
+            // Its own process group, so what it starts is killed with it.
+            detached: true,
           });
-          if (signal.aborted) throw signal.reason;
-          const out = stdout.text(sealed.mask, MAX_OUTPUT);
-          const err = stderr.text(sealed.mask, MAX_OUTPUT);
-          if (exitCode !== 0) {
-            throw ApplicationFailure.retryable(`${name} exited with code ${exitCode}: ${err.trim().slice(-500)}`, FAILURE.commandFailed, { exitCode, stdout: out, stderr: err });
+          const longest = Math.max(0, ...sealed.used.map((u) => u.value.length * 2));
+          const stdout = collector(MAX_OUTPUT + longest);
+          const stderr = collector(MAX_OUTPUT + longest);
+          child.stdout.on('data', (c: Buffer) => stdout.add(c));
+          child.stderr.on('data', (c: Buffer) => stderr.add(c));
+          const killGroup = () => {
+            try {
+              if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+            } catch {
+              // Already gone.
+            }
+          };
+          // The step's timeout and an operator's abort (carried by heartbeats) kill the whole group; so does the
+          // program's own exit, so nothing it left behind holds the step's pipes open or runs on unseen.
+          signal.addEventListener('abort', killGroup);
+          child.once('exit', killGroup);
+          try {
+            const exitCode = await new Promise<number>((resolve, reject) => {
+              child.once('error', (err) => reject(ApplicationFailure.nonRetryable(`cannot run ${name}: ${sealed.mask(err.message)}`, FAILURE.badCommand)));
+              child.once('close', (code, sig) => resolve(code ?? (sig ? 128 + 9 : 1)));
+            });
+            if (signal.aborted) throw signal.reason;
+            const out = stdout.text(sealed.mask, MAX_OUTPUT);
+            const err = stderr.text(sealed.mask, MAX_OUTPUT);
+            if (exitCode !== 0) {
+              throw ApplicationFailure.retryable(`${name} exited with code ${exitCode}: ${err.trim().slice(-500)}`, FAILURE.commandFailed, { exitCode, stdout: out, stderr: err });
+            }
+            return { exitCode, stdout: out, stderr: err };
+          } finally {
+            signal.removeEventListener('abort', killGroup);
+            killGroup();
           }
-          return { exitCode, stdout: out, stderr: err };
-        } finally {
-          signal.removeEventListener('abort', killGroup);
-          killGroup();
-        }
-      });
+        }),
+      );
     },
   };
 }

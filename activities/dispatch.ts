@@ -1,11 +1,25 @@
 import { ApplicationFailure, CancelledFailure, Context, heartbeat } from '@temporalio/activity';
 import { FAILURE } from '../contract/names';
 import { formatDuration } from '../model/duration';
+import type { CarriedAnswer, CarriedRecords, Carry } from './carried';
 
-/** What a step's activity answers: its result, and which dispatch of the attempt produced it (2+ after a lost worker). */
+/**
+ * What a step's activity answers: its result, which dispatch of the attempt produced it (2+ after a lost worker), and
+ * what it stored of the run's records it was handed (activities/carried.ts).
+ */
 export interface Dispatched<T> {
   result: T;
   dispatch: number;
+  records?: CarriedAnswer;
+}
+
+/**
+ * Runs a step's dispatch while storing the records it carries, side by side (as a flush activity ran beside the step
+ * before): the store's latency is not added to the step's. The answer says what was stored.
+ */
+export async function carrying<T>(carry: Carry | undefined, records: CarriedRecords | undefined, run: () => Promise<Dispatched<T>>): Promise<Dispatched<T>> {
+  const [stored, answer] = await Promise.all([records && carry ? carry(records) : undefined, run()]);
+  return stored ? { ...answer, records: stored } : answer;
 }
 
 // Well inside the heartbeat timeout the workflow sets (actions/proxy.ts), so only a lost worker misses it.

@@ -4,7 +4,8 @@ import { FAILURE } from '../contract/names';
 import { activityLog } from '../logging/activity';
 import type { SecretSlot } from '../model/template';
 import type { ActivityDeps } from './deps';
-import { runDispatch, type Dispatched } from './dispatch';
+import type { CarriedRecords, Carry } from './carried';
+import { carrying, runDispatch, type Dispatched } from './dispatch';
 import { egressPolicy, sendOutbound, type EgressPolicy } from './egress';
 import { assertSecretHosts, unseal, type Unsealed } from './secrets';
 import { compareValues, type CompareOp } from '../model/compare';
@@ -22,6 +23,8 @@ export interface HttpRequest {
   timeoutMs: number;
   /** Where the step's secrets go in this request, from the runbook's text (see renderSealed); the url's pieces too. */
   secrets?: SecretSlot[];
+  /** The run's records to store beside the request (activities/carried.ts). */
+  records?: CarriedRecords;
 }
 export interface HttpResult {
   status: number;
@@ -104,55 +107,59 @@ function masked(err: unknown, sealed: Unsealed<HttpRequest>): unknown {
 }
 
 /** HTTP calls and health checks. */
-export function httpActivities({ env, config }: ActivityDeps) {
+export function httpActivities({ env, config }: ActivityDeps, carry?: Carry) {
   const sender: Sender = { policy: egressPolicy(config), maxBodyBytes: config.LIFEBOAT_HTTP_MAX_BODY, timeoutMs: config.LIFEBOAT_HTTP_TIMEOUT, env };
   return {
     async httpRequest(input: HttpRequest & { expect?: number[] }): Promise<Dispatched<HttpResult>> {
-      return runDispatch(input.timeoutMs, `${input.method} ${input.url}`, async (signal) => {
-        const sealed = prepare(input, env);
-        try {
-          const res = await send(input, sealed, sender, signal);
-          const ok = input.expect && input.expect.length > 0 ? input.expect.includes(res.status) : res.status >= 200 && res.status < 300;
-          if (!ok) {
-            const want = input.expect?.length ? input.expect.join(' or ') : '2xx';
-            throw ApplicationFailure.retryable(`${input.method} ${input.url} answered ${res.status}, expected ${want}`, FAILURE.unexpectedStatus, res);
+      return carrying(carry, input.records, () =>
+        runDispatch(input.timeoutMs, `${input.method} ${input.url}`, async (signal) => {
+          const sealed = prepare(input, env);
+          try {
+            const res = await send(input, sealed, sender, signal);
+            const ok = input.expect && input.expect.length > 0 ? input.expect.includes(res.status) : res.status >= 200 && res.status < 300;
+            if (!ok) {
+              const want = input.expect?.length ? input.expect.join(' or ') : '2xx';
+              throw ApplicationFailure.retryable(`${input.method} ${input.url} answered ${res.status}, expected ${want}`, FAILURE.unexpectedStatus, res);
+            }
+            return res;
+          } catch (err) {
+            if (signal.aborted) throw err;
+            throw masked(err, sealed);
           }
-          return res;
-        } catch (err) {
-          if (signal.aborted) throw err;
-          throw masked(err, sealed);
-        }
-      });
+        }),
+      );
     },
 
     /** Polls until the condition holds; the step's timeout ends it otherwise. */
     async checkHttp(input: CheckRequest): Promise<Dispatched<HttpResult & { polls: number }>> {
       let polls = 0;
       let note = 'no answer yet';
-      return runDispatch(
-        input.timeoutMs,
-        () => `${input.method} ${input.url} (last: ${note})`,
-        async (signal) => {
-          const sealed = prepare(input, env);
-          for (;;) {
-            polls++;
-            try {
-              const res = await send(input, sealed, sender, signal);
-              const { status, path, op, value } = input.until;
-              const statusOk = status === undefined || res.status === status;
-              // Without a path the condition is on the status code itself (`until: { op: in, value: [200, 204] }`).
-              const valueOk = compareValues(op, path === undefined ? res.status : valueAt(res.body, path), value);
-              if (statusOk && valueOk) return { ...res, polls };
-              note = `status ${res.status}${path ? `, ${path} = ${JSON.stringify(valueAt(res.body, path))}` : ''}`;
-            } catch (err) {
-              if (signal.aborted) throw err;
-              // The policy will not change between polls: a refused address or host ends the step now.
-              if (err instanceof ApplicationFailure && err.nonRetryable) throw masked(err, sealed);
-              note = sealed.mask(err instanceof Error ? err.message : String(err));
+      return carrying(carry, input.records, () =>
+        runDispatch(
+          input.timeoutMs,
+          () => `${input.method} ${input.url} (last: ${note})`,
+          async (signal) => {
+            const sealed = prepare(input, env);
+            for (;;) {
+              polls++;
+              try {
+                const res = await send(input, sealed, sender, signal);
+                const { status, path, op, value } = input.until;
+                const statusOk = status === undefined || res.status === status;
+                // Without a path the condition is on the status code itself (`until: { op: in, value: [200, 204] }`).
+                const valueOk = compareValues(op, path === undefined ? res.status : valueAt(res.body, path), value);
+                if (statusOk && valueOk) return { ...res, polls };
+                note = `status ${res.status}${path ? `, ${path} = ${JSON.stringify(valueAt(res.body, path))}` : ''}`;
+              } catch (err) {
+                if (signal.aborted) throw err;
+                // The policy will not change between polls: a refused address or host ends the step now.
+                if (err instanceof ApplicationFailure && err.nonRetryable) throw masked(err, sealed);
+                note = sealed.mask(err instanceof Error ? err.message : String(err));
+              }
+              await delay(input.everyMs, undefined, { signal }); // rejects at the step's timeout or on cancellation
             }
-            await delay(input.everyMs, undefined, { signal }); // rejects at the step's timeout or on cancellation
-          }
-        },
+          },
+        ),
       );
     },
   };

@@ -1,9 +1,10 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { FAILURE } from '../contract/names';
+import { activityLog } from '../logging/activity';
 import { TimelineFeed } from '../metrics/feed';
 import type { Mode, Runbook } from '../model/runbook';
 import { resolveParameters } from '../runs/parameters';
-import type { RunbookRef, RunRecord } from '../contract/run';
+import { RunRecord, type RunbookRef } from '../contract/run';
 import { getRunbook } from '../store/registry';
 import { appendTimelineEvents } from '../store/timeline';
 import { saveRun } from '../store/runs';
@@ -12,22 +13,61 @@ import { signHead, type SignedHead } from '../timeline/evidence';
 import type { ActivityDeps } from './deps';
 import { subRunbookGates } from './gates';
 import type { SubRunbookGate } from '../actions/kit';
+import type { Carry, CarriedAnswer, StoredHead } from './carried';
+
+// How long a step's activity waits for the store to take what it carries (beside its own work): past this it answers
+// without, and the workflow writes the rest itself. Well inside the grace its start-to-close timeout adds (actions/proxy.ts).
+const CARRY_MS = 3_000;
+
+/** The run's timeline and record writes, shared by the record activities and the step activities that carry them. */
+export function recordWriter({ store, config, metrics }: ActivityDeps) {
+  const feed = new TimelineFeed(store.db, metrics);
+  /**
+   * Appends a batch and answers the new head signed with the evidence key (never stored in the database): the
+   * workflow keeps it, so Temporal's history holds a signed head at least every batch (docs/evidence.md).
+   */
+  const append = async (input: { runId: string; events: TimelineEvent[]; head?: StoredHead }): Promise<{ seq: number; hash: string; anchor: SignedHead }> => {
+    // `head`, the workflow's last known head, is not needed: the paged append reads the head for its open page's list.
+    // Labels first: a lookup that fails then fails the attempt before the batch is stored, not after, uncounted.
+    const labels = await feed.labelsOf(input.runId, input.events);
+    const { written, ...head } = await appendTimelineEvents(store.db, input.runId, input.events);
+    await feed.appended(input.runId, labels, input.events, written);
+    return { ...head, anchor: signHead(config.evidenceKey, { runId: input.runId, ...head }) };
+  };
+  /**
+   * What a step's activity carries, stored beside its work: both writes are the ones the record activities make
+   * (idempotent and fenced), so a re-dispatch repeats them harmlessly. A failure or a slow store is not the step's:
+   * the answer leaves out what was not stored, and the workflow writes it itself (no event is dropped).
+   */
+  const carry: Carry = async (records) => {
+    if (!records) return undefined;
+    const answer: CarriedAnswer = {};
+    const { runId, events, head, record } = records;
+    const writes = Promise.all([
+      events?.length
+        ? append({ runId, events, head }).then(({ anchor, ...stored }) => {
+            answer.head = stored;
+            answer.anchor = anchor;
+          })
+        : undefined,
+      record === undefined ? undefined : saveRun(store.db, RunRecord.parse(record)).then(() => void (answer.record = true)),
+    ]).catch((err: unknown) =>
+      activityLog().warn({ error: err instanceof Error ? err.message : String(err) }, 'storing the run records a step carries failed; the workflow writes them'),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([writes, new Promise((resolve) => (timer = setTimeout(resolve, CARRY_MS)))]);
+    clearTimeout(timer);
+    return { ...answer };
+  };
+  return { append, carry };
+}
 
 /** Writes to the durable record: the run summary and its hash-chained timeline. Both are idempotent. */
-export function recordActivities({ store, config, metrics }: ActivityDeps) {
-  const feed = new TimelineFeed(store.db, metrics);
+export function recordActivities(deps: ActivityDeps, writer = recordWriter(deps)) {
+  const { store } = deps;
   return {
-    /**
-     * Appends a batch and answers the new head signed with the evidence key (never stored in the database): the
-     * workflow keeps it, so Temporal's history holds a signed head at least every batch (docs/evidence.md).
-     */
-    async appendTimelineEvents(input: { runId: string; events: TimelineEvent[] }): Promise<{ seq: number; hash: string; anchor: SignedHead }> {
-      // Labels first: a lookup that fails then fails the attempt before the batch is stored, not after, uncounted.
-      const labels = await feed.labelsOf(input.runId, input.events);
-      const { written, ...head } = await appendTimelineEvents(store.db, input.runId, input.events);
-      await feed.appended(input.runId, labels, input.events, written);
-      return { ...head, anchor: signHead(config.evidenceKey, { runId: input.runId, ...head }) };
-    },
+    /** Appends a batch (after `head` when the workflow knows it) and answers the new head, signed (recordWriter). */
+    appendTimelineEvents: writer.append,
     async recordRun(record: RunRecord): Promise<void> {
       await saveRun(store.db, record);
     },

@@ -74,7 +74,7 @@ export const drills: Scenario = {
     const headers = { authorization: `Bearer ${ctx.adminToken}`, 'content-type': 'application/json' };
     try {
       await until('the standalone API', async () => (await fetch(`${url}/runbooks/bench-drill`, { headers })).status === 200);
-      await until('the standalone worker', async () => log.some((l) => l.includes('polling task queue')));
+      await until('the standalone worker', async () => log.some((l) => l.includes('"state":"RUNNING"')));
       const t0 = Date.now();
       const triggered = await Promise.all(
         Array.from({ length: N_DRILLS }, async () => {

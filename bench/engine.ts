@@ -46,15 +46,36 @@ function rawRun(ctx: BenchContext, kind: 'rawSequential' | 'rawParallel', n: num
   return ctx.lb.client.workflow.execute(kind, { taskQueue: ctx.taskQueue, workflowId: `bench-raw-${tag}-${Date.now()}-${Math.random()}`, args: [ctx.target.url, n] });
 }
 
-/** History events of a workflow, by type; also the workflow-task timeouts and failures the SDK met. */
-async function historyOf(ctx: BenchContext, workflowId: string): Promise<{ events: number; byType: Record<string, number> }> {
-  const history = await ctx.lb.client.workflow.getHandle(workflowId).fetchHistory();
+/**
+ * History events of a workflow, by type (the workflow-task timeouts and failures among them): its latest execution's,
+ * or with `chain` every execution's it continued as new from.
+ */
+async function historyOf(ctx: BenchContext, workflowId: string, chain = false): Promise<{ events: number; byType: Record<string, number>; executions: number }> {
   const byType: Record<string, number> = {};
-  for (const e of history.events ?? []) {
-    const name = (temporal.api.enums.v1.EventType[e.eventType ?? 0] ?? 'unknown').replace(/^EVENT_TYPE_/, '');
-    byType[name] = (byType[name] ?? 0) + 1;
+  let events = 0;
+  let executions = 0;
+  for (let execution: string | undefined; ;) {
+    let previous: string | undefined;
+    // Small pages: one execution of a wide run holds megabytes, past gRPC's 4 MB message limit.
+    for (let token: Uint8Array | undefined, first = true; first || (token?.length ?? 0) > 0; first = false) {
+      const page = await ctx.lb.client.workflowService.getWorkflowExecutionHistory({
+        namespace: ctx.lb.client.options.namespace,
+        execution: { workflowId, runId: execution },
+        maximumPageSize: 500,
+        nextPageToken: token,
+      });
+      token = page.nextPageToken ?? undefined;
+      for (const e of page.history?.events ?? []) {
+        events++;
+        previous ??= e.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
+        const name = (temporal.api.enums.v1.EventType[e.eventType ?? 0] ?? 'unknown').replace(/^EVENT_TYPE_/, '');
+        byType[name] = (byType[name] ?? 0) + 1;
+      }
+    }
+    executions++;
+    execution = previous;
+    if (!chain || !execution) return { events, byType, executions };
   }
-  return { events: history.events?.length ?? 0, byType };
 }
 
 /** MongoDB commands the Lifeboat worker and API send while `f` runs, by command name. */
@@ -246,10 +267,13 @@ const wide: Scenario = {
   name: 'wide',
   async run(ctx) {
     const id = await httpRunbook(ctx, 'bench-wide', N_WIDE, true);
-    const raw = await timed(() => rawRun(ctx, 'rawParallel', N_WIDE, 'wide'));
+    const rawId = `bench-raw-wide-${Date.now()}`;
+    const raw = await timed(() => ctx.lb.client.workflow.execute('rawParallel', { taskQueue: ctx.taskQueue, workflowId: rawId, args: [ctx.target.url, N_WIDE] }));
     const lb = await timed(() => lifeboatRun(ctx, id));
-    const history = await historyOf(ctx, lb.value);
+    const history = await historyOf(ctx, lb.value, true);
     const taskProblems = (history.byType.WORKFLOW_TASK_TIMED_OUT ?? 0) + (history.byType.WORKFLOW_TASK_FAILED ?? 0);
+    const rawHistory = await historyOf(ctx, rawId);
+    const rawTaskProblems = (rawHistory.byType.WORKFLOW_TASK_TIMED_OUT ?? 0) + (rawHistory.byType.WORKFLOW_TASK_FAILED ?? 0);
     ctx.print('wide', {
       steps: N_WIDE,
       lifeboatMs: lb.ms,
@@ -258,7 +282,9 @@ const wide: Scenario = {
       lifeboatCpuMsPerStep: round2(lb.cpuMs / N_WIDE),
       rawCpuMsPerStep: round2(raw.cpuMs / N_WIDE),
       workflowTaskTimeoutsOrFailures: taskProblems,
+      rawWorkflowTaskTimeoutsOrFailures: rawTaskProblems,
       historyEvents: history.events,
+      executions: history.executions,
       goal: 'completes, 0 workflow-task timeouts',
     });
   },

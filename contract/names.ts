@@ -87,7 +87,14 @@ export const PATCH = {
    * record: its timeline writer's loop is not cancellable. Runs started before it ended cancelled mid-flush.
    */
   flushWhenCancelled: 'lifeboat-flush-when-cancelled',
+  /**
+   * Step activities store the run's unwritten timeline events and first record beside their work; the notification
+   * defaults are a local activity (docs/performance.md). Implies every patch above
+   * (workflows/patches.ts): runs started with it record this one marker instead of theirs.
+   */
+  carriedRecords: 'lifeboat-carried-records',
 } as const;
+export type PatchId = (typeof PATCH)[keyof typeof PATCH];
 
 /** How long a signed update or API start stays valid after the API signed it: enough for clock skew and a retry. */
 export const SIGNATURE_WINDOW_MS = 5 * 60_000;

@@ -30,7 +30,8 @@ export async function temporalAnchors(client: Client, runId: string): Promise<An
       const s = e.activityTaskScheduledEventAttributes;
       if (s) scheduled.set(String(e.eventId), s.activityType?.name ?? '');
       const done = e.activityTaskCompletedEventAttributes;
-      if (done && scheduled.get(String(done.scheduledEventId)) === 'appendTimelineEvents') found.push(...headIn(done.result));
+      // A step's activity that stored the run's events beside its work answers their head too (activities/carried.ts).
+      if (done) found.push(...(scheduled.get(String(done.scheduledEventId)) === 'appendTimelineEvents' ? headIn(done.result) : carriedHeadIn(done.result)));
       if (latest && (e.workflowExecutionCompletedEventAttributes || e.workflowExecutionFailedEventAttributes || e.workflowExecutionTerminatedEventAttributes)) ended = true;
       if (latest && (e.workflowExecutionTimedOutEventAttributes || e.workflowExecutionCanceledEventAttributes)) ended = true;
       const completed = e.workflowExecutionCompletedEventAttributes;
@@ -71,10 +72,21 @@ async function fetchHistory(client: Client, runId: string, execution: string | u
 
 /** The signed head in an activity's or the workflow's result (`{ anchor }`), if it carries one (verification checks its run). */
 function headIn(payloads: Payloads): SignedHead[] {
+  return anchorIn(resultOf(payloads));
+}
+
+/** The signed head a step's activity answers in `records` (`{ result, dispatch, records: { anchor } }`), if any. */
+function carriedHeadIn(payloads: Payloads): SignedHead[] {
+  const value = resultOf(payloads);
+  return typeof value === 'object' && value !== null && 'dispatch' in value && 'records' in value ? anchorIn(value.records) : [];
+}
+
+function resultOf(payloads: Payloads): unknown {
   const payload = payloads?.payloads?.[0];
-  if (!payload) return [];
-  const value: unknown = defaultPayloadConverter.fromPayload(payload);
-  const anchor = typeof value === 'object' && value !== null ? (value as { anchor?: unknown }).anchor : undefined;
-  const parsed = SignedHead.safeParse(anchor);
+  return payload ? defaultPayloadConverter.fromPayload(payload) : undefined;
+}
+
+function anchorIn(value: unknown): SignedHead[] {
+  const parsed = SignedHead.safeParse(typeof value === 'object' && value !== null && 'anchor' in value ? value.anchor : undefined);
   return parsed.success ? [parsed.data] : [];
 }

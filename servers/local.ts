@@ -1,3 +1,4 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { LocalServer } from '../api/routes/health';
 import type { Config } from '../config';
@@ -42,7 +43,7 @@ export async function startServers(config: Config, o: { home: string; ephemeral?
   };
   try {
     const temporal = await useTemporal(config, o, keep, notes);
-    const mongo = await useMongo(config, o, keep, notes);
+    const mongo = await useMongo(config, o, keep, notes, own);
     const mail = await useMail(config, o, own, notes);
     return { ...temporal, mongoUri: mongo, ...mail, notes, states: () => supervised.map((s) => s.state()), stop };
   } catch (err) {
@@ -83,7 +84,19 @@ async function useTemporal(config: Config, o: Opts, keep: Keep, notes: string[])
   return { temporalAddress: address, temporalUiUrl: uiUrl };
 }
 
-async function useMongo(config: Config, o: Opts, keep: Keep, notes: string[]): Promise<string> {
+/**
+ * Where throwaway FerretDB data goes: in memory (tmpfs) when the machine has one, as the ephemeral Temporal dev
+ * server keeps its own, so tests and the bench do not wait for a disk flush on every write of data nobody keeps.
+ * Removed on stop.
+ */
+function throwawayDir(home: string, own: Own): string {
+  if (!existsSync('/dev/shm')) return path.join(home, 'ferretdb');
+  const dir = mkdtempSync('/dev/shm/lifeboat-ferretdb-');
+  own({ stop: async () => rmSync(dir, { recursive: true, force: true }) });
+  return dir;
+}
+
+async function useMongo(config: Config, o: Opts, keep: Keep, notes: string[], own: Own): Promise<string> {
   if (config.MONGODB_URI) {
     notes.push('MongoDB: MONGODB_URI');
     return config.MONGODB_URI;
@@ -94,7 +107,7 @@ async function useMongo(config: Config, o: Opts, keep: Keep, notes: string[]): P
     notes.push(`MongoDB: reusing the server already running at 127.0.0.1:${port}`);
     return uri;
   }
-  const dataDir = path.join(o.home, 'ferretdb');
+  const dataDir = o.ephemeral ? throwawayDir(o.home, own) : path.join(o.home, 'ferretdb');
   o.log(`starting FerretDB on 127.0.0.1:${port} (data: ${dataDir})...`);
   await keep('FerretDB', () => startFerretDb({ port, dataDir, logFile: path.join(o.home, 'logs', 'ferretdb.log') }));
   notes.push(`MongoDB: FerretDB started at 127.0.0.1:${port}`);

@@ -11,6 +11,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { CarriedAnswer, CarriedRecords } from '../activities/carried';
 import type { ActionContext, Outcome } from '../actions/kit';
 import { PATCH, SEARCH_ATTRIBUTE } from '../contract/names';
 import { evaluateCondition, parseCondition } from '../model/condition';
@@ -18,12 +19,13 @@ import { drillBehaviour } from '../model/drill';
 import { parseDuration } from '../model/duration';
 import type { ReferenceContext } from '../model/reference';
 import type { Step } from '../model/runbook';
-import type { PinnedRun, RunState } from '../contract/run';
+import type { PinnedRun, RunRecord, RunState } from '../contract/run';
 import { valueAt } from '../runs/values';
 import { runAttempts } from './execute';
 import { Notifier } from './notifications';
 import { readySteps, resumeState, runRecord, snapshot, stepsById, targetMs, templateContext } from './project';
 import { rollBack } from './rollback';
+import type { Patches } from './patches';
 import { initialState, RunStore, type EngineState, type Halt, type SlotPatch } from './state';
 import { TimelineWriter } from './timeline';
 
@@ -47,6 +49,9 @@ const { signContinuation } = proxyLocalActivities<Activities>({ startToCloseTime
 // Temporal refuses a workflow task that leaves more than 2,000 activities pending (limit.numPendingActivities.error):
 // a wider run starts its steps in runbook order as running ones end, with room left for flushes and notifications.
 const MAX_RUNNING_STEPS = 1000;
+// Since PATCH.carriedRecords, 300: a workflow task takes in the steps that ended since the last one, and with 1,000
+// running, one task could hold a thousand completions (9 s on a loaded 2-core machine, past the 10 s timeout).
+const MAX_RUNNING_STEPS_CARRIED = 300;
 
 // Continue-as-new well before Temporal's history limits; the server also suggests it when history grows large.
 const HISTORY_EVENTS_LIMIT = 8000;
@@ -66,17 +71,77 @@ export class RunEngine {
   private readonly recordFinal: typeof recordRun;
   private readonly maxRunning: number;
   private context?: { version: number; value: ReferenceContext };
+  /** Step activities carry the run's unwritten records (PATCH.carriedRecords; see carry()). */
+  private readonly carrying: boolean;
+  /** While schedule() runs: the store version its pass has taken in and waits past (undefined while it works). */
+  private scheduling = false;
+  private parked?: number;
+  /** The run's first record until a step's activity takes it or the first pass writes it (PATCH.carriedRecords). */
+  private unrecorded?: RunRecord;
+  private firstRecord?: RunRecord;
+  private recordDone?: (written?: Promise<void>) => void;
 
-  constructor(readonly run: PinnedRun) {
+  constructor(
+    readonly run: PinnedRun,
+    readonly has: Patches = patched,
+  ) {
     const startedAt = new Date().toISOString();
     const steps = run.runbook.steps.map((s) => ({ id: s.id, title: s.title, action: s.action, expectedMs: s.expected ? parseDuration(s.expected) : undefined }));
     this.store = new RunStore(initialState(steps, startedAt, Date.parse(run.declaredAt ?? run.resume?.startedAt ?? startedAt), run.resume));
     this.stepsById = stepsById(run);
-    const local = patched(PATCH.localRecords);
+    const local = has(PATCH.localRecords);
     this.recordFinal = local ? recordRunHere : recordRun;
-    this.maxRunning = patched(PATCH.boundedSteps) ? MAX_RUNNING_STEPS : Infinity;
-    this.timeline = new TimelineWriter(run.runId, run.resume?.timelineSeq ?? 0, local, patched(PATCH.flushWhenCancelled));
-    this.notifier = new Notifier(run, this.timeline, () => this.templateContext(), run.resume?.notifications ?? 0);
+    this.carrying = has(PATCH.carriedRecords);
+    this.maxRunning = this.carrying ? MAX_RUNNING_STEPS_CARRIED : has(PATCH.boundedSteps) ? MAX_RUNNING_STEPS : Infinity;
+    this.timeline = new TimelineWriter(run.runId, run.resume?.timelineSeq ?? 0, local, has(PATCH.flushWhenCancelled), this.carrying ? { quiet: () => this.quiet() } : undefined);
+    this.notifier = new Notifier(run, this.timeline, () => this.templateContext(), run.resume?.notifications ?? 0, this.carrying);
+  }
+
+  /**
+   * Nothing is about to start a step: the scheduler waits, having taken in every change so far (or is not
+   * scheduling). The timeline writer flushes only then, so the events of a step that just ended go with the next
+   * step's activity instead of a flush of their own.
+   */
+  private quiet(): boolean {
+    return !this.scheduling || this.parked === this.store.version;
+  }
+
+  /**
+   * What a starting step's activity stores beside its work (PATCH.carriedRecords): the timeline events not yet
+   * written (when no other write is in flight) and the run's first record. Both writes are idempotent and fenced, so
+   * a re-dispatch repeats them harmlessly; what the activity did not store, the workflow writes itself (landed).
+   */
+  private carry(): CarriedRecords | undefined {
+    if (!this.carrying) return undefined;
+    const timeline = this.timeline.carry();
+    const record = this.unrecorded;
+    this.unrecorded = undefined;
+    if (!timeline && !record) return undefined;
+    return { runId: this.run.runId, ...timeline, ...(record ? { record } : {}) };
+  }
+
+  private landed(records: CarriedRecords, answer: CarriedAnswer | undefined): void {
+    if (records.events) this.timeline.landed(answer);
+    if (records.record !== undefined) {
+      if (answer?.record) this.recordDone?.();
+      else this.writeRecord(this.runRecordAtStart());
+    }
+  }
+
+  /** The first record, written by its own activity (not cancellable: a step's abort must not swallow it). */
+  private writeRecord(record: RunRecord): void {
+    this.recordDone?.(CancellationScope.nonCancellable(() => recordRun(record)));
+  }
+
+  /** No step's activity took the run's first record (the first pass started none that carries): it gets its own write. */
+  private recordUntaken(): void {
+    if (!this.unrecorded) return;
+    this.writeRecord(this.unrecorded);
+    this.unrecorded = undefined;
+  }
+
+  private runRecordAtStart(): RunRecord {
+    return (this.firstRecord ??= runRecord(this.run, this.store.state, Date.now()));
   }
 
   /** The live state the query and every accepted update answer with. */
@@ -113,6 +178,8 @@ export class RunEngine {
       emit: (type, fields) => this.timeline.emit(type, fields),
       notify: (event, request = {}) => this.notifier.notify(event, { step, ...request }),
       until: (done, ms) => (ms === undefined ? condition(done).then(() => true) : condition(done, ms)),
+      carry: () => this.carry(),
+      landed: (records, answer) => this.landed(records, answer),
     };
   }
 
@@ -128,7 +195,13 @@ export class RunEngine {
       });
       this.notifier.notify('run.started', { detail: { trigger: run.trigger, parameters: run.parameters } });
       // The first steps need not wait for the run's record; finish() awaits it before writing the final one.
-      this.recorded = CancellationScope.nonCancellable(() => recordRun(runRecord(this.run, this.store.state, Date.now())));
+      if (this.carrying) {
+        // The first step's activity stores it (carry), else the first pass writes it (schedule).
+        this.unrecorded = this.runRecordAtStart();
+        this.recorded = new Promise((resolve) => (this.recordDone = resolve));
+      } else {
+        this.recorded = CancellationScope.nonCancellable(() => recordRun(runRecord(this.run, this.store.state, Date.now())));
+      }
     }
     const running = new Map<string, Promise<void>>();
     try {
@@ -146,6 +219,15 @@ export class RunEngine {
   }
 
   private async schedule(running: Map<string, Promise<void>>): Promise<'done' | 'continue'> {
+    this.scheduling = true;
+    try {
+      return await this.schedulePasses(running);
+    } finally {
+      this.scheduling = false;
+    }
+  }
+
+  private async schedulePasses(running: Map<string, Promise<void>>): Promise<'done' | 'continue'> {
     for (;;) {
       const { halt, paused } = this.store.state;
       // A long run drains (starts nothing new) once history is large, then continues as a new workflow run.
@@ -171,9 +253,12 @@ export class RunEngine {
         }
       }
       // Paused with steps ready to start: wait for resume. Otherwise nothing running and nothing startable ends it.
+      this.recordUntaken();
       if (running.size === 0 && (this.store.state.halt || readySteps(this.run, this.store.state, this.store.pending).length === 0)) return 'done';
       const seen = this.store.version;
+      this.parked = seen;
       await condition(() => this.store.version !== seen);
+      this.parked = undefined;
     }
   }
 
@@ -260,6 +345,7 @@ export class RunEngine {
 
   /** Hands the run to a fresh workflow run with the same id, carrying every step's state (plain JSON). */
   private async continueAsNew(): Promise<never> {
+    this.recordUntaken();
     await this.recorded;
     await this.notifier.settled();
     await this.timeline.close();
@@ -268,7 +354,7 @@ export class RunEngine {
     const { runId, runbook, version, hash, mode, parameters, requester, trigger, declaredAt, limits } = this.run;
     const next: PinnedRun = { runId, runbook, version, hash, mode, parameters, requester, trigger, declaredAt, limits, resume };
     // The next run checks its input like any start: the worker vouches for what it hands over (activities/identity.ts).
-    if (patched(PATCH.signedContinuation)) next.proof = await signContinuation(next);
+    if (this.has(PATCH.signedContinuation)) next.proof = await signContinuation(next);
     return continueAsNew<(input: PinnedRun) => Promise<RunState>>(next);
   }
 
@@ -301,6 +387,7 @@ export class RunEngine {
     this.notifier.notify(status === 'completed' ? 'run.completed' : 'run.failed', { detail: { status, error: halt?.reason, recovery: state.recovery } });
     await this.notifier.settled();
     await this.timeline.close();
+    this.recordUntaken();
     await this.recorded;
     await this.recordFinal(runRecord(this.run, final, Date.now()));
     this.store.patchRun({ status, finishedAt: final.finishedAt });

@@ -1,4 +1,4 @@
-import { ApplicationFailure, patched } from '@temporalio/workflow';
+import { ApplicationFailure } from '@temporalio/workflow';
 import { PATCH, REJECTION, RULE } from '../contract/names';
 import { holdsApproverRole, sameSubject } from '../contract/people';
 import type { StepSlot } from '../actions/kit';
@@ -53,7 +53,7 @@ export function recordOverride(engine: ControlPort, step: Step, actor: string, c
   const slot = engine.store.slot(step.id)!;
   const g = guard(step, slot);
   // A history recorded before this rule may hold a plain skip of an approval: replaying it adds no event.
-  if (!g || (step.action === 'approval' && !patched(PATCH.fourEyes))) return;
+  if (!g || (step.action === 'approval' && !engine.has(PATCH.fourEyes))) return;
   const approvals = slot.state.approvals ?? [];
   engine.timeline.emit('approval.overridden', {
     stepId: step.id,

@@ -1,4 +1,4 @@
-import { CancellationScope, proxyActivities } from '@temporalio/workflow';
+import { CancellationScope, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { Event, NotificationRule } from '../model/runbook';
 import type { ReferenceContext } from '../model/reference';
@@ -19,6 +19,13 @@ const { sendNotification, notificationDefaults } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 
+// The worker's default routes read its configuration only: as a local activity (PATCH.carriedRecords) they cost one
+// marker instead of an activity task, and a repeat answers the same.
+const { notificationDefaults: notificationDefaultsHere } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '10 seconds' },
+});
+
 /**
  * Sends the run's notifications in the background: routing is pure, delivery is one activity per target, and
  * every delivery or failure is a timeline event. A failed notification never fails the run.
@@ -31,6 +38,8 @@ export class Notifier {
     private readonly timeline: TimelineWriter,
     private readonly context: () => ReferenceContext,
     private count = 0,
+    /** Read the defaults through a local activity (runs started with PATCH.carriedRecords). */
+    private readonly local = false,
   ) {}
 
   /** How many notifications this run has asked for (their keys stay unique across continue-as-new). */
@@ -51,7 +60,7 @@ export class Notifier {
   }
 
   private async deliver(n: number, at: string, event: Event, o: { step?: { id: string; title?: string }; detail?: Record<string, unknown>; emails?: string[] }): Promise<void> {
-    this.defaults ??= notificationDefaults();
+    this.defaults ??= (this.local ? notificationDefaultsHere : notificationDefaults)();
     // Rules may name recipients by template (`{{ params.oncall }}`); secrets stay as written until the activity.
     const sealed = renderSealed(this.run.runbook.notifications ?? [], this.context());
     const rules = sealed.value as NotificationRule[];

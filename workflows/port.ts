@@ -2,12 +2,15 @@ import type { ActionContext } from '../actions/kit';
 import type { ReferenceContext } from '../model/reference';
 import type { Step } from '../model/runbook';
 import type { PinnedRun } from '../contract/run';
+import type { Patches } from './patches';
 import type { Halt, RunStore } from './state';
 import type { TimelineWriter } from './timeline';
 
 /** What message handlers (approvals, manual tasks, operator controls) may see and do: not the whole engine. */
 export interface ControlPort {
   readonly run: PinnedRun;
+  /** Which workflow changes apply to this run. */
+  readonly has: Patches;
   readonly store: RunStore;
   readonly stepsById: ReadonlyMap<string, Step>;
   readonly timeline: Pick<TimelineWriter, 'emit'>;

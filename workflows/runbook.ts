@@ -1,5 +1,5 @@
 import type { UpdateDefinition } from '@temporalio/common';
-import { ApplicationFailure, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ControlResult, PinnedRun, Proof, RunInput, RunState } from '../contract/run';
 import * as controls from './controls';
@@ -10,6 +10,7 @@ import { FAILURE, PATCH, REJECTION, RULE } from '../contract/names';
 import { refuse } from './four-eyes';
 import { checkProof, verifiedUpdate, verifyStart } from './identity';
 import { applyApproval, applyManual, validateApproval, validateManual } from './humans';
+import { runPatches } from './patches';
 import {
   abortRunUpdate,
   approveStepUpdate,
@@ -31,14 +32,15 @@ const { resolveRunbook } = proxyActivities<Activities>({
 export async function runbookWorkflow(input: RunInput): Promise<RunState> {
   // A start is checked before its first step (activities/identity.ts). An input that names its runbook by reference
   // is checked before the runbook is resolved; a pinned one after the query is set, so the run answers at once.
-  const checked = patched(PATCH.signedStart);
+  const has = runPatches();
+  const checked = has(PATCH.signedStart);
   let verified = !checked;
   if (checked && !isPinned(input)) {
     await verifyStart(input);
     verified = true;
   }
   const { gates, ...pinned } = await pin(input);
-  const engine = new RunEngine(pinned);
+  const engine = new RunEngine(pinned, has);
   if (checked) engine.store.patchRun({ strictGates: true });
   setGates(engine, gates);
   setHandler(runStateQuery, () => engine.snapshot());
@@ -50,7 +52,7 @@ export async function runbookWorkflow(input: RunInput): Promise<RunState> {
     setHandler(
       def,
       async (a: A) => {
-        if (patched(PATCH.signedUpdates)) {
+        if (has(PATCH.signedUpdates)) {
           await verifiedUpdate(engine, def.name, a);
           c.validate(engine, a);
         }

@@ -141,7 +141,7 @@ describe('tamper evidence', () => {
 
   it('checks a run that continued as new against the heads of every workflow execution, back to the first', async () => {
     const steps = Array.from({ length: 24 }, (_, i) => ({ id: `s${i}`, action: 'http', with: { url: `${target.url}/step` }, ...(i > 0 ? { needs: [`s${i - 1}`] } : {}) }));
-    const run = await startRun(lb, { steps }, { mode: 'drill', limits: { historyEvents: 100 } });
+    const run = await startRun(lb, { steps }, { mode: 'drill', limits: { historyEvents: 50 } });
     expect((await run.result()).status).toBe('completed');
     const { events } = await readTimeline(lb.store.db, run.runId);
     expect(events.filter((e) => e.type === 'run.continued').length).toBeGreaterThanOrEqual(2);

@@ -1,0 +1,16 @@
+import { patched } from '@temporalio/workflow';
+import { PATCH, type PatchId } from '../contract/names';
+
+/** Whether a workflow change applies to this run (a `patched()` id of PATCH). */
+export type Patches = (id: PatchId) => boolean;
+
+/**
+ * The run's workflow changes. A run started since PATCH.carriedRecords has every change before it by that one
+ * marker, instead of a marker and a search-attribute upsert each (Temporal records TemporalChangeVersion for every
+ * patch); a run started before it replays each of its own markers as recorded. Called once, first thing in the
+ * workflow: `patched()` answers false while replaying a history without the marker, so the answer is kept.
+ */
+export function runPatches(): Patches {
+  const current = patched(PATCH.carriedRecords);
+  return (id) => current || patched(id);
+}
