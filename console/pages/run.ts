@@ -322,20 +322,21 @@ function findingsSection(ctx: PageContext, v: RunView, p: Principal): Html {
     : html`<p class="muted">None recorded.</p>`;
   const add = why
     ? refusalNote(`recording findings: ${why}`)
-    : html`<form method="post" class="act" action="${base}" aria-label="Add a finding">
-        ${csrfField(ctx)}
-        <label>Title <input name="title" required maxlength="200" /></label>
-        <label
-          >Severity
-          <select name="severity">
-            ${FindingSeverity.options.map((s) => html`<option value="${s}" ${s === 'medium' ? 'selected' : ''}>${s}</option>`)}
-          </select></label
-        >
-        <label>Owner <input name="owner" required maxlength="200" /></label>
-        <label>Due <input name="due" type="date" required /></label>
-        <label>Note <input name="note" maxlength="2000" /></label>
-        <div class="buttons"><button type="submit" class="primary">Add finding</button></div>
-      </form>`;
+    : html`<h3>Record a finding</h3>
+        <form method="post" class="act" action="${base}" aria-label="Add a finding">
+          ${csrfField(ctx)}
+          <label>Title <input name="title" required maxlength="200" /></label>
+          <label
+            >Severity
+            <select name="severity">
+              ${FindingSeverity.options.map((s) => html`<option value="${s}" ${s === 'medium' ? 'selected' : ''}>${s}</option>`)}
+            </select></label
+          >
+          <label>Owner <input name="owner" required maxlength="200" /></label>
+          <label>Due <input name="due" type="date" required /></label>
+          <label>Note <input name="note" maxlength="2000" /></label>
+          <div class="buttons"><button type="submit" class="primary">Add finding</button></div>
+        </form>`;
   return html`<section class="findings" aria-labelledby="findings-h">
     <h2 id="findings-h">Findings and corrective actions</h2>
     ${list} ${add}
