@@ -10,8 +10,9 @@ import { hasRole } from '../runs/roles';
 
 /** Undefined when `p` passes the operation's access level, else why not. */
 export function accessRefusal(p: Principal, access: Access): string | undefined {
-  if (access === 'public' || access === 'authenticated' || hasRole(p.roles, access)) return undefined;
-  return `you (${p.subject}) lack the ${access} role this needs`;
+  // `operator|reviewer`: any one of them, as the API's access check (api/route.ts) reads it.
+  if (access === 'public' || access === 'authenticated' || access.split('|').some((role) => hasRole(p.roles, role))) return undefined;
+  return `you (${p.subject}) lack the ${access.replace('|', ' or ')} role this needs`;
 }
 
 /** Why `p` may not approve or reject this approval step, if they may not. */

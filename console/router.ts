@@ -13,7 +13,10 @@ import type { ScheduleService } from '../schedules/service';
 import { findRuns } from '../store/runs';
 import type { Db } from '../store/connection';
 import { renderReportHtml } from '../report/html';
-import { runReport } from '../report/service';
+import { FINDINGS_ACCESS, FindingPatch, NewFinding } from '../report/finding';
+import { addFinding, listFindings, updateFinding } from '../report/findings';
+import { runReport, runSignOff, signOffRun } from '../report/service';
+import { SignOffBody, SIGNOFF_ACCESS } from '../api/routes/signoff';
 import { html } from './html';
 import { page, type PageContext } from './layout';
 import { accessRefusal } from './may';
@@ -192,7 +195,10 @@ export function consoleRouter(deps: ConsoleDeps): RequestHandler {
     const plan = found?.plan;
     const ui = deps.temporalUi;
     const temporalUi = ui ? `${ui.url.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(ui.namespace)}/workflows/${encodeURIComponent(record.runId)}` : undefined;
-    const view: RunView = { record, state, events, runbook: detail?.runbook, plan, temporalUi };
+    // Findings and the sign-off belong to a finished run (GET /runs/:id/findings and /signoff, the same services).
+    const finished = (state?.status ?? record.status) !== 'running' && (state?.status ?? record.status) !== 'paused';
+    const [findings, signOff] = finished ? await Promise.all([listFindings(deps.db, id), runSignOff(deps, id).catch(unlessNotFound)]) : [];
+    const view: RunView = { record, state, events, runbook: detail?.runbook, plan, temporalUi, findings, signOff: finished ? (signOff ?? null) : undefined };
     const done = typeof req.query.done === 'string' ? req.query.done : undefined;
     res
       .status(status)
@@ -233,6 +239,45 @@ export function consoleRouter(deps: ConsoleDeps): RequestHandler {
         await op.send(deps.runs, String(req.params.id), body, { stepId: String(req.params.stepId), actor: p.subject, roles: p.roles });
       },
       (req) => `${String(req.params.op)} ${String(req.params.stepId)}`,
+    ),
+  );
+  // Findings and sign-off: the API's access levels and schemas, then the same services as POST/PATCH /runs/:id/findings
+  // and POST /runs/:id/signoff, which decide the rest (who may change a finding, an independent reviewer, once).
+  const refuseUnless = (req: Request, access: Parameters<typeof accessRefusal>[1]) => {
+    const refusal = accessRefusal(req.principal!, access);
+    if (refusal) throw new HttpError(403, 'forbidden', refusal);
+  };
+  post(
+    '/console/runs/:id/findings',
+    act(
+      async (req, form) => {
+        refuseUnless(req, FINDINGS_ACCESS);
+        const body = parseOr400(NewFinding, filled(form, ['title', 'severity', 'owner', 'due', 'status', 'note']), 'form');
+        await addFinding(deps.db, String(req.params.id), body, req.principal!.subject);
+      },
+      () => 'finding recorded',
+    ),
+  );
+  post(
+    '/console/runs/:id/findings/:fid',
+    act(
+      async (req, form) => {
+        refuseUnless(req, FINDINGS_ACCESS);
+        const body = parseOr400(FindingPatch, filled(form, ['status', 'note']), 'form');
+        await updateFinding(deps.db, String(req.params.id), String(req.params.fid), body, req.principal!);
+      },
+      (req) => `finding ${String(req.params.fid)} changed`,
+    ),
+  );
+  post(
+    '/console/runs/:id/signoff',
+    act(
+      async (req, form) => {
+        refuseUnless(req, SIGNOFF_ACCESS);
+        const body = parseOr400(SignOffBody, filled(form, ['comment']), 'form');
+        await signOffRun(deps, String(req.params.id), req.principal!.subject, body.comment);
+      },
+      () => 'report signed off',
     ),
   );
   post(
@@ -375,6 +420,16 @@ function startParameters(raw: Readonly<Record<string, string>>, declared: Runboo
     out[name] = type === 'boolean' ? v === 'true' : type === 'number' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v;
   }
   return out;
+}
+
+/** The named form fields that are not blank, trimmed: the API's schema then validates them. */
+function filled(form: Form, names: readonly string[]): Record<string, string> {
+  return Object.fromEntries(names.flatMap((k) => (form.raw[k]?.trim() ? [[k, form.raw[k].trim()]] : [])));
+}
+
+function unlessNotFound(err: unknown): undefined {
+  if (expectedProblem(err)?.status === 404) return undefined;
+  throw err;
 }
 
 function context(req: Request): PageContext {

@@ -12,6 +12,9 @@ export const SignOffBody = z
   .strictObject({ comment: z.string().trim().min(1).max(4000).describe("The reviewer's conclusion, kept with the signature.") })
   .meta({ id: 'SignOffBody' });
 
+/** Who signs off a run's report (the console offers its form to them). */
+export const SIGNOFF_ACCESS = 'reviewer' as const;
+
 /** A reviewer's sign-off of a finished run's report (docs/reports-and-schedules.md, "Reviewer sign-off"). */
 export function signOffRouter(deps: { runs: RunService; db: Db }): Router {
   const router = Router();
@@ -23,7 +26,7 @@ export function signOffRouter(deps: { runs: RunService; db: Db }): Router {
       path: '/runs/:id/signoff',
       operationId: 'signOffRunReport',
       tag: 'findings',
-      access: 'reviewer',
+      access: SIGNOFF_ACCESS,
       summary: "Sign off a finished run's report with a comment",
       description:
         "The sign-off names the SHA-256 of the canonical JSON of the report's signed content (every section but generatedAt, " +

@@ -1,5 +1,8 @@
 import type { Principal } from '../../api/auth';
 import { RUN_CONTROLS, STEP_CONTROLS } from '../../api/routes/control';
+import { SIGNOFF_ACCESS } from '../../api/routes/signoff';
+import { FINDINGS_ACCESS, FindingSeverity, FindingStatus, type Finding } from '../../report/finding';
+import type { ReviewerSignOff } from '../../report/types';
 import type { RunRecord, RunState, StepState, WaitingFor } from '../../contract/run';
 import type { Plan } from '../../model/plan';
 import type { Runbook } from '../../model/runbook';
@@ -18,6 +21,10 @@ export interface RunView {
   runbook?: Runbook;
   events: StoredTimelineEvent[];
   temporalUi?: string;
+  /** A finished run's findings (absent while it runs). */
+  findings?: Finding[];
+  /** A finished run's sign-off: null when it has none yet (absent while it runs). */
+  signOff?: ReviewerSignOff | null;
 }
 
 const stepAccess = (name: string) => STEP_CONTROLS.find((o) => o.name === name)?.access ?? 'admin';
@@ -272,10 +279,113 @@ function timeline(v: RunView): Html {
   </section>`;
 }
 
+const STATUS_TEXT: Record<Finding['status'], string> = { open: 'open', done: 'done', 'accepted-risk': 'accepted risk' };
+
+function findingsSection(ctx: PageContext, v: RunView, p: Principal): Html {
+  const findings = v.findings;
+  if (!findings) return html``;
+  const base = `${runPath(v.record)}/findings`;
+  const why = accessRefusal(p, FINDINGS_ACCESS);
+  const statusForm = (f: Finding) =>
+    why
+      ? ''
+      : html`<form method="post" class="act inline-form" action="${base}/${f.id}" aria-label="Change ${f.id}">
+          ${csrfField(ctx)}
+          <label
+            >Status of ${f.id}
+            <select name="status">
+              ${FindingStatus.options.map((s) => html`<option value="${s}" ${s === f.status ? 'selected' : ''}>${STATUS_TEXT[s]}</option>`)}
+            </select></label
+          >
+          <label>Note <input name="note" maxlength="2000" /></label>
+          <button type="submit">Change</button>
+        </form>`;
+  const list = findings.length
+    ? dataTable(
+        'findings',
+        ['Finding', 'Severity', 'Owner', 'Due', 'Status', 'Last changed', html`<span class="sr">Actions</span>`],
+        findings.map(
+          (f) =>
+            html`<tr data-finding="${f.id}">
+              <td data-label="Finding">
+                <strong>${f.title}</strong> <span class="muted small"><code>${f.id}</code></span>
+              </td>
+              <td data-label="Severity">${f.severity}</td>
+              <td data-label="Owner">${f.owner}</td>
+              <td data-label="Due">${f.due}</td>
+              <td data-label="Status" data-finding-status="${f.status}">${STATUS_TEXT[f.status]}</td>
+              <td data-label="Last changed">${f.updatedBy} ${time(f.updatedAt)}${f.history.at(-1)?.note ? html`: “${f.history.at(-1)!.note!}”` : ''}</td>
+              <td>${statusForm(f)}</td>
+            </tr>`,
+        ),
+      )
+    : html`<p class="muted">None recorded.</p>`;
+  const add = why
+    ? refusalNote(`recording findings: ${why}`)
+    : html`<h3>Record a finding</h3>
+        <form method="post" class="act" action="${base}" aria-label="Add a finding">
+          ${csrfField(ctx)}
+          <label>Title <input name="title" required maxlength="200" /></label>
+          <label
+            >Severity
+            <select name="severity">
+              ${FindingSeverity.options.map((s) => html`<option value="${s}" ${s === 'medium' ? 'selected' : ''}>${s}</option>`)}
+            </select></label
+          >
+          <label>Owner <input name="owner" required maxlength="200" /></label>
+          <label>Due <input name="due" type="date" required /></label>
+          <label>Note <input name="note" maxlength="2000" /></label>
+          <div class="buttons"><button type="submit" class="primary">Add finding</button></div>
+        </form>`;
+  return html`<section class="findings" aria-labelledby="findings-h">
+    <h2 id="findings-h">Findings and corrective actions</h2>
+    ${list} ${add}
+  </section>`;
+}
+
+function signOffSection(ctx: PageContext, v: RunView, p: Principal): Html {
+  if (v.signOff === undefined) return html``;
+  const s = v.signOff;
+  const why = accessRefusal(p, SIGNOFF_ACCESS);
+  const body = s
+    ? html`<dl class="facts signature">
+          <div>
+            <dt>Signed by</dt>
+            <dd>${s.reviewer}</dd>
+          </div>
+          <div>
+            <dt>At</dt>
+            <dd>${time(s.at)}</dd>
+          </div>
+          <div>
+            <dt>Comment</dt>
+            <dd>${s.comment}</dd>
+          </div>
+          <div>
+            <dt>Content hash</dt>
+            <dd><code title="SHA-256 of the report's signed content">${s.contentHash}</code></dd>
+          </div>
+        </dl>
+        ${s.changedAfterSignOff ? html`<p class="error-text" data-changed-after-signoff>Changed after sign-off: ${s.changed.join(', ')}</p>` : ''}`
+    : why
+      ? html`<p class="muted">Not signed off yet.</p>
+          ${refusalNote(`signing off: ${why}`)}`
+      : html`<p class="muted">Not signed off yet.</p>
+          <form method="post" class="act" action="${runPath(v.record)}/signoff" aria-label="Sign off" data-confirm="Sign off this run's report? It is signed once.">
+            ${csrfField(ctx)}
+            <label>Comment <textarea name="comment" rows="2" required maxlength="4000"></textarea></label>
+            <div class="buttons"><button type="submit" class="primary">Sign off</button></div>
+          </form>`;
+  return html`<section class="signoff" aria-labelledby="signoff-h">
+    <h2 id="signoff-h">Sign-off</h2>
+    ${body}
+  </section>`;
+}
+
 /** A run's page: header, what it waits for with the actions the person may take, steps, controls and timeline. */
 export function runPage(ctx: PageContext, v: RunView): Html {
   const p = ctx.principal!;
   return html`${header(v)}
     <div class="run-grid">${waitingPanel(ctx, v, p)} ${runControls(ctx, v, p)}</div>
-    ${stepsTable(ctx, v, p)} ${timeline(v)}`;
+    ${stepsTable(ctx, v, p)} ${findingsSection(ctx, v, p)} ${signOffSection(ctx, v, p)} ${timeline(v)}`;
 }

@@ -259,6 +259,67 @@ describe("a run's page", () => {
     const refusal = await bob.page.getByRole('alert').textContent();
     expect(refusal).toContain(`run ${runId} has ended (failed); it takes no more operator actions`);
   });
+
+  it("records a finding on a finished drill through the form, refuses a viewer's forged one, and shows a reviewer's sign-off", async () => {
+    const runId = await startRun({ id: 'findings', steps: [{ id: 'go', action: 'wait', with: { duration: '1s' } }] });
+    await waitFor(
+      `run ${runId} to end`,
+      () => runState(runId),
+      (run) => run.status === 'completed',
+    );
+    await signedIn(alice);
+    await alice.page.goto(`${lb.url}/runs/${runId}`);
+    const add = alice.page.getByRole('form', { name: 'Add a finding' });
+    await add.getByLabel('Title').fill('DNS TTL too long for the RTO');
+    await add.getByLabel('Severity').selectOption('high');
+    await add.getByLabel('Owner').fill(alice.subject);
+    await add.getByLabel('Due').fill('2027-01-31');
+    await Promise.all([alice.page.waitForURL(/done=/), add.getByRole('button', { name: 'Add finding' }).click()]);
+    const row = alice.page.locator('tr[data-finding="F1"]');
+    expect(await row.textContent()).toContain('DNS TTL too long for the RTO');
+    expect(await row.textContent()).toContain(alice.subject);
+    const listed = async () => (await alice.api.get(`/runs/${runId}/findings`)).body.findings as Json[];
+    expect(await listed()).toEqual([
+      expect.objectContaining({ id: 'F1', title: 'DNS TTL too long for the RTO', severity: 'high', due: '2027-01-31', status: 'open', createdBy: alice.subject }),
+    ]);
+
+    // A viewer is offered no form, and one posted anyway (with his own session's CSRF token) is refused by role.
+    await signedIn(bob);
+    await bob.page.goto(`${lb.url}/runs/${runId}`);
+    await bob.page.locator('tr[data-finding="F1"]').waitFor();
+    expect(await bob.page.getByRole('form', { name: 'Add a finding' }).count()).toBe(0);
+    expect(await bob.page.getByRole('form', { name: 'Sign off' }).count()).toBe(0);
+    const csrf = await bob.page.locator('input[name="_csrf"]').first().inputValue();
+    const forged = await bob.page.evaluate(
+      async ([url, token]) =>
+        (await fetch(url!, { method: 'POST', body: new URLSearchParams({ _csrf: token!, title: 'forged', severity: 'low', owner: 'bob', due: '2027-01-01' }) })).status,
+      [`/console/runs/${runId}/findings`, csrf],
+    );
+    expect(forged).toBe(403);
+    expect(await listed()).toHaveLength(1);
+
+    // A reviewer closes the action and signs the report.
+    const carol = await person(['reviewer'], 'carol');
+    await signedIn(carol);
+    await carol.page.goto(`${lb.url}/runs/${runId}`);
+    const change = carol.page.getByRole('form', { name: 'Change F1' });
+    await change.getByLabel('Status of F1').selectOption('done');
+    await change.getByLabel('Note').fill('TTL lowered to 60 s');
+    await Promise.all([carol.page.waitForURL(/done=/), change.getByRole('button', { name: 'Change' }).click()]);
+    expect(await carol.page.locator('tr[data-finding="F1"] [data-finding-status]').textContent()).toBe('done');
+    const sign = carol.page.getByRole('form', { name: 'Sign off' });
+    await sign.getByLabel('Comment').fill('Drill met its criteria.');
+    await Promise.all([carol.page.waitForURL(/done=/), sign.getByRole('button', { name: 'Sign off' }).click()]);
+    const signature = await carol.page.locator('.signature').textContent();
+    const { body: signed } = await carol.api.get(`/runs/${runId}/signoff`);
+    expect(signed).toEqual(expect.objectContaining({ reviewer: carol.subject, comment: 'Drill met its criteria.', changedAfterSignOff: false }));
+    expect(signature).toContain(carol.subject);
+    expect(signature).toContain('Drill met its criteria.');
+    expect(signature).toContain(signed.contentHash);
+    expect(await carol.page.getByRole('form', { name: 'Sign off' }).count()).toBe(0);
+    await screenshot(carol.page, 'run-findings');
+    await carol.context.close();
+  });
 });
 
 describe('forged requests', () => {
