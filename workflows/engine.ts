@@ -53,6 +53,17 @@ const MAX_RUNNING_STEPS = 1000;
 // running, one task could hold a thousand completions (9 s on a loaded 2-core machine, past the 10 s timeout).
 const MAX_RUNNING_STEPS_CARRIED = 300;
 
+// Since PATCH.bufferedSteps, 40: while a workflow task is in flight the server buffers what happens meanwhile, and past
+// 100 buffered events (history.maximumBufferedEventsBatch) it force-closes the task, whose worker then replays the
+// whole history, while more completions buffer: a cascade (measured: 44 of 141 tasks at 5,000 parallel steps). A step
+// that ends adds at most two events (its activity's start and completion, or a timer and a child's), so 40 running
+// steps leave room for a flush, notifications and operator messages, however long a task takes.
+const MAX_RUNNING_STEPS_BUFFERED = 40;
+
+// A run of more steps answers its result without them (PATCH.bufferedSteps): 5,000 step states are about 1 MB, half
+// of Temporal's 2 MB payload limit. Their final states are in the store (GET /runs/:id), the events on the timeline.
+const RESULT_STEPS = 1000;
+
 // Continue-as-new well before Temporal's history limits; the server also suggests it when history grows large.
 const HISTORY_EVENTS_LIMIT = 8000;
 
@@ -92,7 +103,7 @@ export class RunEngine {
     const local = has(PATCH.localRecords);
     this.recordFinal = local ? recordRunHere : recordRun;
     this.carrying = has(PATCH.carriedRecords);
-    this.maxRunning = this.carrying ? MAX_RUNNING_STEPS_CARRIED : has(PATCH.boundedSteps) ? MAX_RUNNING_STEPS : Infinity;
+    this.maxRunning = has(PATCH.bufferedSteps) ? MAX_RUNNING_STEPS_BUFFERED : this.carrying ? MAX_RUNNING_STEPS_CARRIED : has(PATCH.boundedSteps) ? MAX_RUNNING_STEPS : Infinity;
     this.timeline = new TimelineWriter(run.runId, run.resume?.timelineSeq ?? 0, local, has(PATCH.flushWhenCancelled), this.carrying ? { quiet: () => this.quiet() } : undefined);
     this.notifier = new Notifier(run, this.timeline, () => this.templateContext(), run.resume?.notifications ?? 0, this.carrying);
   }
@@ -350,7 +361,7 @@ export class RunEngine {
     await this.notifier.settled();
     await this.timeline.close();
     await condition(allHandlersFinished);
-    const resume = resumeState(this.store.state, { timelineSeq: this.timeline.lastSeq, notifications: this.notifier.sent });
+    const resume = resumeState(this.store.state, { timelineSeq: this.timeline.lastSeq, notifications: this.notifier.sent }, this.has(PATCH.bufferedSteps));
     const { runId, runbook, version, hash, mode, parameters, requester, trigger, declaredAt, limits } = this.run;
     const next: PinnedRun = { runId, runbook, version, hash, mode, parameters, requester, trigger, declaredAt, limits, resume };
     // The next run checks its input like any start: the worker vouches for what it hands over (activities/identity.ts).
@@ -389,9 +400,14 @@ export class RunEngine {
     await this.timeline.close();
     this.recordUntaken();
     await this.recorded;
-    await this.recordFinal(runRecord(this.run, final, Date.now()));
+    // Since PATCH.bufferedSteps the final state is stored before the record says the run ended, so reading a finished
+    // run asks Temporal nothing (store/final-states.ts), and the result of a wide run can leave its steps out.
+    const keeps = this.has(PATCH.bufferedSteps);
+    await this.recordFinal(runRecord(this.run, final, Date.now()), keeps ? state : undefined);
     this.store.patchRun({ status, finishedAt: final.finishedAt });
     // The signed final head goes into the workflow's result: Temporal keeps it apart from the database.
+    if (keeps && state.steps.length > (this.run.limits?.resultSteps ?? RESULT_STEPS))
+      return { ...state, steps: [], waitingFor: [], stepsLeftOut: state.steps.length, anchor: this.timeline.anchor };
     return { ...state, anchor: this.timeline.anchor };
   }
 }

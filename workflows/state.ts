@@ -125,8 +125,16 @@ export function initialState(
   const resumed = new Map((resume?.steps ?? []).map((s) => [s.id, s]));
   const slots: Record<string, StepSlot> = {};
   for (const step of steps) {
-    const prior = resumed.get(step.id);
-    const { doneOrder, ...state } = prior ?? { id: step.id, title: step.title, action: step.action, status: 'pending' as const, attempts: 0, expectedMs: step.expectedMs };
+    // A compact resume (resumeState) leaves out what the runbook says (title, action, expected) and untouched steps.
+    const { doneOrder, ...state } = {
+      id: step.id,
+      title: step.title,
+      action: step.action,
+      status: 'pending' as const,
+      attempts: 0,
+      expectedMs: step.expectedMs,
+      ...resumed.get(step.id),
+    };
     slots[step.id] = { state, doneOrder };
   }
   return {
