@@ -23,9 +23,10 @@ import type { PinnedRun, RunRecord, RunState } from '../contract/run';
 import { valueAt } from '../runs/values';
 import { runAttempts } from './execute';
 import { Notifier } from './notifications';
-import { readySteps, resumeState, runRecord, snapshot, stepsById, targetMs, templateContext } from './project';
+import { resumeState, runRecord, snapshot, stepsById, targetMs, templateContext } from './project';
 import { rollBack } from './rollback';
 import type { Patches } from './patches';
+import { Readiness } from './readiness';
 import { initialState, RunStore, type EngineState, type Halt, type SlotPatch } from './state';
 import { TimelineWriter } from './timeline';
 
@@ -77,6 +78,7 @@ export class RunEngine {
   readonly timeline: TimelineWriter;
   readonly notifier: Notifier;
   readonly stepsById: ReadonlyMap<string, Step>;
+  private readonly readiness: Readiness;
   private readonly scopes = new Map<string, CancellationScope>();
   private recorded: Promise<void> = Promise.resolve();
   private readonly recordFinal: typeof recordRun;
@@ -100,6 +102,7 @@ export class RunEngine {
     const steps = run.runbook.steps.map((s) => ({ id: s.id, title: s.title, action: s.action, expectedMs: s.expected ? parseDuration(s.expected) : undefined }));
     this.store = new RunStore(initialState(steps, startedAt, Date.parse(run.declaredAt ?? run.resume?.startedAt ?? startedAt), run.resume));
     this.stepsById = stepsById(run);
+    this.readiness = new Readiness(run, this.store);
     const local = has(PATCH.localRecords);
     this.recordFinal = local ? recordRunHere : recordRun;
     this.carrying = has(PATCH.carriedRecords);
@@ -243,12 +246,10 @@ export class RunEngine {
       const { halt, paused } = this.store.state;
       // A long run drains (starts nothing new) once history is large, then continues as a new workflow run.
       const draining = workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > (this.run.limits?.historyEvents ?? HISTORY_EVENTS_LIMIT);
-      const ready = readySteps(this.run, this.store.state, this.store.pending);
-      if (draining && running.size === 0 && !halt && ready.length > 0) return 'continue';
+      this.readiness.refresh();
+      if (draining && running.size === 0 && !halt && this.readiness.size > 0) return 'continue';
       if (!halt && !paused && !draining) {
-        for (const step of ready) {
-          if (running.has(step.id)) continue;
-          if (running.size >= this.maxRunning) break;
+        const begin = (step: Step) => {
           const scope = new CancellationScope();
           this.scopes.set(step.id, scope);
           running.set(
@@ -258,14 +259,20 @@ export class RunEngine {
               .finally(() => {
                 running.delete(step.id);
                 this.scopes.delete(step.id);
-                this.store.patchRun({});
+                // Its step is looked at again: one that became pending while its run was ending may start now.
+                this.store.touch(step.id);
               }),
           );
-        }
+        };
+        this.readiness.take(
+          () => running.size < this.maxRunning,
+          (id) => running.has(id),
+          begin,
+        );
       }
       // Paused with steps ready to start: wait for resume. Otherwise nothing running and nothing startable ends it.
       this.recordUntaken();
-      if (running.size === 0 && (this.store.state.halt || readySteps(this.run, this.store.state, this.store.pending).length === 0)) return 'done';
+      if (running.size === 0 && (this.store.state.halt || (this.readiness.refresh(), this.readiness.size === 0))) return 'done';
       const seen = this.store.version;
       this.parked = seen;
       await condition(() => this.store.version !== seen);

@@ -25,12 +25,15 @@ function letsDependentsGo(step: Step, slot: StepSlot, strictGates: boolean): boo
  * RunStore's index of pending step ids) spares looking at every step of a wide runbook on every change.
  */
 export function readySteps(run: PinnedRun, state: Readonly<EngineState>, pending?: ReadonlySet<string>): Step[] {
-  const byId = stepsById(run);
   const candidates = pending ? inRunbookOrder(run, pending) : run.runbook.steps;
-  return candidates.filter((step) => {
-    if (state.steps[step.id]?.state.status !== 'pending') return false;
-    return (step.needs ?? []).every((id) => letsDependentsGo(byId.get(id)!, state.steps[id]!, state.strictGates === true));
-  });
+  return candidates.filter((step) => isReady(run, state, step));
+}
+
+/** Whether the step is pending and every step it needs has ended in a way that lets it go on. */
+export function isReady(run: PinnedRun, state: Readonly<EngineState>, step: Step): boolean {
+  if (state.steps[step.id]?.state.status !== 'pending') return false;
+  const byId = stepsById(run);
+  return (step.needs ?? []).every((id) => letsDependentsGo(byId.get(id)!, state.steps[id]!, state.strictGates === true));
 }
 
 // Built once per runbook and shared by the engine and its message handlers (the runbook never changes in a run).

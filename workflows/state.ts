@@ -46,6 +46,8 @@ export const ENDED: ReadonlySet<string> = new Set(['succeeded', 'failed', 'skipp
 export class RunStore {
   private changes = 0;
   private ends = 0;
+  // The steps changed since takeChanged() was last called ('all' at first, and when a change concerns every step).
+  private changed: Set<string> | 'all' = 'all';
   // Kept as steps change, so the scheduler looks only at steps not yet started, not at the whole runbook.
   private readonly notStarted: Set<string>;
   constructor(private readonly s: EngineState) {
@@ -72,6 +74,13 @@ export class RunStore {
     return this.notStarted;
   }
 
+  /** The ids of the steps changed since the last call, or 'all' (the first call, or since strictGates changed). */
+  takeChanged(): ReadonlySet<string> | 'all' {
+    const changed = this.changed;
+    this.changed = new Set();
+    return changed;
+  }
+
   slot(id: string): Readonly<StepSlot> | undefined {
     return this.s.steps[id];
   }
@@ -81,6 +90,7 @@ export class RunStore {
     if (!slot) throw new Error(`no step ${id} in this run`);
     const { state, ...rest } = patch;
     Object.assign(slot, rest);
+    if (this.changed !== 'all') this.changed.add(id);
     if (state) {
       const before = slot.state.status;
       Object.assign(slot.state, state);
@@ -92,8 +102,15 @@ export class RunStore {
     this.changes++;
   }
 
+  /** Notes a change to a step outside its slot (its run ended): the scheduler looks at it again. */
+  touch(id: string): void {
+    if (this.changed !== 'all') this.changed.add(id);
+    this.changes++;
+  }
+
   patchRun(patch: RunPatch): void {
     Object.assign(this.s, patch);
+    if ('strictGates' in patch) this.changed = 'all';
     this.changes++;
   }
 
