@@ -23,7 +23,7 @@ import type { PinnedRun, RunRecord, RunState } from '../contract/run';
 import { valueAt } from '../runs/values';
 import { runAttempts } from './execute';
 import { Notifier } from './notifications';
-import { resumeState, runRecord, snapshot, stepsById, targetMs, templateContext } from './project';
+import { resumeState, runRecord, snapshot, stepsById, targetMs } from './project';
 import { rollBack } from './rollback';
 import type { Patches } from './patches';
 import { Readiness } from './readiness';
@@ -83,7 +83,7 @@ export class RunEngine {
   private recorded: Promise<void> = Promise.resolve();
   private readonly recordFinal: typeof recordRun;
   private readonly maxRunning: number;
-  private context?: { version: number; value: ReferenceContext };
+  private context?: ReferenceContext;
   /** Step activities carry the run's unwritten records (PATCH.carriedRecords; see carry()). */
   private readonly carrying: boolean;
   /** While schedule() runs: the store version its pass has taken in and waits past (undefined while it works). */
@@ -163,11 +163,10 @@ export class RunEngine {
     return snapshot(this.run, this.store.state, Date.now());
   }
 
-  /** Rebuilt only when a step has ended (or started again) since the last call: starting many steps reuses one. */
+  /** What templates see: the store keeps the ended steps' part as steps change (templateContext in project.ts builds the same). */
   templateContext(): ReferenceContext {
-    const version = this.store.endedVersion;
-    if (this.context?.version !== version) this.context = { version, value: templateContext(this.run, this.store.state) };
-    return this.context.value;
+    const { run } = this;
+    return (this.context ??= { params: run.parameters, steps: this.store.ended, run: { id: run.runId, mode: run.mode, requester: run.requester } });
   }
 
   /** Stops scheduling and cancels running steps; the first reason wins. */

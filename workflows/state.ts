@@ -50,8 +50,23 @@ export class RunStore {
   private changed: Set<string> | 'all' = 'all';
   // Kept as steps change, so the scheduler looks only at steps not yet started, not at the whole runbook.
   private readonly notStarted: Set<string>;
+  // What `{{ steps.* }}` sees (the ended steps' status and outputs), kept as steps change, so rendering a step's
+  // templates needs no pass over every step.
+  private readonly endedSteps: Record<string, { status: string; outputs: Record<string, unknown> }> = {};
   constructor(private readonly s: EngineState) {
     this.notStarted = new Set(s.order.filter((id) => s.steps[id]!.state.status === 'pending'));
+    for (const id of s.order) this.noteEnded(id);
+  }
+
+  /** The ended steps' status and outputs by id, as templates see them (templateContext in project.ts, kept up to date). */
+  get ended(): Readonly<Record<string, { status: string; outputs: Readonly<Record<string, unknown>> }>> {
+    return this.endedSteps;
+  }
+
+  private noteEnded(id: string): void {
+    const { status, outputs } = this.s.steps[id]!.state;
+    if (ENDED.has(status)) this.endedSteps[id] = { status, outputs: outputs ?? {} };
+    else delete this.endedSteps[id];
   }
 
   /** The state as of now. Read only: change it with the methods below. */
@@ -97,7 +112,10 @@ export class RunStore {
       const after = slot.state.status;
       if (after === 'pending') this.notStarted.add(id);
       else this.notStarted.delete(id);
-      if (ENDED.has(before) || ENDED.has(after)) this.ends++;
+      if (ENDED.has(before) || ENDED.has(after)) {
+        this.ends++;
+        this.noteEnded(id);
+      }
     }
     this.changes++;
   }

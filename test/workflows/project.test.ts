@@ -66,7 +66,7 @@ describe('readySteps', () => {
     expect(both()).toEqual(['w']);
   });
 
-  it('keeps, as steps change, the ready steps readySteps computes over every step, started in runbook order', () => {
+  it('keeps, as steps change, the ready steps readySteps computes over every step (started in runbook order) and what templates see', () => {
     // A DAG of 60 steps (each needs up to two earlier ones, some continue on failure) changed at random, as runs,
     // operators' retries and decisions change it; after every few changes the kept set starts what readySteps names.
     let seed = 7; // Park–Miller: the products stay exact in a double
@@ -82,9 +82,12 @@ describe('readySteps', () => {
     for (let round = 0; round < 200; round++) {
       for (let k = random(4); k > 0; k--) {
         const id = `s${random(60)}`;
-        store.patchStep(id, { state: { status: statuses[random(statuses.length)], awaitingDecision: random(5) === 0 ? true : undefined } });
+        const outputs = random(2) === 0 ? { n: round } : undefined;
+        store.patchStep(id, { state: { status: statuses[random(statuses.length)], awaitingDecision: random(5) === 0 ? true : undefined, outputs } });
       }
       if (round === 100) store.patchRun({ strictGates: true });
+      // What templates see is kept as steps change too.
+      expect(store.ended).toEqual(templateContext(dag, store.state).steps);
       const expected = readySteps(dag, store.state).map((s) => s.id);
       readiness.refresh();
       expect(readiness.size).toBe(expected.length);
