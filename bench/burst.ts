@@ -9,7 +9,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { validateRunbookObject } from '../model/validate';
 import { Runbook } from '../model/runbook';
-import { countRequest } from '../store/rate';
+import { takeRateSlot } from '../store/rate';
 import { getRunbook, saveRunbook } from '../store/registry';
 import { claimIdempotencyKey } from '../store/idempotency';
 import { createToken, findTokenByHash, tokenHash } from '../store/tokens';
@@ -107,7 +107,7 @@ export const burst: Scenario = {
     const expires = new Date(Date.now() + 60_000);
     const phases = {
       token: await atOnce(N_BURST, () => findTokenByHash(db, hash)),
-      rate: await atOnce(N_BURST, () => countRequest(db, rateKey, 0, expires)),
+      rate: await atOnce(N_BURST, () => takeRateSlot(db, rateKey, 0, expires, 1_000_000)),
       runbook: await atOnce(N_BURST, () => getRunbook(db, id)),
       parse: await atOnce(N_BURST, () => Runbook.parse(definition)),
       sign: await atOnce(N_BURST, (i) => ctx.runs.signer.signStart(inputs[i]!)),
