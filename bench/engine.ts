@@ -49,8 +49,13 @@ function rawRun(ctx: BenchContext, kind: 'rawSequential' | 'rawParallel', n: num
  * History events of a workflow, by type (the workflow-task timeouts and failures among them): its latest execution's,
  * or with `chain` every execution's it continued as new from.
  */
-async function historyOf(ctx: BenchContext, workflowId: string, chain = false): Promise<{ events: number; byType: Record<string, number>; executions: number }> {
+async function historyOf(
+  ctx: BenchContext,
+  workflowId: string,
+  chain = false,
+): Promise<{ events: number; byType: Record<string, number>; bytesByType: Record<string, number>; executions: number }> {
   const byType: Record<string, number> = {};
+  const bytesByType: Record<string, number> = {}; // encoded size: what the server stores and sends
   let events = 0;
   let executions = 0;
   for (let execution: string | undefined; ;) {
@@ -69,11 +74,12 @@ async function historyOf(ctx: BenchContext, workflowId: string, chain = false): 
         previous ??= e.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
         const name = (temporal.api.enums.v1.EventType[e.eventType ?? 0] ?? 'unknown').replace(/^EVENT_TYPE_/, '');
         byType[name] = (byType[name] ?? 0) + 1;
+        bytesByType[name] = (bytesByType[name] ?? 0) + temporal.api.history.v1.HistoryEvent.encode(e).finish().length;
       }
     }
     executions++;
     execution = previous;
-    if (!chain || !execution) return { events, byType, executions };
+    if (!chain || !execution) return { events, byType, bytesByType, executions };
   }
 }
 
@@ -166,6 +172,7 @@ const concurrent: Scenario = {
       rawCpuMsPerStep: round2(raw.cpuMs / steps),
       historyEventsPerStep: { lifeboat: round2(lbHistory.events / RUN_STEPS), raw: round2(rawHistory.events / RUN_STEPS) },
       lifeboatHistory: lbHistory.byType,
+      historyBytesPerRun: { lifeboat: lbHistory.bytesByType, raw: rawHistory.bytesByType },
       errors: { lifeboat: lb.value.value.errors.length, raw: raw.value.errors.length, first: lb.value.value.errors[0] ?? raw.value.errors[0] },
       mongoCommandsPerStep: round2(lb.value.total / steps),
       mongoCommands: lb.value.commands,
