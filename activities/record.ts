@@ -4,7 +4,8 @@ import { activityLog } from '../logging/activity';
 import { TimelineFeed } from '../metrics/feed';
 import type { Mode, Runbook } from '../model/runbook';
 import { resolveParameters } from '../runs/parameters';
-import { RunRecord, type RunbookRef } from '../contract/run';
+import { RunRecord, type RunbookRef, type RunState } from '../contract/run';
+import { keepFinalState } from '../store/final-states';
 import { getRunbook } from '../store/registry';
 import { appendTimelineEvents } from '../store/timeline';
 import { saveRun } from '../store/runs';
@@ -68,7 +69,9 @@ export function recordActivities(deps: ActivityDeps, writer = recordWriter(deps)
   return {
     /** Appends a batch (after `head` when the workflow knows it) and answers the new head, signed (recordWriter). */
     appendTimelineEvents: writer.append,
-    async recordRun(record: RunRecord): Promise<void> {
+    /** With `final` (a run's closing record), its final state is kept first: readers of an ended run find it. */
+    async recordRun(record: RunRecord, final?: RunState): Promise<void> {
+      if (final) await keepFinalState(store.db, final);
       await saveRun(store.db, record);
     },
     /** Pins a runbook named by reference (schedules, sub-runbooks) and checks the parameters against it. */

@@ -45,41 +45,98 @@ function rawRun(ctx: BenchContext, kind: 'rawSequential' | 'rawParallel', n: num
   return ctx.lb.client.workflow.execute(kind, { taskQueue: ctx.taskQueue, workflowId: `bench-raw-${tag}-${Date.now()}-${Math.random()}`, args: [ctx.target.url, n] });
 }
 
+/** What the workflow tasks of a history did: how long each took from start to end, the events each took in, and why any did not complete. */
+export interface TaskFigures {
+  tasks: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Events between one task's completion and the next task's start: what each task took in. */
+  maxEventsTakenIn: number;
+  scheduleToStartMaxMs: number;
+  problems: Record<string, number>;
+  largestEventBytes: number;
+}
+
 /**
  * History events of a workflow, by type (the workflow-task timeouts and failures among them): its latest execution's,
- * or with `chain` every execution's it continued as new from.
+ * or with `chain` every execution's it continued as new from; with what its workflow tasks did.
  */
 async function historyOf(
   ctx: BenchContext,
   workflowId: string,
   chain = false,
-): Promise<{ events: number; byType: Record<string, number>; bytesByType: Record<string, number>; executions: number }> {
+): Promise<{ events: number; byType: Record<string, number>; bytesByType: Record<string, number>; executions: number; tasks: TaskFigures }> {
   const byType: Record<string, number> = {};
   const bytesByType: Record<string, number> = {}; // encoded size: what the server stores and sends
+  const durations: number[] = [];
+  const problems: Record<string, number> = {};
   let events = 0;
   let executions = 0;
+  let maxEventsTakenIn = 0;
+  let scheduleToStartMaxMs = 0;
+  let largestEventBytes = 0;
+  const ms = (e: temporal.api.history.v1.IHistoryEvent) => Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
   for (let execution: string | undefined; ;) {
     let previous: string | undefined;
-    // Small pages: one execution of a wide run holds megabytes, past gRPC's 4 MB message limit.
+    let scheduledAt = 0;
+    let startedAt = 0;
+    let sinceTask = 0;
+    // Small pages: a continued execution of a wide run starts with its input twice (the start and the start check's
+    // activity), megabytes together, and 100 events of one were past gRPC's 4 MB message limit.
     for (let token: Uint8Array | undefined, first = true; first || (token?.length ?? 0) > 0; first = false) {
       const page = await ctx.lb.client.workflowService.getWorkflowExecutionHistory({
         namespace: ctx.lb.client.options.namespace,
         execution: { workflowId, runId: execution },
-        maximumPageSize: 500,
+        maximumPageSize: 10,
         nextPageToken: token,
       });
       token = page.nextPageToken ?? undefined;
       for (const e of page.history?.events ?? []) {
         events++;
+        sinceTask++;
         previous ??= e.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
         const name = (temporal.api.enums.v1.EventType[e.eventType ?? 0] ?? 'unknown').replace(/^EVENT_TYPE_/, '');
         byType[name] = (byType[name] ?? 0) + 1;
-        bytesByType[name] = (bytesByType[name] ?? 0) + temporal.api.history.v1.HistoryEvent.encode(e).finish().length;
+        const bytes = temporal.api.history.v1.HistoryEvent.encode(e).finish().length;
+        largestEventBytes = Math.max(largestEventBytes, bytes);
+        bytesByType[name] = (bytesByType[name] ?? 0) + bytes;
+        if (name === 'WORKFLOW_TASK_SCHEDULED') scheduledAt = ms(e);
+        if (name === 'WORKFLOW_TASK_STARTED') {
+          startedAt = ms(e);
+          scheduleToStartMaxMs = Math.max(scheduleToStartMaxMs, startedAt - scheduledAt);
+          maxEventsTakenIn = Math.max(maxEventsTakenIn, sinceTask);
+        }
+        if (name === 'WORKFLOW_TASK_COMPLETED' || name === 'WORKFLOW_TASK_FAILED' || name === 'WORKFLOW_TASK_TIMED_OUT') {
+          durations.push(ms(e) - startedAt);
+          sinceTask = 0;
+        }
+        if (name === 'WORKFLOW_TASK_TIMED_OUT') {
+          const kind = temporal.api.enums.v1.TimeoutType[e.workflowTaskTimedOutEventAttributes?.timeoutType ?? 0] ?? 'unknown';
+          problems[`timedOut:${kind}`] = (problems[`timedOut:${kind}`] ?? 0) + 1;
+        }
+        if (name === 'WORKFLOW_TASK_FAILED') {
+          const a = e.workflowTaskFailedEventAttributes;
+          const key = `failed:${temporal.api.enums.v1.WorkflowTaskFailedCause[a?.cause ?? 0] ?? 'unknown'}:${(a?.failure?.message ?? '').slice(0, 80)}`;
+          problems[key] = (problems[key] ?? 0) + 1;
+        }
       }
     }
     executions++;
     execution = previous;
-    if (!chain || !execution) return { events, byType, bytesByType, executions };
+    if (!chain || !execution) {
+      const tasks: TaskFigures = {
+        tasks: durations.length,
+        p50Ms: median(durations),
+        p99Ms: percentile(durations, 99),
+        maxMs: Math.max(0, ...durations),
+        maxEventsTakenIn,
+        scheduleToStartMaxMs,
+        problems,
+        largestEventBytes,
+      };
+      return { events, byType, bytesByType, executions, tasks };
+    }
   }
 }
 
@@ -237,6 +294,15 @@ const approval: Scenario = {
   },
 };
 
+/** Runs `f`, naming `stage` in what it throws (which of the client's calls failed). */
+async function stage<T>(name: string, f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (err) {
+    throw new Error(`${name}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+}
+
 /** The language's widest run: every step at once, against a raw workflow starting as many activities. */
 const wide: Scenario = {
   name: 'wide',
@@ -244,11 +310,15 @@ const wide: Scenario = {
     const id = await httpRunbook(ctx, 'bench-wide', N_WIDE, true);
     const rawId = `bench-raw-wide-${Date.now()}`;
     const raw = await timed(() => ctx.lb.client.workflow.execute('rawParallel', { taskQueue: ctx.taskQueue, workflowId: rawId, args: [ctx.target.url, N_WIDE] }));
-    const lb = await timed(() => lifeboatRun(ctx, id));
-    const history = await historyOf(ctx, lb.value, true);
+    const lb = await timed(() => stage("the run's result", () => lifeboatRun(ctx, id)));
+    const history = await stage("the run's history", () => historyOf(ctx, lb.value, true));
     const taskProblems = (history.byType.WORKFLOW_TASK_TIMED_OUT ?? 0) + (history.byType.WORKFLOW_TASK_FAILED ?? 0);
-    const rawHistory = await historyOf(ctx, rawId);
+    const rawHistory = await stage("the raw workflow's history", () => historyOf(ctx, rawId));
     const rawTaskProblems = (rawHistory.byType.WORKFLOW_TASK_TIMED_OUT ?? 0) + (rawHistory.byType.WORKFLOW_TASK_FAILED ?? 0);
+    const t0 = Date.now();
+    const read = await fetch(`${ctx.lb.url}/runs/${lb.value}`, { headers: { authorization: `Bearer ${ctx.adminToken}` } });
+    const body = (await read.json()) as { state?: { steps?: unknown[] } };
+    const readMs = Date.now() - t0;
     ctx.print('wide', {
       steps: N_WIDE,
       lifeboatMs: lb.ms,
@@ -260,6 +330,9 @@ const wide: Scenario = {
       rawWorkflowTaskTimeoutsOrFailures: rawTaskProblems,
       historyEvents: history.events,
       executions: history.executions,
+      workflowTasks: history.tasks,
+      rawWorkflowTasks: rawHistory.tasks,
+      firstRead: { status: read.status, steps: body.state?.steps?.length, ms: readMs },
       goal: 'completes, 0 workflow-task timeouts',
     });
   },

@@ -2,7 +2,8 @@
 import { condition, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
-export { runbookWorkflow } from '../workflows/runbook';
+// Every workflow type Lifeboat registers (the worker's drill-programme schedule starts some of them), and the baselines.
+export * from '../workflows';
 
 const { httpRequest } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 1 } });
 

@@ -93,6 +93,11 @@ export const PATCH = {
    * (workflows/patches.ts): runs started with it record this one marker instead of theirs.
    */
   carriedRecords: 'lifeboat-carried-records',
+  /**
+   * At most MAX_RUNNING_STEPS_BUFFERED steps run at once, so the server never force-closes a workflow task for the
+   * completions it buffers meanwhile (docs/performance.md). Implies every patch above (workflows/patches.ts).
+   */
+  bufferedSteps: 'lifeboat-buffered-steps',
 } as const;
 export type PatchId = (typeof PATCH)[keyof typeof PATCH];
 

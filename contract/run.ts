@@ -37,8 +37,11 @@ export const RunInput = z.object({
   requester: z.string(),
   trigger: RunTrigger,
   declaredAt: z.string().optional(),
-  /** Engine limits: how many history events a workflow run may grow to before it continues as new (tests lower it). */
-  limits: z.object({ historyEvents: z.number().int().min(100) }).optional(),
+  /**
+   * Engine limits (tests lower them): how many history events a workflow run may grow to before it continues as new,
+   * and how many steps a result holds before it leaves them out (default 1,000).
+   */
+  limits: z.object({ historyEvents: z.number().int().min(100), resultSteps: z.number().int().min(1).optional() }).optional(),
   /** Set by continue-as-new: where the previous run of this workflow left off. */
   resume: z.lazy(() => ResumeState).optional(),
   /** The API's (or the worker's, for a continuation) signature over everything above (runs/signing.ts). */
@@ -90,6 +93,11 @@ export const RunState = z.object({
   recovery: RecoveryClock,
   /** In the workflow's result only: the last timeline head the worker signed, kept in Temporal (docs/evidence.md). */
   anchor: SignedHead.optional(),
+  /**
+   * In the workflow's result only: a run of more than 1,000 steps leaves `steps` (and `waitingFor`) out of its result
+   * and says how many there were; `GET /runs/:id` answers them (docs/performance.md).
+   */
+  stepsLeftOut: z.number().int().optional(),
 });
 export type RunState = z.infer<typeof RunState>;
 

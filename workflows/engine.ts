@@ -23,9 +23,10 @@ import type { PinnedRun, RunRecord, RunState } from '../contract/run';
 import { valueAt } from '../runs/values';
 import { runAttempts } from './execute';
 import { Notifier } from './notifications';
-import { readySteps, resumeState, runRecord, snapshot, stepsById, targetMs, templateContext } from './project';
+import { resumeState, runRecord, snapshot, stepsById, targetMs } from './project';
 import { rollBack } from './rollback';
 import type { Patches } from './patches';
+import { Readiness } from './readiness';
 import { initialState, RunStore, type EngineState, type Halt, type SlotPatch } from './state';
 import { TimelineWriter } from './timeline';
 
@@ -53,6 +54,17 @@ const MAX_RUNNING_STEPS = 1000;
 // running, one task could hold a thousand completions (9 s on a loaded 2-core machine, past the 10 s timeout).
 const MAX_RUNNING_STEPS_CARRIED = 300;
 
+// Since PATCH.bufferedSteps, 40: while a workflow task is in flight the server buffers what happens meanwhile, and past
+// 100 buffered events (history.maximumBufferedEventsBatch) it force-closes the task, whose worker then replays the
+// whole history, while more completions buffer: a cascade (measured: 44 of 141 tasks at 5,000 parallel steps). A step
+// that ends adds at most two events (its activity's start and completion, or a timer and a child's), so 40 running
+// steps leave room for a flush, notifications and operator messages, however long a task takes.
+const MAX_RUNNING_STEPS_BUFFERED = 40;
+
+// A run of more steps answers its result without them (PATCH.bufferedSteps): 5,000 step states are about 1 MB, half
+// of Temporal's 2 MB payload limit. Their final states are in the store (GET /runs/:id), the events on the timeline.
+const RESULT_STEPS = 1000;
+
 // Continue-as-new well before Temporal's history limits; the server also suggests it when history grows large.
 const HISTORY_EVENTS_LIMIT = 8000;
 
@@ -66,11 +78,12 @@ export class RunEngine {
   readonly timeline: TimelineWriter;
   readonly notifier: Notifier;
   readonly stepsById: ReadonlyMap<string, Step>;
+  private readonly readiness: Readiness;
   private readonly scopes = new Map<string, CancellationScope>();
   private recorded: Promise<void> = Promise.resolve();
   private readonly recordFinal: typeof recordRun;
   private readonly maxRunning: number;
-  private context?: { version: number; value: ReferenceContext };
+  private context?: ReferenceContext;
   /** Step activities carry the run's unwritten records (PATCH.carriedRecords; see carry()). */
   private readonly carrying: boolean;
   /** While schedule() runs: the store version its pass has taken in and waits past (undefined while it works). */
@@ -89,10 +102,11 @@ export class RunEngine {
     const steps = run.runbook.steps.map((s) => ({ id: s.id, title: s.title, action: s.action, expectedMs: s.expected ? parseDuration(s.expected) : undefined }));
     this.store = new RunStore(initialState(steps, startedAt, Date.parse(run.declaredAt ?? run.resume?.startedAt ?? startedAt), run.resume));
     this.stepsById = stepsById(run);
+    this.readiness = new Readiness(run, this.store);
     const local = has(PATCH.localRecords);
     this.recordFinal = local ? recordRunHere : recordRun;
     this.carrying = has(PATCH.carriedRecords);
-    this.maxRunning = this.carrying ? MAX_RUNNING_STEPS_CARRIED : has(PATCH.boundedSteps) ? MAX_RUNNING_STEPS : Infinity;
+    this.maxRunning = has(PATCH.bufferedSteps) ? MAX_RUNNING_STEPS_BUFFERED : this.carrying ? MAX_RUNNING_STEPS_CARRIED : has(PATCH.boundedSteps) ? MAX_RUNNING_STEPS : Infinity;
     this.timeline = new TimelineWriter(run.runId, run.resume?.timelineSeq ?? 0, local, has(PATCH.flushWhenCancelled), this.carrying ? { quiet: () => this.quiet() } : undefined);
     this.notifier = new Notifier(run, this.timeline, () => this.templateContext(), run.resume?.notifications ?? 0, this.carrying);
   }
@@ -149,11 +163,10 @@ export class RunEngine {
     return snapshot(this.run, this.store.state, Date.now());
   }
 
-  /** Rebuilt only when a step has ended (or started again) since the last call: starting many steps reuses one. */
+  /** What templates see: the store keeps the ended steps' part as steps change (templateContext in project.ts builds the same). */
   templateContext(): ReferenceContext {
-    const version = this.store.endedVersion;
-    if (this.context?.version !== version) this.context = { version, value: templateContext(this.run, this.store.state) };
-    return this.context.value;
+    const { run } = this;
+    return (this.context ??= { params: run.parameters, steps: this.store.ended, run: { id: run.runId, mode: run.mode, requester: run.requester } });
   }
 
   /** Stops scheduling and cancels running steps; the first reason wins. */
@@ -232,12 +245,10 @@ export class RunEngine {
       const { halt, paused } = this.store.state;
       // A long run drains (starts nothing new) once history is large, then continues as a new workflow run.
       const draining = workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > (this.run.limits?.historyEvents ?? HISTORY_EVENTS_LIMIT);
-      const ready = readySteps(this.run, this.store.state, this.store.pending);
-      if (draining && running.size === 0 && !halt && ready.length > 0) return 'continue';
+      this.readiness.refresh();
+      if (draining && running.size === 0 && !halt && this.readiness.size > 0) return 'continue';
       if (!halt && !paused && !draining) {
-        for (const step of ready) {
-          if (running.has(step.id)) continue;
-          if (running.size >= this.maxRunning) break;
+        const begin = (step: Step) => {
           const scope = new CancellationScope();
           this.scopes.set(step.id, scope);
           running.set(
@@ -247,14 +258,20 @@ export class RunEngine {
               .finally(() => {
                 running.delete(step.id);
                 this.scopes.delete(step.id);
-                this.store.patchRun({});
+                // Its step is looked at again: one that became pending while its run was ending may start now.
+                this.store.touch(step.id);
               }),
           );
-        }
+        };
+        this.readiness.take(
+          () => running.size < this.maxRunning,
+          (id) => running.has(id),
+          begin,
+        );
       }
       // Paused with steps ready to start: wait for resume. Otherwise nothing running and nothing startable ends it.
       this.recordUntaken();
-      if (running.size === 0 && (this.store.state.halt || readySteps(this.run, this.store.state, this.store.pending).length === 0)) return 'done';
+      if (running.size === 0 && (this.store.state.halt || (this.readiness.refresh(), this.readiness.size === 0))) return 'done';
       const seen = this.store.version;
       this.parked = seen;
       await condition(() => this.store.version !== seen);
@@ -350,7 +367,7 @@ export class RunEngine {
     await this.notifier.settled();
     await this.timeline.close();
     await condition(allHandlersFinished);
-    const resume = resumeState(this.store.state, { timelineSeq: this.timeline.lastSeq, notifications: this.notifier.sent });
+    const resume = resumeState(this.store.state, { timelineSeq: this.timeline.lastSeq, notifications: this.notifier.sent }, this.has(PATCH.bufferedSteps));
     const { runId, runbook, version, hash, mode, parameters, requester, trigger, declaredAt, limits } = this.run;
     const next: PinnedRun = { runId, runbook, version, hash, mode, parameters, requester, trigger, declaredAt, limits, resume };
     // The next run checks its input like any start: the worker vouches for what it hands over (activities/identity.ts).
@@ -389,9 +406,14 @@ export class RunEngine {
     await this.timeline.close();
     this.recordUntaken();
     await this.recorded;
-    await this.recordFinal(runRecord(this.run, final, Date.now()));
+    // Since PATCH.bufferedSteps the final state is stored before the record says the run ended, so reading a finished
+    // run asks Temporal nothing (store/final-states.ts), and the result of a wide run can leave its steps out.
+    const keeps = this.has(PATCH.bufferedSteps);
+    await this.recordFinal(runRecord(this.run, final, Date.now()), keeps ? state : undefined);
     this.store.patchRun({ status, finishedAt: final.finishedAt });
     // The signed final head goes into the workflow's result: Temporal keeps it apart from the database.
+    if (keeps && state.steps.length > (this.run.limits?.resultSteps ?? RESULT_STEPS))
+      return { ...state, steps: [], waitingFor: [], stepsLeftOut: state.steps.length, anchor: this.timeline.anchor };
     return { ...state, anchor: this.timeline.anchor };
   }
 }

@@ -5,12 +5,14 @@ import { PATCH, type PatchId } from '../contract/names';
 export type Patches = (id: PatchId) => boolean;
 
 /**
- * The run's workflow changes. A run started since PATCH.carriedRecords has every change before it by that one
+ * The run's workflow changes. A run started since PATCH.bufferedSteps has every change before it by that one
  * marker, instead of a marker and a search-attribute upsert each (Temporal records TemporalChangeVersion for every
- * patch); a run started before it replays each of its own markers as recorded. Called once, first thing in the
- * workflow: `patched()` answers false while replaying a history without the marker, so the answer is kept.
+ * patch); a run started before it replays the markers it recorded (PATCH.carriedRecords implying those before it).
+ * Called once, first thing in the workflow: `patched()` answers false while replaying a history without the marker,
+ * so the answers are kept.
  */
 export function runPatches(): Patches {
-  const current = patched(PATCH.carriedRecords);
-  return (id) => current || patched(id);
+  const newest = patched(PATCH.bufferedSteps);
+  const carried = newest || patched(PATCH.carriedRecords);
+  return (id) => (id === PATCH.bufferedSteps ? newest : carried || patched(id));
 }

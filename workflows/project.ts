@@ -25,12 +25,15 @@ function letsDependentsGo(step: Step, slot: StepSlot, strictGates: boolean): boo
  * RunStore's index of pending step ids) spares looking at every step of a wide runbook on every change.
  */
 export function readySteps(run: PinnedRun, state: Readonly<EngineState>, pending?: ReadonlySet<string>): Step[] {
-  const byId = stepsById(run);
   const candidates = pending ? inRunbookOrder(run, pending) : run.runbook.steps;
-  return candidates.filter((step) => {
-    if (state.steps[step.id]?.state.status !== 'pending') return false;
-    return (step.needs ?? []).every((id) => letsDependentsGo(byId.get(id)!, state.steps[id]!, state.strictGates === true));
-  });
+  return candidates.filter((step) => isReady(run, state, step));
+}
+
+/** Whether the step is pending and every step it needs has ended in a way that lets it go on. */
+export function isReady(run: PinnedRun, state: Readonly<EngineState>, step: Step): boolean {
+  if (state.steps[step.id]?.state.status !== 'pending') return false;
+  const byId = stepsById(run);
+  return (step.needs ?? []).every((id) => letsDependentsGo(byId.get(id)!, state.steps[id]!, state.strictGates === true));
 }
 
 // Built once per runbook and shared by the engine and its message handlers (the runbook never changes in a run).
@@ -144,10 +147,20 @@ export function templateContext(run: PinnedRun, state: Readonly<EngineState>): R
   return { params: run.parameters, steps, run: { id: run.runId, mode: run.mode, requester: run.requester } };
 }
 
-/** What continue-as-new carries to the next workflow run (the format of runs already in flight: keep it). */
-export function resumeState(state: Readonly<EngineState>, counters: { timelineSeq: number; notifications: number }): ResumeState {
+/**
+ * What continue-as-new carries to the next workflow run (the format of runs already in flight: keep it). `compact`
+ * (PATCH.bufferedSteps) leaves out what the next run takes from its runbook (initialState): each step's title and
+ * expected duration, and the steps not touched yet, so a 5,000-step run carries only what its steps did.
+ */
+export function resumeState(state: Readonly<EngineState>, counters: { timelineSeq: number; notifications: number }, compact = false): ResumeState {
+  const carried = compact ? state.order.filter((id) => !untouched(state.steps[id]!)) : state.order;
   return {
-    steps: state.order.map((id) => ({ ...state.steps[id]!.state, doneOrder: state.steps[id]!.doneOrder })),
+    steps: carried.map((id) => {
+      const { state: step, doneOrder } = state.steps[id]!;
+      if (!compact) return { ...step, doneOrder };
+      const { title: _title, expectedMs: _expectedMs, ...own } = step;
+      return { ...own, doneOrder };
+    }),
     timelineSeq: counters.timelineSeq,
     startedAt: state.startedAt,
     clockStart: state.clockStart,
@@ -159,4 +172,10 @@ export function resumeState(state: Readonly<EngineState>, counters: { timelineSe
     continued: state.continued + 1,
     ...(Object.keys(state.nonces).length > 0 ? { nonces: { ...state.nonces } } : {}),
   };
+}
+
+/** A step as the run started it: initialState() builds the same from the runbook, so a compact resume leaves it out. */
+function untouched(slot: StepSlot): boolean {
+  const { id: _id, title: _title, action: _action, expectedMs: _expectedMs, status, attempts, ...rest } = slot.state;
+  return slot.doneOrder === undefined && status === 'pending' && attempts === 0 && Object.values(rest).every((v) => v === undefined);
 }

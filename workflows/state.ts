@@ -46,10 +46,27 @@ export const ENDED: ReadonlySet<string> = new Set(['succeeded', 'failed', 'skipp
 export class RunStore {
   private changes = 0;
   private ends = 0;
+  // The steps changed since takeChanged() was last called ('all' at first, and when a change concerns every step).
+  private changed: Set<string> | 'all' = 'all';
   // Kept as steps change, so the scheduler looks only at steps not yet started, not at the whole runbook.
   private readonly notStarted: Set<string>;
+  // What `{{ steps.* }}` sees (the ended steps' status and outputs), kept as steps change, so rendering a step's
+  // templates needs no pass over every step.
+  private readonly endedSteps: Record<string, { status: string; outputs: Record<string, unknown> }> = {};
   constructor(private readonly s: EngineState) {
     this.notStarted = new Set(s.order.filter((id) => s.steps[id]!.state.status === 'pending'));
+    for (const id of s.order) this.noteEnded(id);
+  }
+
+  /** The ended steps' status and outputs by id, as templates see them (templateContext in project.ts, kept up to date). */
+  get ended(): Readonly<Record<string, { status: string; outputs: Readonly<Record<string, unknown>> }>> {
+    return this.endedSteps;
+  }
+
+  private noteEnded(id: string): void {
+    const { status, outputs } = this.s.steps[id]!.state;
+    if (ENDED.has(status)) this.endedSteps[id] = { status, outputs: outputs ?? {} };
+    else delete this.endedSteps[id];
   }
 
   /** The state as of now. Read only: change it with the methods below. */
@@ -72,6 +89,13 @@ export class RunStore {
     return this.notStarted;
   }
 
+  /** The ids of the steps changed since the last call, or 'all' (the first call, or since strictGates changed). */
+  takeChanged(): ReadonlySet<string> | 'all' {
+    const changed = this.changed;
+    this.changed = new Set();
+    return changed;
+  }
+
   slot(id: string): Readonly<StepSlot> | undefined {
     return this.s.steps[id];
   }
@@ -81,19 +105,30 @@ export class RunStore {
     if (!slot) throw new Error(`no step ${id} in this run`);
     const { state, ...rest } = patch;
     Object.assign(slot, rest);
+    if (this.changed !== 'all') this.changed.add(id);
     if (state) {
       const before = slot.state.status;
       Object.assign(slot.state, state);
       const after = slot.state.status;
       if (after === 'pending') this.notStarted.add(id);
       else this.notStarted.delete(id);
-      if (ENDED.has(before) || ENDED.has(after)) this.ends++;
+      if (ENDED.has(before) || ENDED.has(after)) {
+        this.ends++;
+        this.noteEnded(id);
+      }
     }
+    this.changes++;
+  }
+
+  /** Notes a change to a step outside its slot (its run ended): the scheduler looks at it again. */
+  touch(id: string): void {
+    if (this.changed !== 'all') this.changed.add(id);
     this.changes++;
   }
 
   patchRun(patch: RunPatch): void {
     Object.assign(this.s, patch);
+    if ('strictGates' in patch) this.changed = 'all';
     this.changes++;
   }
 
@@ -125,8 +160,16 @@ export function initialState(
   const resumed = new Map((resume?.steps ?? []).map((s) => [s.id, s]));
   const slots: Record<string, StepSlot> = {};
   for (const step of steps) {
-    const prior = resumed.get(step.id);
-    const { doneOrder, ...state } = prior ?? { id: step.id, title: step.title, action: step.action, status: 'pending' as const, attempts: 0, expectedMs: step.expectedMs };
+    // A compact resume (resumeState) leaves out what the runbook says (title, action, expected) and untouched steps.
+    const { doneOrder, ...state } = {
+      id: step.id,
+      title: step.title,
+      action: step.action,
+      status: 'pending' as const,
+      attempts: 0,
+      expectedMs: step.expectedMs,
+      ...resumed.get(step.id),
+    };
     slots[step.id] = { state, doneOrder };
   }
   return {

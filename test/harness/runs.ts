@@ -30,7 +30,7 @@ export async function registerRunbook(lb: TestLifeboat, definition: Record<strin
 export async function startRun(
   lb: TestLifeboat,
   definition: Record<string, unknown>,
-  o: { mode?: 'drill' | 'recovery'; parameters?: Record<string, unknown>; requester?: string; declaredAt?: string; limits?: { historyEvents: number } } = {},
+  o: { mode?: 'drill' | 'recovery'; parameters?: Record<string, unknown>; requester?: string; declaredAt?: string; limits?: { historyEvents: number; resultSteps?: number } } = {},
 ) {
   const runbook = await registerRunbook(lb, definition);
   const service = new RunService({ client: lb.client, db: lb.store.db, taskQueue: lb.taskQueue, signer: lb.signer, limits: o.limits });

@@ -1,6 +1,7 @@
 import { Runbook } from '../../model/runbook';
 import type { PinnedRun } from '../../contract/run';
 import { readySteps, recoveryClock, resumeState, runRecord, snapshot, templateContext, waitingFor } from '../../workflows/project';
+import { Readiness } from '../../workflows/readiness';
 import { initialState, RunStore, type EngineState } from '../../workflows/state';
 
 // The run's state is plain data and everything the query, the scheduler and the run record show is a pure
@@ -63,6 +64,44 @@ describe('readySteps', () => {
     store.patchStep('x', { state: { status: 'succeeded' } });
     store.patchStep('y', { state: { status: 'succeeded' } });
     expect(both()).toEqual(['w']);
+  });
+
+  it('keeps, as steps change, the ready steps readySteps computes over every step (started in runbook order) and what templates see', () => {
+    // A DAG of 60 steps (each needs up to two earlier ones, some continue on failure) changed at random, as runs,
+    // operators' retries and decisions change it; after every few changes the kept set starts what readySteps names.
+    let seed = 7; // Park–Miller: the products stay exact in a double
+    const random = (n: number) => ((seed = (seed * 48271) % 2147483647), seed % n);
+    const steps = Array.from({ length: 60 }, (_, i) => {
+      const needs = i < 5 ? [] : [...new Set([`s${random(i)}`, `s${random(i)}`])].slice(0, random(3));
+      return http(`s${i}`, { needs, ...(random(3) === 0 ? { onFailure: 'continue' } : {}) });
+    });
+    const dag = pinned({ steps });
+    const store = new RunStore(stateOf(dag));
+    const readiness = new Readiness(dag, store);
+    const statuses = ['pending', 'running', 'succeeded', 'failed', 'skipped'] as const;
+    for (let round = 0; round < 200; round++) {
+      for (let k = random(4); k > 0; k--) {
+        const id = `s${random(60)}`;
+        const outputs = random(2) === 0 ? { n: round } : undefined;
+        store.patchStep(id, { state: { status: statuses[random(statuses.length)], awaitingDecision: random(5) === 0 ? true : undefined, outputs } });
+      }
+      if (round === 100) store.patchRun({ strictGates: true });
+      // What templates see is kept as steps change too.
+      expect(store.ended).toEqual(templateContext(dag, store.state).steps);
+      const expected = readySteps(dag, store.state).map((s) => s.id);
+      readiness.refresh();
+      expect(readiness.size).toBe(expected.length);
+      // Pass over the first ready step as busy, start up to three: the same ones the scheduler's loop would.
+      const busy = expected[0];
+      const started: string[] = [];
+      readiness.take(
+        () => started.length < 3,
+        (id) => id === busy,
+        (step) => started.push(step.id),
+      );
+      expect(started).toEqual(expected.filter((id) => id !== busy).slice(0, 3));
+      for (const id of started) store.patchStep(id, { state: { status: 'running' } });
+    }
   });
 
   it('holds dependents of a failed step that waits for an operator decision', () => {

@@ -1,0 +1,110 @@
+import { defaultPayloadConverter } from '@temporalio/common';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ResumeState, RunInput } from '../../contract/run';
+import { getFinalState } from '../../store/final-states';
+import { startRun, useLifeboat } from '../harness/runs';
+import { waitFor } from '../harness/wait';
+
+// A wide run (docs/performance.md, "Wide runs"): the server force-closes a workflow task when more than 100 events
+// arrive while it runs, so a run keeps few enough steps in flight that their completions cannot overflow that; and
+// what a wide run hands to Temporal (its result, each continue-as-new input) holds only what its steps did, while the
+// store answers every step's final state.
+
+const env = useLifeboat();
+
+const parallel = (url: string, n: number) => Array.from({ length: n }, (_, i) => ({ id: `s${i}`, title: `step ${i}`, action: 'http', with: { url: `${url}/s${i}` } }));
+
+/** A target that keeps every call open `holdMs`, and notes the most calls it held at once. */
+async function slowTarget(holdMs: number) {
+  let open = 0;
+  let most = 0;
+  let calls = 0;
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      calls++;
+      most = Math.max(most, ++open);
+      setTimeout(() => {
+        open--;
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      }, holdMs);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    figures: () => ({ calls, most }),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Every continue-as-new input of a workflow's executions (following them back from the latest), oldest first. */
+async function continuations(workflowId: string): Promise<RunInput[]> {
+  const inputs: RunInput[] = [];
+  for (let execution: string | undefined = undefined; ;) {
+    const history = await env.lb.client.workflow.getHandle(workflowId, execution).fetchHistory();
+    let previous: string | undefined;
+    for (const e of history.events ?? []) {
+      previous ??= e.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
+      const continued = e.workflowExecutionContinuedAsNewEventAttributes;
+      if (continued) inputs.unshift(defaultPayloadConverter.fromPayload(continued.input!.payloads![0]!));
+    }
+    if (!previous) return inputs;
+    execution = previous;
+  }
+}
+
+describe('wide runs', () => {
+  it('never has more than 40 steps in flight, however many are ready', async () => {
+    const target = await slowTarget(200);
+    try {
+      const run = await startRun(env.lb, { steps: parallel(target.url, 100) });
+      expect((await run.result()).status).toBe('completed');
+      expect(target.figures().calls).toBe(100);
+      expect(target.figures().most).toBeLessThanOrEqual(40);
+    } finally {
+      await target.close();
+    }
+  }, 120_000);
+
+  it('keeps its result and continuations to what its steps did, and still answers every step from the store', async () => {
+    const STEPS = 120;
+    const run = await startRun(env.lb, { steps: parallel(env.target.url, STEPS) }, { limits: { historyEvents: 150, resultSteps: 50 } });
+    const result = await run.result();
+    expect(result).toMatchObject({ status: 'completed', steps: [], waitingFor: [], stepsLeftOut: STEPS });
+    expect(result.anchor?.seq).toBeGreaterThan(STEPS); // the signed head verification needs is still there
+
+    // Each continuation carries only the steps that started, without what the runbook says of them.
+    const inputs = await continuations(run.runId);
+    expect(inputs.length).toBeGreaterThanOrEqual(1);
+    for (const input of inputs) {
+      const resume: ResumeState = input.resume!;
+      expect(resume.steps.length).toBeLessThan(STEPS);
+      for (const step of resume.steps) {
+        expect(step.status).not.toBe('pending');
+        expect(step).not.toHaveProperty('title');
+      }
+    }
+
+    // The run stored its final state itself: nothing had read it through the API yet.
+    const kept = await getFinalState(env.lb.store.db, run.runId);
+    expect(kept?.steps).toHaveLength(STEPS);
+    expect(kept?.steps.every((s) => s.status === 'succeeded' && s.title?.startsWith('step '))).toBe(true);
+
+    // Reading the finished run asks Temporal nothing: it answers with the workflow's history gone.
+    await env.lb.client.workflowService.deleteWorkflowExecution({ namespace: env.lb.client.options.namespace, workflowExecution: { workflowId: run.runId } });
+    const gone = () =>
+      env.lb.client.workflow
+        .getHandle(run.runId)
+        .describe()
+        .then(
+          () => false,
+          () => true,
+        );
+    await waitFor('the workflow to be deleted', gone, (g) => g, 30_000);
+    const read = await run.service.get(run.runId);
+    expect(read.record.status).toBe('completed');
+    expect(read.state?.steps.map((s) => s.id)).toEqual(parallel('', STEPS).map((s) => s.id));
+  }, 300_000);
+});
