@@ -21,6 +21,11 @@ FROM ${NODE_IMAGE} AS runtime
 # The commit the image is built from, shown by the lifeboat_build_info metric: docker build --build-arg LIFEBOAT_COMMIT=$(git rev-parse HEAD)
 ARG LIFEBOAT_COMMIT=unknown
 ENV NODE_ENV=production LIFEBOAT_COMMIT=${LIFEBOAT_COMMIT}
+# Memory (docs/deployment.md, "Memory"): V8 sizes each heap's limit from the machine's RAM, not the container's share,
+# and with a limit of gigabytes lets a heap grow to four times what it holds before collecting; 512 MB per heap lets
+# it grow by about 1.4 times. glibc gives each thread (the Temporal core's among them) a malloc arena of its own,
+# which fragment; two are enough. Both hold for the api and the worker; override either in the environment.
+ENV NODE_OPTIONS=--max-old-space-size=512 MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY tools/prune-native.js /tmp/prune-native.js

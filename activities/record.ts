@@ -28,10 +28,10 @@ export function recordWriter({ store, config, metrics }: ActivityDeps) {
    * workflow keeps it, so Temporal's history holds a signed head at least every batch (docs/evidence.md).
    */
   const append = async (input: { runId: string; events: TimelineEvent[]; head?: StoredHead }): Promise<{ seq: number; hash: string; anchor: SignedHead }> => {
-    // `head`, the workflow's last known head, is not needed: the paged append reads the head for its open page's list.
+    // `head`, the workflow's last known head: when this process moved the head there, the append skips reading it.
     // Labels first: a lookup that fails then fails the attempt before the batch is stored, not after, uncounted.
     const labels = await feed.labelsOf(input.runId, input.events);
-    const { written, ...head } = await appendTimelineEvents(store.db, input.runId, input.events);
+    const { written, ...head } = await appendTimelineEvents(store.db, input.runId, input.events, input.head);
     await feed.appended(input.runId, labels, input.events, written);
     return { ...head, anchor: signHead(config.evidenceKey, { runId: input.runId, ...head }) };
   };

@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import type { Config } from '../config';
 import { silentLogger, type Logger } from '../logging/logger';
 import type { Db } from '../store/connection';
-import { countRequest, sweepRateCounters } from '../store/rate';
+import { sweepRateCounters, takeRateSlot } from '../store/rate';
 import { tokenHash } from '../store/tokens';
 import { HttpError } from './errors';
 
@@ -79,8 +79,8 @@ export function rateLimit(db: Db, o: { perMinute: number; burst: number }, deps:
         stopped ? logger.debug({ err }, 'rate counter sweep ended by shutdown') : logger.warn({ err }, 'sweeping rate counters failed'),
       );
     }
-    countRequest(db, tokenHash(req.headers.authorization ?? ''), window, new Date(ends)).then((n) => {
-      if (n <= o.burst) return next();
+    takeRateSlot(db, tokenHash(req.headers.authorization ?? ''), window, new Date(ends), o.burst).then((slot) => {
+      if (slot !== undefined) return next();
       const retryAfter = Math.max(1, Math.ceil((ends - t) / 1000));
       res.setHeader('Retry-After', String(retryAfter));
       next(

@@ -35,6 +35,18 @@ function start(file: string, env: NodeJS.ProcessEnv, log: string[]): ChildProces
   return child;
 }
 
+/**
+ * The memory settings the image gives both processes (Dockerfile; docs/deployment.md, "Memory"), unless the bench's
+ * environment sets its own: a cluster runs them so.
+ */
+function imageEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const nodeOptions = env.NODE_OPTIONS ?? '';
+  return {
+    MALLOC_ARENA_MAX: env.MALLOC_ARENA_MAX ?? '2',
+    NODE_OPTIONS: nodeOptions.includes('--max-old-space-size') ? nodeOptions : `${nodeOptions} --max-old-space-size=512`.trim(),
+  };
+}
+
 async function until(what: string, f: () => Promise<boolean>, ms = 60_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await f().catch(() => false))) {
@@ -57,8 +69,9 @@ export const drills: Scenario = {
     }));
     writeFileSync(path.join(runbooks, 'bench-drill.json'), JSON.stringify({ id: 'bench-drill', title: 'bench drill', steps }));
     const port = await freePort();
-    const env = {
+    const env: NodeJS.ProcessEnv = {
       ...process.env,
+      ...imageEnv(process.env),
       TEMPORAL_ADDRESS: ctx.servers.temporalAddress,
       MONGODB_URI: ctx.servers.mongoUri,
       SMTP_URL: ctx.servers.smtpUrl,
@@ -70,6 +83,16 @@ export const drills: Scenario = {
     const log: string[] = [];
     const api = start('api/main.js', env, log);
     const worker = start('worker/main.js', env, log);
+    // A process that exits before the drills end fails the scenario instead of leaving it waiting for their results.
+    const died = new Promise<never>((_, reject) => {
+      for (const [name, child] of [
+        ['API', api],
+        ['worker', worker],
+      ] as const) {
+        child.once('exit', (code, signal) => reject(new Error(`bench: the standalone ${name} exited (${signal ?? `code ${code}`}) before the drills ended`)));
+      }
+    });
+    died.catch(() => undefined); // awaited below; until then, an exit during the shutdown in finally is expected
     const url = `http://127.0.0.1:${port}`;
     const headers = { authorization: `Bearer ${ctx.adminToken}`, 'content-type': 'application/json' };
     try {
@@ -80,18 +103,21 @@ export const drills: Scenario = {
         Array.from({ length: N_DRILLS }, async () => {
           const res = await fetch(`${url}/runs`, { method: 'POST', headers, body: JSON.stringify({ runbook: 'bench-drill', mode: 'drill' }) }).catch((err: unknown) => err);
           if (!(res instanceof Response)) return { error: String(res) };
-          const body = (await res.json()) as { runId?: string; title?: string };
-          return res.status === 201 && body.runId ? { runId: body.runId } : { error: `${res.status} ${body.title}` };
+          const body = (await res.json()) as { runId?: string; title?: string; detail?: string };
+          return res.status === 201 && body.runId ? { runId: body.runId } : { error: `${res.status} ${body.title}: ${body.detail}` };
         }),
       );
-      const ended = await pool(triggered, 100, async (t) => {
-        if (!t.runId) return t.error;
-        const state = await ctx.lb.client.workflow
-          .getHandle(t.runId)
-          .result()
-          .catch((err: unknown) => ({ status: 'error', error: String(err) }));
-        return state.status === 'completed' ? undefined : `${state.status}: ${state.error}`;
-      });
+      const ended = await Promise.race([
+        died,
+        pool(triggered, 100, async (t) => {
+          if (!t.runId) return t.error;
+          const state = await ctx.lb.client.workflow
+            .getHandle(t.runId)
+            .result()
+            .catch((err: unknown) => ({ status: 'error', error: String(err) }));
+          return state.status === 'completed' ? undefined : `${state.status}: ${state.error}`;
+        }),
+      ]);
       const wallMs = Date.now() - t0;
       const errors = ended.filter((e) => e !== undefined);
       const workerRss = rssOf(worker.pid!);
@@ -99,6 +125,9 @@ export const drills: Scenario = {
       ctx.print('drills', {
         drills: N_DRILLS,
         stepsPerDrill: DRILL_STEPS,
+        cachedRuns: ctx.config.LIFEBOAT_WORKER_CACHED_RUNS,
+        activities: ctx.config.LIFEBOAT_WORKER_ACTIVITIES,
+        processEnv: { MALLOC_ARENA_MAX: env.MALLOC_ARENA_MAX, NODE_OPTIONS: env.NODE_OPTIONS },
         wallMs,
         stepsPerSecond: Math.round((N_DRILLS * DRILL_STEPS * 1000) / wallMs),
         errors: errors.length,

@@ -3,7 +3,7 @@
 import { temporal } from '@temporalio/proto';
 import { validateRunbookObject } from '../model/validate';
 import { saveRunbook } from '../store/registry';
-import { median, percentile, pool, round2, type BenchContext, type Scenario } from './context';
+import { median, percentile, round2, type BenchContext, type Scenario } from './context';
 import { rawApproveUpdate } from './workflows';
 
 const N_SEQ = Number(process.env.BENCH_SEQUENTIAL ?? 200);
@@ -11,7 +11,6 @@ const N_PAR = Number(process.env.BENCH_PARALLEL ?? 100);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const N_RUNS = Number(process.env.BENCH_RUNS ?? 200);
 const RUN_STEPS = Number(process.env.BENCH_RUN_STEPS ?? 10);
-const N_BURST = Number(process.env.BENCH_BURST ?? 200);
 const N_APPROVALS = Number(process.env.BENCH_APPROVALS ?? 20);
 const N_WIDE = Number(process.env.BENCH_WIDE ?? 5000);
 
@@ -67,8 +66,9 @@ async function historyOf(
   ctx: BenchContext,
   workflowId: string,
   chain = false,
-): Promise<{ events: number; byType: Record<string, number>; executions: number; tasks: TaskFigures }> {
+): Promise<{ events: number; byType: Record<string, number>; bytesByType: Record<string, number>; executions: number; tasks: TaskFigures }> {
   const byType: Record<string, number> = {};
+  const bytesByType: Record<string, number> = {}; // encoded size: what the server stores and sends
   const durations: number[] = [];
   const problems: Record<string, number> = {};
   let events = 0;
@@ -95,10 +95,12 @@ async function historyOf(
       for (const e of page.history?.events ?? []) {
         events++;
         sinceTask++;
-        largestEventBytes = Math.max(largestEventBytes, temporal.api.history.v1.HistoryEvent.encode(e).len);
         previous ??= e.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
         const name = (temporal.api.enums.v1.EventType[e.eventType ?? 0] ?? 'unknown').replace(/^EVENT_TYPE_/, '');
         byType[name] = (byType[name] ?? 0) + 1;
+        const bytes = temporal.api.history.v1.HistoryEvent.encode(e).finish().length;
+        largestEventBytes = Math.max(largestEventBytes, bytes);
+        bytesByType[name] = (bytesByType[name] ?? 0) + bytes;
         if (name === 'WORKFLOW_TASK_SCHEDULED') scheduledAt = ms(e);
         if (name === 'WORKFLOW_TASK_STARTED') {
           startedAt = ms(e);
@@ -133,7 +135,7 @@ async function historyOf(
         problems,
         largestEventBytes,
       };
-      return { events, byType, executions, tasks };
+      return { events, byType, bytesByType, executions, tasks };
     }
   }
 }
@@ -227,41 +229,11 @@ const concurrent: Scenario = {
       rawCpuMsPerStep: round2(raw.cpuMs / steps),
       historyEventsPerStep: { lifeboat: round2(lbHistory.events / RUN_STEPS), raw: round2(rawHistory.events / RUN_STEPS) },
       lifeboatHistory: lbHistory.byType,
+      historyBytesPerRun: { lifeboat: lbHistory.bytesByType, raw: rawHistory.bytesByType },
       errors: { lifeboat: lb.value.value.errors.length, raw: raw.value.errors.length, first: lb.value.value.errors[0] ?? raw.value.errors[0] },
       mongoCommandsPerStep: round2(lb.value.total / steps),
       mongoCommands: lb.value.commands,
     });
-  },
-};
-
-/** POST /runs, many at once, as an outage's automation would: how long each trigger takes to answer. */
-const burst: Scenario = {
-  name: 'burst',
-  async run(ctx) {
-    const id = await httpRunbook(ctx, 'bench-burst', 1, false);
-    const post = async () => {
-      const t0 = Date.now();
-      const res = await fetch(`${ctx.lb.url}/runs`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${ctx.adminToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ runbook: id, mode: 'recovery' }),
-      });
-      const body = (await res.json()) as { runId?: string };
-      return { ms: Date.now() - t0, status: res.status, runId: body.runId };
-    };
-    await post(); // warm-up
-    const t0 = Date.now();
-    const answers = await Promise.all(Array.from({ length: N_BURST }, post));
-    const wallMs = Date.now() - t0;
-    const errors = answers.filter((a) => a.status !== 201).length;
-    // Let the runs finish so the next scenario starts on a quiet server.
-    await pool(
-      answers.filter((a) => a.runId),
-      50,
-      (a) => ctx.lb.client.workflow.getHandle(a.runId!).result(),
-    );
-    const ms = answers.map((a) => a.ms);
-    ctx.print('burst', { triggers: N_BURST, errors, wallMs, p50Ms: median(ms), p99Ms: percentile(ms, 99), maxMs: Math.max(...ms), goal: 'p99 <= 1000' });
   },
 };
 
@@ -366,4 +338,4 @@ const wide: Scenario = {
   },
 };
 
-export const engineScenarios: Scenario[] = [singleRun('sequential', N_SEQ), singleRun('parallel', N_PAR), concurrent, burst, approval, wide];
+export const engineScenarios: Scenario[] = [singleRun('sequential', N_SEQ), singleRun('parallel', N_PAR), concurrent, approval, wide];

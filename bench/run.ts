@@ -14,6 +14,7 @@ import { startLifeboat } from '../servers/lifeboat';
 import { startServers } from '../servers/local';
 import { loadAverage, startTarget, type BenchContext, type Scenario } from './context';
 import { drills } from './drills';
+import { burst } from './burst';
 import { engineScenarios } from './engine';
 import { metricsScenario } from './metrics';
 import { storeScenario } from './ferretdb';
@@ -22,6 +23,7 @@ import { readsScenario } from './reads';
 
 const SCENARIOS: Scenario[] = [
   ...engineScenarios,
+  burst,
   drills,
   storeScenario,
   { name: 'metrics', run: async (ctx) => console.log(JSON.stringify(await metricsScenario(ctx.lb, ctx.servers.mongoUri))) },

@@ -34,3 +34,6 @@ export async function rawApproval(url: string, path: string): Promise<void> {
   await condition(() => approved);
   await httpRequest({ method: 'GET', url: `${url}${path}`, timeoutMs: 60_000 });
 }
+
+/** The baseline of a trigger: a workflow that does nothing, so starting it is Temporal's part alone. */
+export async function rawNoop(): Promise<void> {}

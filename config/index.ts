@@ -153,6 +153,15 @@ export const ConfigVariables = z.object({
       }
       return ms;
     }),
+  /**
+   * Runs whose workflow state the worker keeps in memory between workflow tasks (Temporal's sticky cache). A run
+   * beyond it is evicted and replays its history on its next workflow task, on any worker. Temporal's default derives
+   * it from the V8 heap limit (600 per GiB above 200 MiB: thousands on a large machine), ignoring the native memory
+   * each cached run also holds; see docs/performance.md ("Memory").
+   */
+  LIFEBOAT_WORKER_CACHED_RUNS: z.coerce.number().int().min(2, 'LIFEBOAT_WORKER_CACHED_RUNS must be at least 2 (Temporal needs 2 to run workflow tasks)').default(500),
+  /** Step activities (http, check, command, mail, records) one worker runs at once; more wait on the task queue for a free slot. */
+  LIFEBOAT_WORKER_ACTIVITIES: z.coerce.number().int().min(1).default(100),
   /** How much the API, worker and embedded default log (JSON lines; pretty when a terminal is attached); see docs/operations.md. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Where traces go over OTLP/HTTP (the collector's base URL; spans are POSTed to /v1/traces); unset, tracing is off. */

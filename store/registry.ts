@@ -2,6 +2,7 @@ import type { Collection } from 'mongodb';
 import { z } from 'zod';
 import { Runbook } from '../model/runbook';
 import { sensitiveChanges } from '../model/sensitive';
+import { perStore } from './coalesce';
 import { isDuplicateKey, type Db } from './connection';
 
 // Layout for FerretDB v1 (point lookups by _id only):
@@ -140,10 +141,45 @@ async function currentHead(db: Db, id: string): Promise<HeadDoc | undefined> {
 
 /** The latest version, or a given one; undefined when there is no such runbook or version. */
 export async function getRunbook(db: Db, id: string, version?: number): Promise<RunbookVersion | undefined> {
-  const found = await readVersion(db, id, version);
+  // A burst of triggers reads the same runbook: concurrent reads share the store's round trips (store/coalesce.ts),
+  // each sent after its callers came, so a version stored before a trigger arrives is the one it pins.
+  const found = await versionReads(db).read(`${id}@${version ?? 'latest'}`, () => readVersion(db, id, version));
   if (!found) return undefined;
   const { doc, info } = found;
-  return { runbook: Runbook.parse(JSON.parse(doc.definition)), ...info, ...(doc.source === undefined ? {} : { source: doc.source }) };
+  return { runbook: parsedDefinition(doc), ...info, changes: [...info.changes], ...(doc.source === undefined ? {} : { source: doc.source }) };
+}
+
+const versionReads = perStore<Db, { doc: VersionDoc; info: VersionInfo } | undefined>();
+
+// Parsed definitions by version _id, kept only while their stored text is the same, compared in full on every read:
+// a version is immutable, but a document edited in the store is parsed again, never answered from memory. Bounded
+// by the text kept (a 1 MiB runbook's parse takes hundreds of ms; a small one's a few); each caller gets a copy.
+const PARSED_TEXT_LIMIT = 2 * 1024 * 1024;
+const parsed = new Map<string, { hash: string; definition: string; runbook: Runbook }>();
+let parsedText = 0;
+
+function parsedDefinition(doc: VersionDoc): Runbook {
+  const kept = parsed.get(doc._id);
+  if (kept && kept.hash === doc.hash && kept.definition === doc.definition) {
+    parsed.delete(doc._id); // most recently used last
+    parsed.set(doc._id, kept);
+    return structuredClone(kept.runbook);
+  }
+  const runbook = Runbook.parse(JSON.parse(doc.definition));
+  if (kept) {
+    parsed.delete(doc._id);
+    parsedText -= kept.definition.length;
+  }
+  if (doc.definition.length <= PARSED_TEXT_LIMIT) {
+    parsed.set(doc._id, { hash: doc.hash, definition: doc.definition, runbook: structuredClone(runbook) });
+    parsedText += doc.definition.length;
+    for (const [key, old] of parsed) {
+      if (parsedText <= PARSED_TEXT_LIMIT) break;
+      parsed.delete(key);
+      parsedText -= old.definition.length;
+    }
+  }
+  return runbook;
 }
 
 /** What a version's history shows of it (the latest unless `version` is given): title and provenance, without validating its whole definition. */

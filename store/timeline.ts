@@ -98,10 +98,21 @@ const stateOf = (doc: OldBatchDoc | BatchDoc): State =>
  * moves forward, so an attempt that stalled and lands after its retry (and after later batches) changes nothing
  * either. Callers append one batch at a time per run (the workflow serialises its flushes); a batch that does not
  * follow the timeline's end is refused. `written` is true for the one call that stored the batch.
- * As many round trips as before pages: the head, the batch, the head again (and, once per 1000 events, the page).
+ * Three round trips: the head, the batch, the head again (and, once per 1000 events, the page); two when `after`, the
+ * head the caller last heard of, is one this process moved the head to (its open page's list is then in memory).
  */
-export async function appendTimelineEvents(db: Db, runId: string, batch: TimelineEvent[]): Promise<{ seq: number; hash: string; written: boolean }> {
+export async function appendTimelineEvents(
+  db: Db,
+  runId: string,
+  batch: TimelineEvent[],
+  after?: { seq: number; hash: string },
+): Promise<{ seq: number; hash: string; written: boolean }> {
   if (batch.length === 0) throw new Error('appendTimelineEvents: no events given');
+  const known = after && batch[0]!.seq === after.seq + 1 ? knownHead(runId, after) : undefined;
+  if (known) {
+    const appended = await appendAfterKnown(db, runId, batch, known);
+    if (appended) return appended;
+  }
   const last = batch[batch.length - 1]!.seq;
   const head = await heads(db).findOne({ _id: runId });
   let at: State = head ? { seq: head.seq, hash: head.hash, tail: head.tail } : { seq: 0, hash: GENESIS_HASH, tail: [] };
@@ -148,13 +159,73 @@ export async function appendTimelineEvents(db: Db, runId: string, batch: Timelin
       next = stateOf(existing); // the same events; the stored batch's list of the open page is the one that holds
     }
   }
-  if (await moveHead(heads(db), runId, head, next)) return { seq: last, hash, written };
+  if (await moveHead(heads(db), runId, head, next)) {
+    rememberHead(runId, next);
+    return { seq: last, hash, written };
+  }
   // Another attempt moved the head first. It only ever moves forward, so it now covers this batch.
   const now = await heads(db).findOne({ _id: runId });
   if (!now || now.seq < last || (now.seq === last && now.hash !== hash)) {
     throw new Error(`timeline of run ${runId}: head moved to ${now ? `${now.seq} (${now.hash})` : 'nothing'} while appending events ${first}..${last}`);
   }
   return { seq: last, hash, written };
+}
+
+/**
+ * The append after a head this process moved the head to, without reading it: insert the batch, move the head from
+ * that state. Anything unexpected (the batch already stored, the head elsewhere) forgets the state and answers
+ * undefined before the head moves, and the caller appends as without it: reading the head, walking past it, checking
+ * what is stored. The fences are the same: the batch's insert under its _id and the head's update from the state.
+ */
+async function appendAfterKnown(
+  db: Db,
+  runId: string,
+  batch: TimelineEvent[],
+  at: State & { tail: Entry[] },
+): Promise<{ seq: number; hash: string; written: boolean } | undefined> {
+  forgetHead(runId); // until this append lands: a concurrent one must not use the same state
+  const last = batch[batch.length - 1]!.seq;
+  const stored = chainEvents(runId, batch, at.hash);
+  const hash = stored[stored.length - 1]!.hash;
+  const { full, doc, text } = await lay(db, runId, at, stored);
+  for (const page of full) await insertOnce(pages(db), page, (existing) => existing.hash === page.hash, `a different page ${page.page}`);
+  try {
+    await batches(db).insertOne(doc, { ignoreUndefined: true });
+  } catch (err) {
+    if (isDuplicateKey(err)) return undefined;
+    throw err;
+  }
+  rememberWritten(doc._id, doc.start, text);
+  const next: State = { seq: last, hash, tail: doc.tail };
+  if (await moveHead(heads(db), runId, { _id: runId, seq: at.seq, hash: at.hash }, next)) {
+    rememberHead(runId, next);
+    return { seq: last, hash, written: true };
+  }
+  // The head is not where this process left it (behind, after two updates crossed; or moved on): the reading path
+  // moves it over the batch just stored.
+  const moved = await appendTimelineEvents(db, runId, batch);
+  return { ...moved, written: true };
+}
+
+// The state (seq, hash and open page's list) this process last moved each run's head to, most recent last: an append
+// after it needs not read the head. A few thousand runs' lists of at most ~15 entries.
+const KNOWN_HEADS = 4_000;
+const movedHeads = new Map<string, State & { tail: Entry[] }>();
+
+function knownHead(runId: string, after: { seq: number; hash: string }): (State & { tail: Entry[] }) | undefined {
+  const at = movedHeads.get(runId);
+  return at && at.seq === after.seq && at.hash === after.hash ? at : undefined;
+}
+
+function rememberHead(runId: string, at: State): void {
+  movedHeads.delete(runId);
+  if (!at.tail) return;
+  movedHeads.set(runId, { seq: at.seq, hash: at.hash, tail: at.tail });
+  if (movedHeads.size > KNOWN_HEADS) movedHeads.delete(movedHeads.keys().next().value!);
+}
+
+function forgetHead(runId: string): void {
+  movedHeads.delete(runId);
 }
 
 /** The hash of event `seq` as a stored batch (or the page it filled) holds it; undefined if it holds no such event. */

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { perStore } from './coalesce';
 import { isDuplicateKey, type Db } from './connection';
 
 /** A bearer token's identity: who it speaks for and which roles it holds. Only its hash is stored. */
@@ -16,6 +17,8 @@ export const TokenRecord = z.object({
 export type TokenRecord = z.infer<typeof TokenRecord>;
 
 type TokenDoc = TokenRecord & { _id: string };
+
+const tokenReads = perStore<Db, TokenDoc | null>();
 
 /** SHA-256 of a token: the _id it is stored and looked up under (a point lookup, never a scan). */
 export function tokenHash(token: string): string {
@@ -78,7 +81,10 @@ export async function findToken(db: Db, token: string): Promise<TokenRecord | un
 
 /** The live token record stored under a token's hash (what a console session keeps), if any. */
 export async function findTokenByHash(db: Db, hash: string): Promise<TokenRecord | undefined> {
-  const doc = await db.collection<TokenDoc>('tokens').findOne({ _id: hash });
+  // Every request of a burst with one token reads the same document: concurrent lookups share a read sent after they
+  // came (store/coalesce.ts), so a token revoked before a request arrives is refused to it, in every API process.
+  const tokens = db.collection<TokenDoc>('tokens');
+  const doc = await tokenReads(db).read(hash, () => tokens.findOne({ _id: hash }));
   if (!doc || doc.revokedAt) return undefined;
   const { _id, ...record } = doc;
   return TokenRecord.parse(record);

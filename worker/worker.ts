@@ -43,6 +43,10 @@ export async function createLifeboatWorker(o: {
     connection: o.connection,
     namespace: o.namespace,
     taskQueue: o.taskQueue,
+    // Sized from the configuration, not Temporal's defaults: those follow the V8 heap limit, not the memory a
+    // cached run holds natively as well (docs/performance.md, "Memory").
+    maxCachedWorkflows: o.deps.config.LIFEBOAT_WORKER_CACHED_RUNS,
+    maxConcurrentActivityTaskExecutions: o.deps.config.LIFEBOAT_WORKER_ACTIVITIES,
     activities: createActivities({ scheduleStarts: scheduleStarts(o.connection, o.namespace), ...o.deps }),
     // Tracing's activity interceptor first (outermost), so the activity's span is active on its log lines.
     interceptors: {

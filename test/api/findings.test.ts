@@ -7,6 +7,7 @@ import type { RunRecord } from '../../contract/run';
 import { saveRun } from '../../store/runs';
 import { apiClient, type Json } from '../harness/http';
 import { startTestLifeboat } from '../harness/lifeboat';
+import { drillRecord } from '../harness/records';
 import { tokenWith } from '../harness/tokens';
 
 let lb: Awaited<ReturnType<typeof startTestLifeboat>>;
@@ -17,19 +18,7 @@ const client = async (roles: string[], subject: string) => {
 
 /** A finished drill's record: findings need no more than that. */
 async function endedRun(runbookId = `findings-${randomUUID().slice(0, 8)}`, startedAt = '2026-11-01T03:00:00.000Z'): Promise<RunRecord> {
-  const record: RunRecord = {
-    runId: `${runbookId}-${randomUUID().slice(0, 8)}`,
-    runbookId,
-    version: 1,
-    hash: 'h',
-    mode: 'drill',
-    status: 'completed',
-    requester: 'alice',
-    trigger: { kind: 'api', by: 'alice' },
-    parameters: {},
-    startedAt,
-    finishedAt: startedAt.replace('03:00', '03:05'),
-  };
+  const record = drillRecord({ runbookId, startedAt, finishedAt: startedAt.replace('03:00', '03:05') });
   await saveRun(lb.store.db, record);
   return record;
 }

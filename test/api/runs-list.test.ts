@@ -4,6 +4,7 @@ import type { RunRecord } from '../../contract/run';
 import { saveRun } from '../../store/runs';
 import { apiClient, type Json } from '../harness/http';
 import { startTestLifeboat } from '../harness/lifeboat';
+import { drillRecord } from '../harness/records';
 import { clientWith } from '../harness/tokens';
 
 let lb: Lifeboat & { adminToken: string };
@@ -13,19 +14,13 @@ const other = `${runbook}-other`;
 
 // Run records written directly: listing reads only the runs collection, so no workflows are needed.
 function record(i: number, o: Partial<RunRecord> = {}): RunRecord {
-  return {
+  return drillRecord({
     runId: `${runbook}-run-${String(i).padStart(2, '0')}`,
     runbookId: runbook,
-    version: 1,
-    hash: 'h',
-    mode: 'drill',
-    status: 'completed',
-    requester: 'alice',
-    trigger: { kind: 'api', by: 'alice' },
     parameters: { 'odd.key': 1 },
     startedAt: new Date(Date.UTC(2030, 0, 1, 0, i)).toISOString(),
     ...o,
-  };
+  });
 }
 
 beforeAll(async () => {

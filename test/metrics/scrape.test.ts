@@ -5,52 +5,19 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
 import { createApp } from '../../api/app';
 import { RunService } from '../../runs/service';
 import { markRunning, openApproval } from '../../store/live';
-import { connectStore, type Db, type Store } from '../../store/connection';
+import { connectStore, type Store } from '../../store/connection';
 import { apiClient } from '../harness/http';
 import { startTestLifeboat } from '../harness/lifeboat';
+import { countingDb, watchedClient } from '../harness/watch';
 
 let lb: Awaited<ReturnType<typeof startTestLifeboat>>;
 let store: Store;
 let server: Server;
 const reads: string[] = [];
-let temporalCalls: string[] = [];
-
-/** The database, counting every collection an operation goes to. */
-function counting(db: Db): Db {
-  return new Proxy(db, {
-    get: (target, prop, receiver) => {
-      const value = Reflect.get(target, prop, receiver) as unknown;
-      if (prop !== 'collection' || typeof value !== 'function') return value;
-      return (name: string, ...rest: unknown[]) => {
-        reads.push(name);
-        return (value as (...a: unknown[]) => unknown).call(target, name, ...rest);
-      };
-    },
-  });
-}
-
-/** The client, recording every use of its Temporal services. */
-function watched(client: Client): Client {
-  const record = (path: string) => (temporalCalls = [...temporalCalls, path]);
-  const wrap = <T extends object>(o: T, path: string): T =>
-    new Proxy(o, {
-      get: (target, prop, receiver) => {
-        const value = Reflect.get(target, prop, receiver) as unknown;
-        if (typeof value === 'function') return (...args: unknown[]) => (record(`${path}.${String(prop)}`), (value as (...a: unknown[]) => unknown).apply(target, args));
-        return value;
-      },
-    });
-  return new Proxy(client, {
-    get: (target, prop, receiver) => {
-      const value = Reflect.get(target, prop, receiver) as unknown;
-      return ['workflow', 'workflowService', 'schedule', 'connection'].includes(String(prop)) && typeof value === 'object' && value !== null ? wrap(value, String(prop)) : value;
-    },
-  });
-}
+const temporalCalls: string[] = [];
 
 beforeAll(async () => {
   lb = await startTestLifeboat();
@@ -76,7 +43,7 @@ beforeAll(async () => {
     await openApproval(store.db, { runId: `run-${i}`, runbookId: `rb-${i % 7}`, stepId: 'go', since: new Date(Date.now() - (i + 1) * 60_000).toISOString() });
   for (let i = 900; i < 910; i++) await openApproval(store.db, { runId: `run-${i}`, runbookId: 'rb-ended', stepId: 'go', since: new Date(0).toISOString() });
   const runs = new RunService({ client: lb.client, db: store.db, taskQueue: `no-worker-${randomUUID()}`, signer: lb.signer });
-  const app = createApp({ client: watched(lb.client), db: counting(store.db), namespace: 'default', runs, adminToken: lb.adminToken });
+  const app = createApp({ client: watchedClient(lb.client, temporalCalls), db: countingDb(store.db, reads), namespace: 'default', runs, adminToken: lb.adminToken });
   server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -93,7 +60,7 @@ describe('a scrape of /metrics with 1,000 stored runs', () => {
     const api = apiClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { authorization: `Bearer ${lb.adminToken}` });
     await api.raw('GET', '/metrics'); // the token's first use reads the tokens collection; count the next scrape only
     reads.length = 0;
-    temporalCalls = [];
+    temporalCalls.length = 0;
     const res = await api.raw('GET', '/metrics');
     expect(res.status).toBe(200);
     expect(reads.filter((c) => c !== 'tokens').sort()).toEqual(['approvals_waiting', 'programme_status', 'runs_running']);

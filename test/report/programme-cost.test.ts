@@ -4,16 +4,17 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
 import { createApp } from '../../api/app';
 import { validateRunbookObject } from '../../model/validate';
 import { Programme } from '../../report/programme';
 import { RunService } from '../../runs/service';
-import { connectStore, type Db, type Store } from '../../store/connection';
+import { connectStore, type Store } from '../../store/connection';
 import { saveRunbook } from '../../store/registry';
 import { saveRun } from '../../store/runs';
 import { apiClient } from '../harness/http';
 import { startTestLifeboat } from '../harness/lifeboat';
+import { drillRecord } from '../harness/records';
+import { countingDb, watchedClient } from '../harness/watch';
 
 const RUNBOOKS = 12;
 const DRILLS = 10;
@@ -24,34 +25,6 @@ let server: Server;
 const reads: string[] = [];
 const temporalCalls: string[] = [];
 
-function counting(db: Db): Db {
-  return new Proxy(db, {
-    get: (target, prop, receiver) => {
-      const value = Reflect.get(target, prop, receiver) as unknown;
-      if (prop !== 'collection' || typeof value !== 'function') return value;
-      return (name: string, ...rest: unknown[]) => {
-        reads.push(name);
-        return (value as (...a: unknown[]) => unknown).call(target, name, ...rest);
-      };
-    },
-  });
-}
-
-function watched(client: Client): Client {
-  return new Proxy(client, {
-    get: (target, prop, receiver) => {
-      const value = Reflect.get(target, prop, receiver) as unknown;
-      if (!['workflow', 'workflowService', 'schedule'].includes(String(prop)) || typeof value !== 'object' || value === null) return value;
-      return new Proxy(value, {
-        get: (t, p, r) => {
-          const v = Reflect.get(t, p, r) as unknown;
-          return typeof v === 'function' ? (...args: unknown[]) => (temporalCalls.push(`${String(prop)}.${String(p)}`), (v as (...a: unknown[]) => unknown).apply(t, args)) : v;
-        },
-      });
-    },
-  });
-}
-
 beforeAll(async () => {
   lb = await startTestLifeboat();
   store = await connectStore(`${process.env.MONGODB_URI!.replace(/\/[^/]*$/, '').replace(/\/$/, '')}/programme-${randomUUID().slice(0, 8)}`);
@@ -61,22 +34,11 @@ beforeAll(async () => {
     await saveRunbook(store.db, loaded.runbook, loaded.hash);
     for (let d = 0; d < DRILLS; d++) {
       const startedAt = new Date(Date.UTC(2026, 0, 1 + d * 7)).toISOString();
-      await saveRun(store.db, {
-        runId: `rb-${i}-${d}`,
-        runbookId: `rb-${i}`,
-        version: 1,
-        hash: 'h',
-        mode: 'drill',
-        status: 'completed',
-        requester: 'alice',
-        trigger: { kind: 'api', by: 'alice' },
-        parameters: {},
-        startedAt,
-      });
+      await saveRun(store.db, drillRecord({ runId: `rb-${i}-${d}`, runbookId: `rb-${i}`, startedAt }));
     }
   }
   const runs = new RunService({ client: lb.client, db: store.db, taskQueue: `no-worker-${randomUUID()}`, signer: lb.signer });
-  const app = createApp({ client: watched(lb.client), db: counting(store.db), namespace: 'default', runs, adminToken: lb.adminToken });
+  const app = createApp({ client: watchedClient(lb.client, temporalCalls), db: countingDb(store.db, reads), namespace: 'default', runs, adminToken: lb.adminToken });
   server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

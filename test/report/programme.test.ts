@@ -14,6 +14,7 @@ import { saveRun } from '../../store/runs';
 import { drillProgrammeWorkflow, type ProgrammeCheck } from '../../workflows/programme';
 import { apiClient, type Json } from '../harness/http';
 import { startTestLifeboat } from '../harness/lifeboat';
+import { drillRecord } from '../harness/records';
 import { receivedMail } from '../harness/mail';
 import { registerRunbook, startTarget } from '../harness/runs';
 import { clientWith, tokenWith } from '../harness/tokens';
@@ -44,20 +45,12 @@ const mailTo = async (address: string) => (await receivedMail()).filter((m) => m
 
 /** A drill's record as the worker writes it: the programme reads nothing else of a run. */
 async function pastDrill(runbookId: string, startedAt: string): Promise<RunRecord> {
-  const record: RunRecord = {
-    runId: `${runbookId}-${randomUUID().slice(0, 8)}`,
+  const record = drillRecord({
     runbookId,
-    version: 1,
-    hash: 'h',
-    mode: 'drill',
-    status: 'completed',
-    requester: 'alice',
-    trigger: { kind: 'api', by: 'alice' },
-    parameters: {},
     startedAt,
     finishedAt: new Date(Date.parse(startedAt) + 240_000).toISOString(),
     recovery: { targetMs: 300_000, achievedMs: 240_000, breached: false },
-  };
+  });
   await saveRun(lb.store.db, record);
   return record;
 }

@@ -191,6 +191,62 @@ describe('appending to a run timeline', () => {
   });
 });
 
+describe('appending after the head the caller knows', () => {
+  it('writes the batch and moves the head without reading it, when this process moved the head there', async () => {
+    const runId = newRun();
+    const first = await appendTimelineEvents(store.db, runId, events(1, 2));
+    const next = counting(store.db);
+    await expect(appendTimelineEvents(next.db, runId, events(3, 4), first)).resolves.toMatchObject({ seq: 4, written: true });
+    expect(next.calls).toEqual(['timeline_batches.insertOne', 'timeline_heads.updateOne']);
+    expect(await seqs(runId)).toEqual(range(1, 4));
+    expect(await verifyTimeline(store.db, runId)).toMatchObject({ ok: true, events: 4 });
+  });
+
+  it('reads the head when the one it is told of is not where this process moved it', async () => {
+    const runId = newRun();
+    const first = await appendTimelineEvents(store.db, runId, events(1, 2));
+    await appendTimelineEvents(store.db, runId, events(3, 4), first);
+    // A caller that says the head is at event 2 (an older answer) with events that follow it: already stored.
+    const stale = counting(store.db);
+    await expect(appendTimelineEvents(stale.db, runId, events(3, 4), first)).resolves.toMatchObject({ seq: 4, written: false });
+    expect(stale.calls[0]).toBe('timeline_heads.findOne');
+    // A head the caller made up: the chain decides, not the caller.
+    await expect(appendTimelineEvents(store.db, runId, events(5, 5), { seq: 4, hash: 'f'.repeat(64) })).resolves.toMatchObject({ seq: 5, written: true });
+    expect(await verifyTimeline(store.db, runId)).toMatchObject({ ok: true, events: 5 });
+  });
+
+  it('moves a head left behind its batches when it appends after the head it knows', async () => {
+    const runId = newRun();
+    const first = await appendTimelineEvents(store.db, runId, events(1, 2));
+    const heads = store.db.collection<{ _id: string }>('timeline_heads');
+    const behind = await heads.findOne({ _id: runId });
+    const second = await appendTimelineEvents(store.db, runId, events(3, 4), first);
+    await heads.replaceOne({ _id: runId }, behind!); // two head updates crossed: the older landed last
+    await expect(appendTimelineEvents(store.db, runId, events(5, 6), second)).resolves.toMatchObject({ seq: 6, written: true });
+    expect(await headSeq(runId)).toBe(6);
+    expect(await seqs(runId)).toEqual(range(1, 6));
+    expect(await verifyTimeline(store.db, runId)).toMatchObject({ ok: true, events: 6 });
+  });
+
+  it('keeps the head and every event when an attempt after the known head stalls and lands after its retry', async () => {
+    const runId = newRun();
+    const first = await appendTimelineEvents(store.db, runId, events(1, 2));
+    const stall = stallBefore(store.db, 1, 'updateOne'); // stored its batch, not yet moved the head
+    const late = appendTimelineEvents(stall.db, runId, events(3, 4), first);
+    await stall.reached(late);
+    // The retry, and the run going on.
+    const retried = await appendTimelineEvents(store.db, runId, events(3, 4), first);
+    expect(retried).toMatchObject({ seq: 4 });
+    await appendTimelineEvents(store.db, runId, events(5, 7), retried);
+    stall.release();
+    await expect(late).resolves.toMatchObject({ seq: expect.any(Number) });
+    expect(await headSeq(runId)).toBe(7);
+    await appendTimelineEvents(store.db, runId, events(8, 8), { seq: 7, hash: (await readTimeline(store.db, runId)).head!.hash });
+    expect(await seqs(runId)).toEqual(range(1, 8));
+    expect(await verifyTimeline(store.db, runId)).toMatchObject({ ok: true, events: 8 });
+  });
+});
+
 /** Counts the point lookups (and every other operation) sent through `db`. */
 function counting(db: Store['db']) {
   const calls: string[] = [];

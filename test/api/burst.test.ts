@@ -1,0 +1,170 @@
+// What a burst of triggers shares, attacked: concurrent token lookups, runbook reads and rate counts share store
+// round trips (store/coalesce.ts, store/rate.ts, the parsed-definition cache in store/registry.ts), and none of that
+// may let a revoked token in, pin a runbook other than the stored one, let a token past its limit in two API
+// processes, or start a second run for a replayed Idempotency-Key.
+import { randomUUID } from 'node:crypto';
+import { RunService } from '../../runs/service';
+import type { Lifeboat } from '../../servers/lifeboat';
+import { connectStore, type Db, type Store } from '../../store/connection';
+import { saveRunbook } from '../../store/registry';
+import { createToken, revokeToken } from '../../store/tokens';
+import { validateRunbookObject } from '../../model/validate';
+import { apiClient } from '../harness/http';
+import { startTestLifeboat } from '../harness/lifeboat';
+import { registerRunbook } from '../harness/runs';
+import { clientWith, tokenWith } from '../harness/tokens';
+import { waitFor } from '../harness/wait';
+import { apiWith } from '../security/api';
+
+let lb: Lifeboat & { adminToken: string; taskQueue: string };
+const stops: Array<() => Promise<void>> = [];
+
+beforeAll(async () => {
+  lb = await startTestLifeboat();
+});
+afterAll(async () => {
+  for (const stop of stops) await stop();
+  await lb?.stop();
+});
+
+const bearer = (url: string, token: string) => apiClient(url, { authorization: `Bearer ${token}` });
+const bound = (t: object, p: string | symbol): unknown => {
+  const v: unknown = Reflect.get(t, p);
+  return typeof v === 'function' ? v.bind(t) : v;
+};
+
+/** Another store connection, as another API process has: it shares nothing in memory with this one. */
+async function otherStore(): Promise<Store> {
+  const store = await connectStore(process.env.MONGODB_URI!);
+  stops.push(() => store.close());
+  return store;
+}
+
+describe('a revoked token during a burst', () => {
+  it('is refused to a request that arrives after the revocation, though a lookup begun before it is still in flight', async () => {
+    // The tokens collection of another API process, whose findOne answers are held at a gate after the store read
+    // them: the worst moment, a lookup that read the live token and has not answered yet.
+    const store = await otherStore();
+    let hold = true;
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let reads = 0;
+    let lookups = 0;
+    const collection = (name: string) => {
+      const c = store.db.collection(name);
+      if (name !== 'tokens') return c;
+      lookups++;
+      const findOne = async (...args: Parameters<typeof c.findOne>) => {
+        const doc = await c.findOne(...args);
+        reads++;
+        if (hold) await gate;
+        return doc;
+      };
+      return new Proxy(c, { get: (t, p) => (p === 'findOne' ? findOne : bound(t, p)) });
+    };
+    const db = new Proxy(store.db, { get: (t, p) => (p === 'collection' ? collection : bound(t, p)) }) as Db;
+    const { url, stop } = await apiWith(lb, {}, { db });
+    stops.push(stop);
+    const name = `burst-${randomUUID().slice(0, 8)}`;
+    const created = await createToken(lb.store.db, { name, roles: ['viewer'], createdBy: 'test' });
+    const mallory = bearer(url, created!.token);
+    const early = mallory.get('/runbooks');
+    await waitFor(
+      'the first lookup to read the live token',
+      async () => reads,
+      (n) => n >= 1,
+    );
+    expect(await revokeToken(lb.store.db, name)).toBe(true);
+    const late = mallory.get('/runbooks');
+    await waitFor(
+      'the second request to look its token up',
+      async () => lookups,
+      (n) => n >= 2,
+    );
+    hold = false;
+    open();
+    expect((await early).status).toBe(200);
+    const refused = await late;
+    expect(refused.status).toBe(401);
+    expect(refused.body.detail).toMatch(/unknown or revoked/);
+  });
+
+  it('stops working at once for every request of a burst sent after it is revoked through the API', async () => {
+    const admin = apiClient(lb.url, { authorization: `Bearer ${lb.adminToken}` });
+    const name = `burst-${randomUUID().slice(0, 8)}`;
+    const { body } = await admin.post('/tokens', { name, roles: ['viewer'] });
+    const before = await Promise.all(Array.from({ length: 20 }, () => bearer(lb.url, body.token).get('/runbooks')));
+    expect(before.map((a) => a.status)).toEqual(Array(20).fill(200));
+    expect((await admin.raw('DELETE', `/tokens/${name}`)).status).toBe(204);
+    const after = await Promise.all(Array.from({ length: 20 }, () => bearer(lb.url, body.token).get('/runbooks')));
+    expect(after.map((a) => a.status)).toEqual(Array(20).fill(401));
+  });
+});
+
+describe('the runbook a trigger pins', () => {
+  it('is the stored document: a version document edited in the store is read as edited, and a new version is pinned at once', async () => {
+    const runbook = await registerRunbook(lb, { id: 'pinned', steps: [{ id: 'a', action: 'wait', with: { duration: '1s' } }] });
+    const runs = new RunService({ client: lb.client, db: lb.store.db, taskQueue: lb.taskQueue, signer: lb.signer });
+    const prepare = () => runs.prepare({ runbook, mode: 'drill' }, 'alice', { kind: 'api', by: 'alice' });
+    const first = await Promise.all(Array.from({ length: 10 }, prepare));
+    expect(first.map((p) => p.runbook.steps.map((s) => s.id))).toEqual(Array(10).fill(['a']));
+    // A database administrator edits version 1 in place, keeping its hash.
+    const versions = lb.store.db.collection<{ _id: string; definition: string }>('runbook_versions');
+    const doc = await versions.findOne({ _id: `${runbook}@1` });
+    const edited = { ...(JSON.parse(doc!.definition) as Record<string, unknown>), steps: [{ id: 'b', action: 'wait', with: { duration: '2s' } }] };
+    await versions.updateOne({ _id: `${runbook}@1` }, { $set: { definition: JSON.stringify(edited) } });
+    expect((await prepare()).runbook.steps.map((s) => s.id)).toEqual(['b']);
+    // A caller that changes what it was given changes nobody else's runbook.
+    (await prepare()).runbook.steps.length = 0;
+    expect((await prepare()).runbook.steps.map((s) => s.id)).toEqual(['b']);
+    const next = validateRunbookObject({ id: runbook, title: 'test runbook', steps: [{ id: 'c', action: 'wait', with: { duration: '1s' } }] });
+    if (!next.ok) throw new Error('invalid');
+    await saveRunbook(lb.store.db, next.runbook, next.hash);
+    const after = await Promise.all(Array.from({ length: 10 }, prepare));
+    expect(after.map((p) => [p.version, p.runbook.steps.map((s) => s.id)])).toEqual(Array(10).fill([2, ['c']]));
+  });
+});
+
+describe('the rate limit during a burst', () => {
+  const body = { id: 'x', title: 'X', steps: [{ id: 'a', action: 'wait', with: { duration: '1s' } }] };
+
+  it('lets exactly the burst through when a token sends many requests at once to two API processes on one store', async () => {
+    const limit = { perMinute: 1, burst: 10 }; // one window of 10 minutes
+    const windowMs = (limit.burst / limit.perMinute) * 60_000;
+    const a = await apiWith(lb, { rateLimit: limit }, { db: (await otherStore()).db });
+    const b = await apiWith(lb, { rateLimit: limit }, { db: (await otherStore()).db });
+    stops.push(a.stop, b.stop);
+    // A round that happens to cross a window's end is not counted.
+    for (;;) {
+      const { token } = await tokenWith(lb, ['viewer']);
+      const window = Math.floor(Date.now() / windowMs);
+      const answers = await Promise.all(Array.from({ length: 36 }, (_, i) => bearer(i % 2 ? a.url : b.url, token).post('/runbooks/validate', body)));
+      if (Math.floor(Date.now() / windowMs) !== window) continue;
+      const statuses = answers.map((r) => r.status);
+      expect(statuses.filter((s) => s === 200)).toHaveLength(10);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(26);
+      // And the next one, to either process, is refused too.
+      expect((await bearer(a.url, token).post('/runbooks/validate', body)).status).toBe(429);
+      expect((await bearer(b.url, token).post('/runbooks/validate', body)).status).toBe(429);
+      break;
+    }
+  });
+});
+
+describe('an Idempotency-Key replayed during a burst', () => {
+  it('starts one run for the key among many other triggers at once', async () => {
+    const runbook = await registerRunbook(lb, { id: 'burst-idem', steps: [{ id: 'pause', action: 'wait', with: { duration: '1s' } }] });
+    const operator = await clientWith(lb, ['operator']);
+    const key = randomUUID();
+    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => operator.post('/runs', { runbook, mode: 'drill' }, i % 3 === 0 ? { 'idempotency-key': key } : {})));
+    const keyed = answers.filter((_, i) => i % 3 === 0);
+    const others = answers.filter((_, i) => i % 3 !== 0);
+    expect(keyed.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
+    expect(new Set(keyed.map((r) => r.body.runId)).size).toBe(1);
+    expect(others.map((r) => r.status)).toEqual(Array(20).fill(201));
+    const ids = new Set(answers.map((r) => r.body.runId));
+    expect(ids.size).toBe(21);
+    // Each answered id is a workflow Temporal accepted before the answer.
+    for (const runId of ids) await expect(lb.client.workflow.getHandle(runId).describe()).resolves.toBeDefined();
+  });
+});
