@@ -27,6 +27,7 @@ import { resumeState, runRecord, snapshot, stepsById, targetMs } from './project
 import { rollBack } from './rollback';
 import type { Patches } from './patches';
 import { Readiness } from './readiness';
+import { StepSlots } from './slots';
 import { initialState, RunStore, type EngineState, type Halt, type SlotPatch } from './state';
 import { TimelineWriter } from './timeline';
 
@@ -54,12 +55,7 @@ const MAX_RUNNING_STEPS = 1000;
 // running, one task could hold a thousand completions (9 s on a loaded 2-core machine, past the 10 s timeout).
 const MAX_RUNNING_STEPS_CARRIED = 300;
 
-// Since PATCH.bufferedSteps, 40: while a workflow task is in flight the server buffers what happens meanwhile, and past
-// 100 buffered events (history.maximumBufferedEventsBatch) it force-closes the task, whose worker then replays the
-// whole history, while more completions buffer: a cascade (measured: 44 of 141 tasks at 5,000 parallel steps). A step
-// that ends adds at most two events (its activity's start and completion, or a timer and a child's), so 40 running
-// steps leave room for a flush, notifications and operator messages, however long a task takes.
-const MAX_RUNNING_STEPS_BUFFERED = 40;
+// Since PATCH.bufferedSteps: workflows/slots.ts.
 
 // A run of more steps answers its result without them (PATCH.bufferedSteps): 5,000 step states are about 1 MB, half
 // of Temporal's 2 MB payload limit. Their final states are in the store (GET /runs/:id), the events on the timeline.
@@ -83,6 +79,8 @@ export class RunEngine {
   private recorded: Promise<void> = Promise.resolve();
   private readonly recordFinal: typeof recordRun;
   private readonly maxRunning: number;
+  /** Since PATCH.bufferedSteps, in place of maxRunning. */
+  private readonly slots?: StepSlots;
   private context?: ReferenceContext;
   /** Step activities carry the run's unwritten records (PATCH.carriedRecords; see carry()). */
   private readonly carrying: boolean;
@@ -106,7 +104,8 @@ export class RunEngine {
     const local = has(PATCH.localRecords);
     this.recordFinal = local ? recordRunHere : recordRun;
     this.carrying = has(PATCH.carriedRecords);
-    this.maxRunning = has(PATCH.bufferedSteps) ? MAX_RUNNING_STEPS_BUFFERED : this.carrying ? MAX_RUNNING_STEPS_CARRIED : has(PATCH.boundedSteps) ? MAX_RUNNING_STEPS : Infinity;
+    this.maxRunning = this.carrying ? MAX_RUNNING_STEPS_CARRIED : has(PATCH.boundedSteps) ? MAX_RUNNING_STEPS : Infinity;
+    if (has(PATCH.bufferedSteps)) this.slots = new StepSlots();
     this.timeline = new TimelineWriter(run.runId, run.resume?.timelineSeq ?? 0, local, has(PATCH.flushWhenCancelled), this.carrying ? { quiet: () => this.quiet() } : undefined);
     this.notifier = new Notifier(run, this.timeline, () => this.templateContext(), run.resume?.notifications ?? 0, this.carrying);
   }
@@ -237,6 +236,7 @@ export class RunEngine {
       return await this.schedulePasses(running);
     } finally {
       this.scheduling = false;
+      this.slots?.close();
     }
   }
 
@@ -258,23 +258,33 @@ export class RunEngine {
               .finally(() => {
                 running.delete(step.id);
                 this.scopes.delete(step.id);
+                this.slots?.ended();
                 // Its step is looked at again: one that became pending while its run was ending may start now.
                 this.store.touch(step.id);
               }),
           );
         };
+        let started = 0;
+        let blocked = false;
+        const room = () => {
+          const ok = this.slots ? this.slots.room(running.size, started) : running.size < this.maxRunning;
+          if (!ok) blocked = true;
+          return ok;
+        };
         this.readiness.take(
-          () => running.size < this.maxRunning,
+          room,
           (id) => running.has(id),
-          begin,
+          (step) => (started++, begin(step)),
         );
+        if (blocked) this.slots?.waiting();
       }
       // Paused with steps ready to start: wait for resume. Otherwise nothing running and nothing startable ends it.
       this.recordUntaken();
       if (running.size === 0 && (this.store.state.halt || (this.readiness.refresh(), this.readiness.size === 0))) return 'done';
       const seen = this.store.version;
+      const wakes = this.slots?.wakes;
       this.parked = seen;
-      await condition(() => this.store.version !== seen);
+      await condition(() => this.store.version !== seen || this.slots?.wakes !== wakes);
       this.parked = undefined;
     }
   }
