@@ -14,8 +14,9 @@ export type Parsed = { events: StoredTimelineEvent[]; malformed?: { seq: number;
 
 // The documents parsed last, most recently used last, with (once a timeline read asked for it) their events' JSON
 // text. Bounded by what each holds: its stored bytes, and three times its JSON text (the text itself, and about twice
-// that for the parsed events). 24 MB is some 20 full pages (20,000 events): the hot timelines of a busy API.
-let cacheBytes = 24_000_000;
+// that for the parsed events): a full page is about 1.1 MB. LIFEBOAT_TIMELINE_CACHE_MB (16) is some 14,000 events,
+// the hot timelines of a busy API.
+let cacheBytes = 16_000_000;
 interface Entry {
   raw: Buffer;
   events: StoredTimelineEvent[];
