@@ -9,6 +9,7 @@ import { signerFrom } from '../runs/signing';
 import { connectStore } from '../store/connection';
 import { ensureRunIndexes } from '../store/runs';
 import { syncRunbooks } from '../store/sync';
+import { setTimelineCacheBytes } from '../store/timeline';
 import { temporalConnectionOptions } from '../temporal/connection';
 import { createLogger, stdout, type Logger } from '../logging/logger';
 import { processLogger } from '../logging/process';
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
     else log.info({ runbook: r.id, version: r.version }, 'runbook synced');
     if (r.warning) log.warn(r.warning);
   }
+  setTimelineCacheBytes(config.LIFEBOAT_TIMELINE_CACHE_MB * 1e6);
   const runs = new RunService({ client, db: store.db, taskQueue: config.TEMPORAL_TASK_QUEUE, signer, evidenceKey: config.evidenceKey?.publicKey });
   const app = createApp({
     client,

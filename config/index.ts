@@ -134,6 +134,8 @@ export const ConfigVariables = z.object({
   /** Event streams (GET /runs/:id/events) open at once, per token and in all. */
   LIFEBOAT_SSE_PER_TOKEN: z.coerce.number().int().min(1).default(10),
   LIFEBOAT_SSE_TOTAL: z.coerce.number().int().min(1).default(200),
+  /** MB of timeline documents the API keeps parsed, with their JSON text, while their stored bytes stay the same (docs/performance.md, "Reads"); 0 keeps none. */
+  LIFEBOAT_TIMELINE_CACHE_MB: z.coerce.number().min(0).default(16),
   /** Ed25519 key the worker signs timeline heads with (PEM PKCS#8, or base64 of the 32-byte seed); see docs/evidence.md. */
   LIFEBOAT_EVIDENCE_KEY: optionalText(),
   /**

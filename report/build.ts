@@ -177,8 +177,9 @@ function reportSteps({ record, state, runbook, events }: ReportInput): ReportSte
   const live = new Map<string, StepState>((state?.steps ?? []).map((s) => [s.id, s]));
   const seen = observeSteps(events);
   const ids = runbook ? runbook.steps.map((s) => s.id) : state ? state.steps.map((s) => s.id) : [...seen.keys()];
+  const declared = new Map((runbook?.steps ?? []).map((s) => [s.id, s])); // a runbook may have thousands of steps
   return ids.map((id) => {
-    const step = runbook?.steps.find((s) => s.id === id);
+    const step = declared.get(id);
     const s = live.get(id);
     const o = seen.get(id);
     const p = planned.get(id);

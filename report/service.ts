@@ -22,16 +22,16 @@ export const TREND_DRILLS = 10;
 
 /** Gathers what a run's report is built from (one read of the timeline, verified as shown) and builds it. */
 async function gather(deps: { runs: RunService; db: Db }, runId: string) {
+  // What needs only the run's id is read while its record is (a long timeline is most of the wait).
+  const byId = Promise.all([readTimeline(deps.db, runId), deps.runs.anchors(runId), readRunFindingChanges(deps.db, runId).then(foldFindings), getSignOff(deps.db, runId)]);
+  byId.catch(() => undefined); // awaited below, unless the run turns out not to exist
   const { record, state } = await deps.runs.get(runId);
   // The chain is verified on the very events the report shows (one read), not on a second read of the store.
-  const [{ events, head }, pinned, trend, anchors, findings, openActions, signOff] = await Promise.all([
-    readTimeline(deps.db, runId),
+  const [[{ events, head }, anchors, findings, signOff], pinned, trend, openActions] = await Promise.all([
+    byId,
     getRunbook(deps.db, record.runbookId, record.version),
     findRuns(deps.db, { runbookId: record.runbookId, mode: 'drill' }, TREND_DRILLS),
-    deps.runs.anchors(runId),
-    readRunFindingChanges(deps.db, runId).then(foldFindings),
     openActionsBefore(deps.db, record.runbookId, record.startedAt, runId),
-    getSignOff(deps.db, runId),
   ]);
   const report = buildReport({
     record,

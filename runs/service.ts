@@ -11,7 +11,7 @@ import type { Db } from '../store/connection';
 import { getRunbook, type RunbookVersion } from '../store/registry';
 import { getFinalState, keepFinalState } from '../store/final-states';
 import { getRun } from '../store/runs';
-import { eventJson, readTimeline, timelineHeadSeq, verifyTimeline } from '../store/timeline';
+import { readTimeline, readTimelineJson, timelineHeadSeq, verifyTimeline } from '../store/timeline';
 import type { ChainVerification, StoredTimelineEvent } from '../timeline/event';
 import type { Anchors } from '../timeline/evidence';
 import { temporalAnchors } from './anchors';
@@ -160,9 +160,14 @@ export class RunService {
     return events;
   }
 
-  /** The run's events as the JSON text of an array, what `JSON.stringify(await timeline(runId))` gives, without serialising them again on every read. */
-  async timelineJson(runId: string): Promise<string> {
-    return `[${(await this.timeline(runId)).map(eventJson).join(',')}]`;
+  /**
+   * The run's events as JSON text in parts: joined with ',' inside brackets, what `JSON.stringify(await timeline(runId))`
+   * gives, without serialising them again on every read (store/timeline.ts, readTimelineJson).
+   */
+  async timelineJson(runId: string): Promise<Buffer[]> {
+    const { parts, head } = await readTimelineJson(this.deps.db, runId);
+    if (!head) await assertRunExists(this.deps, runId);
+    return parts;
   }
 
   /** Checks the run's stored chain, and that it passes through the signed heads Temporal keeps (docs/evidence.md). */

@@ -11,6 +11,7 @@ import { RunService } from '../runs/service';
 import { signerFrom, type Signer } from '../runs/signing';
 import { connectStore, type Store } from '../store/connection';
 import { ensureRunIndexes } from '../store/runs';
+import { setTimelineCacheBytes } from '../store/timeline';
 import { temporalConnectionOptions } from '../temporal/connection';
 import { createLifeboatWorker } from '../worker/worker';
 import type { Logger } from '../logging/logger';
@@ -81,6 +82,7 @@ export async function startLifeboat(o: {
   })().catch(unwind);
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, interceptors: { workflow: o.tracing?.clientInterceptors ?? [] } });
   const workerDone = worker.run();
+  setTimelineCacheBytes(config.LIFEBOAT_TIMELINE_CACHE_MB * 1e6);
   const runs = new RunService({ client, db: store.db, taskQueue, signer, evidenceKey: config.evidenceKey?.publicKey });
   const app = createApp({
     client,

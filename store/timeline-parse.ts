@@ -12,34 +12,77 @@ export type OldStoredEvent = Omit<StoredTimelineEvent, 'detail'> & { detail?: st
 
 export type Parsed = { events: StoredTimelineEvent[]; malformed?: { seq: number; message: string } };
 
-// About 1 MB of stored (deflated) events, some 15,000 events (about 20 MB parsed): the hot timelines of a busy API.
-const CACHE_CHARS = 1_000_000;
-const cache = new Map<string, { raw: Buffer; events: StoredTimelineEvent[] }>();
-let cachedChars = 0;
+// The documents parsed last, most recently used last, with (once a timeline read asked for it) their events' JSON
+// text. Bounded by what each holds: its stored bytes, and three times its JSON text (the text itself, and about twice
+// that for the parsed events): a full page is about 1.1 MB. LIFEBOAT_TIMELINE_CACHE_MB (16) is some 14,000 events,
+// the hot timelines of a busy API.
+let cacheBytes = 16_000_000;
+interface Entry {
+  raw: Buffer;
+  events: StoredTimelineEvent[];
+  /** The events' JSON texts joined with ',' (no brackets); made on the first timeline read that needs it. */
+  json?: Buffer;
+  weight: number;
+}
+const cache = new Map<string, Entry>();
+let cachedBytes = 0;
 
-/** The events of a document of the paged layout, `raw` being its stored bytes (`text` their JSON); cached by document id and bytes. */
-export function parsePaged(runId: string, id: string, raw: Buffer, text: (raw: Buffer) => string): Parsed {
+/** Sets the bound of the parsed-document cache (bytes; 0 keeps nothing) and drops what is beyond it. */
+export function setTimelineCacheBytes(bytes: number): void {
+  cacheBytes = bytes;
+  trim();
+}
+
+/** Parsed events of one stored document, and their JSON text (`JSON.stringify` of each, joined with ','). */
+export type ParsedDoc = Parsed & { json: () => Buffer };
+
+/**
+ * The events of a document of the paged layout, `raw` being its stored bytes (`text` their JSON); cached by document
+ * id and bytes. `json` answers the text of the events parsed, made once per cached document.
+ */
+export function parsePaged(runId: string, id: string, raw: Buffer, text: (raw: Buffer) => string): ParsedDoc {
   const hit = cache.get(id);
   if (hit && hit.raw.equals(raw)) {
     cache.delete(id); // most recently used last
     cache.set(id, hit);
-    return { events: hit.events };
+    return { events: hit.events, json: () => jsonOf(hit) };
   }
+  const { parsed, chars } = parseList(runId, id, raw, text);
+  const entry = parsed.malformed ? undefined : remember(id, raw, parsed.events, raw.length + 3 * chars);
+  return { ...parsed, json: () => (entry ? jsonOf(entry) : joinedJson(parsed.events)) };
+}
+
+function parseList(runId: string, id: string, raw: Buffer, text: (raw: Buffer) => string): { parsed: Parsed; chars: number } {
   let list: unknown;
+  let chars = 0;
   try {
-    list = JSON.parse(text(raw));
+    const json = text(raw);
+    chars = json.length;
+    list = JSON.parse(json);
   } catch (err) {
-    return { events: [], malformed: { seq: 0, message: `timeline of run ${runId}: stored document ${id} is not JSON: ${message(err)}` } };
+    return { parsed: { events: [], malformed: { seq: 0, message: `timeline of run ${runId}: stored document ${id} is not JSON: ${message(err)}` } }, chars };
   }
-  if (!Array.isArray(list)) return { events: [], malformed: { seq: 0, message: `timeline of run ${runId}: stored document ${id} does not hold a list of events` } };
+  if (!Array.isArray(list))
+    return { parsed: { events: [], malformed: { seq: 0, message: `timeline of run ${runId}: stored document ${id} does not hold a list of events` } }, chars };
   const events: StoredTimelineEvent[] = [];
   for (const e of list as unknown[]) {
     const parsed = parseEvent(runId, e, e);
-    if (!parsed.ok) return { events, malformed: parsed };
+    if (!parsed.ok) return { parsed: { events, malformed: parsed }, chars };
     events.push(deepFreeze(parsed.event));
   }
-  remember(id, raw, events);
-  return { events };
+  return { parsed: { events }, chars };
+}
+
+/** The JSON text of events (each as JSON.stringify gives it), joined with ','. */
+export function joinedJson(events: readonly StoredTimelineEvent[]): Buffer {
+  return Buffer.from(events.map((e) => JSON.stringify(e)).join(','));
+}
+
+// The text is made from the parsed events, not taken from the stored text: an answer holds exactly what a parse of
+// the stored bytes gives (and what verification checks), in the schema's shape. Counted in the entry's weight already.
+function jsonOf(entry: Entry): Buffer {
+  entry.json ??= joinedJson(entry.events);
+  return entry.json;
 }
 
 /** The events of an old-layout batch (parsed on every read: old runs are not rewritten). */
@@ -73,17 +116,25 @@ function where(runId: string, e: unknown): string {
   return `timeline of run ${runId}: stored event ${String(get('seq'))}${typeof type === 'string' ? ` (${type})` : ''}`;
 }
 
-function remember(id: string, raw: Buffer, events: StoredTimelineEvent[]): void {
+function remember(id: string, raw: Buffer, events: StoredTimelineEvent[], weight: number): Entry | undefined {
   const old = cache.get(id);
-  if (old) cachedChars -= old.raw.length;
-  cache.delete(id);
-  if (raw.length > CACHE_CHARS / 4) return;
-  cache.set(id, { raw, events });
-  cachedChars += raw.length;
+  if (old) {
+    cache.delete(id);
+    cachedBytes -= old.weight;
+  }
+  if (weight > cacheBytes / 4) return undefined;
+  const entry: Entry = { raw, events, weight };
+  cache.set(id, entry);
+  cachedBytes += weight;
+  trim();
+  return entry;
+}
+
+function trim(): void {
   for (const [key, value] of cache) {
-    if (cachedChars <= CACHE_CHARS) break;
+    if (cachedBytes <= cacheBytes) break;
     cache.delete(key);
-    cachedChars -= value.raw.length;
+    cachedBytes -= value.weight;
   }
 }
 
@@ -93,21 +144,6 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
-}
-
-// The JSON text of events handed out frozen: they cannot change, so an answer of thousands of them is joined from
-// texts made once instead of serialised again on every read.
-const texts = new WeakMap<object, string>();
-
-/** An event as JSON text, the same as JSON.stringify gives. */
-export function eventJson(e: StoredTimelineEvent): string {
-  if (!Object.isFrozen(e)) return JSON.stringify(e);
-  let text = texts.get(e);
-  if (text === undefined) {
-    text = JSON.stringify(e);
-    texts.set(e, text);
-  }
-  return text;
 }
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));

@@ -5,9 +5,9 @@ import { chainEvents, GENESIS_HASH, verifyChain } from '../timeline/chain';
 import type { ChainVerification, StoredTimelineEvent, TimelineEvent } from '../timeline/event';
 import { verifyEvidence, type Anchors } from '../timeline/evidence';
 import { isDuplicateKey, type Db } from './connection';
-import { parseOld, parsePaged, type OldStoredEvent, type Parsed } from './timeline-parse';
+import { joinedJson, parseOld, parsePaged, type OldStoredEvent, type Parsed } from './timeline-parse';
 
-export { eventJson } from './timeline-parse';
+export { setTimelineCacheBytes } from './timeline-parse';
 
 // Layout, chosen for FerretDB v1 (its SQLite backend pushes down only a filter that is exactly `{_id: <string>}`,
 // and runs any update as a read, then a write: only an insert under a unique _id is a fence). Every document that
@@ -383,6 +383,17 @@ export async function readTimeline(db: Db, runId: string, afterSeq = 0): Promise
   return { events: afterSeq > 0 ? events.filter((e) => e.seq > afterSeq) : events, head };
 }
 
+/**
+ * A run's stored events as JSON text, what `JSON.stringify(readTimeline(db, runId).events)` gives, in parts to be
+ * joined with ',' inside brackets (none empty), and the head recorded for it. A document read with the bytes it had
+ * when it was last parsed answers the text made then: a long timeline is not serialised again on every read.
+ */
+export async function readTimelineJson(db: Db, runId: string): Promise<{ parts: Buffer[]; head?: { seq: number; hash: string } }> {
+  const { malformed, head, json } = await walkTimeline(db, runId, 0);
+  if (malformed) throw new Error(malformed.message);
+  return { parts: json.map((part) => part()).filter((part) => part.length > 0), head };
+}
+
 /** The last seq stored for a run (0 for none): one point lookup, for pollers that only need to know whether it moved. */
 export async function timelineHeadSeq(db: Db, runId: string): Promise<number> {
   return (await heads(db).findOne({ _id: runId }))?.seq ?? 0;
@@ -401,18 +412,19 @@ export async function verifyTimeline(db: Db, runId: string, anchors?: Anchors, p
   return { ok: false, events: events.length, firstBad: { seq: malformed.seq, problem: 'malformed', message: malformed.message } };
 }
 
-type Walked = Parsed & { head?: { seq: number; hash: string } };
+/** What a walk read: the events, the head, and the events' JSON text per document read (`json`, see readTimelineJson). */
+type Walked = Parsed & { head?: { seq: number; hash: string }; json: Array<() => Buffer> };
 
 /** The events (those after `afterSeq` at least) and the head; stops at the first event that does not parse. */
 async function walkTimeline(db: Db, runId: string, afterSeq: number): Promise<Walked> {
   const head = await heads(db).findOne({ _id: runId });
-  if (!head) return { events: [] };
+  if (!head) return { events: [], json: [] };
   let at: State = { seq: head.seq, hash: head.hash, tail: head.tail };
   for (;;) {
     if (!at.tail) {
       // An old-layout head; its run may have moved over since (its batches say so).
       const old = await walkOld(db, runId, at.seq);
-      if (!old.paged) return { ...old, head: { seq: at.seq, hash: at.hash } };
+      if (!old.paged) return { ...old, head: { seq: at.seq, hash: at.hash }, json: [() => joinedJson(old.events)] };
       at = old.paged;
       continue;
     }
@@ -430,13 +442,15 @@ async function walkTimeline(db: Db, runId: string, afterSeq: number): Promise<Wa
       continue;
     }
     const out: StoredTimelineEvent[] = [];
+    const json: Array<() => Buffer> = [];
     for (const doc of [...pageDocs, ...tailDocs]) {
       if (!doc || !(doc.events instanceof Binary)) break; // a missing document ends the events, as a missing batch always did
       const parsed = parsePaged(runId, doc._id, Buffer.from(doc.events.buffer), (raw) => inflateSync(raw).toString('utf8'));
       out.push(...parsed.events);
-      if (parsed.malformed) return { events: out, malformed: parsed.malformed, head: { seq: known.seq, hash: known.hash } };
+      json.push(parsed.json);
+      if (parsed.malformed) return { events: out, malformed: parsed.malformed, head: { seq: known.seq, hash: known.hash }, json };
     }
-    return { events: out, head: { seq: known.seq, hash: known.hash } };
+    return { events: out, head: { seq: known.seq, hash: known.hash }, json };
   }
 }
 

@@ -9,6 +9,7 @@ import { Mode } from '../../model/runbook';
 import { ChainVerification, StoredTimelineEvent } from '../../timeline/event';
 import { principal } from '../auth';
 import { parseOr400 } from '../errors';
+import { sendJsonParts } from '../json-parts';
 import { addRoute } from '../route';
 
 export const TriggerRunBody = z.strictObject({
@@ -136,8 +137,8 @@ export function runsRouter(runs: RunService, db: Db): Router {
       responses: { 200: { description: 'Every event so far.', schema: Timeline }, 404: { description: 'No such run.' } },
     },
     async ({ params, res }) => {
-      // The same JSON as res.json would send, the events' text joined (a long timeline's serialisation is most of its read).
-      res.type('application/json').send(`{"runId":${JSON.stringify(params.id)},"events":${await runs.timelineJson(params.id)}}`);
+      // The same JSON as res.json would send, from the events' text the store keeps (a long timeline's serialisation was most of its read).
+      sendJsonParts(res, `{"runId":${JSON.stringify(params.id)},"events":[`, await runs.timelineJson(params.id), ']}');
     },
   );
 

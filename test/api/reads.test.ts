@@ -115,6 +115,75 @@ describe('a 5,000-event timeline', () => {
   });
 });
 
+// The API keeps each stored document's parsed events and their JSON text while its bytes stay the same. Someone with
+// database access changes or removes documents between two reads: the second read answers what is stored now.
+describe('a timeline read again after its documents changed', () => {
+  type Doc = { _id: string; events: Binary; tail?: Array<{ id: string }> };
+  const pages = () => lb.store.db.collection<Doc>('timeline_pages');
+  const batches = () => lb.store.db.collection<Doc>('timeline_batches');
+  const stored = (doc: Doc) => inflateSync(doc.events.buffer).toString('utf8');
+  // Stored deflate blocks (level 0): a text edited without changing its length keeps the document's length too.
+  const packed = (text: string) => new Binary(deflateSync(text, { level: 0 }));
+
+  async function longRun(): Promise<string> {
+    const runId = `reads-cache-${randomUUID()}`;
+    await append(runId, 1, 1_200); // a full page, and the open page's batches
+    await finish(runId, 1_200);
+    return runId;
+  }
+
+  it.each([
+    ['a full page', 'timeline_pages'],
+    ['a batch of the open page', 'timeline_batches'],
+  ])('answers %s replaced by bytes of the same length, and verify flags the edit', async (_what, collection) => {
+    const runId = await longRun();
+    const docs = collection === 'timeline_pages' ? pages() : batches();
+    const id = collection === 'timeline_pages' ? `${runId}/000000` : (await lb.store.db.collection<Doc>('timeline_heads').findOne({ _id: runId }))!.tail!.at(-1)!.id;
+    const doc = (await docs.findOne({ _id: id }))!;
+    const text = stored(doc);
+    const seq = (JSON.parse(text) as Array<{ seq: number; type: string }>).find((e) => e.type === 'step.started')!.seq;
+    // The same events in other bytes first, read (and so cached) and verified as they are.
+    await docs.replaceOne({ _id: id }, { ...doc, events: packed(text) });
+    const first = await api.get(`/runs/${runId}/timeline`);
+    expect(first.body.events).toHaveLength(1_200);
+    expect((await api.get(`/runs/${runId}/verify`)).body).toMatchObject({ ok: true, events: 1_200 });
+    // Read again unchanged: the same answer, under the same ETag (a client's cached copy stays valid).
+    const unchanged = await api.get(`/runs/${runId}/timeline`);
+    expect(unchanged.body).toEqual(first.body);
+    expect(unchanged.headers.get('etag')).toBe(first.headers.get('etag'));
+
+    // Then one event's title changed in place: the stored bytes keep their length.
+    const stepId = `s${Math.floor(seq / 2)}`;
+    const before = `"title":"Call ${stepId}"`;
+    const edited = text.replace(before, `"title":"Call ${'x'.repeat(stepId.length)}"`);
+    expect(edited).not.toBe(text);
+    expect(packed(edited).buffer.length).toBe(packed(text).buffer.length);
+    await docs.replaceOne({ _id: id }, { ...doc, events: packed(edited) });
+
+    const again = await api.get(`/runs/${runId}/timeline`);
+    expect(again.status).toBe(200);
+    expect(again.headers.get('etag')).not.toBe(first.headers.get('etag')); // a client's cached copy is stale
+    expect((again.body.events as Json[]).find((e) => e.seq === seq).detail.title).toBe(`Call ${'x'.repeat(stepId.length)}`);
+    expect(again.body.events).toEqual(JSON.parse(JSON.stringify((await readTimeline(lb.store.db, runId)).events)));
+    expect((await api.get(`/runs/${runId}/verify`)).body).toMatchObject({ ok: false, firstBad: { seq, problem: 'edited' } });
+  });
+
+  it('answers the events before a deleted batch of the open page, and verify names the first missing event', async () => {
+    const runId = await longRun();
+    expect((await api.get(`/runs/${runId}/timeline`)).body.events).toHaveLength(1_200);
+    expect((await api.get(`/runs/${runId}/verify`)).body).toMatchObject({ ok: true });
+    const tail = (await lb.store.db.collection<Doc>('timeline_heads').findOne({ _id: runId }))!.tail!;
+    expect(tail.length).toBeGreaterThan(1);
+    const gone = (await batches().findOne({ _id: tail[1]!.id }))!;
+    const firstGone = (JSON.parse(stored(gone)) as Array<{ seq: number }>)[0]!.seq;
+    await batches().deleteOne({ _id: gone._id });
+
+    const events = (await api.get(`/runs/${runId}/timeline`)).body.events as Json[];
+    expect(events.map((e) => e.seq)).toEqual(range(1, firstGone - 1));
+    expect((await api.get(`/runs/${runId}/verify`)).body).toMatchObject({ ok: false, firstBad: { seq: firstGone, problem: 'missing' } });
+  });
+});
+
 describe('GET /runs/:id/events with Last-Event-ID', () => {
   it('sends only the events after it, none lost across a page boundary while the run appends', async () => {
     const runId = `reads-sse-${randomUUID()}`;
