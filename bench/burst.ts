@@ -13,7 +13,7 @@ import { takeRateSlot } from '../store/rate';
 import { getRunbook, saveRunbook } from '../store/registry';
 import { claimIdempotencyKey } from '../store/idempotency';
 import { createToken, findTokenByHash, tokenHash } from '../store/tokens';
-import { median, percentile, pool, type BenchContext, type Scenario } from './context';
+import { countingCommands, median, percentile, pool, type BenchContext, type Scenario } from './context';
 import type { BurstOrder } from './burst-client';
 
 const N_BURST = Number(process.env.BENCH_BURST ?? 200);
@@ -59,23 +59,11 @@ async function atOnce(n: number, f: (i: number) => Promise<unknown> | unknown): 
 }
 
 /** Counts the trigger path's MongoDB commands (by command and collection) while `f` runs. */
-async function triggerCommands<T>(ctx: BenchContext, f: () => Promise<T>): Promise<{ value: T; commands: Record<string, number>; total: number }> {
-  const client = ctx.lb.store.connection.getClient();
-  const commands: Record<string, number> = {};
-  const listener = (e: { commandName: string; command: Record<string, unknown> }) => {
+const triggerCommands = <T>(ctx: BenchContext, f: () => Promise<T>) =>
+  countingCommands(ctx, f, (e) => {
     const collection = e.command[e.commandName];
-    if (typeof collection !== 'string' || !TRIGGER_COLLECTIONS.has(collection)) return;
-    const name = `${e.commandName} ${collection}`;
-    commands[name] = (commands[name] ?? 0) + 1;
-  };
-  client.on('commandStarted', listener);
-  try {
-    const value = await f();
-    return { value, commands, total: Object.values(commands).reduce((a, b) => a + b, 0) };
-  } finally {
-    client.off('commandStarted', listener);
-  }
-}
+    return typeof collection === 'string' && TRIGGER_COLLECTIONS.has(collection) ? `${e.commandName} ${collection}` : undefined;
+  });
 
 export const burst: Scenario = {
   name: 'burst',

@@ -91,3 +91,27 @@ export async function pool<T, R>(items: T[], limit: number, f: (item: T, i: numb
   );
   return out;
 }
+
+/**
+ * MongoDB commands the Lifeboat worker and API send while `f` runs, counted under the name `name` gives each (by
+ * default its command name; undefined leaves a command out).
+ */
+export async function countingCommands<T>(
+  ctx: BenchContext,
+  f: () => Promise<T>,
+  name: (e: { commandName: string; command: Record<string, unknown> }) => string | undefined = (e) => e.commandName,
+): Promise<{ value: T; commands: Record<string, number>; total: number }> {
+  const client = ctx.lb.store.connection.getClient();
+  const commands: Record<string, number> = {};
+  const listener = (e: { commandName: string; command: Record<string, unknown> }) => {
+    const key = name(e);
+    if (key !== undefined) commands[key] = (commands[key] ?? 0) + 1;
+  };
+  client.on('commandStarted', listener);
+  try {
+    const value = await f();
+    return { value, commands, total: Object.values(commands).reduce((a, b) => a + b, 0) };
+  } finally {
+    client.off('commandStarted', listener);
+  }
+}

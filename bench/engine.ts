@@ -3,7 +3,7 @@
 import { temporal } from '@temporalio/proto';
 import { validateRunbookObject } from '../model/validate';
 import { saveRunbook } from '../store/registry';
-import { median, percentile, round2, type BenchContext, type Scenario } from './context';
+import { countingCommands, median, percentile, round2, type BenchContext, type Scenario } from './context';
 import { rawApproveUpdate } from './workflows';
 
 const N_SEQ = Number(process.env.BENCH_SEQUENTIAL ?? 200);
@@ -137,20 +137,6 @@ async function historyOf(
       };
       return { events, byType, bytesByType, executions, tasks };
     }
-  }
-}
-
-/** MongoDB commands the Lifeboat worker and API send while `f` runs, by command name. */
-async function countingCommands<T>(ctx: BenchContext, f: () => Promise<T>): Promise<{ value: T; commands: Record<string, number>; total: number }> {
-  const client = ctx.lb.store.connection.getClient();
-  const commands: Record<string, number> = {};
-  const listener = (e: { commandName: string }) => void (commands[e.commandName] = (commands[e.commandName] ?? 0) + 1);
-  client.on('commandStarted', listener);
-  try {
-    const value = await f();
-    return { value, commands, total: Object.values(commands).reduce((a, b) => a + b, 0) };
-  } finally {
-    client.off('commandStarted', listener);
   }
 }
 
