@@ -2,20 +2,16 @@
 // with approvals waiting) /metrics reads the two small collections of what is going on now (store/live.ts), never
 // the runs themselves, asks Temporal nothing, and its gauges are right.
 // Its time is measured in `npm run bench` (the metrics scenario), not asserted here.
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { createApp } from '../../api/app';
-import { RunService } from '../../runs/service';
 import { markRunning, openApproval } from '../../store/live';
 import { connectStore, type Store } from '../../store/connection';
 import { apiClient } from '../harness/http';
 import { startTestLifeboat } from '../harness/lifeboat';
-import { countingDb, watchedClient } from '../harness/watch';
+import { countingApi } from '../harness/watch';
 
 let lb: Awaited<ReturnType<typeof startTestLifeboat>>;
 let store: Store;
-let server: Server;
+let counted: Awaited<ReturnType<typeof countingApi>>;
 const reads: string[] = [];
 const temporalCalls: string[] = [];
 
@@ -42,14 +38,10 @@ beforeAll(async () => {
   for (let i = 0; i < 50; i++)
     await openApproval(store.db, { runId: `run-${i}`, runbookId: `rb-${i % 7}`, stepId: 'go', since: new Date(Date.now() - (i + 1) * 60_000).toISOString() });
   for (let i = 900; i < 910; i++) await openApproval(store.db, { runId: `run-${i}`, runbookId: 'rb-ended', stepId: 'go', since: new Date(0).toISOString() });
-  const runs = new RunService({ client: lb.client, db: store.db, taskQueue: `no-worker-${randomUUID()}`, signer: lb.signer });
-  const app = createApp({ client: watchedClient(lb.client, temporalCalls), db: countingDb(store.db, reads), namespace: 'default', runs, adminToken: lb.adminToken });
-  server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
+  counted = await countingApi(lb, store.db, { reads, temporalCalls });
 }, 120_000);
 afterAll(async () => {
-  await new Promise((resolve) => server?.close(resolve));
+  await counted?.close();
   await store?.db.dropDatabase();
   await store?.close();
   await lb?.stop();
@@ -57,7 +49,7 @@ afterAll(async () => {
 
 describe('a scrape of /metrics with 1,000 stored runs', () => {
   it('reads the running runs, waiting approvals and programme status once each, not the runs stored, asks Temporal nothing, and reports them', async () => {
-    const api = apiClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { authorization: `Bearer ${lb.adminToken}` });
+    const api = apiClient(counted.url, { authorization: `Bearer ${lb.adminToken}` });
     await api.raw('GET', '/metrics'); // the token's first use reads the tokens collection; count the next scrape only
     reads.length = 0;
     temporalCalls.length = 0;

@@ -1,27 +1,23 @@
 // GET /programme does a bounded amount of work per runbook whatever the number of runs stored: with 12 runbooks and
 // 10 drills each, it reads the drills' ids and the findings once, then each runbook's head, latest version, newest
 // drill and (overdue) notice — no run beyond the newest one, no Temporal call per run — and lists Temporal's schedules once. Counted per store operation, not timed.
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { createApp } from '../../api/app';
 import { validateRunbookObject } from '../../model/validate';
 import { Programme } from '../../report/programme';
-import { RunService } from '../../runs/service';
 import { connectStore, type Store } from '../../store/connection';
 import { saveRunbook } from '../../store/registry';
 import { saveRun } from '../../store/runs';
 import { apiClient } from '../harness/http';
 import { startTestLifeboat } from '../harness/lifeboat';
 import { drillRecord } from '../harness/records';
-import { countingDb, watchedClient } from '../harness/watch';
+import { countingApi } from '../harness/watch';
 
 const RUNBOOKS = 12;
 const DRILLS = 10;
 
 let lb: Awaited<ReturnType<typeof startTestLifeboat>>;
 let store: Store;
-let server: Server;
+let counted: Awaited<ReturnType<typeof countingApi>>;
 const reads: string[] = [];
 const temporalCalls: string[] = [];
 
@@ -37,21 +33,17 @@ beforeAll(async () => {
       await saveRun(store.db, drillRecord({ runId: `rb-${i}-${d}`, runbookId: `rb-${i}`, startedAt }));
     }
   }
-  const runs = new RunService({ client: lb.client, db: store.db, taskQueue: `no-worker-${randomUUID()}`, signer: lb.signer });
-  const app = createApp({ client: watchedClient(lb.client, temporalCalls), db: countingDb(store.db, reads), namespace: 'default', runs, adminToken: lb.adminToken });
-  server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
+  counted = await countingApi(lb, store.db, { reads, temporalCalls });
 }, 120_000);
 afterAll(async () => {
-  await new Promise((resolve) => server?.close(resolve));
+  await counted?.close();
   await store?.db.dropDatabase();
   await store?.close();
   await lb?.stop();
 });
 
 it('reads a fixed number of documents per runbook, the newest drill only, and lists schedules once', async () => {
-  const api = apiClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { authorization: `Bearer ${lb.adminToken}` });
+  const api = apiClient(counted.url, { authorization: `Bearer ${lb.adminToken}` });
   await api.get('/runs?limit=1'); // the token's first use reads the tokens collection; count the next request only
   reads.length = 0;
   temporalCalls.length = 0;
