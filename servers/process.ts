@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -52,8 +52,48 @@ export function portAnswers(port: number, host = '127.0.0.1', timeoutMs = 1000):
   });
 }
 
-/** A port the OS says is free right now. */
-export function freePort(): Promise<number> {
+/**
+ * A port free right now, taken below the OS's ephemeral range: a port from inside it (what `listen(0)` gives) can be
+ * taken by any outgoing connection between this answer and the server's bind, and a server we start then dies on
+ * "address already in use". Each port is handed out once per process.
+ */
+export async function freePort(): Promise<number> {
+  const [low, high] = portsBelowEphemeral();
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = low + Math.floor(Math.random() * (high - low));
+    if (handedOut.has(port)) continue;
+    if (await canListen(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  return osPort(); // the range is crowded: fall back to what the OS picks
+}
+
+const handedOut = new Set<number>();
+
+/** [first, last) of the ports below the ephemeral range (Linux's /proc; 32768 elsewhere, the Linux default). */
+function portsBelowEphemeral(): [number, number] {
+  let ephemeralLow = 32768;
+  try {
+    const first = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    if (Number.isInteger(first)) ephemeralLow = first;
+  } catch {
+    // not Linux: keep the default
+  }
+  return ephemeralLow > 12_000 ? [10_000, ephemeralLow] : [ephemeralLow, 65_535];
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+function osPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.unref();
