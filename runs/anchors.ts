@@ -70,15 +70,43 @@ function keep(runId: string, anchors: Anchors): void {
   }
 }
 
-async function fetchHistory(client: Client, runId: string, execution: string | undefined) {
-  try {
-    return await client.workflow.getHandle(runId, execution).fetchHistory();
-  } catch (err) {
-    // Not in Temporal (never started there, or past the namespace's retention): no anchors to check against.
-    if (err instanceof WorkflowNotFoundError || (err as { code?: unknown }).code === 5) return undefined;
-    throw err;
+// A history is read in pages of at most this many events, fewer when a page would not fit in one gRPC message (4 MB
+// by default): a wide run's events carry its steps' inputs, and a continued run's first event its whole runbook, so
+// the server's default page (1,000 events) of such a run is larger than a client may receive.
+const PAGE_EVENTS = 100;
+
+async function fetchHistory(client: Client, runId: string, execution: string | undefined): Promise<{ events: temporal.api.history.v1.IHistoryEvent[] } | undefined> {
+  const events: temporal.api.history.v1.IHistoryEvent[] = [];
+  let nextPageToken: Uint8Array | undefined;
+  let pageSize = PAGE_EVENTS;
+  for (;;) {
+    let page: temporal.api.workflowservice.v1.IGetWorkflowExecutionHistoryResponse;
+    try {
+      page = await client.workflowService.getWorkflowExecutionHistory({
+        namespace: client.options.namespace,
+        execution: { workflowId: runId, runId: execution },
+        maximumPageSize: pageSize,
+        nextPageToken,
+      });
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      // Not in Temporal (never started there, or past the namespace's retention): no anchors to check against.
+      if (err instanceof WorkflowNotFoundError || code === GRPC_NOT_FOUND) return undefined;
+      // The page was larger than a gRPC message: read the same page again, smaller.
+      if (code === GRPC_RESOURCE_EXHAUSTED && pageSize > 1) {
+        pageSize = Math.max(1, Math.floor(pageSize / 4));
+        continue; // the same page again
+      }
+      throw err;
+    }
+    events.push(...(page.history?.events ?? []));
+    if (!page.nextPageToken?.length) return { events };
+    nextPageToken = page.nextPageToken;
   }
 }
+
+const GRPC_RESOURCE_EXHAUSTED = 8;
+const GRPC_NOT_FOUND = 5;
 
 /** The signed head in an activity's or the workflow's result (`{ anchor }`), if it carries one (verification checks its run). */
 function headIn(payloads: Payloads): SignedHead[] {
