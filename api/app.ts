@@ -68,7 +68,6 @@ export function createApp(deps: ApiDeps): Express {
   const schedules = new ScheduleService({ client: deps.client, db: deps.db, taskQueue: deps.runs.taskQueue, signer: deps.runs.signer });
   const temporalUi = deps.temporalUiUrl ? { url: deps.temporalUiUrl, namespace: deps.namespace } : undefined;
   app.use(consoleRouter({ ...deps, schedules, temporalUi })); // the web console (console/): its own sessions and urlencoded forms, before the JSON body parsers
-  app.use(bodyParsers(RUNBOOK_SOURCE_ROUTES));
   app.use(healthRouter(deps)); // unauthenticated: load balancers and compose healthchecks probe it
   app.use(docsRouter()); // unauthenticated: GET /openapi.json and GET /docs
   app.use(schemaRouter({ publicUrl: deps.publicUrl })); // unauthenticated: editors fetch GET /schema/runbook.json
@@ -81,6 +80,10 @@ export function createApp(deps: ApiDeps): Express {
   const limiter = rateLimit(deps.db, security.rateLimit, { logger: deps.logger });
   app.once('close', () => limiter.stop()); // api/listen.ts: the server closed
   app.use(limiter);
+  // Bodies are read only for a caller who may send them: an unauthenticated or rate-limited request is refused
+  // before its body (up to 1 MiB) is buffered, so anyone who can reach the port cannot make the API hold that much
+  // per connection.
+  app.use(bodyParsers(RUNBOOK_SOURCE_ROUTES));
   if (!deps.metricsPublic) app.use(metrics);
   app.use(runsRouter(deps.runs, deps.db));
   app.use(controlRouter(deps.runs));

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import net from 'node:net';
 import { createLogger } from '../../logging/logger';
 import { connectStore, type Db } from '../../store/connection';
 import { createToken } from '../../store/tokens';
@@ -261,6 +262,52 @@ describe('malformed requests', () => {
     expect(res.body.type).toBe('urn:lifeboat:problem:malformed-path');
     // Answered as the caller's mistake: a warn access line, no error logged.
     expect(written.map((l) => (JSON.parse(l) as { level: string }).level)).toEqual(['warn']);
+  });
+});
+
+describe('bodies of callers who may not send them', () => {
+  /** Sends the head of a POST with a body of `declared` bytes and only `sent` of them; the status line answered, if any. */
+  function partialPost(url: string, headers: Record<string, string>, declared: number, sent: number): Promise<string> {
+    const { hostname, port } = new URL(url);
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(Number(port), hostname);
+      let answer = '';
+      socket.on('data', (c: Buffer) => {
+        answer += c.toString('latin1');
+        if (answer.includes('\r\n')) {
+          resolve(answer.slice(0, answer.indexOf('\r\n')));
+          socket.destroy();
+        }
+      });
+      // Reading the body first would wait for the rest, which never comes: say so instead of hanging.
+      const timer = setTimeout(() => socket.destroy(), 10_000);
+      socket.on('error', reject);
+      socket.on('close', () => {
+        clearTimeout(timer);
+        resolve(answer || '(no answer while the body was incomplete)');
+      });
+      const head = Object.entries({ ...headers, 'content-type': 'application/json', 'content-length': String(declared) })
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('');
+      socket.write(`POST /runs HTTP/1.1\r\nhost: ${hostname}\r\n${head}\r\n${'{'.repeat(sent)}`);
+    });
+  }
+
+  it('refuses an unauthenticated request before reading its body, so a stranger cannot make the API buffer a megabyte per connection', async () => {
+    const url = await api({});
+    // 1 MiB announced, 10 bytes sent: the refusal comes while the rest has not arrived (reading it first would wait for
+    // it, or for the connection to time out).
+    expect(await partialPost(url, {}, 1024 * 1024 - 1, 10)).toBe('HTTP/1.1 401 Unauthorized');
+    expect(await partialPost(url, { authorization: 'Bearer lb_not_a_token' }, 1024 * 1024 - 1, 10)).toBe('HTTP/1.1 401 Unauthorized');
+    // A body that is not JSON from a stranger is a 401 too: nothing of it was parsed.
+    const res = await apiClient(url).post('/runs', '{"broken', { 'content-type': 'application/json' });
+    expect(isProblem(res, 401)).toBe(true);
+  });
+
+  it('still reads, and refuses as before, the bodies of an authenticated caller', async () => {
+    const url = await api({});
+    const res = await bearer(url, lb.adminToken).post('/runs', '{"broken', { 'content-type': 'application/json' });
+    expect(isProblem(res, 400)).toBe(true);
   });
 });
 
