@@ -5,7 +5,7 @@ import { StoredTimelineEvent } from '../timeline/event';
 // parses to the very same events: those are kept (frozen, so no caller can change them under another) and handed out
 // again without inflating, JSON.parse or the schema. The bytes are compared whole, so an edited document is parsed
 // afresh and a tampered event still fails its read or its verification. Frozen events also let timeline/chain.ts skip hashing
-// an event it already checked. A full page found to chain from event 1 can be sealed: the timeline read
+// an event it already checked. A full page whose events link from event 1 can be sealed: the timeline read
 // (readTimelineJson) then takes it from here without reading the store, until a read that does read the store
 // (verify, the report) finds other bytes there.
 
@@ -25,7 +25,7 @@ interface Entry {
   /** The events' JSON texts joined with ',' (no brackets); made on the first timeline read that needs it. */
   json?: Buffer;
   weight: number;
-  /** A full page whose events were found to chain from event 1 when read (store/timeline.ts, readTimelineJson). */
+  /** A full page whose events were found linked from event 1 when read (store/timeline.ts, readTimelineJson). */
   sealed?: boolean;
 }
 const cache = new Map<string, Entry>();
@@ -39,7 +39,7 @@ export function setTimelineCacheBytes(bytes: number): void {
 
 /**
  * Parsed events of one stored document, and their JSON text (`JSON.stringify` of each, joined with ','). `seal` marks
- * the cached document as a full page checked to chain from event 1, to be handed out by `sealedPage` without a read.
+ * the cached document as a full page whose events were found linked from event 1, to be handed out by `sealedPage` without a read.
  */
 export type ParsedDoc = Parsed & { json: () => Buffer; seal: () => void };
 
