@@ -5,7 +5,9 @@ import { StoredTimelineEvent } from '../timeline/event';
 // parses to the very same events: those are kept (frozen, so no caller can change them under another) and handed out
 // again without inflating, JSON.parse or the schema. The bytes are compared whole, so an edited document is parsed
 // afresh and a tampered event still fails its read or its verification. Frozen events also let timeline/chain.ts skip hashing
-// an event it already checked.
+// an event it already checked. A full page whose events link from event 1 can be sealed: the timeline read
+// (readTimelineJson) then takes it from here without reading the store, until a read that does read the store
+// (verify, the report) finds other bytes there.
 
 /** An event as the old layout stored it: `detail` as JSON text (FerretDB v1 rejects dotted and `$` keys). */
 export type OldStoredEvent = Omit<StoredTimelineEvent, 'detail'> & { detail?: string };
@@ -23,6 +25,8 @@ interface Entry {
   /** The events' JSON texts joined with ',' (no brackets); made on the first timeline read that needs it. */
   json?: Buffer;
   weight: number;
+  /** A full page whose events were found linked from event 1 when read (store/timeline.ts, readTimelineJson). */
+  sealed?: boolean;
 }
 const cache = new Map<string, Entry>();
 let cachedBytes = 0;
@@ -33,8 +37,23 @@ export function setTimelineCacheBytes(bytes: number): void {
   trim();
 }
 
-/** Parsed events of one stored document, and their JSON text (`JSON.stringify` of each, joined with ','). */
-export type ParsedDoc = Parsed & { json: () => Buffer };
+/**
+ * Parsed events of one stored document, and their JSON text (`JSON.stringify` of each, joined with ','). `seal` marks
+ * the cached document as a full page whose events were found linked from event 1, to be handed out by `sealedPage` without a read.
+ */
+export type ParsedDoc = Parsed & { json: () => Buffer; seal: () => void };
+
+/**
+ * A sealed page (see `seal`) as it was when read and checked, or undefined. It stays sealed until evicted or until a
+ * read of the same document finds other bytes stored (parsePaged): only timeline reads that may skip the store ask.
+ */
+export function sealedPage(id: string): ParsedDoc | undefined {
+  const hit = cache.get(id);
+  if (!hit?.sealed) return undefined;
+  cache.delete(id); // most recently used last
+  cache.set(id, hit);
+  return { events: hit.events, json: () => jsonOf(hit), seal: () => undefined };
+}
 
 /**
  * The events of a document of the paged layout, `raw` being its stored bytes (`text` their JSON); cached by document
@@ -45,11 +64,25 @@ export function parsePaged(runId: string, id: string, raw: Buffer, text: (raw: B
   if (hit && hit.raw.equals(raw)) {
     cache.delete(id); // most recently used last
     cache.set(id, hit);
-    return { events: hit.events, json: () => jsonOf(hit) };
+    return {
+      events: hit.events,
+      json: () => jsonOf(hit),
+      seal: () => {
+        hit.sealed = true;
+      },
+    };
   }
+  // Other bytes than those cached (an edit in the store): the cached events, sealed or not, are dropped first.
+  forget(id);
   const { parsed, chars } = parseList(runId, id, raw, text);
   const entry = parsed.malformed ? undefined : remember(id, raw, parsed.events, raw.length + 3 * chars);
-  return { ...parsed, json: () => (entry ? jsonOf(entry) : joinedJson(parsed.events)) };
+  return {
+    ...parsed,
+    json: () => (entry ? jsonOf(entry) : joinedJson(parsed.events)),
+    seal: () => {
+      if (entry) entry.sealed = true;
+    },
+  };
 }
 
 function parseList(runId: string, id: string, raw: Buffer, text: (raw: Buffer) => string): { parsed: Parsed; chars: number } {
@@ -116,12 +149,15 @@ function where(runId: string, e: unknown): string {
   return `timeline of run ${runId}: stored event ${String(get('seq'))}${typeof type === 'string' ? ` (${type})` : ''}`;
 }
 
-function remember(id: string, raw: Buffer, events: StoredTimelineEvent[], weight: number): Entry | undefined {
+function forget(id: string): void {
   const old = cache.get(id);
-  if (old) {
-    cache.delete(id);
-    cachedBytes -= old.weight;
-  }
+  if (!old) return;
+  cache.delete(id);
+  cachedBytes -= old.weight;
+}
+
+function remember(id: string, raw: Buffer, events: StoredTimelineEvent[], weight: number): Entry | undefined {
+  forget(id);
   if (weight > cacheBytes / 4) return undefined;
   const entry: Entry = { raw, events, weight };
   cache.set(id, entry);

@@ -133,6 +133,10 @@ export function runsRouter(runs: RunService, db: Db): Router {
       tag: 'runs',
       access: 'viewer',
       summary: "The run's hash-chained timeline, in order",
+      description:
+        'The head and the unfilled page are read from the store every time, so a new event shows at once; a full page ' +
+        '(1,000 events) this API process already read, its events linked from event 1, is answered as it was then. ' +
+        'A view, not evidence: `/verify` and the report read every event from the store on every call.',
       params: RunIdParams,
       responses: { 200: { description: 'Every event so far.', schema: Timeline }, 404: { description: 'No such run.' } },
     },

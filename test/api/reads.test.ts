@@ -116,7 +116,8 @@ describe('a 5,000-event timeline', () => {
 });
 
 // The API keeps each stored document's parsed events and their JSON text while its bytes stay the same. Someone with
-// database access changes or removes documents between two reads: the second read answers what is stored now.
+// database access changes or removes documents between two reads: the second read answers what is stored now (a full
+// page the timeline read holds, once a read of the store has met the edit: see the next describe).
 describe('a timeline read again after its documents changed', () => {
   type Doc = { _id: string; events: Binary; tail?: Array<{ id: string }> };
   const pages = () => lb.store.db.collection<Doc>('timeline_pages');
@@ -159,6 +160,8 @@ describe('a timeline read again after its documents changed', () => {
     expect(edited).not.toBe(text);
     expect(packed(edited).buffer.length).toBe(packed(text).buffer.length);
     await docs.replaceOne({ _id: id }, { ...doc, events: packed(edited) });
+    // A full page the API read and checked is answered from memory until a read of the store (verify) meets the edit.
+    if (collection === 'timeline_pages') expect((await api.get(`/runs/${runId}/verify`)).body).toMatchObject({ ok: false, firstBad: { seq, problem: 'edited' } });
 
     const again = await api.get(`/runs/${runId}/timeline`);
     expect(again.status).toBe(200);
@@ -181,6 +184,69 @@ describe('a timeline read again after its documents changed', () => {
     const events = (await api.get(`/runs/${runId}/timeline`)).body.events as Json[];
     expect(events.map((e) => e.seq)).toEqual(range(1, firstGone - 1));
     expect((await api.get(`/runs/${runId}/verify`)).body).toMatchObject({ ok: false, firstBad: { seq: firstGone, problem: 'missing' } });
+  });
+});
+
+// A full page never changes once written: the next page's (or the head's) link to its last hash fixes it. The timeline
+// read takes the full pages this API process read and checked from memory, and reads the head and the open page from
+// the store; verify reads every document from the store, every time.
+describe('a sealed page edited in the store after the API read it', () => {
+  type Doc = { _id: string; events: Binary; tail?: Array<{ id: string }> };
+  const collection = (name: string) => lb.store.db.collection<Doc>(name);
+  const editStored = async (name: string, id: string, edit: (events: Array<Record<string, unknown>>) => void) => {
+    const doc = (await collection(name).findOne({ _id: id }))!;
+    const events = JSON.parse(inflateSync(doc.events.buffer).toString('utf8')) as Array<Record<string, unknown>>;
+    edit(events);
+    await collection(name).replaceOne({ _id: id }, { ...doc, events: new Binary(deflateSync(JSON.stringify(events))) });
+  };
+  const edited = { action: 'http', title: 'Call nobody' };
+  const timeline = async (runId: string) => (await api.get(`/runs/${runId}/timeline`)).body.events as Json[];
+
+  it('is reported by verify on every call, and the next timeline read shows a new event at once', async () => {
+    const runId = `reads-sealed-${randomUUID()}`;
+    await append(runId, 1, 2_100);
+    await finish(runId, 2_100);
+    const first = await timeline(runId);
+    expect(first).toHaveLength(2_100);
+
+    // Someone with database access changes event 500 (the first page, sealed by event 1,001's link to it); the run goes on.
+    await editStored('timeline_pages', `${runId}/000000`, (events) => {
+      events.find((e) => e.seq === 500)!.detail = edited;
+    });
+    await appendTimelineEvents(lb.store.db, runId, [event(2_101)]);
+
+    const next = await timeline(runId);
+    expect(next.map((e) => e.seq)).toEqual(range(1, 2_101));
+    expect(next[499]!.detail).toEqual(first[499]!.detail); // the page as this process read and checked it
+    for (let round = 0; round < 2; round++) {
+      expect((await api.get(`/runs/${runId}/verify`)).body).toMatchObject({ ok: false, events: 2_101, firstBad: { seq: 500, problem: 'edited' } });
+    }
+    // A read of the store met the edit: the timeline now answers what is stored.
+    expect((await timeline(runId))[499]!.detail).toEqual(edited);
+  });
+
+  it('reads every page from the store again once what follows a held page no longer links to it', async () => {
+    const runId = `reads-relinked-${randomUUID()}`;
+    await append(runId, 1, 1_200);
+    await finish(runId, 1_200);
+    expect(await timeline(runId)).toHaveLength(1_200);
+
+    // The chain is changed from the held page on: event 6 in it, and event 1,001's link in the open page's first batch.
+    await editStored('timeline_pages', `${runId}/000000`, (events) => {
+      events.find((e) => e.seq === 6)!.detail = edited;
+    });
+    const tail = (await collection('timeline_heads').findOne({ _id: runId }))!.tail!;
+    await editStored('timeline_batches', tail[0]!.id, (events) => {
+      events.find((e) => e.seq === 1_001)!.prevHash = 'f'.repeat(64);
+    });
+
+    const res = await api.get(`/runs/${runId}/timeline`);
+    expect(res.status).toBe(200);
+    const events = res.body.events as Json[];
+    expect(events.map((e) => e.seq)).toEqual(range(1, 1_200));
+    expect(events[5]!.detail).toEqual(edited);
+    expect(events[1_000]!.prevHash).toBe('f'.repeat(64));
+    expect(events).toEqual(JSON.parse(JSON.stringify((await readTimeline(lb.store.db, runId)).events)));
   });
 });
 
