@@ -48,7 +48,8 @@ function statOf(file: string): { comm: string; ppid: number; ms: number } | unde
 /**
  * CPU time (ms) so far of each of this process's descendants by command name (Linux /proc; `skip` and its own
  * children left out), and of this process's threads: `main` (the event loop: API, activities, the Temporal client),
- * `workflows` (the workflow thread), `sdk core` (the SDK's Rust threads), `other` (V8's GC and compiler, libuv).
+ * `sdk core` (the SDK's Rust threads), `workflow thread, libuv pool` (threads Node starts after the SDK's runtime:
+ * the workflow worker thread and libuv's pool, which Node 20 leaves unnamed), `v8` (those before: GC, compiler).
  */
 function cpuByProcess(skip?: number): Record<string, number> {
   const stats = readdirSync('/proc').flatMap((pid) => {
@@ -67,11 +68,14 @@ function cpuByProcess(skip?: number): Record<string, number> {
   const out: Record<string, number> = {};
   const add = (name: string, ms: number) => (out[name] = (out[name] ?? 0) + ms);
   for (const s of stats) if (mine.has(s.pid) && s.pid !== process.pid) add(s.comm, s.ms);
-  for (const tid of readdirSync(`/proc/${process.pid}/task`)) {
+  const threads = readdirSync(`/proc/${process.pid}/task`).flatMap((tid) => {
     const t = statOf(`/proc/${process.pid}/task/${tid}/stat`);
-    if (!t) continue;
-    const name =
-      Number(tid) === process.pid ? 'main' : t.comm.startsWith('workflow') ? 'workflows' : t.comm.startsWith('tokio') || t.comm.startsWith('temporal') ? 'sdk core' : 'other';
+    return t ? [{ tid: Number(tid), ...t }] : [];
+  });
+  const core = (comm: string) => comm.startsWith('tokio') || comm.startsWith('temporal') || comm.startsWith('workflow');
+  const coreStart = Math.min(...threads.filter((t) => core(t.comm)).map((t) => t.tid));
+  for (const t of threads) {
+    const name = t.tid === process.pid ? 'main' : core(t.comm) ? 'sdk core' : t.tid > coreStart ? 'workflow thread, libuv pool' : 'v8';
     add(`bench ${name}`, t.ms);
   }
   return out;
