@@ -2,7 +2,8 @@
 // each with its own event loop and connection, not from the API's own process. It opens one kept-alive connection
 // per request first (GET /livez on each), says `ready` on stdout and waits for a line on stdin, then sends every
 // POST /runs at once over them (each with an Idempotency-Key of its own when `keys`, as automation that retries
-// would), and prints one JSON line: each answer's latency, status, size and run id, and its own CPU time.
+// would), and prints one JSON line: each answer's latency, status, size and run id, the first error's body, and its
+// own CPU time.
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { z } from 'zod';
@@ -79,8 +80,9 @@ async function main(): Promise<void> {
     const parsed = Answer.safeParse(JSON.parse(a.text));
     return { ms: Math.round(a.ms), status: a.status, bytes: a.bytes, runId: parsed.success ? parsed.data.runId : undefined };
   });
+  const firstError = answers.find((a) => a.status !== 201)?.text.slice(0, 500);
   agent.destroy();
-  process.stdout.write(`${JSON.stringify({ wallMs: Math.round(wallMs), cpuMs: Math.round((cpu.user + cpu.system) / 1000), sockets: order.n, answers: out })}\n`);
+  process.stdout.write(`${JSON.stringify({ wallMs: Math.round(wallMs), cpuMs: Math.round((cpu.user + cpu.system) / 1000), sockets: order.n, answers: out, firstError })}\n`);
 }
 
 if (require.main === module)
