@@ -65,46 +65,57 @@ export function claimIdempotencyKey(db: Db, id: string, record: IdempotencyRecor
 // One insert for every waiting claim, each answered; again while more arrived meanwhile.
 async function flush(db: Db, q: Queue): Promise<void> {
   q.busy = true;
-  while (q.waiting.length > 0) await claimAll(db, q.waiting.splice(0));
+  while (q.waiting.length > 0) {
+    const batch = q.waiting.splice(0);
+    // claimAll settles each waiter; should it throw, the ones it had not settled fail (settling twice is a no-op).
+    await claimAll(db, batch).catch((err: unknown) => batch.forEach((w) => w.reject(err)));
+  }
   q.busy = false;
 }
 
-/** Claims each waiter's key (the first waiter of each id inserts it) and settles every waiter; never throws. */
+/** Claims each waiter's key (the first waiter of each id inserts it) and settles every waiter. */
 async function claimAll(db: Db, batch: Waiter[]): Promise<void> {
   const first = new Map<string, Waiter>();
   for (const w of batch) if (!first.has(w.id)) first.set(w.id, w);
   const inserting = [...first.values()];
-  const outcomes = await insertClaims(db, inserting).catch((err: unknown) => inserting.map(() => Promise.reject(err)));
-  const settled = new Map(inserting.map((w, i) => [w.id, outcomes[i]!] as const));
+  const outcomes = await insertClaims(db, inserting);
+  const byId = new Map(inserting.map((w, i) => [w.id, outcomes[i]!] as const));
   for (const w of batch) {
-    const outcome = settled.get(w.id)!;
+    const outcome = byId.get(w.id)!;
+    if ('error' in outcome) w.reject(outcome.error);
     // Only the waiter whose document was inserted claimed the key; a later one with the same id sees that record.
-    outcome.then((claim) => w.resolve(w === first.get(w.id) ? claim : { claimed: false, record: claim.record }), w.reject);
+    else w.resolve(w === first.get(w.id) ? outcome.claim : { claimed: false, record: outcome.claim.record });
   }
-  await Promise.allSettled(outcomes);
 }
 
+type Outcome = { claim: Claim } | { error: unknown };
+
 /** Inserts the waiters' records in one unordered insert: each one's claim, or why the store did not take it. */
-async function insertClaims(db: Db, waiters: Waiter[]): Promise<Array<Promise<Claim>>> {
-  const docs = db.collection<Doc>('idempotency');
+async function insertClaims(db: Db, waiters: Waiter[]): Promise<Outcome[]> {
   const failed = new Map<number, { code?: unknown; errmsg?: string }>();
   try {
-    await docs.insertMany(
+    await db.collection<Doc>('idempotency').insertMany(
       waiters.map((w) => ({ _id: w.id, ...w.record })),
       { ordered: false },
     );
   } catch (err) {
     // Not a per-document answer (the store unreachable, a write concern not met): none of them is known to hold.
-    if (!(err instanceof MongoBulkWriteError) || err.result.getWriteConcernError()) throw err;
+    if (!(err instanceof MongoBulkWriteError) || err.result.getWriteConcernError()) return waiters.map(() => ({ error: err }));
     for (const e of err.result.getWriteErrors()) failed.set(e.index, { code: e.code, errmsg: e.errmsg });
-    if (failed.size === 0) throw err;
+    if (failed.size === 0) return waiters.map(() => ({ error: err }));
   }
-  return waiters.map(async (w, i) => {
-    const error = failed.get(i);
-    if (!error) return { claimed: true, record: w.record };
-    if (error.code !== 11000) throw new Error(`the store refused idempotency record ${w.id}: ${error.errmsg ?? 'no reason given'} (code ${String(error.code)})`);
-    return { claimed: false, record: await existing(db, w.id) };
-  });
+  return Promise.all(
+    waiters.map(async (w, i): Promise<Outcome> => {
+      const error = failed.get(i);
+      if (!error) return { claim: { claimed: true, record: w.record } };
+      if (error.code !== 11000) return { error: new Error(`the store refused idempotency record ${w.id}: ${error.errmsg ?? 'no reason given'} (code ${String(error.code)})`) };
+      try {
+        return { claim: { claimed: false, record: await existing(db, w.id) } };
+      } catch (err) {
+        return { error: err };
+      }
+    }),
+  );
 }
 
 /** The record another request stored under `id`. */
