@@ -5,6 +5,8 @@
 // server (Temporal's part alone).
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { validateRunbookObject } from '../model/validate';
@@ -17,29 +19,118 @@ import { countingCommands, median, percentile, pool, type BenchContext, type Sce
 import type { BurstOrder } from './burst-client';
 
 const N_BURST = Number(process.env.BENCH_BURST ?? 200);
+// Each trigger with an Idempotency-Key of its own, as automation that retries sends them (BENCH_BURST_KEYS=0: none).
+const BURST_KEYS = process.env.BENCH_BURST_KEYS !== '0';
 
 // The collections the trigger path reads and writes: the MongoDB commands a trigger costs are counted on these.
 const TRIGGER_COLLECTIONS = new Set(['tokens', 'rate_counters', 'runbooks', 'runbook_versions', 'runbook_reviews', 'idempotency']);
 
-const ClientAnswer = z.object({ wallMs: z.number(), answers: z.array(z.object({ ms: z.number(), status: z.number(), runId: z.string().optional() })) });
+const ClientAnswer = z.object({
+  wallMs: z.number(),
+  cpuMs: z.number(),
+  firstError: z.string().optional(),
+  answers: z.array(z.object({ ms: z.number(), status: z.number(), bytes: z.number(), runId: z.string().optional() })),
+});
 
-/** Runs the burst's clients in a process of their own; answers what they measured. */
-function burstFromClients(order: BurstOrder): Promise<z.infer<typeof ClientAnswer>> {
+const TICK_MS = 10; // Linux's USER_HZ is 100
+
+/** A process's or thread's `stat`: its command name, parent and CPU time (ms) so far; undefined once it is gone. */
+function statOf(file: string): { comm: string; ppid: number; ms: number } | undefined {
+  try {
+    const text = readFileSync(file, 'utf8');
+    const close = text.lastIndexOf(')');
+    const f = text.slice(close + 2).split(' ');
+    return { comm: text.slice(text.indexOf('(') + 1, close), ppid: Number(f[1]), ms: (Number(f[11]) + Number(f[12])) * TICK_MS };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU time (ms) so far of each of this process's descendants by command name (Linux /proc; `skip` and its own
+ * children left out), and of this process's threads: `main` (the event loop: API, activities, the Temporal client),
+ * `sdk core` (the SDK's Rust threads), `workflow thread, libuv pool` (threads Node starts after the SDK's runtime:
+ * the workflow worker thread and libuv's pool, which Node 20 leaves unnamed), `v8` (those before: GC, compiler).
+ */
+function cpuByProcess(skip?: number): Record<string, number> {
+  const stats = readdirSync('/proc').flatMap((pid) => {
+    const s = /^\d+$/.test(pid) ? statOf(`/proc/${pid}/stat`) : undefined;
+    return s ? [{ pid: Number(pid), ...s }] : [];
+  });
+  const mine = new Set([process.pid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const s of stats) {
+      if (mine.has(s.pid) || s.pid === skip || !mine.has(s.ppid)) continue;
+      mine.add(s.pid);
+      grew = true;
+    }
+  }
+  const out: Record<string, number> = {};
+  const add = (name: string, ms: number) => (out[name] = (out[name] ?? 0) + ms);
+  for (const s of stats) if (mine.has(s.pid) && s.pid !== process.pid) add(s.comm, s.ms);
+  const threads = readdirSync(`/proc/${process.pid}/task`).flatMap((tid) => {
+    const t = statOf(`/proc/${process.pid}/task/${tid}/stat`);
+    return t ? [{ tid: Number(tid), ...t }] : [];
+  });
+  const core = (comm: string) => comm.startsWith('tokio') || comm.startsWith('temporal') || comm.startsWith('workflow');
+  const coreStart = Math.min(...threads.filter((t) => core(t.comm)).map((t) => t.tid));
+  for (const t of threads) {
+    const name = t.tid === process.pid ? 'main' : core(t.comm) ? 'sdk core' : t.tid > coreStart ? 'workflow thread, libuv pool' : 'v8';
+    add(`bench ${name}`, t.ms);
+  }
+  return out;
+}
+
+/** `f`'s value and the CPU (ms) each process spent while it ran; with BENCH_BURST_PROFILE=file, this process's CPU profile of it. */
+async function cpuWhile<T>(f: () => Promise<T>, o: { profile?: string; skip?: number } = {}): Promise<{ value: T; cpuMs: Record<string, number> }> {
+  const session = o.profile ? new Session() : undefined;
+  if (session) {
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+  }
+  const before = cpuByProcess(o.skip);
+  const value = await f();
+  const after = cpuByProcess(o.skip);
+  if (session) {
+    const { profile: p } = await session.post('Profiler.stop');
+    writeFileSync(o.profile!, JSON.stringify(p));
+    session.disconnect();
+  }
+  const cpuMs: Record<string, number> = {};
+  for (const [name, ms] of Object.entries(after)) cpuMs[name] = ms - (before[name] ?? 0);
+  return { value, cpuMs };
+}
+
+/**
+ * Runs the burst's clients in a process of their own; `during` runs once their connections are open and ends after
+ * their last answer (so what it measures is the burst alone). Answers what the clients measured.
+ */
+type ClientAnswer = z.infer<typeof ClientAnswer>;
+function burstFromClients(order: BurstOrder, during: (f: () => Promise<ClientAnswer>, clientPid?: number) => Promise<ClientAnswer> = (f) => f()): Promise<ClientAnswer> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(__dirname, 'burst-client.js')], {
       env: { ...process.env, BENCH_BURST_ORDER: JSON.stringify(order) },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['pipe', 'pipe', 'inherit'],
     });
     let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
+    let closed: (code: number | null) => void;
+    const exited = new Promise<number | null>((r) => (closed = r));
+    child.on('close', (code) => closed(code));
     child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`burst-client exited ${code}`));
-      try {
-        resolve(ClientAnswer.parse(JSON.parse(out)));
-      } catch (err) {
-        reject(err instanceof Error ? err : new Error(String(err)));
-      }
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString('utf8');
+      if (!out.startsWith('ready\n') || out.length > 6 || !child.stdin.writable) return;
+      during(async () => {
+        child.stdin.end('go\n');
+        const code = await exited;
+        if (code !== 0) throw new Error(`burst-client exited ${code}`);
+        return ClientAnswer.parse(JSON.parse(out.slice(6)));
+      }, child.pid).then(resolve, reject);
+    });
+    void exited.then((code) => {
+      if (!out.startsWith('ready\n')) reject(new Error(`burst-client exited ${code} before it was ready`));
     });
   });
 }
@@ -76,9 +167,17 @@ export const burst: Scenario = {
     const created = await createToken(ctx.lb.store.db, { name: `bench-burst-${randomUUID().slice(0, 8)}`, roles: ['operator'], createdBy: 'bench' });
     if (!created) throw new Error('could not create the burst token');
     const body = { runbook: id, mode: 'recovery' };
-    await burstFromClients({ url: ctx.lb.url, token: created.token, body, n: 1 }); // warm-up
-    const measured = await triggerCommands(ctx, () => burstFromClients({ url: ctx.lb.url, token: created.token, body, n: N_BURST }));
-    const { answers, wallMs } = measured.value;
+    const order = { url: ctx.lb.url, token: created.token, body, keys: BURST_KEYS };
+    await burstFromClients({ ...order, n: 1 }); // warm-up
+    let cpuMs: Record<string, number> = {};
+    const measured = await triggerCommands(ctx, () =>
+      burstFromClients({ ...order, n: N_BURST }, async (f, clientPid) => {
+        const { value, cpuMs: used } = await cpuWhile(f, { profile: process.env.BENCH_BURST_PROFILE, skip: clientPid });
+        cpuMs = { ...used, client: value.cpuMs };
+        return value;
+      }),
+    );
+    const { answers, wallMs, firstError } = measured.value;
     const errors = answers.filter((a) => a.status !== 201);
     // Let the runs finish so what follows starts on a quiet server.
     const settle = (runIds: string[]) => pool(runIds, 50, (runId) => ctx.lb.client.workflow.getHandle(runId).result());
@@ -106,14 +205,16 @@ export const burst: Scenario = {
     };
     await settle(inputs.map((i) => i.runId));
     const rawIds = Array.from({ length: N_BURST }, () => `bench-raw-start-${randomUUID()}`);
-    const raw = await atOnce(N_BURST, (i) => ctx.lb.client.workflow.start('rawNoop', { taskQueue: ctx.taskQueue, workflowId: rawIds[i]!, args: [] }));
+    const { value: raw, cpuMs: rawCpuMs } = await cpuWhile(() =>
+      atOnce(N_BURST, (i) => ctx.lb.client.workflow.start('rawNoop', { taskQueue: ctx.taskQueue, workflowId: rawIds[i]!, args: [] })),
+    );
     await settle(rawIds);
 
     const ms = answers.map((a) => a.ms);
     ctx.print('burst', {
       triggers: N_BURST,
       errors: errors.length,
-      firstError: errors[0]?.status,
+      firstError,
       wallMs,
       p50Ms: median(ms),
       p99Ms: percentile(ms, 99),
@@ -124,7 +225,13 @@ export const burst: Scenario = {
       mongoCommandsPerTrigger: Math.round((measured.total / N_BURST) * 100) / 100,
       mongoCommands: measured.commands,
       phases,
-      client: 'separate process, connections opened before the burst',
+      // What one trigger carries: its answer (headers and body) and its signed start input.
+      answerBytes: median(answers.map((a) => a.bytes)),
+      startInputBytes: Buffer.byteLength(JSON.stringify(ctx.runs.signer.signStart(inputs[0]!))),
+      // CPU of each process (the bench's own: the API, the worker, the Temporal client) during the burst and during raw.
+      cpuMs,
+      rawCpuMs,
+      client: `separate process, connections opened before the burst, ${BURST_KEYS ? 'an Idempotency-Key each' : 'no Idempotency-Key'}`,
     });
   },
 };

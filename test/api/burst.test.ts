@@ -2,10 +2,13 @@
 // round trips (store/coalesce.ts, store/rate.ts, the parsed-definition cache in store/registry.ts), and none of that
 // may let a revoked token in, pin a runbook other than the stored one, let a token past its limit in two API
 // processes, or start a second run for a replayed Idempotency-Key.
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { MongoNetworkError } from 'mongodb';
 import { randomUUID } from 'node:crypto';
 import { RunService } from '../../runs/service';
 import type { Lifeboat } from '../../servers/lifeboat';
 import { connectStore, type Db, type Store } from '../../store/connection';
+import { claimIdempotencyKey, idempotencyId, type IdempotencyRecord } from '../../store/idempotency';
 import { saveRunbook } from '../../store/registry';
 import { createToken, revokeToken } from '../../store/tokens';
 import { validateRunbookObject } from '../../model/validate';
@@ -34,8 +37,9 @@ const bound = (t: object, p: string | symbol): unknown => {
 };
 
 /** Another store connection, as another API process has: it shares nothing in memory with this one. */
-async function otherStore(): Promise<Store> {
-  const store = await connectStore(process.env.MONGODB_URI!);
+async function otherStore(query = ''): Promise<Store> {
+  const uri = process.env.MONGODB_URI!;
+  const store = await connectStore(query ? `${uri}${uri.includes('?') ? '&' : '?'}${query}` : uri);
   stops.push(() => store.close());
   return store;
 }
@@ -43,6 +47,17 @@ async function otherStore(): Promise<Store> {
 // A path no route serves: a live token gets past authentication to 404, a revoked one stops there with 401 (and the
 // probe reads nothing else, so a loaded store does not blur the answer).
 const PROBE = '/no-such-route';
+
+/** `db` with one collection's methods replaced (the rest of the store as it is). */
+function withCollection(db: Db, name: string, methods: (c: ReturnType<Db['collection']>) => Record<string, unknown>): Db {
+  const collection = (n: string) => {
+    const c = db.collection(n);
+    if (n !== name) return c;
+    const replaced = methods(c);
+    return new Proxy(c, { get: (t, p) => (typeof p === 'string' && p in replaced ? replaced[p] : bound(t, p)) });
+  };
+  return new Proxy(db, { get: (t, p) => (p === 'collection' ? collection : bound(t, p)) }) as Db;
+}
 
 describe('a revoked token during a burst', () => {
   it('is refused to a request that arrives after the revocation, though a lookup begun before it is still in flight', async () => {
@@ -170,5 +185,95 @@ describe('an Idempotency-Key replayed during a burst', () => {
     expect(ids.size).toBe(21);
     // Each answered id is a workflow Temporal accepted before the answer.
     for (const runId of ids) await expect(lb.client.workflow.getHandle(runId).describe()).resolves.toBeDefined();
+  });
+});
+
+describe('Idempotency-Keys claimed together', () => {
+  const record = (i: number): IdempotencyRecord => ({ requestHash: `hash-${i}`, runId: `run-${i}-${randomUUID()}`, version: 1, createdAt: new Date().toISOString() });
+
+  it('claim each key exactly once however often it comes in one batch, one insert for the batch', async () => {
+    // A fresh connection (its own batches), counting the inserts it sends.
+    const store = await otherStore('monitorCommands=true');
+    let inserts = 0;
+    store.connection.getClient().on('commandStarted', (e) => {
+      if (e.commandName === 'insert' && e.command.insert === 'idempotency') inserts++;
+    });
+    const a = `burst-a-${randomUUID()}`;
+    const b = `burst-b-${randomUUID()}`;
+    // `a` first, alone in the first insert and again in the next; `b` only in the next, five times.
+    const ids = [a, b, ...Array.from({ length: 30 }, (_, i) => (i % 6 === 0 ? b : i % 6 === 3 ? a : `burst-${i}-${randomUUID()}`)), a, b];
+    const records = ids.map((_, i) => record(i));
+    const claims = await Promise.all(ids.map((id, i) => claimIdempotencyKey(store.db, id, records[i]!)));
+    const stored = lb.store.db.collection<IdempotencyRecord & { _id: string }>('idempotency');
+    for (const id of new Set(ids)) {
+      const mine = claims.filter((_, i) => ids[i] === id);
+      const winners = mine.filter((c) => c.claimed);
+      expect(winners).toHaveLength(1);
+      // Every claim of the key answers the record the store holds: the winner's.
+      const { _id, ...held } = (await stored.findOne({ _id: id }))!;
+      expect(held).toEqual(winners[0]!.record);
+      expect(mine.map((c) => c.record)).toEqual(mine.map(() => held));
+    }
+    expect(claims.filter((c) => c.claimed)).toHaveLength(new Set(ids).size);
+    expect(inserts).toBeLessThanOrEqual(2);
+  });
+
+  it('refuse a reused key with a different body, and start one run for the key, when both bodies come at once', async () => {
+    const runbook = await registerRunbook(lb, { id: 'burst-idem-body', steps: [{ id: 'pause', action: 'wait', with: { duration: '1s' } }] });
+    const operator = await clientWith(lb, ['operator']);
+    const key = randomUUID();
+    const bodies = Array.from({ length: 12 }, (_, i) => ({ runbook, mode: i % 2 ? ('drill' as const) : ('recovery' as const) }));
+    const answers = await Promise.all(bodies.map((body) => operator.post('/runs', body, { 'idempotency-key': key })));
+    const won = answers.findIndex((r) => r.status === 201);
+    expect(won).toBeGreaterThanOrEqual(0);
+    expect(answers.filter((r) => r.status === 201)).toHaveLength(1);
+    answers.forEach((r, i) => {
+      if (i === won) return;
+      if (bodies[i]!.mode === bodies[won]!.mode) expect([r.status, r.body.runId]).toEqual([200, answers[won]!.body.runId]);
+      else expect(r.status).toBe(409);
+    });
+    await expect(lb.client.workflow.getHandle(answers[won]!.body.runId).describe()).resolves.toBeDefined();
+  });
+
+  it('answer no request as started when the store fails in the middle of their insert, and each retry then starts exactly one run per key', async () => {
+    const runbook = await registerRunbook(lb, { id: 'burst-idem-fault', steps: [{ id: 'pause', action: 'wait', with: { duration: '1s' } }] });
+    const { token, subject } = await tokenWith(lb, ['operator']);
+    // Another API process whose store takes the first half (rounded up) of every insert of claims, then the
+    // connection drops before the answer: claims stored that their requests never hear of.
+    const store = await otherStore();
+    const halfThenDrop = async (docs: object[], insert: (docs: object[]) => Promise<unknown>) => {
+      await insert(docs.slice(0, Math.ceil(docs.length / 2))).catch(() => undefined); // whatever the store said is lost
+      throw new MongoNetworkError('connection reset by the test in the middle of an insert');
+    };
+    const db = withCollection(store.db, 'idempotency', (c) => ({
+      insertOne: (doc: object) => halfThenDrop([doc], (docs) => c.insertOne(docs[0]!)),
+      insertMany: (all: object[]) => halfThenDrop(all, (docs) => c.insertMany(docs, { ordered: false })),
+    }));
+    const faulty = await apiWith(lb, {}, { db });
+    stops.push(faulty.stop);
+    // 24 requests, 16 keys: some keys sent three times at once.
+    const keys = Array.from({ length: 24 }, (_, i) => (i % 8 < 2 ? `k-${i % 8}-${runbook}` : randomUUID()));
+    const send = (url: string) => Promise.all(keys.map((key) => bearer(url, token).post('/runs', { runbook, mode: 'drill' }, { 'idempotency-key': key })));
+    const failed = await send(faulty.url);
+    expect(failed.map((r) => r.status)).toEqual(keys.map(() => 503));
+    // What was stored names runs that no request started.
+    const claimed = lb.store.db.collection<IdempotencyRecord & { _id: string }>('idempotency');
+    const recorded = new Map<string, string>();
+    for (const key of new Set(keys)) {
+      const doc = await claimed.findOne({ _id: idempotencyId(subject, key) });
+      if (doc) recorded.set(key, doc.runId);
+    }
+    expect(recorded.size).toBeGreaterThan(0);
+    for (const runId of recorded.values()) await expect(lb.client.workflow.getHandle(runId).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    // The retries, to a sound API: one run per key, the recorded one where a claim was stored.
+    const retried = await send(lb.url);
+    expect(retried.map((r) => r.status).every((s) => s === 200 || s === 201)).toBe(true);
+    for (const key of new Set(keys)) {
+      const runIds = new Set(retried.filter((_, i) => keys[i] === key).map((r) => r.body.runId as string));
+      expect(runIds.size).toBe(1);
+      const [runId] = [...runIds];
+      if (recorded.has(key)) expect(runId).toBe(recorded.get(key));
+      await expect(lb.client.workflow.getHandle(runId!).describe()).resolves.toBeDefined();
+    }
   });
 });
