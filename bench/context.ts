@@ -101,7 +101,7 @@ export async function countingCommands<T>(
   f: () => Promise<T>,
   name: (e: { commandName: string; command: Record<string, unknown> }) => string | undefined = (e) => e.commandName,
 ): Promise<{ value: T; commands: Record<string, number>; total: number }> {
-  const client = ctx.lb.store.connection.getClient();
+  const client = ctx.lb.store.client;
   const commands: Record<string, number> = {};
   const listener = (e: { commandName: string; command: Record<string, unknown> }) => {
     const key = name(e);

@@ -132,7 +132,7 @@ async function finishedRun(ctx: BenchContext): Promise<string> {
 
 /** MongoDB commands sent while `f` runs. */
 async function countingCommands<T>(ctx: BenchContext, f: () => Promise<T>): Promise<{ value: T; total: number }> {
-  const client = ctx.lb.store.connection.getClient();
+  const client = ctx.lb.store.client;
   let total = 0;
   const listener = () => void total++;
   client.on('commandStarted', listener);

@@ -1,10 +1,10 @@
-import mongoose from 'mongoose';
+import { MongoClient, type Db } from 'mongodb';
 
-export type Db = NonNullable<mongoose.Connection['db']>;
+export type { Db };
 
-/** An open store: the mongoose connection and its database. */
+/** An open store: the driver's client and its database. */
 export interface Store {
-  connection: mongoose.Connection;
+  client: MongoClient;
   db: Db;
   close(): Promise<void>;
 }
@@ -12,8 +12,9 @@ export interface Store {
 /** Connects to MongoDB (or FerretDB); the database is the URI's path, else `lifeboat`. */
 export async function connectStore(uri: string): Promise<Store> {
   const hasDbInPath = /^mongodb(\+srv)?:\/\/[^/]+\/[^?]+/.test(uri);
-  const connection = mongoose.createConnection(uri, {
-    ...(hasDbInPath ? {} : { dbName: 'lifeboat' }),
+  // The driver itself, not an ODM: every store module speaks to collections directly (and mongoose cost each process
+  // about 3 MB of heap for nothing else).
+  const client = new MongoClient(uri, {
     // Every operation gives up inside the 30 s start-to-close of the activities that write the record and the
     // timeline (workflows/timeline.ts, workflows/engine.ts), so a write attempt Temporal has already given up on does
     // not linger and land long after its retry; with the store down, attempts fail and the activity's retry policy
@@ -31,10 +32,9 @@ export async function connectStore(uri: string): Promise<Store> {
     // activities are retried by Temporal and write idempotently (fixed _ids, a duplicate key is "already written").
     retryWrites: false,
   });
-  await connection.asPromise();
-  const db = connection.db;
-  if (!db) throw new Error(`connected to ${redactUri(uri)} but no database handle is available`);
-  return { connection, db, close: () => connection.close() };
+  await client.connect();
+  const db = client.db(hasDbInPath ? undefined : 'lifeboat');
+  return { client, db, close: () => client.close() };
 }
 
 /** The URI without its password, for messages and logs. */
