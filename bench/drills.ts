@@ -36,15 +36,18 @@ function start(file: string, env: NodeJS.ProcessEnv, log: string[]): ChildProces
 }
 
 /**
- * The memory settings the image gives both processes (Dockerfile; docs/deployment.md, "Memory"), unless the bench's
- * environment sets its own: a cluster runs them so.
+ * The memory settings the image gives both processes (the Dockerfile's `ENV NODE_OPTIONS=… MALLOC_ARENA_MAX=…`;
+ * docs/deployment.md, "Memory"), each unless the bench's environment sets its own: a cluster runs them so.
  */
 function imageEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const nodeOptions = env.NODE_OPTIONS ?? '';
-  return {
-    MALLOC_ARENA_MAX: env.MALLOC_ARENA_MAX ?? '2',
-    NODE_OPTIONS: nodeOptions.includes('--max-old-space-size') ? nodeOptions : `${nodeOptions} --max-old-space-size=512`.trim(),
-  };
+  const dockerfile = readFileSync(path.join(__dirname, '..', '..', 'Dockerfile'), 'utf8');
+  const image = (name: string) => new RegExp(`^ENV .*\\b${name}=("[^"]*"|\\S+)`, 'm').exec(dockerfile)?.[1]?.replace(/^"|"$/g, '');
+  const flags = image('NODE_OPTIONS')?.split(/\s+/);
+  const arenas = image('MALLOC_ARENA_MAX');
+  if (!flags || !arenas) throw new Error('bench: the Dockerfile sets no ENV NODE_OPTIONS=… MALLOC_ARENA_MAX=… for the drills to run with');
+  const given = env.NODE_OPTIONS ?? '';
+  const missing = flags.filter((flag) => !given.includes(flag.split('=')[0]!));
+  return { MALLOC_ARENA_MAX: env.MALLOC_ARENA_MAX ?? arenas, NODE_OPTIONS: [given, ...missing].join(' ').trim() };
 }
 
 async function until(what: string, f: () => Promise<boolean>, ms = 60_000): Promise<void> {
@@ -98,6 +101,8 @@ export const drills: Scenario = {
     try {
       await until('the standalone API', async () => (await fetch(`${url}/runbooks/bench-drill`, { headers })).status === 200);
       await until('the standalone worker', async () => log.some((l) => l.includes('"state":"RUNNING"')));
+      const workerRest = rssOf(worker.pid!);
+      const apiRest = rssOf(api.pid!);
       const t0 = Date.now();
       const triggered = await Promise.all(
         Array.from({ length: N_DRILLS }, async () => {
@@ -132,8 +137,10 @@ export const drills: Scenario = {
         stepsPerSecond: Math.round((N_DRILLS * DRILL_STEPS * 1000) / wallMs),
         errors: errors.length,
         firstError: errors[0],
+        workerRestRssMb: workerRest.nowMb,
         workerPeakRssMb: workerRss.peakMb,
         workerRssMb: workerRss.nowMb,
+        apiRestRssMb: apiRest.nowMb,
         apiPeakRssMb: apiRss.peakMb,
         apiRssMb: apiRss.nowMb,
         goal: '0 errors, worker <= 400 MB, API <= 150 MB',

@@ -4,7 +4,7 @@ import { silentLogger, type Logger } from '../logging/logger';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
 import type { Tracing } from '../tracing/start';
 import { activityLogging, workflowLogSinks } from './logging';
-import { prebuiltBundle } from './bundle';
+import { prebuiltBundle, workflowBundleOptions } from './bundle';
 import { scheduleStarts } from '../temporal/schedules';
 import { ensureDrillCheckSchedule } from '../temporal/programme';
 
@@ -63,8 +63,10 @@ export async function createLifeboatWorker(o: {
  * The build's bundle has no tracing interceptor (interceptor modules are fixed when a bundle is made), so with
  * tracing on the workflows are bundled now, with it.
  */
-function workflowSource(given: WorkerOptions['workflowBundle'], tracing: boolean): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+function workflowSource(given: WorkerOptions['workflowBundle'], tracing: boolean): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions'> {
   if (given) return { workflowBundle: given };
   const codePath = tracing ? undefined : prebuiltBundle();
-  return codePath ? { workflowBundle: { codePath } } : { workflowsPath: require.resolve('../workflows') };
+  if (codePath) return { workflowBundle: { codePath } };
+  const { workflowsPath, preloadModules } = workflowBundleOptions();
+  return { workflowsPath, bundlerOptions: { preloadModules } };
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { loadConfig } from '../../config';
 import type { Logger } from '../../logging/logger';
 import { startLifeboat, type Lifeboat } from '../../servers/lifeboat';
+import { workflowBundleOptions } from '../../worker/bundle';
 import type { Tracing } from '../../tracing/start';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
@@ -16,9 +17,9 @@ function quietRuntime(): void {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
 }
 
-/** The workflow bundle, built once per test file. */
+/** The workflow bundle, built once per test file, as the build makes it (worker/bundle.ts). */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: path.resolve(__dirname, '../../workflows'), logger: quietLogger });
+  bundle ??= bundleWorkflowCode({ ...workflowBundleOptions(path.resolve(__dirname, '../../workflows')), logger: quietLogger });
   return bundle;
 }
 
