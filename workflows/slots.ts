@@ -1,4 +1,4 @@
-import { CancellationScope, sleep } from '@temporalio/workflow';
+import { CancellationScope, sleep, workflowInfo } from '@temporalio/workflow';
 
 // How many steps a run keeps in flight (PATCH.bufferedSteps). While a workflow task runs, the server buffers what
 // happens meanwhile and past 100 buffered events (history.maximumBufferedEventsBatch) force-closes the task, whose
@@ -21,10 +21,34 @@ export class StepSlots {
   private scope?: CancellationScope;
   /** Bumped when the window's timer has opened slots: the scheduler waits on it as on a store change. */
   wakes = 0;
+  /** Called when `wakes` moves (PATCH.leanSteps: the scheduler waits on a promise, not a `condition()`). */
+  onWake?: () => void;
+  /** The workflow task (its history length when it started) the starts below were counted in. */
+  private task = -1;
+  private startedInTask = 0;
 
   /** Whether one more step may start now, with `running` running and `startedThisPass` started by this pass. */
   room(running: number, startedThisPass: number): boolean {
     return running < this.limit && startedThisPass < WAVE;
+  }
+
+  /**
+   * How many steps started in this workflow task. Since PATCH.leanSteps the scheduler passes as soon as a step ends,
+   * so one task may hold several passes: the wave is counted per task (history length, the same for every
+   * activation of one task, larger for the next), which is what the server's buffer sees.
+   */
+  startedThisTask(): number {
+    const at = workflowInfo().historyLength;
+    if (at !== this.task) {
+      this.task = at;
+      this.startedInTask = 0;
+    }
+    return this.startedInTask;
+  }
+
+  /** A step started (PATCH.leanSteps: counted for startedThisTask). */
+  started(): void {
+    this.startedInTask++;
   }
 
   /** A step's run ended (its slot is free). */
@@ -46,6 +70,7 @@ export class StepSlots {
           this.armed = false;
           if (this.endedInWindow < WAVE / 2) this.limit = Math.min(MAX, this.limit + WAVE);
           this.wakes++;
+          this.onWake?.();
         },
         () => void (this.armed = false),
       );

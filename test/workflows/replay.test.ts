@@ -40,7 +40,9 @@ describe('replay', () => {
     const run = await representativeRun();
     const history = await run.handle.fetchHistory();
     if (process.env.LIFEBOAT_RECORD_HISTORIES === '1') {
-      const newest = Object.values(PATCH).at(-1)!.replace(/^lifeboat-/, '');
+      const newest = Object.values(PATCH)
+        .at(-1)!
+        .replace(/^lifeboat-/, '');
       writeFileSync(path.join(HISTORIES, `representative-${newest}.json`), historyToJSON(history));
     }
     const stored = readdirSync(HISTORIES)
