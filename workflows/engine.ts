@@ -78,12 +78,10 @@ export class RunEngine {
   private readonly scopes = new Map<string, CancellationScope>();
   /**
    * Since PATCH.leanSteps, in place of a scope per step: the one scope every step runs in, which stopRun cancels (no
-   * step is cancelled alone: a skip or decision reaches a waiting step through its slot). The scheduler runs in it too,
-   * waiting on a promise no cancellation rejects; it hears of the workflow's own cancellation by `cancelled`.
+   * step is cancelled alone: a skip or decision reaches a waiting step through its slot). Each pass dispatches its
+   * steps inside it; their promise chains stay in it.
    */
   private readonly stepScope?: CancellationScope;
-  private wakeScheduler?: () => void;
-  private cancelled?: unknown;
   private recorded: Promise<void> = Promise.resolve();
   private readonly recordFinal: typeof recordRun;
   private readonly maxRunning: number;
@@ -114,10 +112,7 @@ export class RunEngine {
     this.carrying = has(PATCH.carriedRecords);
     this.maxRunning = this.carrying ? MAX_RUNNING_STEPS_CARRIED : has(PATCH.boundedSteps) ? MAX_RUNNING_STEPS : Infinity;
     if (has(PATCH.bufferedSteps)) this.slots = new StepSlots();
-    if (has(PATCH.leanSteps)) {
-      this.stepScope = new CancellationScope();
-      this.store.onChange = this.slots!.onWake = () => this.wake();
-    }
+    if (has(PATCH.leanSteps)) this.stepScope = new CancellationScope();
     this.timeline = new TimelineWriter(run.runId, run.resume?.timelineSeq ?? 0, local, has(PATCH.flushWhenCancelled), this.carrying ? { quiet: () => this.quiet() } : undefined);
     this.notifier = new Notifier(run, this.timeline, () => this.templateContext(), run.resume?.notifications ?? 0, this.carrying);
   }
@@ -187,13 +182,6 @@ export class RunEngine {
     this.stepScope?.cancel();
   }
 
-  /** Lets a waiting scheduler pass again (PATCH.leanSteps). */
-  private wake(): void {
-    const wake = this.wakeScheduler;
-    this.wakeScheduler = undefined;
-    wake?.();
-  }
-
   skip(stepId: string, reason: string, actor: string, detail: Record<string, unknown> = {}): void {
     this.store.patchStep(stepId, { state: { status: 'skipped', reason, awaitingDecision: undefined, finishedAt: new Date().toISOString() } });
     this.timeline.emit('step.skipped', { stepId, actor, detail: { ...detail, reason } });
@@ -254,13 +242,7 @@ export class RunEngine {
   private async schedule(running: Map<string, Promise<void> | undefined>): Promise<'done' | 'continue'> {
     this.scheduling = true;
     try {
-      const scope = this.stepScope;
-      if (!scope) return await this.schedulePasses(running);
-      CancellationScope.current().cancelRequested.catch((err: unknown) => {
-        this.cancelled = err;
-        this.wake();
-      });
-      return await scope.run(() => this.scheduleLean(running));
+      return await (this.stepScope ? this.scheduleLean(running, this.stepScope) : this.schedulePasses(running));
     } finally {
       this.scheduling = false;
       this.slots?.close();
@@ -317,16 +299,15 @@ export class RunEngine {
   }
 
   /**
-   * schedulePasses since PATCH.leanSteps. A pass starts where the last one waited as soon as the run changes (a step's
-   * end, an operator's message, a slot window), inside the same activation, instead of in another round of the SDK's
-   * `condition()` checks: each round is one more entry into the workflow sandbox. The steps a pass starts are first
-   * all marked started, then dispatched in the same order, so the first one's activity carries every event of the
-   * pass. Waves are counted per workflow task (StepSlots.startedThisTask), as a task may now hold several passes.
+   * schedulePasses since PATCH.leanSteps. The steps a pass starts are first all marked started, then dispatched in
+   * the same order inside the steps' scope, so the first one's activity carries every event of the pass. The pass
+   * still waits on `condition()`, so it runs after every job of the activation has been taken in: a pass woken in
+   * the middle of them (tried: a promise the run's changes resolve) ordered its commands around an update's answer
+   * differently on replay. Waves are counted per workflow task (StepSlots.startedThisTask).
    */
-  private async scheduleLean(running: Map<string, Promise<void> | undefined>): Promise<'done' | 'continue'> {
+  private async scheduleLean(running: Map<string, Promise<void> | undefined>, scope: CancellationScope): Promise<'done' | 'continue'> {
     const slots = this.slots!;
     for (;;) {
-      if (this.cancelled) throw this.cancelled;
       const { halt, paused } = this.store.state;
       const draining = workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > (this.run.limits?.historyEvents ?? HISTORY_EVENTS_LIMIT);
       this.readiness.refresh();
@@ -348,20 +329,26 @@ export class RunEngine {
             if (launch) launches.push(launch);
           },
         );
-        for (const launch of launches) launch();
+        if (launches.length > 0)
+          void scope.run(() => {
+            for (const launch of launches) launch();
+            return Promise.resolve();
+          });
         if (blocked) slots.waiting();
       }
       this.recordUntaken();
       if (running.size === 0 && (this.store.state.halt || (this.readiness.refresh(), this.readiness.size === 0))) return 'done';
-      this.parked = this.store.version;
-      await new Promise<void>((resolve) => (this.wakeScheduler = resolve));
+      const seen = this.store.version;
+      const wakes = slots.wakes;
+      this.parked = seen;
+      await condition(() => this.store.version !== seen || slots.wakes !== wakes);
       this.parked = undefined;
     }
   }
 
   /**
    * Starts a step (PATCH.leanSteps): answers its launch, or nothing when it ended at once (skipped, simulated). Its
-   * slot is freed in the same callback that ends it, so a pass the end wakes sees the room.
+   * slot is freed in the same callback that ends it.
    */
   private beginLean(step: Step, running: Map<string, Promise<void> | undefined>): (() => void) | undefined {
     const end = () => {

@@ -21,8 +21,6 @@ export class StepSlots {
   private scope?: CancellationScope;
   /** Bumped when the window's timer has opened slots: the scheduler waits on it as on a store change. */
   wakes = 0;
-  /** Called when `wakes` moves (PATCH.leanSteps: the scheduler waits on a promise, not a `condition()`). */
-  onWake?: () => void;
   /** The workflow task (its history length when it started) the starts below were counted in. */
   private task = -1;
   private startedInTask = 0;
@@ -33,9 +31,9 @@ export class StepSlots {
   }
 
   /**
-   * How many steps started in this workflow task. Since PATCH.leanSteps the scheduler passes as soon as a step ends,
-   * so one task may hold several passes: the wave is counted per task (history length, the same for every
-   * activation of one task, larger for the next), which is what the server's buffer sees.
+   * How many steps started in this workflow task (PATCH.leanSteps counts the wave per task, not per pass: one task
+   * may hold several passes). A task is known by its history length, the same for every activation of one task and
+   * larger for the next.
    */
   startedThisTask(): number {
     const at = workflowInfo().historyLength;
@@ -70,7 +68,6 @@ export class StepSlots {
           this.armed = false;
           if (this.endedInWindow < WAVE / 2) this.limit = Math.min(MAX, this.limit + WAVE);
           this.wakes++;
-          this.onWake?.();
         },
         () => void (this.armed = false),
       );

@@ -53,8 +53,6 @@ export class RunStore {
   // What `{{ steps.* }}` sees (the ended steps' status and outputs), kept as steps change, so rendering a step's
   // templates needs no pass over every step.
   private readonly endedSteps: Record<string, { status: string; outputs: Record<string, unknown> }> = {};
-  /** Called after every change (PATCH.leanSteps: the scheduler's wake, instead of a `condition()` on `version`). */
-  onChange?: () => void;
   constructor(private readonly s: EngineState) {
     this.notStarted = new Set(s.order.filter((id) => s.steps[id]!.state.status === 'pending'));
     for (const id of s.order) this.noteEnded(id);
@@ -119,24 +117,19 @@ export class RunStore {
         this.noteEnded(id);
       }
     }
-    this.bump();
+    this.changes++;
   }
 
   /** Notes a change to a step outside its slot (its run ended): the scheduler looks at it again. */
   touch(id: string): void {
     if (this.changed !== 'all') this.changed.add(id);
-    this.bump();
+    this.changes++;
   }
 
   patchRun(patch: RunPatch): void {
     Object.assign(this.s, patch);
     if ('strictGates' in patch) this.changed = 'all';
-    this.bump();
-  }
-
-  private bump(): void {
     this.changes++;
-    this.onChange?.();
   }
 
   /** Records a signed update's nonce; answers false when it was seen before (a replay). */
@@ -144,7 +137,7 @@ export class RunStore {
     if (Object.prototype.hasOwnProperty.call(this.s.nonces, nonce)) return false;
     for (const [seen, at] of Object.entries(this.s.nonces)) if (at < nowMs - 2 * windowMs) delete this.s.nonces[seen];
     this.s.nonces[nonce] = issuedMs;
-    this.bump();
+    this.changes++;
     return true;
   }
 
@@ -152,7 +145,7 @@ export class RunStore {
   stop(halt: Halt): boolean {
     if (this.s.halt) return false;
     this.s.halt = halt;
-    this.bump();
+    this.changes++;
     return true;
   }
 }
