@@ -23,21 +23,22 @@ export const check = defineAction({
   mayBeUndo: true,
   human: false,
   secrets: { in: ['url', 'headers'], host: 'url' },
-  async run(step, ctx): Promise<Outcome> {
+  // One activity (the engine makes the call itself since PATCH.leanSteps); `run` awaits the same call as before.
+  call(step, ctx, records) {
     const w = step.with;
-    const activities = attemptActivities(ctx.timeoutMs);
-    const result = await dispatched(ctx, (records) =>
-      activities.checkHttp({
-        method: w.method,
-        url: w.url,
-        headers: w.headers,
-        everyMs: durationMs(w.every),
-        until: w.until,
-        timeoutMs: ctx.timeoutMs,
-        secrets: step.secrets ?? [],
-        records,
-      }),
-    );
+    return attemptActivities(ctx.timeoutMs).checkHttp({
+      method: w.method,
+      url: w.url,
+      headers: w.headers,
+      everyMs: durationMs(w.every),
+      until: w.until,
+      timeoutMs: ctx.timeoutMs,
+      secrets: step.secrets ?? [],
+      records,
+    });
+  },
+  async run(step, ctx): Promise<Outcome> {
+    const result = await dispatched(ctx, (records) => this.call!(step, ctx, records));
     return { kind: 'succeeded', result };
   },
 });

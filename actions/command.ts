@@ -24,20 +24,21 @@ export const command = defineAction({
   mayBeUndo: true,
   human: false,
   secrets: { in: ['argv', 'env'] },
-  async run(step, ctx): Promise<Outcome> {
+  // One activity (the engine makes the call itself since PATCH.leanSteps); `run` awaits the same call as before.
+  call(step, ctx, records) {
     const w = step.with;
-    const activities = attemptActivities(ctx.timeoutMs);
-    const result = await dispatched(ctx, (records) =>
-      activities.runCommand({
-        argv: w.argv,
-        cwd: w.cwd,
-        env: w.env,
-        idempotencyKey: ctx.key,
-        timeoutMs: ctx.timeoutMs,
-        secrets: step.secrets ?? [],
-        records,
-      }),
-    );
+    return attemptActivities(ctx.timeoutMs).runCommand({
+      argv: w.argv,
+      cwd: w.cwd,
+      env: w.env,
+      idempotencyKey: ctx.key,
+      timeoutMs: ctx.timeoutMs,
+      secrets: step.secrets ?? [],
+      records,
+    });
+  },
+  async run(step, ctx): Promise<Outcome> {
+    const result = await dispatched(ctx, (records) => this.call!(step, ctx, records));
     return { kind: 'succeeded', result };
   },
 });

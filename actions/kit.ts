@@ -2,6 +2,7 @@
 // workflow bundle (for `run`) and by the language (for their schemas), so they import zod and Node only as types.
 import type { output, ZodType } from 'zod';
 import type { CarriedAnswer, CarriedRecords } from '../activities/carried';
+import type { Dispatched } from '../activities/dispatch';
 import type { StepState, WaitingFor } from '../contract/step';
 import type { Event, Mode, SchemaKit } from '../model/kit';
 import type { ReferenceContext } from '../model/reference';
@@ -127,6 +128,12 @@ export interface ActionDefinition<S extends ZodType = ZodType, U extends boolean
   secrets?: { in: readonly string[]; host?: string };
   /** Runs one attempt of a step whose `with` is already rendered against the run so far. */
   run(step: ActionStep<output<S>>, ctx: ActionContext): Promise<Outcome>;
+  /**
+   * For an action whose attempt is one step activity that succeeds with its result (`run` is then that call through
+   * `dispatched`): the call itself, handed the records the activity carries. Since PATCH.leanSteps the engine makes
+   * it without `run`'s async layers (actions/proxy.ts `dispatch`), a few promises a step instead of a dozen.
+   */
+  call?(step: ActionStep<output<S>>, ctx: ActionContext, records: CarriedRecords | undefined): Promise<Dispatched<unknown>>;
   /** What the run waits for while this step waits on people (approval, manual task). */
   waitingFor?(step: ActionStep<output<S>>, slot: Readonly<StepSlot>, since: string): WaitingFor | undefined;
   /** Warnings about a valid step (`lifeboat validate` shows them). */

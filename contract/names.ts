@@ -98,6 +98,12 @@ export const PATCH = {
    * completions it buffers meanwhile (docs/performance.md). Implies every patch above (workflows/patches.ts).
    */
   bufferedSteps: 'lifeboat-buffered-steps',
+  /**
+   * A step's run is a short promise chain in one cancellation scope shared by the run's steps, the scheduler waits on
+   * a promise the run's changes resolve instead of a `condition()`, and the steps a pass starts are dispatched after
+   * all of their `step.started` events, so the first carries them all (docs/performance.md). Implies every patch above.
+   */
+  leanSteps: 'lifeboat-lean-steps',
 } as const;
 export type PatchId = (typeof PATCH)[keyof typeof PATCH];
 

@@ -21,7 +21,7 @@ import type { ReferenceContext } from '../model/reference';
 import type { Step } from '../model/runbook';
 import type { PinnedRun, RunRecord, RunState } from '../contract/run';
 import { valueAt } from '../runs/values';
-import { runAttempts } from './execute';
+import { beginAttempts, runAttempts } from './execute';
 import { Notifier } from './notifications';
 import { resumeState, runRecord, snapshot, stepsById, targetMs } from './project';
 import { rollBack } from './rollback';
@@ -76,6 +76,12 @@ export class RunEngine {
   readonly stepsById: ReadonlyMap<string, Step>;
   private readonly readiness: Readiness;
   private readonly scopes = new Map<string, CancellationScope>();
+  /**
+   * Since PATCH.leanSteps, in place of a scope per step: the one scope every step runs in, which stopRun cancels (no
+   * step is cancelled alone: a skip or decision reaches a waiting step through its slot). Each pass dispatches its
+   * steps inside it; their promise chains stay in it.
+   */
+  private readonly stepScope?: CancellationScope;
   private recorded: Promise<void> = Promise.resolve();
   private readonly recordFinal: typeof recordRun;
   private readonly maxRunning: number;
@@ -106,6 +112,7 @@ export class RunEngine {
     this.carrying = has(PATCH.carriedRecords);
     this.maxRunning = this.carrying ? MAX_RUNNING_STEPS_CARRIED : has(PATCH.boundedSteps) ? MAX_RUNNING_STEPS : Infinity;
     if (has(PATCH.bufferedSteps)) this.slots = new StepSlots();
+    if (has(PATCH.leanSteps)) this.stepScope = new CancellationScope();
     this.timeline = new TimelineWriter(run.runId, run.resume?.timelineSeq ?? 0, local, has(PATCH.flushWhenCancelled), this.carrying ? { quiet: () => this.quiet() } : undefined);
     this.notifier = new Notifier(run, this.timeline, () => this.templateContext(), run.resume?.notifications ?? 0, this.carrying);
   }
@@ -170,7 +177,9 @@ export class RunEngine {
 
   /** Stops scheduling and cancels running steps; the first reason wins. */
   stopRun(halt: Halt): void {
-    if (this.store.stop(halt)) for (const scope of this.scopes.values()) scope.cancel();
+    if (!this.store.stop(halt)) return;
+    for (const scope of this.scopes.values()) scope.cancel();
+    this.stepScope?.cancel();
   }
 
   skip(stepId: string, reason: string, actor: string, detail: Record<string, unknown> = {}): void {
@@ -215,7 +224,7 @@ export class RunEngine {
         this.recorded = CancellationScope.nonCancellable(() => recordRun(runRecord(this.run, this.store.state, Date.now())));
       }
     }
-    const running = new Map<string, Promise<void>>();
+    const running = new Map<string, Promise<void> | undefined>();
     try {
       if ((await this.schedule(running)) === 'continue') return await this.continueAsNew();
     } catch (err) {
@@ -230,17 +239,17 @@ export class RunEngine {
     });
   }
 
-  private async schedule(running: Map<string, Promise<void>>): Promise<'done' | 'continue'> {
+  private async schedule(running: Map<string, Promise<void> | undefined>): Promise<'done' | 'continue'> {
     this.scheduling = true;
     try {
-      return await this.schedulePasses(running);
+      return await (this.stepScope ? this.scheduleLean(running, this.stepScope) : this.schedulePasses(running));
     } finally {
       this.scheduling = false;
       this.slots?.close();
     }
   }
 
-  private async schedulePasses(running: Map<string, Promise<void>>): Promise<'done' | 'continue'> {
+  private async schedulePasses(running: Map<string, Promise<void> | undefined>): Promise<'done' | 'continue'> {
     for (;;) {
       const { halt, paused } = this.store.state;
       // A long run drains (starts nothing new) once history is large, then continues as a new workflow run.
@@ -289,7 +298,93 @@ export class RunEngine {
     }
   }
 
-  private async runStep(step: Step): Promise<void> {
+  /**
+   * schedulePasses since PATCH.leanSteps. The steps a pass starts are first all marked started, then dispatched in
+   * the same order inside the steps' scope, so the first one's activity carries every event of the pass. The pass
+   * still waits on `condition()`, so it runs after every job of the activation has been taken in: a pass woken in
+   * the middle of them (tried: a promise the run's changes resolve) ordered its commands around an update's answer
+   * differently on replay. Waves are counted per workflow task (StepSlots.startedThisTask).
+   */
+  private async scheduleLean(running: Map<string, Promise<void> | undefined>, scope: CancellationScope): Promise<'done' | 'continue'> {
+    const slots = this.slots!;
+    for (;;) {
+      const { halt, paused } = this.store.state;
+      const draining = workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > (this.run.limits?.historyEvents ?? HISTORY_EVENTS_LIMIT);
+      this.readiness.refresh();
+      if (draining && running.size === 0 && !halt && this.readiness.size > 0) return 'continue';
+      if (!halt && !paused && !draining) {
+        const launches: Array<() => void> = [];
+        let blocked = false;
+        const room = () => {
+          const ok = slots.room(running.size, slots.startedThisTask());
+          if (!ok) blocked = true;
+          return ok;
+        };
+        this.readiness.take(
+          room,
+          (id) => running.has(id),
+          (step) => {
+            slots.started();
+            const launch = this.beginLean(step, running);
+            if (launch) launches.push(launch);
+          },
+        );
+        if (launches.length > 0)
+          void scope.run(() => {
+            for (const launch of launches) launch();
+            return Promise.resolve();
+          });
+        if (blocked) slots.waiting();
+      }
+      this.recordUntaken();
+      if (running.size === 0 && (this.store.state.halt || (this.readiness.refresh(), this.readiness.size === 0))) return 'done';
+      const seen = this.store.version;
+      const wakes = slots.wakes;
+      this.parked = seen;
+      await condition(() => this.store.version !== seen || slots.wakes !== wakes);
+      this.parked = undefined;
+    }
+  }
+
+  /**
+   * Starts a step (PATCH.leanSteps): answers its launch, or nothing when it ended at once (skipped, simulated). Its
+   * slot is freed in the same callback that ends it.
+   */
+  private beginLean(step: Step, running: Map<string, Promise<void> | undefined>): (() => void) | undefined {
+    const end = () => {
+      running.delete(step.id);
+      this.slots!.ended();
+      this.store.touch(step.id);
+    };
+    if (this.endsUnrun(step)) {
+      // Freed after the pass, as before: its end is a change the scheduler then looks at.
+      running.set(step.id, Promise.resolve().then(end));
+      return undefined;
+    }
+    const launch = beginAttempts(this, step);
+    running.set(step.id, undefined);
+    return () => void running.set(step.id, this.roundsLean(step, launch, end));
+  }
+
+  /** runStep's loop since PATCH.leanSteps: a round of attempts, then its outcome or the step's onFailure. */
+  private roundsLean(step: Step, launch: () => Promise<Outcome>, end: () => void): Promise<void> {
+    const failed = (err: unknown) => {
+      end();
+      throw err;
+    };
+    return launch().then((outcome) => {
+      if (outcome.kind === 'failed')
+        return this.onFailure(step, outcome.message).then((next) => (next === 'again' ? this.roundsLean(step, beginAttempts(this, step), end) : end()), failed);
+      try {
+        this.settle(step, outcome);
+      } finally {
+        end();
+      }
+    }, failed);
+  }
+
+  /** Ends a step that does not run (its `when` is false, or a drill skips or simulates it); answers whether it did. */
+  private endsUnrun(step: Step): boolean {
     const slot = this.store.slot(step.id)!;
     if (step.when && slot.state.attempts === 0) {
       const parsed = parseCondition(step.when);
@@ -300,16 +395,26 @@ export class RunEngine {
       } catch (err) {
         error = err instanceof Error ? err.message : String(err);
       }
-      if (!holds)
-        return this.skip(step.id, error ? `when could not be evaluated: ${error}` : `when is false: ${step.when}`, 'lifeboat', { reason: 'when', when: step.when, error });
+      if (!holds) {
+        this.skip(step.id, error ? `when could not be evaluated: ${error}` : `when is false: ${step.when}`, 'lifeboat', { reason: 'when', when: step.when, error });
+        return true;
+      }
     }
     const drill = drillBehaviour(step, this.run.mode);
-    if (drill === 'skip') return this.skip(step.id, 'drill: skip', 'lifeboat', { reason: 'drill' });
+    if (drill === 'skip') {
+      this.skip(step.id, 'drill: skip', 'lifeboat', { reason: 'drill' });
+      return true;
+    }
     if (drill === 'simulate') {
       this.store.patchStep(step.id, { state: { status: 'simulated', reason: 'drill: simulate', finishedAt: new Date().toISOString() } });
       this.timeline.emit('step.simulated', { stepId: step.id, detail: { action: step.action } });
-      return;
+      return true;
     }
+    return false;
+  }
+
+  private async runStep(step: Step): Promise<void> {
+    if (this.endsUnrun(step)) return;
     for (;;) {
       const outcome = await runAttempts(this, step);
       if (outcome.kind !== 'failed') return this.settle(step, outcome);

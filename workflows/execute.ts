@@ -1,7 +1,7 @@
 import { isCancellation, sleep } from '@temporalio/workflow';
 import { actionOf } from '../actions';
-import { executionKey } from '../actions/proxy';
-import type { Outcome } from '../actions/kit';
+import { dispatch, executionKey } from '../actions/proxy';
+import type { ActionDefinition, Outcome } from '../actions/kit';
 import { parseDuration } from '../model/duration';
 import type { ReferenceContext } from '../model/reference';
 import type { Step, Undo } from '../model/runbook';
@@ -74,4 +74,67 @@ export async function runAttempts(engine: StepRunner, step: Step): Promise<Outco
       backoffMs = Math.min(backoffMs * (step.retry?.factor ?? 2), maxBackoffMs);
     }
   }
+}
+
+/** A step's retry policy for one round of attempts; the backoff grows as the round goes on. */
+interface Round {
+  def: ActionDefinition;
+  maxAttempts: number;
+  backoffMs: number;
+  maxBackoffMs: number;
+}
+
+/**
+ * runAttempts as short promise chains (PATCH.leanSteps): the same attempts, timeline events and retries, without an
+ * async function per layer. Marks the round's first attempt started now and answers its launch: the scheduler calls
+ * it once every step of its pass is marked started, so the first step's activity carries all their events.
+ */
+export function beginAttempts(engine: StepRunner, step: Step): () => Promise<Outcome> {
+  const def = actionOf(step.action);
+  const maxBackoffMs = step.retry?.maxBackoff ? (parseDuration(step.retry.maxBackoff) ?? Infinity) : Infinity;
+  const round: Round = { def, maxAttempts: def.human ? 1 : (step.retry?.attempts ?? 1), backoffMs: parseDuration(step.retry?.backoff ?? '1s') ?? 1000, maxBackoffMs };
+  return beginAttempt(engine, step, round, 1);
+}
+
+function beginAttempt(engine: StepRunner, step: Step, round: Round, n: number): () => Promise<Outcome> {
+  const attempt = engine.store.slot(step.id)!.state.attempts + 1;
+  engine.store.patchStep(step.id, {
+    waitingSince: undefined,
+    state: { status: 'running', attempts: attempt, startedAt: new Date().toISOString(), finishedAt: undefined, error: undefined },
+  });
+  engine.timeline.emit('step.started', { stepId: step.id, attempt, detail: { action: step.action, title: step.title } });
+  return () => {
+    const failed = (err: unknown) => attemptFailed(engine, step, round, n, attempt, err);
+    try {
+      const rendered = renderStep(step, engine.templateContext());
+      const key = executionKey(engine.run.runId, step.id, engine.store.slot(step.id)!.state.execution);
+      const ctx = engine.contextFor(step, attempt, stepTimeoutMs(step), key);
+      const { call } = round.def;
+      if (call) return dispatch(ctx, (records) => call(rendered, ctx, records), succeeded, failed);
+      return round.def.run(rendered, ctx).then(undefined, failed);
+    } catch (err) {
+      return failed(err);
+    }
+  };
+}
+
+const succeeded = (result: unknown): Outcome => ({ kind: 'succeeded', result });
+
+/** What runAttempts does when an attempt throws: a cancellation, the round's last failure, or a retry after the backoff. */
+async function attemptFailed(engine: StepRunner, step: Step, round: Round, n: number, attempt: number, err: unknown): Promise<Outcome> {
+  if (isCancellation(err)) return { kind: 'cancelled' };
+  const { message, timedOut, retryable } = describeError(err);
+  const final = n >= round.maxAttempts || !retryable;
+  engine.timeline.emit(timedOut ? 'step.timed-out' : 'step.failed', { stepId: step.id, attempt, detail: { error: message, final } });
+  if (final) return { kind: 'failed', message };
+  engine.store.patchStep(step.id, { state: { error: message } });
+  engine.timeline.emit('step.retrying', { stepId: step.id, attempt: attempt + 1, detail: { afterMs: round.backoffMs, error: message } });
+  try {
+    await sleep(round.backoffMs);
+  } catch (sleepErr) {
+    if (isCancellation(sleepErr)) return { kind: 'cancelled' };
+    throw sleepErr;
+  }
+  round.backoffMs = Math.min(round.backoffMs * (step.retry?.factor ?? 2), round.maxBackoffMs);
+  return beginAttempt(engine, step, round, n + 1)();
 }

@@ -1,4 +1,4 @@
-import { CancellationScope, sleep } from '@temporalio/workflow';
+import { CancellationScope, sleep, workflowInfo } from '@temporalio/workflow';
 
 // How many steps a run keeps in flight (PATCH.bufferedSteps). While a workflow task runs, the server buffers what
 // happens meanwhile and past 100 buffered events (history.maximumBufferedEventsBatch) force-closes the task, whose
@@ -21,10 +21,32 @@ export class StepSlots {
   private scope?: CancellationScope;
   /** Bumped when the window's timer has opened slots: the scheduler waits on it as on a store change. */
   wakes = 0;
+  /** The workflow task (its history length when it started) the starts below were counted in. */
+  private task = -1;
+  private startedInTask = 0;
 
   /** Whether one more step may start now, with `running` running and `startedThisPass` started by this pass. */
   room(running: number, startedThisPass: number): boolean {
     return running < this.limit && startedThisPass < WAVE;
+  }
+
+  /**
+   * How many steps started in this workflow task (PATCH.leanSteps counts the wave per task, not per pass: one task
+   * may hold several passes). A task is known by its history length, the same for every activation of one task and
+   * larger for the next.
+   */
+  startedThisTask(): number {
+    const at = workflowInfo().historyLength;
+    if (at !== this.task) {
+      this.task = at;
+      this.startedInTask = 0;
+    }
+    return this.startedInTask;
+  }
+
+  /** A step started (PATCH.leanSteps: counted for startedThisTask). */
+  started(): void {
+    this.startedInTask++;
   }
 
   /** A step's run ended (its slot is free). */

@@ -3,6 +3,7 @@ import { Worker } from '@temporalio/worker';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { approveStepUpdate } from '../../contract/messages';
+import { PATCH } from '../../contract/names';
 import { workflowBundle } from '../harness/lifeboat';
 import { startRun, useLifeboat } from '../harness/runs';
 
@@ -39,7 +40,10 @@ describe('replay', () => {
     const run = await representativeRun();
     const history = await run.handle.fetchHistory();
     if (process.env.LIFEBOAT_RECORD_HISTORIES === '1') {
-      writeFileSync(path.join(HISTORIES, 'representative.json'), historyToJSON(history));
+      const newest = Object.values(PATCH)
+        .at(-1)!
+        .replace(/^lifeboat-/, '');
+      writeFileSync(path.join(HISTORIES, `representative-${newest}.json`), historyToJSON(history));
     }
     const stored = readdirSync(HISTORIES)
       .filter((f) => f.endsWith('.json'))
