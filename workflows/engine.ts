@@ -242,52 +242,27 @@ export class RunEngine {
   private async schedule(running: Map<string, Promise<void> | undefined>): Promise<'done' | 'continue'> {
     this.scheduling = true;
     try {
-      return await (this.stepScope ? this.scheduleLean(running, this.stepScope) : this.schedulePasses(running));
+      const scope = this.stepScope;
+      return await this.schedulePasses(running, scope ? () => this.passLean(running, scope) : () => this.passByStep(running));
     } finally {
       this.scheduling = false;
       this.slots?.close();
     }
   }
 
-  private async schedulePasses(running: Map<string, Promise<void> | undefined>): Promise<'done' | 'continue'> {
+  /**
+   * The scheduler's loop: a pass starts what may start, then the loop waits on `condition()` for the run to change.
+   * A long run drains (starts nothing new) once history is large, then continues as a new workflow run. Paused with
+   * steps ready to start, it waits for resume; nothing running and nothing startable ends it. The pass is synchronous:
+   * the loop's only await is the condition, so both passes order their commands as they always did.
+   */
+  private async schedulePasses(running: Map<string, Promise<void> | undefined>, pass: () => void): Promise<'done' | 'continue'> {
     for (;;) {
       const { halt, paused } = this.store.state;
-      // A long run drains (starts nothing new) once history is large, then continues as a new workflow run.
       const draining = workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > (this.run.limits?.historyEvents ?? HISTORY_EVENTS_LIMIT);
       this.readiness.refresh();
       if (draining && running.size === 0 && !halt && this.readiness.size > 0) return 'continue';
-      if (!halt && !paused && !draining) {
-        const begin = (step: Step) => {
-          const scope = new CancellationScope();
-          this.scopes.set(step.id, scope);
-          running.set(
-            step.id,
-            scope
-              .run(() => this.runStep(step))
-              .finally(() => {
-                running.delete(step.id);
-                this.scopes.delete(step.id);
-                this.slots?.ended();
-                // Its step is looked at again: one that became pending while its run was ending may start now.
-                this.store.touch(step.id);
-              }),
-          );
-        };
-        let started = 0;
-        let blocked = false;
-        const room = () => {
-          const ok = this.slots ? this.slots.room(running.size, started) : running.size < this.maxRunning;
-          if (!ok) blocked = true;
-          return ok;
-        };
-        this.readiness.take(
-          room,
-          (id) => running.has(id),
-          (step) => (started++, begin(step)),
-        );
-        if (blocked) this.slots?.waiting();
-      }
-      // Paused with steps ready to start: wait for resume. Otherwise nothing running and nothing startable ends it.
+      if (!halt && !paused && !draining) pass();
       this.recordUntaken();
       if (running.size === 0 && (this.store.state.halt || (this.readiness.refresh(), this.readiness.size === 0))) return 'done';
       const seen = this.store.version;
@@ -298,52 +273,70 @@ export class RunEngine {
     }
   }
 
+  /** A pass before PATCH.leanSteps: each step in a scope of its own, started as it is taken. */
+  private passByStep(running: Map<string, Promise<void> | undefined>): void {
+    const begin = (step: Step) => {
+      const scope = new CancellationScope();
+      this.scopes.set(step.id, scope);
+      running.set(
+        step.id,
+        scope
+          .run(() => this.runStep(step))
+          .finally(() => {
+            running.delete(step.id);
+            this.scopes.delete(step.id);
+            this.slots?.ended();
+            // Its step is looked at again: one that became pending while its run was ending may start now.
+            this.store.touch(step.id);
+          }),
+      );
+    };
+    let started = 0;
+    let blocked = false;
+    const room = () => {
+      const ok = this.slots ? this.slots.room(running.size, started) : running.size < this.maxRunning;
+      if (!ok) blocked = true;
+      return ok;
+    };
+    this.readiness.take(
+      room,
+      (id) => running.has(id),
+      (step) => (started++, begin(step)),
+    );
+    if (blocked) this.slots?.waiting();
+  }
+
   /**
-   * schedulePasses since PATCH.leanSteps. The steps a pass starts are first all marked started, then dispatched in
+   * A pass since PATCH.leanSteps. The steps a pass starts are first all marked started, then dispatched in
    * the same order inside the steps' scope, so the first one's activity carries every event of the pass. The pass
-   * still waits on `condition()`, so it runs after every job of the activation has been taken in: a pass woken in
+   * loop still waits on `condition()`, so a pass runs after every job of the activation has been taken in: a pass woken in
    * the middle of them (tried: a promise the run's changes resolve) ordered its commands around an update's answer
    * differently on replay. Waves are counted per workflow task (StepSlots.startedThisTask).
    */
-  private async scheduleLean(running: Map<string, Promise<void> | undefined>, scope: CancellationScope): Promise<'done' | 'continue'> {
+  private passLean(running: Map<string, Promise<void> | undefined>, scope: CancellationScope): void {
     const slots = this.slots!;
-    for (;;) {
-      const { halt, paused } = this.store.state;
-      const draining = workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > (this.run.limits?.historyEvents ?? HISTORY_EVENTS_LIMIT);
-      this.readiness.refresh();
-      if (draining && running.size === 0 && !halt && this.readiness.size > 0) return 'continue';
-      if (!halt && !paused && !draining) {
-        const launches: Array<() => void> = [];
-        let blocked = false;
-        const room = () => {
-          const ok = slots.room(running.size, slots.startedThisTask());
-          if (!ok) blocked = true;
-          return ok;
-        };
-        this.readiness.take(
-          room,
-          (id) => running.has(id),
-          (step) => {
-            slots.started();
-            const launch = this.beginLean(step, running);
-            if (launch) launches.push(launch);
-          },
-        );
-        if (launches.length > 0)
-          void scope.run(() => {
-            for (const launch of launches) launch();
-            return Promise.resolve();
-          });
-        if (blocked) slots.waiting();
-      }
-      this.recordUntaken();
-      if (running.size === 0 && (this.store.state.halt || (this.readiness.refresh(), this.readiness.size === 0))) return 'done';
-      const seen = this.store.version;
-      const wakes = slots.wakes;
-      this.parked = seen;
-      await condition(() => this.store.version !== seen || slots.wakes !== wakes);
-      this.parked = undefined;
-    }
+    const launches: Array<() => void> = [];
+    let blocked = false;
+    const room = () => {
+      const ok = slots.room(running.size, slots.startedThisTask());
+      if (!ok) blocked = true;
+      return ok;
+    };
+    this.readiness.take(
+      room,
+      (id) => running.has(id),
+      (step) => {
+        slots.started();
+        const launch = this.beginLean(step, running);
+        if (launch) launches.push(launch);
+      },
+    );
+    if (launches.length > 0)
+      void scope.run(() => {
+        for (const launch of launches) launch();
+        return Promise.resolve();
+      });
+    if (blocked) slots.waiting();
   }
 
   /**
