@@ -1,5 +1,5 @@
 import { durationMs } from '../model/duration';
-import { attemptActivities, dispatched } from './proxy';
+import { attemptActivities, succeedsWithCall } from './proxy';
 import { defineAction, type Outcome } from './kit';
 
 /** `check`: polls an HTTP endpoint until a condition on its status or body holds, or the step times out. */
@@ -37,8 +37,7 @@ export const check = defineAction({
       records,
     });
   },
-  async run(step, ctx): Promise<Outcome> {
-    const result = await dispatched(ctx, (records) => this.call!(step, ctx, records));
-    return { kind: 'succeeded', result };
+  run(step, ctx): Promise<Outcome> {
+    return succeedsWithCall(ctx, (records) => this.call!(step, ctx, records));
   },
 });

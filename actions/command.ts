@@ -1,5 +1,5 @@
 import { loaderVariable, loaderVariableProblem } from '../model/command-env';
-import { attemptActivities, dispatched } from './proxy';
+import { attemptActivities, succeedsWithCall } from './proxy';
 import { defineAction, type Outcome } from './kit';
 
 /** `command`: runs an allow-listed executable with an argv array (never a shell) on the worker. */
@@ -37,8 +37,7 @@ export const command = defineAction({
       records,
     });
   },
-  async run(step, ctx): Promise<Outcome> {
-    const result = await dispatched(ctx, (records) => this.call!(step, ctx, records));
-    return { kind: 'succeeded', result };
+  run(step, ctx): Promise<Outcome> {
+    return succeedsWithCall(ctx, (records) => this.call!(step, ctx, records));
   },
 });

@@ -1,4 +1,4 @@
-import { attemptActivities, dispatched } from './proxy';
+import { attemptActivities, succeedsWithCall } from './proxy';
 import { defineAction, type Outcome } from './kit';
 
 /** `http`: one HTTP request; succeeds on 2xx or on one of `expect`. */
@@ -44,8 +44,7 @@ export const http = defineAction({
       records,
     });
   },
-  async run(step, ctx): Promise<Outcome> {
-    const result = await dispatched(ctx, (records) => this.call!(step, ctx, records));
-    return { kind: 'succeeded', result };
+  run(step, ctx): Promise<Outcome> {
+    return succeedsWithCall(ctx, (records) => this.call!(step, ctx, records));
   },
 });

@@ -4,7 +4,7 @@ import type { CarriedRecords } from '../activities/carried';
 import type { Dispatched } from '../activities/dispatch';
 import type { httpActivities } from '../activities/http';
 import { FAILURE } from '../contract/names';
-import type { ActionContext } from './kit';
+import type { ActionContext, Outcome } from './kit';
 
 /** The activities automated steps call (named from their modules, not the whole registry, to keep the language acyclic). */
 type StepActivities = ReturnType<typeof httpActivities> & ReturnType<typeof commandActivities>;
@@ -49,6 +49,11 @@ export function executionKey(runId: string, stepId: string, execution = 1): stri
 /** The key of the undo of an execution: a call of its own, so a target never takes it for a repeat of the step. */
 export function undoKey(key: string): string {
   return `${key}/undo`;
+}
+
+/** The `run` of an action whose attempt is its `call` (runs before PATCH.leanSteps, rollback): the call through `dispatched`, its result the step's. */
+export async function succeedsWithCall(ctx: ActionContext, call: (records: CarriedRecords | undefined) => Promise<Dispatched<unknown>>): Promise<Outcome> {
+  return { kind: 'succeeded', result: await dispatched(ctx, call) };
 }
 
 /**
