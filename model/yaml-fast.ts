@@ -54,8 +54,9 @@ const EXPLICIT_KEY = /(?:^|[\s[{,])\?(?:\s|$)/;
 // Text the two parsers read differently: a '#' right after a closing quote or bracket (js-yaml reads a comment, the
 // positional parse an error), a tab in a line's indentation (which the positional parse refuses in more places),
 // a carriage return that does not end a line, a byte-order mark inside the text, a block scalar's indentation
-// indicator (or anything like one), a document marker run into other text (`---\u00a0`).
-const ODD_TEXT = /["'\]}]#|(?:^|\n) *\t|\r(?!\n)|\uFEFF|[|>][-+]?[1-9]|(?:^|\n)(?:---|\.\.\.)(?=[^ \r\n])/;
+// indicator (or anything like one), a document marker with anything after it on its line (`---\u00a0`, or
+// `--- a: b`, a block mapping js-yaml reads and the positional parse refuses).
+const ODD_TEXT = /["'\]}]#|(?:^|\n) *\t|\r(?!\n)|\uFEFF|[|>][-+]?[1-9]|(?:^|\n)(?:---|\.\.\.)(?=[^\r\n])/;
 
 // A line ending in a block sequence's '-' (its value, if any, on the lines below).
 const DASH_LINE = /(?:^|\n)( *(?:- +)*)-[ \t]*(?:#[^\n]*)?(?=\r?\n|$)/g;

@@ -222,6 +222,7 @@ describe('the fast YAML read', () => {
       'a: { {}, null }\n', // keys in a flow mapping without a value
       '- - x\n  - # c\n- y\n', // an empty sequence entry (js-yaml read y into the inner sequence)
       '---\u00a0\nnull\n', // a document marker run into other text
+      '---  fnull: alse\n', // a block mapping on a document marker's line (found by CI's seed -15730330)
     ];
     for (const text of cases) expect([text, readYamlFast(text)]).toEqual([text, undefined]);
   });
