@@ -42,6 +42,8 @@ export const FAILURE = {
   commandFailed: 'CommandFailed',
   /** Anything else a step's activity threw: a bug or an unexpected error, still the step's own failure. */
   activityError: 'ActivityError',
+  /** A step's outputs hold more than a step (STEP_OUTPUTS_BYTES) or a run (RUN_OUTPUTS_BYTES) may keep (runs/outputs.ts). */
+  outputsTooLarge: 'OutputsTooLarge',
   // Notifications.
   badNotification: 'BadNotification',
   emailRejected: 'EmailRejected',
@@ -104,6 +106,11 @@ export const PATCH = {
    * all of their `step.started` events, so the first carries them all (docs/performance.md). Implies every patch above.
    */
   leanSteps: 'lifeboat-lean-steps',
+  /**
+   * A step keeps only the outputs it names, at most STEP_OUTPUTS_BYTES, and a run at most RUN_OUTPUTS_BYTES of them
+   * all (runs/outputs.ts): a step past either fails, non-retryably. Implies every patch above.
+   */
+  boundedOutputs: 'lifeboat-bounded-outputs',
 } as const;
 export type PatchId = (typeof PATCH)[keyof typeof PATCH];
 

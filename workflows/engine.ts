@@ -23,6 +23,7 @@ import type { PinnedRun, RunRecord, RunState } from '../contract/run';
 import { valueAt } from '../runs/values';
 import { beginAttempts, runAttempts } from './execute';
 import { Notifier } from './notifications';
+import { OutputBudget } from './outputs';
 import { resumeState, runRecord, snapshot, stepsById, targetMs } from './project';
 import { rollBack } from './rollback';
 import type { Patches } from './patches';
@@ -87,6 +88,8 @@ export class RunEngine {
   private readonly maxRunning: number;
   /** Since PATCH.bufferedSteps, in place of maxRunning. */
   private readonly slots?: StepSlots;
+  /** Since PATCH.boundedOutputs. */
+  private readonly outputs?: OutputBudget;
   private context?: ReferenceContext;
   /** Step activities carry the run's unwritten records (PATCH.carriedRecords; see carry()). */
   private readonly carrying: boolean;
@@ -113,6 +116,7 @@ export class RunEngine {
     this.maxRunning = this.carrying ? MAX_RUNNING_STEPS_CARRIED : has(PATCH.boundedSteps) ? MAX_RUNNING_STEPS : Infinity;
     if (has(PATCH.bufferedSteps)) this.slots = new StepSlots();
     if (has(PATCH.leanSteps)) this.stepScope = new CancellationScope();
+    if (has(PATCH.boundedOutputs)) this.outputs = new OutputBudget(this.store);
     this.timeline = new TimelineWriter(run.runId, run.resume?.timelineSeq ?? 0, local, has(PATCH.flushWhenCancelled), this.carrying ? { quiet: () => this.quiet() } : undefined);
     this.notifier = new Notifier(run, this.timeline, () => this.templateContext(), run.resume?.notifications ?? 0, this.carrying);
   }
@@ -162,6 +166,11 @@ export class RunEngine {
 
   private runRecordAtStart(): RunRecord {
     return (this.firstRecord ??= runRecord(this.run, this.store.state, Date.now()));
+  }
+
+  /** Why the step may not keep the outputs it names of this result (PATCH.boundedOutputs: workflows/outputs.ts). */
+  outputsRefused(step: Step, result: unknown): string | undefined {
+    return this.outputs?.refused(step, result);
   }
 
   /** The live state the query and every accepted update answer with. */

@@ -1,4 +1,4 @@
-import { isCancellation, sleep } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation, sleep } from '@temporalio/workflow';
 import { actionOf } from '../actions';
 import { dispatch, executionKey } from '../actions/proxy';
 import type { ActionDefinition, Outcome } from '../actions/kit';
@@ -6,6 +6,7 @@ import { parseDuration } from '../model/duration';
 import type { ReferenceContext } from '../model/reference';
 import type { Step, Undo } from '../model/runbook';
 import { renderSealed, sealTemplate, type SecretSlot } from '../model/template';
+import { FAILURE } from '../contract/names';
 import type { StepRunner } from './port';
 import { describeError } from './failures';
 
@@ -105,20 +106,23 @@ function beginAttempt(engine: StepRunner, step: Step, round: Round, n: number): 
   engine.timeline.emit('step.started', { stepId: step.id, attempt, detail: { action: step.action, title: step.title } });
   return () => {
     const failed = (err: unknown) => attemptFailed(engine, step, round, n, attempt, err);
+    // A result whose outputs the step may not keep fails the attempt, non-retryably: the action itself is done.
+    const succeeded = (result: unknown): Outcome | Promise<Outcome> => {
+      const refused = engine.outputsRefused(step, result);
+      return refused === undefined ? { kind: 'succeeded', result } : failed(ApplicationFailure.nonRetryable(`the step succeeded, but ${refused}`, FAILURE.outputsTooLarge));
+    };
     try {
       const rendered = renderStep(step, engine.templateContext());
       const key = executionKey(engine.run.runId, step.id, engine.store.slot(step.id)!.state.execution);
       const ctx = engine.contextFor(step, attempt, stepTimeoutMs(step), key);
       const { call } = round.def;
       if (call) return dispatch(ctx, (records) => call(rendered, ctx, records), succeeded, failed);
-      return round.def.run(rendered, ctx).then(undefined, failed);
+      return round.def.run(rendered, ctx).then((outcome) => (outcome.kind === 'succeeded' ? succeeded(outcome.result) : outcome), failed);
     } catch (err) {
       return failed(err);
     }
   };
 }
-
-const succeeded = (result: unknown): Outcome => ({ kind: 'succeeded', result });
 
 /** What runAttempts does when an attempt throws: a cancellation, the round's last failure, or a retry after the backoff. */
 async function attemptFailed(engine: StepRunner, step: Step, round: Round, n: number, attempt: number, err: unknown): Promise<Outcome> {

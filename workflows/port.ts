@@ -25,4 +25,6 @@ export interface StepRunner {
   readonly timeline: Pick<TimelineWriter, 'emit'>;
   templateContext(): ReferenceContext;
   contextFor(step: { id: string; title?: string }, attempt: number, timeoutMs: number, key: string): ActionContext;
+  /** Why the step may not keep the outputs it names of this result (PATCH.boundedOutputs), or undefined. */
+  outputsRefused(step: Step, result: unknown): string | undefined;
 }
