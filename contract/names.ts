@@ -44,6 +44,8 @@ export const FAILURE = {
   activityError: 'ActivityError',
   /** A step's outputs hold more than a step (STEP_OUTPUTS_BYTES) or a run (RUN_OUTPUTS_BYTES) may keep (runs/outputs.ts). */
   outputsTooLarge: 'OutputsTooLarge',
+  /** A step's request after templates is larger than a step may send (STEP_REQUEST_BYTES, runs/outputs.ts). */
+  requestTooLarge: 'RequestTooLarge',
   // Notifications.
   badNotification: 'BadNotification',
   emailRejected: 'EmailRejected',
@@ -107,10 +109,12 @@ export const PATCH = {
    */
   leanSteps: 'lifeboat-lean-steps',
   /**
-   * A step keeps only the outputs it names, at most STEP_OUTPUTS_BYTES, and a run at most RUN_OUTPUTS_BYTES of them
-   * all (runs/outputs.ts): a step past either fails, non-retryably. Implies every patch above.
+   * What a run hands Temporal stays inside its limits (runs/outputs.ts): a step keeps only the outputs it names, at most
+   * STEP_OUTPUTS_BYTES, and a run at most RUN_OUTPUTS_BYTES of them all; a step's request after templates is at most
+   * STEP_REQUEST_BYTES, and the steps one workflow task starts hold at most TASK_REQUEST_BYTES together. A step past a
+   * limit fails, non-retryably. Implies every patch above.
    */
-  boundedOutputs: 'lifeboat-bounded-outputs',
+  boundedPayloads: 'lifeboat-bounded-payloads',
 } as const;
 export type PatchId = (typeof PATCH)[keyof typeof PATCH];
 

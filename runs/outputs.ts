@@ -12,6 +12,21 @@ export const STEP_OUTPUTS_BYTES = 64 * 1024;
 /** The most all of a run's outputs together may hold, as JSON (its continuations and its result carry them all). */
 export const RUN_OUTPUTS_BYTES = 256 * 1024;
 
+/**
+ * The most one step's request (its `with` after templates) may hold, as JSON: a parameter or an output rendered into
+ * it can make it larger than the runbook's text. Temporal refuses an activity input past 2 MB.
+ */
+export const STEP_REQUEST_BYTES = 1024 * 1024;
+/**
+ * The most the requests of the steps one workflow task starts may hold together: the worker sends them to Temporal
+ * in one message, which past 4 MB it refuses (GrpcMessageTooLarge), and the task then fails again and again while
+ * the run stands still. A wave of steps stops there; the rest start in the next task.
+ */
+export const TASK_REQUEST_BYTES = 1536 * 1024;
+
+/** The most a run's parameters may hold together, as JSON: its start and every continuation carry them. */
+export const PARAMETERS_BYTES = 256 * 1024;
+
 /** The UTF-8 length of a value's JSON (0 for undefined). */
 export function jsonBytes(value: unknown): number {
   const text = JSON.stringify(value);
@@ -75,6 +90,12 @@ export function outputsProblem(outputs: Record<string, unknown>, limit = STEP_OU
     .map(([name, n]) => `${name} ${kib(n)}`)
     .join(', ');
   return `its outputs hold ${kib(bytes)} (${sizes}), over the ${kib(limit)} a step may keep: select a smaller part of the result in outputs`;
+}
+
+/** Why a step may not send this request (its `with` after templates), or undefined when it may. */
+export function requestProblem(bytes: number): string | undefined {
+  if (bytes <= STEP_REQUEST_BYTES) return undefined;
+  return `its request holds ${kib(bytes)} after templates, over the ${kib(STEP_REQUEST_BYTES)} a step may send: pass smaller parameters or outputs into it`;
 }
 
 /** A byte count as people read it. */

@@ -3,7 +3,7 @@ import { jsonBytes, kib, outputsOf, outputsProblem, RUN_OUTPUTS_BYTES } from '..
 import type { RunStore } from './state';
 
 /**
- * The outputs a run keeps, bounded (PATCH.boundedOutputs; why: runs/outputs.ts). A step's activity already answers
+ * The outputs a run keeps, bounded (PATCH.boundedPayloads; why: runs/outputs.ts). A step's activity already answers
  * only what its outputs select, within STEP_OUTPUTS_BYTES; this holds every action to that (a sub-runbook's result
  * too) and the run's outputs together to RUN_OUTPUTS_BYTES, which its continuations and its result carry.
  */

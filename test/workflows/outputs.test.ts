@@ -6,7 +6,7 @@ import { startRun, useLifeboat } from '../harness/runs';
 // A target may answer each step with up to LIFEBOAT_HTTP_MAX_BODY (1 MiB). Everything a step keeps lands in Temporal
 // payloads — its activity's result, its step.succeeded event, every continuation's input, the run's result, which
 // Temporal refuses past 2 MB (the run then fails with no final record) — so a step keeps only what its outputs select,
-// a step at most 64 KiB of them and a run at most 256 KiB (runs/outputs.ts, PATCH.boundedOutputs).
+// a step at most 64 KiB of them and a run at most 256 KiB (runs/outputs.ts, PATCH.boundedPayloads).
 
 const BIG = 700 * 1024;
 const OUTPUT = 60 * 1024;
