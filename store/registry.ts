@@ -128,10 +128,11 @@ function titleOf(version: VersionDoc): string | undefined {
 // conditional head moves can both pass `latest < v` and the older one can land last. Version documents are inserted
 // under a unique _id and never change, so the real latest is found by walking forward from the head; a head found
 // behind (or missing, when its writer died after storing version 1) is moved forward on the way.
-async function currentHead(db: Db, id: string): Promise<HeadDoc | undefined> {
+async function currentHead(db: Db, id: string, read?: HeadDoc): Promise<HeadDoc | undefined> {
   const heads = db.collection<HeadDoc>('runbooks');
   const versions = db.collection<VersionDoc>('runbook_versions');
-  const head = await heads.findOne({ _id: id });
+  // A head just read (the list's scan) is walked forward from as it was: reading it again tells nothing more.
+  const head = read ?? (await heads.findOne({ _id: id }));
   let newest: VersionDoc | undefined;
   for (let next = await versions.findOne({ _id: `${id}@${(head?.latest ?? 0) + 1}` }); next; next = await versions.findOne({ _id: `${id}@${next.version + 1}` })) newest = next;
   if (!newest) return head ?? undefined;
@@ -244,6 +245,6 @@ export async function reviewRunbook(db: Db, id: string, version: number, reviewe
 /** Every runbook's latest version number and title. */
 export async function listRunbooks(db: Db): Promise<Array<{ id: string; latest: number; hash: string; title: string; updatedAt: string }>> {
   const stored = await db.collection<HeadDoc>('runbooks').find({}).toArray();
-  const heads = await Promise.all(stored.map(async (h) => (await currentHead(db, h._id)) ?? h));
+  const heads = await Promise.all(stored.map(async (h) => (await currentHead(db, h._id, h)) ?? h));
   return heads.map(({ _id, ...h }) => ({ id: _id, ...h })).sort((a, b) => a.id.localeCompare(b.id));
 }
