@@ -7,9 +7,10 @@ import { Document, isScalar, type ScalarTag } from 'yaml';
  * a 1 MiB runbook kept busy for most of half a second) — or undefined whenever the positional parse must decide:
  * anything js-yaml refuses or warns about, and whatever the two might read differently (tags, anchors and so aliases,
  * directives, explicit keys, keys that are collections, null or longer than an implicit key may be, multi-line flow
- * collections, whose indentation the positional parse checks, and the texts below). Plain scalars resolve with the
- * yaml package's own YAML 1.2 core tests and resolvers, and `<<` stays a plain key, so a value read here equals the
- * positional parse's (test/model/yaml-fast.test.ts holds the two to each other on random runbooks).
+ * collections, whose indentation the positional parse checks, a block scalar at the top on an indented line, and the
+ * texts below). Plain scalars resolve with the yaml package's own YAML 1.2 core tests and resolvers, and `<<` stays a
+ * plain key, so a value read here equals the positional parse's (test/model/yaml-fast.test.ts holds the two to each
+ * other on random runbooks).
  */
 export function readYamlFast(text: string): { value: unknown } | undefined {
   if (text.startsWith('%') || text.includes('\n%') || EXPLICIT_KEY.test(text) || ODD_TEXT.test(text) || hasEmptyEntry(text)) return undefined;
@@ -106,6 +107,9 @@ class FastGuard {
     const collection = state.kind === 'mapping' || state.kind === 'sequence';
     const end = state.position;
     const first = text.charCodeAt(start);
+    // js-yaml nests the top node in its first line's indentation, so a block scalar there ended at the first less
+    // indented line (' |' then '# c' read ''); its text may start at column 0 (the positional parse reads '# c\n').
+    if (this.starts.length === 0 && (first === 0x7c || first === 0x3e) && start > text.lastIndexOf('\n', start - 1) + 1) return this.refuse();
     if (collection && (first === 0x5b || first === 0x7b) && text.lastIndexOf('\n', end - 1) >= start) return this.refuse();
     // A key is followed by ':', or sits in a flow mapping without one ({ a, b: 1 }).
     const colon = this.skipBlank(end);

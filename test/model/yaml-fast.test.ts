@@ -223,6 +223,7 @@ describe('the fast YAML read', () => {
       '- - x\n  - # c\n- y\n', // an empty sequence entry (js-yaml read y into the inner sequence)
       '---\u00a0\nnull\n', // a document marker run into other text
       '---  fnull: alse\n', // a block mapping on a document marker's line (found by CI's seed -15730330)
+      ' |\n# c]\n', // an indented block scalar at the top: '# c]' is its text, not a comment (seed -1701063799)
     ];
     for (const text of cases) expect([text, readYamlFast(text)]).toEqual([text, undefined]);
   });
