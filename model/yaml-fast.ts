@@ -32,9 +32,10 @@ export function readYamlFast(text: string): { value: unknown } | undefined {
 const CORE_TAGS = new Document(null, { version: '1.2' }).schema.tags.filter((t): t is ScalarTag & { test: RegExp } => t.default === true && 'test' in t && t.test !== undefined);
 const explicitTag = { used: false };
 let matched: ScalarTag | undefined;
+const CORE_SCALAR = 'tag:yaml.org,2002:core-scalar';
 const FAST_SCHEMA = new FastSchema({
   implicit: [
-    new FastType('tag:yaml.org,2002:core-scalar', {
+    new FastType(CORE_SCALAR, {
       kind: 'scalar',
       resolve: (data: unknown, tag?: string) => {
         if (tag !== undefined) explicitTag.used = true;
@@ -48,6 +49,10 @@ const FAST_SCHEMA = new FastSchema({
     }),
   ],
 });
+
+// What js-yaml leaves in a node's tag when none is written: nothing (undefined before the first node, then null),
+// '?' (a plain scalar) or the type it resolved to.
+const IMPLICIT_TAGS = new Set<unknown>([null, '?', CORE_SCALAR]);
 
 // The explicit key indicator (or a question mark that looks like one): such a key may be null or a collection.
 const EXPLICIT_KEY = /(?:^|[\s[{,])\?(?:\s|$)/;
@@ -99,6 +104,9 @@ class FastGuard {
   on(event: 'open' | 'close', state: FastState): void {
     const text = this.text;
     if (event === 'open') {
+      // Properties still set when a node opens belong to the node around it, and js-yaml may drop them there (a tag
+      // on the line before its block scalar: `!x` / `|`): they are the positional parse's to judge.
+      if ((Reflect.get(state, 'anchor') ?? null) !== null || !IMPLICIT_TAGS.has(Reflect.get(state, 'tag') ?? null)) this.refuse();
       this.starts.push(this.skipBlank(state.position));
       return;
     }

@@ -224,7 +224,14 @@ describe('the fast YAML read', () => {
       '---\u00a0\nnull\n', // a document marker run into other text
       '---  fnull: alse\n', // a block mapping on a document marker's line (found by CI's seed -15730330)
       ' |\n# c]\n', // an indented block scalar at the top: '# c]' is its text, not a comment (seed -1701063799)
+      '!...\n|\n ', // a tag on the line before its block scalar: js-yaml dropped the tag (seed -1348203922)
+      'a: !x\n  |\n  b\n', // the same, nested
     ];
     for (const text of cases) expect([text, readYamlFast(text)]).toEqual([text, undefined]);
+  });
+
+  it('refuses an unknown tag on the line before its block scalar, which js-yaml drops', () => {
+    const text = 'id: t\ntitle: !secret\n  |\n  T\nsteps:\n  - id: a\n    action: wait\n    with: { duration: 1s }\n';
+    expect(loadRunbook(text)).toEqual({ ok: false, errors: [expect.objectContaining({ line: 2, message: expect.stringContaining('unknown YAML tag') })] });
   });
 });
