@@ -61,8 +61,10 @@ const EXPLICIT_KEY = /(?:^|[\s[{,])\?(?:\s|$)/;
 // positional parse an error), a tab in a line's indentation (which the positional parse refuses in more places),
 // a carriage return that does not end a line, a byte-order mark inside the text, a block scalar's indentation
 // indicator (or anything like one), a document marker with anything after it on its line (`---\u00a0`, or
-// `--- a: b`, a block mapping js-yaml reads and the positional parse refuses).
-const ODD_TEXT = /["'\]}]#|(?:^|\n) *\t|\r(?!\n)|\uFEFF|[|>][-+]?[1-9]|(?:^|\n)(?:---|\.\.\.)(?=[^\r\n])/;
+// `--- a: b`, a block mapping js-yaml reads and the positional parse refuses), a backslash ending a line before a
+// blank one (in a double-quoted scalar, an escaped line break then an empty line: js-yaml reads nothing, the
+// positional parse a space).
+const ODD_TEXT = /["'\]}]#|(?:^|\n) *\t|\r(?!\n)|\uFEFF|[|>][-+]?[1-9]|(?:^|\n)(?:---|\.\.\.)(?=[^\r\n])|\\\r?\n[ \t]*\r?\n/;
 
 // A line ending in a block sequence's '-' (its value, if any, on the lines below).
 const DASH_LINE = /(?:^|\n)( *(?:- +)*)-[ \t]*(?:#[^\n]*)?(?=\r?\n|$)/g;

@@ -226,6 +226,8 @@ describe('the fast YAML read', () => {
       ' |\n# c]\n', // an indented block scalar at the top: '# c]' is its text, not a comment (seed -1701063799)
       '!...\n|\n ', // a tag on the line before its block scalar: js-yaml dropped the tag (seed -1348203922)
       'a: !x\n  |\n  b\n', // the same, nested
+      'a: "x\\\n\n  y"\n', // an escaped line break then an empty line: 'x y', js-yaml read 'xy' (seed 701765367, reduced)
+      'a: "x\\\n  \n  y"\n',
     ];
     for (const text of cases) expect([text, readYamlFast(text)]).toEqual([text, undefined]);
   });
