@@ -7,9 +7,10 @@ import { Document, isScalar, type ScalarTag } from 'yaml';
  * a 1 MiB runbook kept busy for most of half a second) — or undefined whenever the positional parse must decide:
  * anything js-yaml refuses or warns about, and whatever the two might read differently (tags, anchors and so aliases,
  * directives, explicit keys, keys that are collections, null or longer than an implicit key may be, multi-line flow
- * collections, whose indentation the positional parse checks, and the texts below). Plain scalars resolve with the
- * yaml package's own YAML 1.2 core tests and resolvers, and `<<` stays a plain key, so a value read here equals the
- * positional parse's (test/model/yaml-fast.test.ts holds the two to each other on random runbooks).
+ * collections, whose indentation the positional parse checks, a block scalar at the top on an indented line, and the
+ * texts below). Plain scalars resolve with the yaml package's own YAML 1.2 core tests and resolvers, and `<<` stays a
+ * plain key, so a value read here equals the positional parse's (test/model/yaml-fast.test.ts holds the two to each
+ * other on random runbooks).
  */
 export function readYamlFast(text: string): { value: unknown } | undefined {
   if (text.startsWith('%') || text.includes('\n%') || EXPLICIT_KEY.test(text) || ODD_TEXT.test(text) || hasEmptyEntry(text)) return undefined;
@@ -31,9 +32,10 @@ export function readYamlFast(text: string): { value: unknown } | undefined {
 const CORE_TAGS = new Document(null, { version: '1.2' }).schema.tags.filter((t): t is ScalarTag & { test: RegExp } => t.default === true && 'test' in t && t.test !== undefined);
 const explicitTag = { used: false };
 let matched: ScalarTag | undefined;
+const CORE_SCALAR = 'tag:yaml.org,2002:core-scalar';
 const FAST_SCHEMA = new FastSchema({
   implicit: [
-    new FastType('tag:yaml.org,2002:core-scalar', {
+    new FastType(CORE_SCALAR, {
       kind: 'scalar',
       resolve: (data: unknown, tag?: string) => {
         if (tag !== undefined) explicitTag.used = true;
@@ -48,6 +50,10 @@ const FAST_SCHEMA = new FastSchema({
   ],
 });
 
+// What js-yaml leaves in a node's tag when none is written: nothing (undefined before the first node, then null),
+// '?' (a plain scalar) or the type it resolved to.
+const IMPLICIT_TAGS = new Set<unknown>([null, '?', CORE_SCALAR]);
+
 // The explicit key indicator (or a question mark that looks like one): such a key may be null or a collection.
 const EXPLICIT_KEY = /(?:^|[\s[{,])\?(?:\s|$)/;
 
@@ -55,8 +61,10 @@ const EXPLICIT_KEY = /(?:^|[\s[{,])\?(?:\s|$)/;
 // positional parse an error), a tab in a line's indentation (which the positional parse refuses in more places),
 // a carriage return that does not end a line, a byte-order mark inside the text, a block scalar's indentation
 // indicator (or anything like one), a document marker with anything after it on its line (`---\u00a0`, or
-// `--- a: b`, a block mapping js-yaml reads and the positional parse refuses).
-const ODD_TEXT = /["'\]}]#|(?:^|\n) *\t|\r(?!\n)|\uFEFF|[|>][-+]?[1-9]|(?:^|\n)(?:---|\.\.\.)(?=[^\r\n])/;
+// `--- a: b`, a block mapping js-yaml reads and the positional parse refuses), a backslash ending a line before a
+// blank one (in a double-quoted scalar, an escaped line break then an empty line: js-yaml reads nothing, the
+// positional parse a space).
+const ODD_TEXT = /["'\]}]#|(?:^|\n) *\t|\r(?!\n)|\uFEFF|[|>][-+]?[1-9]|(?:^|\n)(?:---|\.\.\.)(?=[^\r\n])|\\\r?\n[ \t]*\r?\n/;
 
 // A line ending in a block sequence's '-' (its value, if any, on the lines below).
 const DASH_LINE = /(?:^|\n)( *(?:- +)*)-[ \t]*(?:#[^\n]*)?(?=\r?\n|$)/g;
@@ -98,6 +106,9 @@ class FastGuard {
   on(event: 'open' | 'close', state: FastState): void {
     const text = this.text;
     if (event === 'open') {
+      // Properties still set when a node opens belong to the node around it, and js-yaml may drop them there (a tag
+      // on the line before its block scalar: `!x` / `|`): they are the positional parse's to judge.
+      if ((Reflect.get(state, 'anchor') ?? null) !== null || !IMPLICIT_TAGS.has(Reflect.get(state, 'tag') ?? null)) this.refuse();
       this.starts.push(this.skipBlank(state.position));
       return;
     }
@@ -106,6 +117,9 @@ class FastGuard {
     const collection = state.kind === 'mapping' || state.kind === 'sequence';
     const end = state.position;
     const first = text.charCodeAt(start);
+    // js-yaml nests the top node in its first line's indentation, so a block scalar there ended at the first less
+    // indented line (' |' then '# c' read ''); its text may start at column 0 (the positional parse reads '# c\n').
+    if (this.starts.length === 0 && (first === 0x7c || first === 0x3e) && start > text.lastIndexOf('\n', start - 1) + 1) return this.refuse();
     if (collection && (first === 0x5b || first === 0x7b) && text.lastIndexOf('\n', end - 1) >= start) return this.refuse();
     // A key is followed by ':', or sits in a flow mapping without one ({ a, b: 1 }).
     const colon = this.skipBlank(end);

@@ -9,6 +9,9 @@ import { Runbook } from '../../model/runbook';
 import { renderSealed, renderTemplate, templateRefs } from '../../model/template';
 import { VALIDATOR_FAILED, validateRunbookObject } from '../../model/validate';
 
+// LIFEBOAT_FUZZ_PROPERTIES=<n> runs every property n times as often (1 in the suite: fast-check's 100 runs, random seed).
+fc.configureGlobal({ numRuns: 100 * Number(process.env.LIFEBOAT_FUZZ_PROPERTIES ?? 1) });
+
 /**
  * A result is either a schema-valid runbook with a hash, or at least one well-formed issue. loadRunbook and
  * validateRunbookObject catch what their parts throw and report it as an issue, so "never throws" means: no issue

@@ -223,7 +223,17 @@ describe('the fast YAML read', () => {
       '- - x\n  - # c\n- y\n', // an empty sequence entry (js-yaml read y into the inner sequence)
       '---\u00a0\nnull\n', // a document marker run into other text
       '---  fnull: alse\n', // a block mapping on a document marker's line (found by CI's seed -15730330)
+      ' |\n# c]\n', // an indented block scalar at the top: '# c]' is its text, not a comment (seed -1701063799)
+      '!...\n|\n ', // a tag on the line before its block scalar: js-yaml dropped the tag (seed -1348203922)
+      'a: !x\n  |\n  b\n', // the same, nested
+      'a: "x\\\n\n  y"\n', // an escaped line break then an empty line: 'x y', js-yaml read 'xy' (seed 701765367, reduced)
+      'a: "x\\\n  \n  y"\n',
     ];
     for (const text of cases) expect([text, readYamlFast(text)]).toEqual([text, undefined]);
+  });
+
+  it('refuses an unknown tag on the line before its block scalar, which js-yaml drops', () => {
+    const text = 'id: t\ntitle: !secret\n  |\n  T\nsteps:\n  - id: a\n    action: wait\n    with: { duration: 1s }\n';
+    expect(loadRunbook(text)).toEqual({ ok: false, errors: [expect.objectContaining({ line: 2, message: expect.stringContaining('unknown YAML tag') })] });
   });
 });
