@@ -19,9 +19,9 @@ const { verifyRunStart } = proxyActivities<Activities>({
 
 // A continuation by reference is checked by a local activity, in the new workflow run's first task: its input holds
 // every step's state (over 1 MB for the largest runbook), which an activity's scheduled event would record a second
-// time, and the answer (the definition) is recorded once, in its marker. Until it answers, the run has no query or
-// update handlers (they need the definition): Temporal buffers updates, and RunService.get asks the query again. The
-// check only reads, so a repeat is harmless.
+// time, and the answer (the definition) is recorded once, in its marker. Until it answers, the run's query and
+// updates are refused "again in a moment" (holdControls in workflows/runbook.ts). The check only reads, so a repeat is
+// harmless.
 const { verifyRunStart: verifyRunStartHere } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
