@@ -35,6 +35,7 @@ export const command = defineAction({
       timeoutMs: ctx.timeoutMs,
       secrets: step.secrets ?? [],
       records,
+      outputs: step.outputs ?? {},
     });
   },
   run(step, ctx): Promise<Outcome> {

@@ -42,6 +42,7 @@ export const http = defineAction({
       timeoutMs: ctx.timeoutMs,
       secrets: step.secrets ?? [],
       records,
+      outputs: step.outputs ?? {},
     });
   },
   run(step, ctx): Promise<Outcome> {

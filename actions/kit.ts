@@ -17,6 +17,8 @@ export interface ActionStep<W> {
   with: W;
   /** Where `with` holds secrets, from the runbook's text: the activity puts them in (see renderSealed). */
   secrets?: SecretSlot[];
+  /** Names for parts of the result later steps read; the step keeps only these (runs/outputs.ts). */
+  outputs?: Record<string, string>;
 }
 
 /** How one attempt (round) of a step ended, as the engine applies it. */

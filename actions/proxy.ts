@@ -85,7 +85,7 @@ export async function dispatched<T>(ctx: ActionContext, call: (records: CarriedR
 export function dispatch<T, R>(
   ctx: ActionContext,
   call: (records: CarriedRecords | undefined) => Promise<Dispatched<T>>,
-  succeeded: (result: T) => R,
+  succeeded: (result: T) => R | Promise<R>,
   failed: (err: unknown) => R | Promise<R>,
 ): Promise<R> {
   const records = ctx.carry();

@@ -7,7 +7,7 @@ import { FAILURE } from '../contract/names';
 import type { SecretSlot } from '../model/template';
 import type { ActivityDeps } from './deps';
 import type { CarriedRecords, Carry } from './carried';
-import { carrying, runDispatch, type Dispatched } from './dispatch';
+import { carrying, kept, runDispatch, type Dispatched, type Kept } from './dispatch';
 import { unseal } from './secrets';
 
 export interface CommandRequest {
@@ -22,6 +22,8 @@ export interface CommandRequest {
   secrets?: SecretSlot[];
   /** The run's records to store beside the command (activities/carried.ts). */
   records?: CarriedRecords;
+  /** The step's outputs: the answer keeps only what they select (activities/dispatch.ts `kept`). */
+  outputs?: Record<string, string>;
 }
 export interface CommandResult {
   exitCode: number;
@@ -100,7 +102,7 @@ function collector(cap: number) {
 /** Runs an allow-listed executable with an argv array (never a shell), in a process group killed when the step ends. */
 export function commandActivities({ config, env }: ActivityDeps, carry?: Carry) {
   return {
-    async runCommand(input: CommandRequest): Promise<Dispatched<CommandResult>> {
+    async runCommand(input: CommandRequest): Promise<Dispatched<Kept<CommandResult>>> {
       const bad = Object.keys(input.env ?? {}).find(loaderVariable);
       if (bad !== undefined) throw refuse(`env.${bad}: ${loaderVariableProblem(bad)}`);
       const sealed = unseal(input, input.secrets, env);
@@ -146,7 +148,7 @@ export function commandActivities({ config, env }: ActivityDeps, carry?: Carry) 
             if (exitCode !== 0) {
               throw ApplicationFailure.retryable(`${name} exited with code ${exitCode}: ${err.trim().slice(-500)}`, FAILURE.commandFailed, { exitCode, stdout: out, stderr: err });
             }
-            return { exitCode, stdout: out, stderr: err };
+            return kept({ exitCode, stdout: out, stderr: err }, input.outputs, name);
           } finally {
             signal.removeEventListener('abort', killGroup);
             killGroup();

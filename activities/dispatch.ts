@@ -1,6 +1,7 @@
 import { ApplicationFailure, CancelledFailure, Context, heartbeat } from '@temporalio/activity';
 import { FAILURE } from '../contract/names';
 import { formatDuration } from '../model/duration';
+import { outputsOf, outputsProblem, selectPaths } from '../runs/outputs';
 import type { CarriedAnswer, CarriedRecords, Carry } from './carried';
 
 /**
@@ -20,6 +21,22 @@ export interface Dispatched<T> {
 export async function carrying<T>(carry: Carry | undefined, records: CarriedRecords | undefined, run: () => Promise<Dispatched<T>>): Promise<Dispatched<T>> {
   const [stored, answer] = await Promise.all([records && carry ? carry(records) : undefined, run()]);
   return stored ? { ...answer, records: stored } : answer;
+}
+
+/** A step's result as its activity answers it: whole when the caller names no outputs, else only what they select. */
+export type Kept<T> = T | { readonly [key: string]: unknown };
+
+/**
+ * What a step keeps of its activity's result: only what its `outputs` select (runs/outputs.ts: the rest, a body of up
+ * to LIFEBOAT_HTTP_MAX_BODY, would go into history with every step), and nothing past STEP_OUTPUTS_BYTES: the call
+ * happened, so the failure is non-retryable (a retry would repeat it) and says so. Without `outputs` (a caller that
+ * names none, such as a test), the whole result.
+ */
+export function kept<T>(result: T, outputs: Readonly<Record<string, string>> | undefined, what: string): Kept<T> {
+  if (outputs === undefined) return result;
+  const problem = outputsProblem(outputsOf(outputs, result));
+  if (problem) throw ApplicationFailure.nonRetryable(`${what} succeeded, but ${problem}`, FAILURE.outputsTooLarge);
+  return selectPaths(result, Object.values(outputs));
 }
 
 // Well inside the heartbeat timeout the workflow sets (actions/proxy.ts), so only a lost worker misses it.

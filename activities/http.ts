@@ -5,7 +5,7 @@ import { activityLog } from '../logging/activity';
 import type { SecretSlot } from '../model/template';
 import type { ActivityDeps } from './deps';
 import type { CarriedRecords, Carry } from './carried';
-import { carrying, runDispatch, type Dispatched } from './dispatch';
+import { carrying, kept, runDispatch, type Dispatched, type Kept } from './dispatch';
 import { egressPolicy, sendOutbound, type EgressPolicy } from './egress';
 import { assertSecretHosts, unseal, type Unsealed } from './secrets';
 import { compareValues, type CompareOp } from '../model/compare';
@@ -25,6 +25,8 @@ export interface HttpRequest {
   secrets?: SecretSlot[];
   /** The run's records to store beside the request (activities/carried.ts). */
   records?: CarriedRecords;
+  /** The step's outputs: the answer keeps only what they select (activities/dispatch.ts `kept`). */
+  outputs?: Record<string, string>;
 }
 export interface HttpResult {
   status: number;
@@ -100,6 +102,14 @@ async function send(req: HttpRequest, sealed: Unsealed<HttpRequest>, s: Sender, 
   return sealed.maskDeep({ status: res.status, headers: res.headers, body: parsed });
 }
 
+// A failure's details go into history with each attempt: a status answered with a large body keeps only its start.
+const EXCERPT_CHARS = 2048;
+
+function excerpt(res: HttpResult): HttpResult {
+  const text = typeof res.body === 'string' ? res.body : JSON.stringify(res.body);
+  return text === undefined || text.length <= EXCERPT_CHARS ? res : { ...res, body: `${text.slice(0, EXCERPT_CHARS)}… (${text.length} characters)` };
+}
+
 /** Masks a failure's message and details: an error text can quote the request or the target's answer. */
 function masked(err: unknown, sealed: Unsealed<HttpRequest>): unknown {
   if (!(err instanceof ApplicationFailure)) return err instanceof Error ? new Error(sealed.mask(err.message)) : err;
@@ -110,7 +120,7 @@ function masked(err: unknown, sealed: Unsealed<HttpRequest>): unknown {
 export function httpActivities({ env, config }: ActivityDeps, carry?: Carry) {
   const sender: Sender = { policy: egressPolicy(config), maxBodyBytes: config.LIFEBOAT_HTTP_MAX_BODY, timeoutMs: config.LIFEBOAT_HTTP_TIMEOUT, env };
   return {
-    async httpRequest(input: HttpRequest & { expect?: number[] }): Promise<Dispatched<HttpResult>> {
+    async httpRequest(input: HttpRequest & { expect?: number[] }): Promise<Dispatched<Kept<HttpResult>>> {
       return carrying(carry, input.records, () =>
         runDispatch(input.timeoutMs, `${input.method} ${input.url}`, async (signal) => {
           const sealed = prepare(input, env);
@@ -119,9 +129,9 @@ export function httpActivities({ env, config }: ActivityDeps, carry?: Carry) {
             const ok = input.expect && input.expect.length > 0 ? input.expect.includes(res.status) : res.status >= 200 && res.status < 300;
             if (!ok) {
               const want = input.expect?.length ? input.expect.join(' or ') : '2xx';
-              throw ApplicationFailure.retryable(`${input.method} ${input.url} answered ${res.status}, expected ${want}`, FAILURE.unexpectedStatus, res);
+              throw ApplicationFailure.retryable(`${input.method} ${input.url} answered ${res.status}, expected ${want}`, FAILURE.unexpectedStatus, excerpt(res));
             }
-            return res;
+            return kept(res, input.outputs, `${input.method} ${input.url} (${res.status})`);
           } catch (err) {
             if (signal.aborted) throw err;
             throw masked(err, sealed);
@@ -131,7 +141,7 @@ export function httpActivities({ env, config }: ActivityDeps, carry?: Carry) {
     },
 
     /** Polls until the condition holds; the step's timeout ends it otherwise. */
-    async checkHttp(input: CheckRequest): Promise<Dispatched<HttpResult & { polls: number }>> {
+    async checkHttp(input: CheckRequest): Promise<Dispatched<Kept<HttpResult & { polls: number }>>> {
       let polls = 0;
       let note = 'no answer yet';
       return carrying(carry, input.records, () =>
@@ -148,7 +158,7 @@ export function httpActivities({ env, config }: ActivityDeps, carry?: Carry) {
                 const statusOk = status === undefined || res.status === status;
                 // Without a path the condition is on the status code itself (`until: { op: in, value: [200, 204] }`).
                 const valueOk = compareValues(op, path === undefined ? res.status : valueAt(res.body, path), value);
-                if (statusOk && valueOk) return { ...res, polls };
+                if (statusOk && valueOk) return kept({ ...res, polls }, input.outputs, `${input.method} ${input.url} (${res.status})`);
                 note = `status ${res.status}${path ? `, ${path} = ${JSON.stringify(valueAt(res.body, path))}` : ''}`;
               } catch (err) {
                 if (signal.aborted) throw err;

@@ -42,6 +42,10 @@ export const FAILURE = {
   commandFailed: 'CommandFailed',
   /** Anything else a step's activity threw: a bug or an unexpected error, still the step's own failure. */
   activityError: 'ActivityError',
+  /** A step's outputs hold more than a step (STEP_OUTPUTS_BYTES) or a run (RUN_OUTPUTS_BYTES) may keep (runs/outputs.ts). */
+  outputsTooLarge: 'OutputsTooLarge',
+  /** A step's request after templates is larger than a step may send (STEP_REQUEST_BYTES, runs/outputs.ts). */
+  requestTooLarge: 'RequestTooLarge',
   // Notifications.
   badNotification: 'BadNotification',
   emailRejected: 'EmailRejected',
@@ -104,6 +108,13 @@ export const PATCH = {
    * all of their `step.started` events, so the first carries them all (docs/performance.md). Implies every patch above.
    */
   leanSteps: 'lifeboat-lean-steps',
+  /**
+   * What a run hands Temporal stays inside its limits (runs/outputs.ts): a step keeps only the outputs it names, at most
+   * STEP_OUTPUTS_BYTES, and a run at most RUN_OUTPUTS_BYTES of them all; a step's request after templates is at most
+   * STEP_REQUEST_BYTES, and the steps one workflow task starts hold at most TASK_REQUEST_BYTES together. A step past a
+   * limit fails, non-retryably. Implies every patch above.
+   */
+  boundedPayloads: 'lifeboat-bounded-payloads',
 } as const;
 export type PatchId = (typeof PATCH)[keyof typeof PATCH];
 

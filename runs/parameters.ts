@@ -1,4 +1,5 @@
 import type { Runbook } from '../model/runbook';
+import { jsonBytes, kib, PARAMETERS_BYTES } from './outputs';
 
 export type ParameterIssue = { path: string; message: string };
 
@@ -26,6 +27,16 @@ export function resolveParameters(runbook: Runbook, given: Record<string, unknow
     const problem = typeProblem(p, value);
     if (problem) issues.push({ path, message: problem });
     else values[name] = value;
+  }
+  const bytes = jsonBytes(values);
+  if (bytes > PARAMETERS_BYTES) {
+    const [largest, size] = Object.entries(values)
+      .map(([name, v]) => [name, jsonBytes(v)] as const)
+      .reduce((a, b) => (b[1] > a[1] ? b : a));
+    issues.push({
+      path: `parameters.${largest}`,
+      message: `the parameters hold ${kib(bytes)} (${largest} ${kib(size)}), over the ${kib(PARAMETERS_BYTES)} a run's parameters may hold: every start and continuation of the run carries them; pass a reference (a URL, an id) instead`,
+    });
   }
   return issues.length ? { ok: false, issues } : { ok: true, values };
 }

@@ -24,6 +24,7 @@ import type { PinnedRun, RunInput, RunRecord, RunState } from '../contract/run';
 import { valueAt } from '../runs/values';
 import { beginAttempts, runAttempts } from './execute';
 import { Notifier } from './notifications';
+import { OutputBudget } from './outputs';
 import { resumeState, runRecord, snapshot, stepsById, targetMs } from './project';
 import { rollBack } from './rollback';
 import type { Patches } from './patches';
@@ -88,6 +89,8 @@ export class RunEngine {
   private readonly maxRunning: number;
   /** Since PATCH.bufferedSteps, in place of maxRunning. */
   private readonly slots?: StepSlots;
+  /** Since PATCH.boundedPayloads. */
+  private readonly outputs?: OutputBudget;
   private context?: ReferenceContext;
   /** Step activities carry the run's unwritten records (PATCH.carriedRecords; see carry()). */
   private readonly carrying: boolean;
@@ -114,6 +117,7 @@ export class RunEngine {
     this.maxRunning = this.carrying ? MAX_RUNNING_STEPS_CARRIED : has(PATCH.boundedSteps) ? MAX_RUNNING_STEPS : Infinity;
     if (has(PATCH.bufferedSteps)) this.slots = new StepSlots();
     if (has(PATCH.leanSteps)) this.stepScope = new CancellationScope();
+    if (has(PATCH.boundedPayloads)) this.outputs = new OutputBudget(this.store);
     this.timeline = new TimelineWriter(run.runId, run.resume?.timelineSeq ?? 0, local, has(PATCH.flushWhenCancelled), this.carrying ? { quiet: () => this.quiet() } : undefined);
     this.notifier = new Notifier(run, this.timeline, () => this.templateContext(), run.resume?.notifications ?? 0, this.carrying);
   }
@@ -163,6 +167,15 @@ export class RunEngine {
 
   private runRecordAtStart(): RunRecord {
     return (this.firstRecord ??= runRecord(this.run, this.store.state, Date.now()));
+  }
+
+  /** Why the step may not keep the outputs it names of this result (PATCH.boundedPayloads: workflows/outputs.ts). */
+  get boundsPayloads(): boolean {
+    return this.outputs !== undefined;
+  }
+
+  outputsRefused(step: Step, result: unknown): string | undefined {
+    return this.outputs?.refused(step, result);
   }
 
   /** The live state the query and every accepted update answer with. */
@@ -355,7 +368,8 @@ export class RunEngine {
       running.set(step.id, Promise.resolve().then(end));
       return undefined;
     }
-    const launch = beginAttempts(this, step);
+    const { launch, bytes } = beginAttempts(this, step);
+    this.slots!.requested(bytes);
     running.set(step.id, undefined);
     return () => void running.set(step.id, this.roundsLean(step, launch, end));
   }
@@ -368,7 +382,7 @@ export class RunEngine {
     };
     return launch().then((outcome) => {
       if (outcome.kind === 'failed')
-        return this.onFailure(step, outcome.message).then((next) => (next === 'again' ? this.roundsLean(step, beginAttempts(this, step), end) : end()), failed);
+        return this.onFailure(step, outcome.message).then((next) => (next === 'again' ? this.roundsLean(step, beginAttempts(this, step).launch, end) : end()), failed);
       try {
         this.settle(step, outcome);
       } finally {

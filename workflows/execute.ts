@@ -1,4 +1,4 @@
-import { isCancellation, sleep } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation, sleep } from '@temporalio/workflow';
 import { actionOf } from '../actions';
 import { dispatch, executionKey } from '../actions/proxy';
 import type { ActionDefinition, Outcome } from '../actions/kit';
@@ -6,6 +6,8 @@ import { parseDuration } from '../model/duration';
 import type { ReferenceContext } from '../model/reference';
 import type { Step, Undo } from '../model/runbook';
 import { renderSealed, sealTemplate, type SecretSlot } from '../model/template';
+import { FAILURE } from '../contract/names';
+import { jsonBytes, requestProblem } from '../runs/outputs';
 import type { StepRunner } from './port';
 import { describeError } from './failures';
 
@@ -89,36 +91,59 @@ interface Round {
  * async function per layer. Marks the round's first attempt started now and answers its launch: the scheduler calls
  * it once every step of its pass is marked started, so the first step's activity carries all their events.
  */
-export function beginAttempts(engine: StepRunner, step: Step): () => Promise<Outcome> {
+export function beginAttempts(engine: StepRunner, step: Step): Begun {
   const def = actionOf(step.action);
   const maxBackoffMs = step.retry?.maxBackoff ? (parseDuration(step.retry.maxBackoff) ?? Infinity) : Infinity;
   const round: Round = { def, maxAttempts: def.human ? 1 : (step.retry?.attempts ?? 1), backoffMs: parseDuration(step.retry?.backoff ?? '1s') ?? 1000, maxBackoffMs };
   return beginAttempt(engine, step, round, 1);
 }
 
-function beginAttempt(engine: StepRunner, step: Step, round: Round, n: number): () => Promise<Outcome> {
+/** An attempt marked started: its launch, and the JSON bytes of its request (0 unless the run bounds them). */
+export interface Begun {
+  launch: () => Promise<Outcome>;
+  bytes: number;
+}
+
+function beginAttempt(engine: StepRunner, step: Step, round: Round, n: number): Begun {
   const attempt = engine.store.slot(step.id)!.state.attempts + 1;
   engine.store.patchStep(step.id, {
     waitingSince: undefined,
     state: { status: 'running', attempts: attempt, startedAt: new Date().toISOString(), finishedAt: undefined, error: undefined },
   });
   engine.timeline.emit('step.started', { stepId: step.id, attempt, detail: { action: step.action, title: step.title } });
-  return () => {
+  // Rendered now, so the pass knows the request's size before it starts another step (PATCH.boundedPayloads). The
+  // templates see what they would at the launch: the pass only marks steps started in between.
+  let rendered: ReturnType<typeof renderStep<Step>> | undefined;
+  let renderError: unknown;
+  try {
+    rendered = renderStep(step, engine.templateContext());
+  } catch (err) {
+    renderError = err;
+  }
+  const bytes = rendered !== undefined && engine.boundsPayloads ? jsonBytes(rendered.with) : 0;
+  const launch = () => {
     const failed = (err: unknown) => attemptFailed(engine, step, round, n, attempt, err);
+    if (rendered === undefined) return failed(renderError);
+    const tooLarge = engine.boundsPayloads ? requestProblem(bytes) : undefined;
+    if (tooLarge !== undefined) return failed(ApplicationFailure.nonRetryable(`the step was not sent: ${tooLarge}`, FAILURE.requestTooLarge));
+    const request = rendered;
+    // A result whose outputs the step may not keep fails the attempt, non-retryably: the action itself is done.
+    const succeeded = (result: unknown): Outcome | Promise<Outcome> => {
+      const refused = engine.outputsRefused(step, result);
+      return refused === undefined ? { kind: 'succeeded', result } : failed(ApplicationFailure.nonRetryable(`the step succeeded, but ${refused}`, FAILURE.outputsTooLarge));
+    };
     try {
-      const rendered = renderStep(step, engine.templateContext());
       const key = executionKey(engine.run.runId, step.id, engine.store.slot(step.id)!.state.execution);
       const ctx = engine.contextFor(step, attempt, stepTimeoutMs(step), key);
       const { call } = round.def;
-      if (call) return dispatch(ctx, (records) => call(rendered, ctx, records), succeeded, failed);
-      return round.def.run(rendered, ctx).then(undefined, failed);
+      if (call) return dispatch(ctx, (records) => call(request, ctx, records), succeeded, failed);
+      return round.def.run(request, ctx).then((outcome) => (outcome.kind === 'succeeded' ? succeeded(outcome.result) : outcome), failed);
     } catch (err) {
       return failed(err);
     }
   };
+  return { launch, bytes };
 }
-
-const succeeded = (result: unknown): Outcome => ({ kind: 'succeeded', result });
 
 /** What runAttempts does when an attempt throws: a cancellation, the round's last failure, or a retry after the backoff. */
 async function attemptFailed(engine: StepRunner, step: Step, round: Round, n: number, attempt: number, err: unknown): Promise<Outcome> {
@@ -136,5 +161,5 @@ async function attemptFailed(engine: StepRunner, step: Step, round: Round, n: nu
     throw sleepErr;
   }
   round.backoffMs = Math.min(round.backoffMs * (step.retry?.factor ?? 2), round.maxBackoffMs);
-  return beginAttempt(engine, step, round, n + 1)();
+  return beginAttempt(engine, step, round, n + 1).launch();
 }

@@ -25,4 +25,8 @@ export interface StepRunner {
   readonly timeline: Pick<TimelineWriter, 'emit'>;
   templateContext(): ReferenceContext;
   contextFor(step: { id: string; title?: string }, attempt: number, timeoutMs: number, key: string): ActionContext;
+  /** Whether the run bounds what it hands Temporal (PATCH.boundedPayloads: runs/outputs.ts). */
+  readonly boundsPayloads: boolean;
+  /** Why the step may not keep the outputs it names of this result (PATCH.boundedPayloads), or undefined. */
+  outputsRefused(step: Step, result: unknown): string | undefined;
 }

@@ -1,4 +1,5 @@
 import { CancellationScope, sleep, workflowInfo } from '@temporalio/workflow';
+import { TASK_REQUEST_BYTES } from '../runs/outputs';
 
 // How many steps a run keeps in flight (PATCH.bufferedSteps). While a workflow task runs, the server buffers what
 // happens meanwhile and past 100 buffered events (history.maximumBufferedEventsBatch) force-closes the task, whose
@@ -24,10 +25,12 @@ export class StepSlots {
   /** The workflow task (its history length when it started) the starts below were counted in. */
   private task = -1;
   private startedInTask = 0;
+  /** The JSON bytes of the requests of the steps started in this workflow task (PATCH.boundedPayloads). */
+  private bytesInTask = 0;
 
   /** Whether one more step may start now, with `running` running and `startedThisPass` started by this pass. */
   room(running: number, startedThisPass: number): boolean {
-    return running < this.limit && startedThisPass < WAVE;
+    return running < this.limit && startedThisPass < WAVE && this.bytesInTask < TASK_REQUEST_BYTES;
   }
 
   /**
@@ -40,6 +43,7 @@ export class StepSlots {
     if (at !== this.task) {
       this.task = at;
       this.startedInTask = 0;
+      this.bytesInTask = 0;
     }
     return this.startedInTask;
   }
@@ -47,6 +51,11 @@ export class StepSlots {
   /** A step started (PATCH.leanSteps: counted for startedThisTask). */
   started(): void {
     this.startedInTask++;
+  }
+
+  /** A step started this task sends a request this large (0 unless the run bounds requests: PATCH.boundedPayloads). */
+  requested(bytes: number): void {
+    this.bytesInTask += bytes;
   }
 
   /** A step's run ended (its slot is free). */

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createActivities } from '../../activities';
 import type { CommandRequest, CommandResult } from '../../activities/command';
-import type { Dispatched } from '../../activities/dispatch';
+import type { Dispatched, Kept } from '../../activities/dispatch';
 import { ConfigError, loadConfig } from '../../config';
 import { validateRunbookObject } from '../../model/validate';
 import { startTestLifeboat } from '../harness/lifeboat';
@@ -33,7 +33,11 @@ afterAll(async () => {
 
 const runCommand = (input: Omit<CommandRequest, 'timeoutMs'>, env: Record<string, string> = {}) => {
   const acts = createActivities({ store: lb.store, config: loadConfig({ ...process.env, LIFEBOAT_COMMAND_ALLOWLIST: process.execPath, ...env }), smtpUrl: '', env: process.env });
-  return new MockActivityEnvironment().run<[CommandRequest], Dispatched<CommandResult>, typeof acts.runCommand>(acts.runCommand, { timeoutMs: 10_000, secrets: [], ...input });
+  return new MockActivityEnvironment().run<[CommandRequest], Dispatched<Kept<CommandResult>>, typeof acts.runCommand>(acts.runCommand, {
+    timeoutMs: 10_000,
+    secrets: [],
+    ...input,
+  });
 };
 
 const command = (w: Record<string, unknown>) => ({ id: 'policy', title: 't', steps: [{ id: 'run', action: 'command', with: w }] });

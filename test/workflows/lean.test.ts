@@ -48,7 +48,7 @@ async function startBusyRun() {
     const [poll, backoff, long, ask] = s.steps;
     return poll!.status === 'running' && backoff!.status === 'running' && backoff!.error !== undefined && long!.status === 'running' && ask!.awaitingDecision === true;
   });
-  expect(await markers(run.runId)).toEqual([PATCH.leanSteps]);
+  expect(await markers(run.runId)).toEqual([PATCH.boundedPayloads]);
   return run;
 }
 
