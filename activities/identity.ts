@@ -1,7 +1,9 @@
 import { ApplicationFailure, sleep } from '@temporalio/activity';
 import { FAILURE, RULE } from '../contract/names';
+import { continuesByReference } from '../contract/continuation';
 import type { Proof, RunInput } from '../contract/run';
 import { runbookHash } from '../model/hash';
+import type { Runbook } from '../model/runbook';
 import { signerFrom, type StartPurpose } from '../runs/signing';
 import { getRunbook } from '../store/registry';
 import { getRun } from '../store/runs';
@@ -26,6 +28,15 @@ export interface StartFacts {
   firstRunId?: string;
 }
 
+/**
+ * What the start check answers: the approvals of the pinned runbook's sub-runbooks (activities/gates.ts) and, for a
+ * continuation by reference, the registry's definition of the version it names, checked against its hash.
+ */
+export interface StartAnswer {
+  gates?: Record<string, SubRunbookGate>;
+  pinned?: { runbook: Runbook; version: number; hash: string };
+}
+
 // How long a scheduled start waits to see itself among its schedule's actions: Temporal's scheduler records the
 // start when the start call returns, which may be just after the new run's first task.
 const SCHEDULE_SEEN_MS = 20_000;
@@ -45,13 +56,13 @@ export function identityActivities({ store, config, scheduleStarts }: ActivityDe
 
     /**
      * Checks a run's start: signed by the API (a start, a schedule's or a continuation), for this workflow id, not a
-     * replay of an earlier run's input, and its inline runbook the registry's for that version and hash. Throws
-     * BadSignature (non-retryable) saying which check failed. Answers the approvals of the pinned runbook's
-     * sub-runbooks (activities/gates.ts).
+     * replay of an earlier run's input, and its inline runbook (or, continuing by reference, the registry's) the
+     * registry's for that version and hash. Throws BadSignature (non-retryable) saying which check failed.
      */
-    async verifyRunStart(input: { run: RunInput; facts: StartFacts }): Promise<{ gates?: Record<string, SubRunbookGate> }> {
+    async verifyRunStart(input: { run: RunInput; facts: StartFacts }): Promise<StartAnswer> {
       const { run, facts } = input;
       const what = `run ${facts.workflowId}`;
+      if (continuesByReference(run)) return continuedByReference(run, facts, what);
       if (run.runbook || run.hash !== undefined || run.version !== undefined) await checkPinned(run, what);
       const gates = run.runbook ? { gates: await subRunbookGates(store.db, run.runbook) } : {};
       // A sub-runbook is started by its parent's workflow code, which names it by reference and passes the parent's
@@ -94,6 +105,31 @@ export function identityActivities({ store, config, scheduleStarts }: ActivityDe
         throw refuse(`${what} was not started by schedule ${scheduleId}: a schedule's signed input runs only as a start Temporal's schedule made (its input was copied)`);
       await sleep(250);
     }
+  }
+
+  /**
+   * A continuation names its runbook by id, version and hash: only the worker's continue-as-new of this very run
+   * starts it, and it runs the registry's definition only if that definition still has the hash the run started with.
+   */
+  async function continuedByReference(run: RunInput, facts: StartFacts, what: string): Promise<StartAnswer> {
+    if (!facts.continued) throw refuse(`${what}: this input continues a run (resume state, runbook by reference); only that run's continue-as-new starts it`);
+    if (!run.proof) throw refuse(`${what}: the continuation is not signed by the worker`);
+    if (!signer().verifyStart(run, 'continue')) throw refuse(`${what}: the continuation's signature does not match its content (forged or modified)`);
+    if (run.runId !== facts.workflowId) throw refuse(`${what}: the continuation is for run ${run.runId ?? '(none)'}, not this workflow`);
+    const record = await getRun(store.db, facts.workflowId);
+    if (record && record.status !== 'running') throw refuse(`${what} has ended (${record.status}); its continuation cannot start it again`);
+    const { ref, hash } = run;
+    if (!ref || ref.version === undefined || hash === undefined) throw refuse(`${what}: the continuation names no runbook version and hash (ref.id, ref.version, hash)`);
+    const named = `runbook ${ref.id} v${ref.version}`;
+    const registered = await getRunbook(store.db, ref.id, ref.version);
+    if (!registered) throw refuse(`${what}: its continuation runs ${named}, which is not in the registry; only registered runbook versions run`);
+    // The stored hash and the definition's own: a version document edited in the store fails one or the other.
+    if (registered.hash !== hash || runbookHash(registered.runbook) !== hash) {
+      throw refuse(
+        `${what}: ${named} in the registry does not have hash ${hash}, which the run started with: the stored version was changed, and the run does not continue with it`,
+      );
+    }
+    return { pinned: { runbook: registered.runbook, version: ref.version, hash }, gates: await subRunbookGates(store.db, registered.runbook) };
   }
 
   async function checkPinned(run: RunInput, what: string): Promise<void> {

@@ -1,6 +1,7 @@
 // The engine's throughput and latency against hand-written Temporal workflows doing the same HTTP calls on the same
 // servers and worker (bench/workflows.ts), measured in the same invocation: the ratio is the figure to trust.
 import { temporal } from '@temporalio/proto';
+import { loadRunbook, MAX_SOURCE_BYTES } from '../model/load';
 import { validateRunbookObject } from '../model/validate';
 import { saveRunbook } from '../store/registry';
 import { countingCommands, median, percentile, round2, type BenchContext, type Scenario } from './context';
@@ -13,6 +14,9 @@ const N_RUNS = Number(process.env.BENCH_RUNS ?? 200);
 const RUN_STEPS = Number(process.env.BENCH_RUN_STEPS ?? 10);
 const N_APPROVALS = Number(process.env.BENCH_APPROVALS ?? 20);
 const N_WIDE = Number(process.env.BENCH_WIDE ?? 5000);
+// BENCH_WIDE_LARGEST=1: the wide runbook is as large as the language accepts, 1 MiB of YAML (64-character step ids,
+// padded URLs), so its continuations are the largest a run makes.
+const WIDE_LARGEST = process.env.BENCH_WIDE_LARGEST === '1';
 
 type StepDef = Record<string, unknown>;
 
@@ -25,6 +29,20 @@ async function httpRunbook(ctx: BenchContext, id: string, n: number, parallel: b
     ...(!parallel && i > 0 ? { needs: [`s${i - 1}`] } : {}),
   }));
   return register(ctx, { id, title: id, steps: [...extra, ...steps] });
+}
+
+/** Registers N_WIDE parallel http steps as YAML just under MAX_SOURCE_BYTES, loaded as an upload is; returns its id and size. */
+async function largestRunbook(ctx: BenchContext, id: string): Promise<{ id: string; bytes: number }> {
+  const head = `id: ${id}\ntitle: ${id}\nsteps:\n`;
+  const step = (i: number, pad: string) => `  - id: ${`s${i}`.padEnd(64, 'x')}\n    action: http\n    with:\n      url: ${ctx.target.url}/step/${i}/${pad}\n`;
+  let room = MAX_SOURCE_BYTES - head.length;
+  for (let i = 0; i < N_WIDE; i++) room -= step(i, '').length;
+  const pad = 'p'.repeat(Math.max(0, Math.floor(room / N_WIDE)));
+  const text = head + Array.from({ length: N_WIDE }, (_, i) => step(i, pad)).join('');
+  const loaded = loadRunbook(text);
+  if (!loaded.ok) throw new Error(loaded.errors.map((e) => e.message).join('; '));
+  await saveRunbook(ctx.lb.store.db, loaded.runbook, loaded.hash);
+  return { id, bytes: Buffer.byteLength(text) };
 }
 
 async function register(ctx: BenchContext, definition: Record<string, unknown>): Promise<string> {
@@ -293,7 +311,8 @@ async function stage<T>(name: string, f: () => Promise<T>): Promise<T> {
 const wide: Scenario = {
   name: 'wide',
   async run(ctx) {
-    const id = await httpRunbook(ctx, 'bench-wide', N_WIDE, true);
+    const largest = WIDE_LARGEST ? await largestRunbook(ctx, 'bench-wide-largest') : undefined;
+    const id = largest?.id ?? (await httpRunbook(ctx, 'bench-wide', N_WIDE, true));
     const rawId = `bench-raw-wide-${Date.now()}`;
     const raw = await timed(() => ctx.lb.client.workflow.execute('rawParallel', { taskQueue: ctx.taskQueue, workflowId: rawId, args: [ctx.target.url, N_WIDE] }));
     const lb = await timed(() => stage("the run's result", () => lifeboatRun(ctx, id)));
@@ -307,6 +326,7 @@ const wide: Scenario = {
     const readMs = Date.now() - t0;
     ctx.print('wide', {
       steps: N_WIDE,
+      ...(largest ? { runbookSourceBytes: largest.bytes } : {}),
       lifeboatMs: lb.ms,
       rawMs: raw.ms,
       ratio: round2(lb.ms / raw.ms),

@@ -1,7 +1,8 @@
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { QueryNotRegisteredError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
 import { randomBytes, type KeyObject } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { runStateQuery } from '../contract/messages';
 import { REJECTION, runSearchAttributes } from '../contract/names';
@@ -19,6 +20,10 @@ import { DomainError } from './errors';
 import { assertRunExists } from './follow';
 import { resolveParameters } from './parameters';
 import type { Signer } from './signing';
+
+// How long a read waits for a run between two workflow runs (continue-as-new) to answer its state query again.
+const QUERY_SETTLE_MS = 3000;
+const QUERY_RETRY_MS = 25;
 
 /** What starting a run answers. */
 export const StartedRun = z.object({ runId: z.string(), runbook: z.string(), version: z.int(), hash: z.string(), mode: Mode }).meta({ id: 'StartedRun' });
@@ -113,12 +118,7 @@ export class RunService {
       const kept = await getFinalState(this.deps.db, runId);
       if (kept) return { record, state: kept };
     }
-    let state: RunState | undefined;
-    try {
-      state = await this.deps.client.workflow.getHandle(runId).query(runStateQuery);
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
-    }
+    const state = await this.liveState(runId);
     // The record is written as the run ends, and the state said so too: from now on it does not change.
     if (ended && state && state.status !== 'running' && state.status !== 'paused') await keepFinalState(this.deps.db, state);
     if (!record) {
@@ -127,6 +127,24 @@ export class RunService {
       return { record: recordFromState(state), state };
     }
     return { record, state };
+  }
+
+  /**
+   * The workflow's answer to the state query (undefined once its history is gone). A run that continues as new answers
+   * once the new workflow run's start check has read its runbook from the registry (workflows/runbook.ts), tens of
+   * milliseconds: a query in between finds no handler yet and is asked again, up to QUERY_SETTLE_MS.
+   */
+  private async liveState(runId: string): Promise<RunState | undefined> {
+    const deadline = Date.now() + QUERY_SETTLE_MS;
+    for (;;) {
+      try {
+        return await this.deps.client.workflow.getHandle(runId).query(runStateQuery);
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return undefined;
+        if (!(err instanceof QueryNotRegisteredError) || Date.now() > deadline) throw err;
+      }
+      await sleep(QUERY_RETRY_MS);
+    }
   }
 
   /**

@@ -19,7 +19,8 @@ import { drillBehaviour } from '../model/drill';
 import { parseDuration } from '../model/duration';
 import type { ReferenceContext } from '../model/reference';
 import type { Step } from '../model/runbook';
-import type { PinnedRun, RunRecord, RunState } from '../contract/run';
+import { continuationInput } from '../contract/continuation';
+import type { PinnedRun, RunInput, RunRecord, RunState } from '../contract/run';
 import { valueAt } from '../runs/values';
 import { beginAttempts, runAttempts } from './execute';
 import { Notifier } from './notifications';
@@ -482,7 +483,7 @@ export class RunEngine {
     return 'stop';
   }
 
-  /** Hands the run to a fresh workflow run with the same id, carrying every step's state (plain JSON). */
+  /** Hands the run to a fresh workflow run with the same id, carrying every step's state (plain JSON) and its runbook's reference. */
   private async continueAsNew(): Promise<never> {
     this.recordUntaken();
     await this.recorded;
@@ -490,11 +491,11 @@ export class RunEngine {
     await this.timeline.close();
     await condition(allHandlersFinished);
     const resume = resumeState(this.store.state, { timelineSeq: this.timeline.lastSeq, notifications: this.notifier.sent }, this.has(PATCH.bufferedSteps));
-    const { runId, runbook, version, hash, mode, parameters, requester, trigger, declaredAt, limits } = this.run;
-    const next: PinnedRun = { runId, runbook, version, hash, mode, parameters, requester, trigger, declaredAt, limits, resume };
+    // By reference: the next run's start check reads the definition from the registry (contract/continuation.ts).
+    const next = continuationInput(this.run, resume);
     // The next run checks its input like any start: the worker vouches for what it hands over (activities/identity.ts).
     if (this.has(PATCH.signedContinuation)) next.proof = await signContinuation(next);
-    return continueAsNew<(input: PinnedRun) => Promise<RunState>>(next);
+    return continueAsNew<(input: RunInput) => Promise<RunState>>(next);
   }
 
   private recoveryAchieved(): void {

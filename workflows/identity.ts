@@ -2,16 +2,27 @@ import { ApplicationFailure, proxyActivities, proxyLocalActivities, workflowInfo
 import type { Activities } from '../activities';
 import { FAILURE, REJECTION, RULE, SIGNATURE_WINDOW_MS } from '../contract/names';
 import { isFresh } from '../contract/proof';
+import { continuesByReference } from '../contract/continuation';
 import type { Proof, RunInput } from '../contract/run';
+import type { StartAnswer } from '../activities/identity';
 import { refuse } from './four-eyes';
 import type { ControlPort } from './port';
-import type { SubRunbookGate } from '../actions/kit';
 
 // Signed identities, the workflow's half (docs/security.md): it cannot hold the key (it would be in history), so its
 // validators check that a proof is there, fresh and unused, and the worker checks the HMAC (activities/identity.ts),
 // its answer recorded in history so a replay reads it back.
 
 const { verifyRunStart } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
+});
+
+// A continuation by reference is checked by a local activity, in the new workflow run's first task: its input holds
+// every step's state (over 1 MB for the largest runbook), which an activity's scheduled event would record a second
+// time, and the answer (the definition) is recorded once, in its marker. Until it answers, the run's query and
+// updates are refused "again in a moment" (holdControls in workflows/runbook.ts). The check only reads, so a repeat is
+// harmless.
+const { verifyRunStart: verifyRunStartHere } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
 });
@@ -57,17 +68,21 @@ export async function verifiedUpdate(engine: ControlPort, update: string, a: { p
   if (!ok) throw refuse(REJECTION.forbidden, RULE.signedIdentity, "signed identity: this update's signature does not match its content: it was forged or modified");
 }
 
-/** The start check (activities/identity.ts): fails the run, without retries, unless the API or the worker signed it. */
-export async function verifyStart(input: RunInput): Promise<Record<string, SubRunbookGate> | undefined> {
+/**
+ * The start check (activities/identity.ts): fails the run, without retries, unless the API or the worker signed it.
+ * Answers the sub-runbooks' approvals and, for a continuation by reference, the registry's definition.
+ */
+export async function verifyStart(input: RunInput): Promise<StartAnswer> {
   const info = workflowInfo();
+  const check = continuesByReference(input) ? verifyRunStartHere : verifyRunStart;
   try {
     // A history recorded before sub-runbook gates answers nothing here: that run keeps its old rules.
     return (
-      await verifyRunStart({
+      (await check({
         run: input,
         facts: { workflowId: info.workflowId, child: info.parent !== undefined, continued: info.continuedFromExecutionRunId !== undefined, firstRunId: info.firstExecutionRunId },
-      })
-    )?.gates;
+      })) ?? {}
+    );
   } catch (err) {
     const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : err instanceof Error ? err.message : String(err);
     throw ApplicationFailure.nonRetryable(`signed identity: ${cause}`, FAILURE.badSignature, RULE.signedIdentity);
