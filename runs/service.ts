@@ -1,4 +1,4 @@
-import { QueryNotRegisteredError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
 import { randomBytes, type KeyObject } from 'node:crypto';
@@ -132,18 +132,20 @@ export class RunService {
   /**
    * The workflow's answer to the state query (undefined once its history is gone). A run that continues as new answers
    * once the new workflow run's start check has read its runbook from the registry (workflows/runbook.ts), tens of
-   * milliseconds: a query in between finds no handler yet and is asked again, up to QUERY_SETTLE_MS.
+   * milliseconds: a query in between that fails (no handler yet, the interim refusal) is asked again, up to QUERY_SETTLE_MS.
    */
   private async liveState(runId: string): Promise<RunState | undefined> {
     const deadline = Date.now() + QUERY_SETTLE_MS;
-    for (;;) {
+    for (let wait = QUERY_RETRY_MS; ; wait = Math.min(wait * 2, 400)) {
       try {
         return await this.deps.client.workflow.getHandle(runId).query(runStateQuery);
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) return undefined;
-        if (!(err instanceof QueryNotRegisteredError) || Date.now() > deadline) throw err;
+        // Not only "no handler yet": a query racing the new run's first task (its start check is a local activity)
+        // was seen failing once, and the interim handler refuses until the check answers. A read is safe to repeat.
+        if (Date.now() + wait > deadline) throw err;
       }
-      await sleep(QUERY_RETRY_MS);
+      await sleep(wait);
     }
   }
 
