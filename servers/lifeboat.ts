@@ -12,7 +12,7 @@ import { signerFrom, type Signer } from '../runs/signing';
 import { connectStore, type Store } from '../store/connection';
 import { ensureRunIndexes } from '../store/runs';
 import { setTimelineCacheBytes } from '../store/timeline';
-import { temporalConnectionOptions } from '../temporal/connection';
+import { retriesUntilStopping, temporalConnectionOptions } from '../temporal/connection';
 import { createLifeboatWorker } from '../worker/worker';
 import type { Logger } from '../logging/logger';
 import { processLogger } from '../logging/process';
@@ -61,10 +61,12 @@ export async function startLifeboat(o: {
     for (const close of opened.reverse()) await close().catch(() => undefined);
     throw err;
   };
+  // Set as stop() begins: the client's calls still in flight then fail instead of retrying into a closed channel.
+  let stopping = false;
   const { connection, nativeConnection, worker } = await (async () => {
     await ensureRunIndexes(store.db);
     // Lazy, then connected: a connection whose first handshake fails is still closed (no channel left retrying).
-    const connection = Connection.lazy(temporalConnectionOptions(config, o.temporalAddress));
+    const connection = Connection.lazy({ ...temporalConnectionOptions(config, o.temporalAddress), interceptors: retriesUntilStopping(() => stopping) });
     opened.push(() => connection.close());
     await connection.ensureConnected();
     const nativeConnection = await NativeConnection.connect(temporalConnectionOptions(config, o.temporalAddress));
@@ -116,6 +118,7 @@ export async function startLifeboat(o: {
     worker,
     signer,
     async stop() {
+      stopping = true;
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       if (worker.getState() === 'RUNNING') worker.shutdown();
