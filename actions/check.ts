@@ -1,5 +1,5 @@
 import { durationMs } from '../model/duration';
-import { attemptActivities, succeedsWithCall } from './proxy';
+import { attemptActivities, attemptInput, succeedsWithCall } from './proxy';
 import { defineAction, type Outcome } from './kit';
 
 /** `check`: polls an HTTP endpoint until a condition on its status or body holds, or the step times out. */
@@ -32,10 +32,7 @@ export const check = defineAction({
       headers: w.headers,
       everyMs: durationMs(w.every),
       until: w.until,
-      timeoutMs: ctx.timeoutMs,
-      secrets: step.secrets ?? [],
-      records,
-      outputs: step.outputs ?? {},
+      ...attemptInput(step, ctx, records),
     });
   },
   run(step, ctx): Promise<Outcome> {

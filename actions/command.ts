@@ -1,5 +1,5 @@
 import { loaderVariable, loaderVariableProblem } from '../model/command-env';
-import { attemptActivities, succeedsWithCall } from './proxy';
+import { attemptActivities, attemptInput, succeedsWithCall } from './proxy';
 import { defineAction, type Outcome } from './kit';
 
 /** `command`: runs an allow-listed executable with an argv array (never a shell) on the worker. */
@@ -32,10 +32,7 @@ export const command = defineAction({
       cwd: w.cwd,
       env: w.env,
       idempotencyKey: ctx.key,
-      timeoutMs: ctx.timeoutMs,
-      secrets: step.secrets ?? [],
-      records,
-      outputs: step.outputs ?? {},
+      ...attemptInput(step, ctx, records),
     });
   },
   run(step, ctx): Promise<Outcome> {

@@ -1,4 +1,4 @@
-import { attemptActivities, succeedsWithCall } from './proxy';
+import { attemptActivities, attemptInput, succeedsWithCall } from './proxy';
 import { defineAction, type Outcome } from './kit';
 
 /** `http`: one HTTP request; succeeds on 2xx or on one of `expect`. */
@@ -39,10 +39,7 @@ export const http = defineAction({
       body: w.body,
       expect,
       idempotencyKey: ctx.key,
-      timeoutMs: ctx.timeoutMs,
-      secrets: step.secrets ?? [],
-      records,
-      outputs: step.outputs ?? {},
+      ...attemptInput(step, ctx, records),
     });
   },
   run(step, ctx): Promise<Outcome> {

@@ -4,7 +4,7 @@ import type { CarriedRecords } from '../activities/carried';
 import type { Dispatched } from '../activities/dispatch';
 import type { httpActivities } from '../activities/http';
 import { FAILURE } from '../contract/names';
-import type { ActionContext, Outcome } from './kit';
+import type { ActionContext, ActionStep, Outcome } from './kit';
 
 /** The activities automated steps call (named from their modules, not the whole registry, to keep the language acyclic). */
 type StepActivities = ReturnType<typeof httpActivities> & ReturnType<typeof commandActivities>;
@@ -36,6 +36,14 @@ export function attemptActivities(timeoutMs: number) {
       nonRetryableErrorTypes: Object.values(FAILURE),
     },
   });
+}
+
+/**
+ * What every step activity's input carries beside its action's own fields: the attempt's timeout, where the step's
+ * secrets go, the run's records to store with it, and the outputs its answer keeps (activities/dispatch.ts `kept`).
+ */
+export function attemptInput(step: ActionStep<unknown>, ctx: ActionContext, records: CarriedRecords | undefined) {
+  return { timeoutMs: ctx.timeoutMs, secrets: step.secrets ?? [], records, outputs: step.outputs ?? {} };
 }
 
 /**

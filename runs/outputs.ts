@@ -81,8 +81,7 @@ export function outputsOf(outputs: Readonly<Record<string, string>> | undefined,
 }
 
 /** Why a step may not keep these outputs (each named with its size), or undefined when it may. */
-export function outputsProblem(outputs: Record<string, unknown>, limit = STEP_OUTPUTS_BYTES): string | undefined {
-  const bytes = jsonBytes(outputs);
+export function outputsProblem(outputs: Record<string, unknown>, bytes = jsonBytes(outputs), limit = STEP_OUTPUTS_BYTES): string | undefined {
   if (bytes <= limit) return undefined;
   const sizes = Object.entries(outputs)
     .map(([name, v]) => [name, jsonBytes(v)] as const)

@@ -21,7 +21,7 @@ import type { ReferenceContext } from '../model/reference';
 import type { Step } from '../model/runbook';
 import { continuationInput } from '../contract/continuation';
 import type { PinnedRun, RunInput, RunRecord, RunState } from '../contract/run';
-import { valueAt } from '../runs/values';
+import { outputsOf } from '../runs/outputs';
 import { beginAttempts, runAttempts } from './execute';
 import { Notifier } from './notifications';
 import { OutputBudget } from './outputs';
@@ -441,7 +441,7 @@ export class RunEngine {
       this.store.patchStep(step.id, { state: { status: 'failed', finishedAt: now, error: outcome.message } });
       this.stopRun({ status: 'failed', reason: `step ${step.id}: ${outcome.message}`, actor: 'lifeboat', rollback: false });
     } else {
-      const outputs = Object.fromEntries(Object.entries(step.outputs ?? {}).map(([name, path]) => [name, valueAt(outcome.result, path)]));
+      const outputs = outputsOf(step.outputs, outcome.result);
       const slot = this.store.slot(step.id)!;
       const actualMs = Date.parse(now) - Date.parse(slot.state.startedAt ?? now);
       const doneOrder = this.store.state.completions + 1;

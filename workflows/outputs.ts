@@ -17,9 +17,9 @@ export class OutputBudget {
   refused(step: Step, result: unknown): string | undefined {
     if (step.outputs === undefined || Object.keys(step.outputs).length === 0) return undefined;
     const outputs = outputsOf(step.outputs, result);
-    const own = outputsProblem(outputs);
-    if (own) return own;
     const bytes = jsonBytes(outputs);
+    const own = outputsProblem(outputs, bytes);
+    if (own) return own;
     // A step run again (an operator's retry of a succeeded step) replaces what it kept before.
     const earlier = this.total() - jsonBytes(this.store.slot(step.id)?.state.outputs);
     if (earlier + bytes > RUN_OUTPUTS_BYTES) {
